@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - vtapctl: prepare, inspect and tune vtap devices
+ *
+ * Grammar: vtapctl [-j] OBJECT COMMAND [ARGS], objects and commands in the
+ * style of ip(8) and bpftool(8); unambiguous prefixes are accepted.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vtap/vtap.h>
+
+#include "args.h"
+#include "printer.h"
+#include "vtapctl.h"
+
+struct object {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct object objects[] = {
+#ifdef HAVE_CMD_HASH
+	{ "hash", cmd_hash, "RSS hashes of the frames in a capture" },
+#endif
+#ifdef HAVE_CMD_DEV
+	{ "dev", cmd_dev, "create, delete and show tap devices" },
+#endif
+#ifdef HAVE_CMD_QUEUE
+	{ "queue", cmd_queue, "queues of a device" },
+#endif
+#ifdef HAVE_CMD_OFFLOAD
+	{ "offload", cmd_offload, "show and set offloads" },
+#endif
+#ifdef HAVE_CMD_RSS
+	{ "rss", cmd_rss, "receive-side scaling of a device" },
+#endif
+#ifdef HAVE_CMD_FLOW
+	{ "flow", cmd_flow, "flow steering rules" },
+#endif
+#ifdef HAVE_CMD_STEER
+	{ "steer", cmd_steer, "the steering chain and its extension" },
+#endif
+#ifdef HAVE_CMD_STATS
+	{ "stats", cmd_stats, "per-queue counters" },
+#endif
+#ifdef HAVE_CMD_SWITCH
+	{ "switch", cmd_switch, "a running vtap-switchd" },
+#endif
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vtapctl [-j] OBJECT COMMAND [ARGS]\n"
+		   "       vtapctl OBJECT help\n"
+		   "\n"
+		   "Options:\n"
+		   "  -j, --json     JSON output (errors too, on stderr)\n"
+		   "  -h, --help     this help\n"
+		   "  -V, --version  print the version\n"
+		   "\n"
+		   "Objects:\n");
+	for (const struct object *o = objects; o->name; o++)
+		fprintf(f, "  %-8s %s\n", o->name, o->summary);
+	fprintf(f, "\nObjects and commands may be abbreviated. "
+		   "See vtapctl(8).\n");
+}
+
+/* Forward library warnings to stderr in verbose mode. */
+static int log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	const char *names[ARRAY_LEN(objects)];
+	int i = 1, idx;
+
+	while (i < argc && argv[i][0] == '-') {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			pr_init(true);
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			vtap_set_log(log_stderr);
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("vtapctl %s\n", VTAP_VERSION);
+			return EXIT_OK;
+		} else {
+			return usage_err("unknown option '%s'", a);
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(objects); k++)
+		names[k] = objects[k].name;
+	idx = arg_match(argv[i], names);
+	if (idx == -2)
+		return usage_err("ambiguous object '%s'", argv[i]);
+	if (idx < 0)
+		return usage_err("unknown object '%s'", argv[i]);
+	return objects[idx].run(argc - i - 1, argv + i + 1);
+}

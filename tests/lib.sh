@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# tests/lib.sh - shared by the shell tests: tool paths, skips, cleanup.
+#
+# Source it, then register what you create with `cleanup_add CMD...`; the
+# commands run in reverse order on exit, on failure and on signals.
+set -u
+VTAPCTL=${VTAPCTL:-$VTAP_BUILDDIR/src/tools/vtapctl}
+VTAP_SWITCHD=${VTAP_SWITCHD:-$VTAP_BUILDDIR/src/tools/vtap-switchd/vtap-switchd}
+VTAP_DATA=$VTAP_SRCDIR/tests/data
+_cleanups=()
+_failed=0
+
+cleanup_add() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+	_cleanups=()
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP: $*" >&2; exit 77; }
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -w /dev/net/tun ] || skip "no /dev/net/tun"
+}
+fail() { echo "FAIL: $*" >&2; _failed=1; }
+ok() { echo "ok: $*"; }
+# Assert that a command succeeds.
+check() { if "$@"; then ok "$*"; else fail "$*"; fi; }
+# Assert that a command fails with exit code $1.
+check_exit() {
+	local want=$1; shift
+	"$@" >/dev/null 2>&1; local got=$?
+	if [ "$got" = "$want" ]; then ok "exit $want: $*"; else fail "exit $got (want $want): $*"; fi
+}
+finish() { [ "$_failed" = 0 ] || exit 1; exit 0; }
+# A unique short name for a netdev or namespace.
+uname_() { echo "vt$1$$" | cut -c1-15; }
