@@ -527,6 +527,20 @@ VTAP_API const char *vtap_drop_reason__name(enum vtap_drop_reason reason);
 /* offload - checksum completion, software GSO segmentation              */
 /* ===================================================================== */
 
+/*
+ * Offload groups a tap can take (TUNSETOFFLOAD), as vtap names them. USO is
+ * USO4+USO6 together (the kernel accepts only the pair). The values are
+ * vtap's own; dev maps them to TUN_F_* bits.
+ */
+#define VTAP_OFFLOAD_CSUM (1u << 0)
+#define VTAP_OFFLOAD_TSO4 (1u << 1)
+#define VTAP_OFFLOAD_TSO6 (1u << 2)
+#define VTAP_OFFLOAD_TSO_ECN (1u << 3)
+#define VTAP_OFFLOAD_USO (1u << 4)
+#define VTAP_OFFLOAD_UDP_TUNNEL (1u << 5)
+#define VTAP_OFFLOAD_UDP_TUNNEL_CSUM (1u << 6)
+#define VTAP_OFFLOAD_ALL 0x7fu
+
 /* ===================================================================== */
 /* dev - tap devices, features, offloads, queues attach/detach, link     */
 /* ===================================================================== */
