@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# setup.sh - install what vtap needs to build, test and benchmark (Debian 12,
+# as root). Safe to run again: apt-get skips what is installed.
+set -euo pipefail
+pkgs=(
+	build-essential meson ninja-build pkg-config
+	clang llvm libclang-rt-14-dev bpftool libbpf-dev linux-libc-dev
+	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev
+	iproute2 iputils-ping procps python3 clang-format
+	iperf3 vde2 gnuplot-nox
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup.sh: missing packages: ${missing[*]} (run as root)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || true
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
