@@ -229,8 +229,9 @@ struct vtap_toeplitz;
  * Precomputation happens here, once per key, never per packet.
  *
  * Return: a hasher owned by the caller (free with vtap_toeplitz__free()),
- * or NULL with errno EINVAL (bad length), EOPNOTSUPP (@impl not supported
- * by this CPU) or ENOMEM.
+ * or NULL with errno EINVAL (bad length or NULL @key), EOPNOTSUPP (@impl
+ * not supported by this CPU, or a value this library does not know) or
+ * ENOMEM.
  */
 VTAP_API struct vtap_toeplitz *
 vtap_toeplitz__new(const uint8_t *key, size_t key_len,
