@@ -70,7 +70,8 @@ static void usage(FILE *f)
 }
 
 /* Forward library warnings to stderr in verbose mode. */
-static int log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	return vfprintf(stderr, fmt, ap);
 }
