@@ -524,6 +524,144 @@ enum vtap_drop_reason {
  */
 VTAP_API const char *vtap_drop_reason__name(enum vtap_drop_reason reason);
 
+/**
+ * vtap_vnet__decode() - decode a virtio-net header from the wire
+ * @buf: the header bytes (little-endian)
+ * @hdr_size: header size in use: VTAP_VNET_HDR_LEN, VTAP_VNET_HDR_V1_LEN,
+ *	VTAP_VNET_HDR_HASH_LEN, or any other size >= 10 that TUNSETVNETHDRSZ
+ *	took; a field is decoded when it lies wholly inside @hdr_size bytes
+ * @ret: the decoded header; fields that do not fit are zero
+ *
+ * Return: 0, or -EINVAL for NULL pointers or @hdr_size < 10.
+ * Context: pure; no allocation.
+ */
+VTAP_API int vtap_vnet__decode(const void *buf, size_t hdr_size,
+			       struct vtap_vnet_hdr *ret);
+
+/**
+ * vtap_vnet__encode() - encode a virtio-net header for the wire
+ * @h: the header
+ * @buf: output, @hdr_size bytes
+ * @hdr_size: header size in use (>= 10, as for vtap_vnet__decode())
+ *
+ * Writes exactly @hdr_size bytes: the fields that fit wholly, little-endian,
+ * and zeros for everything else (padding, fields of longer layouts, the
+ * 24-byte tunnel offsets).
+ *
+ * Return: 0, or -EINVAL for NULL pointers or @hdr_size < 10.
+ */
+VTAP_API int vtap_vnet__encode(const struct vtap_vnet_hdr *h, void *buf,
+			       size_t hdr_size);
+
+/**
+ * struct vtap_vnet_layout - where the offload-relevant headers of a frame are
+ * @l3: VTAP_PKT_L3_IPV4 or VTAP_PKT_L3_IPV6 (NONE for a frame that was
+ *	not parsed: a non-GSO frame)
+ * @l4: VTAP_PKT_L4_TCP or VTAP_PKT_L4_UDP (NONE when not parsed)
+ * @l3_off: offset of the IP header in the frame
+ * @l4_off: offset of the TCP/UDP header
+ * @hdrs_len: @l4_off plus the TCP header length (options included) or 8 for
+ *	UDP: the bytes software GSO repeats in front of every segment. This is
+ *	what the frame's headers say; the header's hdr_len is only a hint
+ *	(the kernel reports its linear length there on receive).
+ * @payload: bytes after @hdrs_len
+ * @segs: segments software GSO makes: ceil(@payload / gso_size), at least
+ *	1; 1 for a non-GSO frame
+ * @ip6_src_off: offset of the address IPv6 checksums use as source (the
+ *	IPv6 source, or a Home Address option's address)
+ * @ip6_dst_off: offset of the final destination IPv6 checksums use (the
+ *	IPv6 destination, or the last hop of a type 2 or 4 routing header)
+ * @ip6_dst_known: false when a routing header of another type still has
+ *	segments left, so the final destination cannot be found
+ */
+struct vtap_vnet_layout {
+	uint8_t l3;
+	uint8_t l4;
+	uint16_t l3_off;
+	uint16_t l4_off;
+	uint16_t hdrs_len;
+	uint32_t payload;
+	uint32_t segs;
+	uint16_t ip6_src_off;
+	uint16_t ip6_dst_off;
+	bool ip6_dst_known;
+};
+
+/*
+ * The kernel's UDP_MAX_SEGMENTS (128 since Linux 6.9): a UDP_L4 frame with
+ * more segments is refused by a write to tap.
+ */
+#define VTAP_VNET_UDP_SEGS_MAX 128
+
+/**
+ * vtap_vnet__check_frame() - validate a header against its frame
+ * @h: decoded header
+ * @frame: the bytes after the vnet header: Ethernet, or IP with
+ *	VTAP_PKT_L3 in @flags (TUN mode)
+ * @len: length of @frame; nothing at or past it is read
+ * @flags: enum vtap_pkt_flags
+ * @ret_layout: where the headers are (may be NULL); written on success
+ * @ret_reason: why the frame is refused (may be NULL); written on error
+ *
+ * Applies, in this order (the first failing check gives the reason):
+ *
+ * 1. SHORT: TAP mode and @len below an Ethernet header (14 bytes).
+ * 2. GSO_TYPE: gso_type other than NONE, TCPV4, TCPV6, UDP, UDP_L4, with
+ *    the ECN bit allowed on TCPV4/TCPV6 only.
+ * 3. GSO_SIZE: a GSO type with gso_size 0 or 0xffff (GSO_BY_FRAGS).
+ * 4. HDR_LEN: hdr_len past the end of the frame, or (TAP mode) non-zero
+ *    and below 14.
+ * 5. CSUM: NEEDS_CSUM with csum_start + csum_offset + 2 > @len, or with
+ *    csum_start below 20 (40 for TCPV6), the smallest network header; TCP
+ *    GSO with NEEDS_CSUM and csum_offset != 16; UDP_L4 without NEEDS_CSUM or
+ *    with csum_offset != 6.
+ * 6. HEADERS (GSO frames only): Ethernet, up to two VLAN tags (0x8100,
+ *    0x88a8), then the IP version gso_type names (TCPV4: IPv4, TCPV6:
+ *    IPv6, UDP/UDP_L4: either) with a sane header (IPv4 IHL >= 5, not a
+ *    fragment; IPv6 extension headers walked, at most
+ *    VTAP_PKT_IPV6_EXT_MAX, no fragment header), the L4 protocol the type
+ *    names, and a whole TCP header (data offset >= 5, options included) or
+ *    UDP header inside the frame. With NEEDS_CSUM, csum_start must be the
+ *    L4 header's offset (reason CSUM otherwise).
+ * 7. TOO_BIG: UDP_L4 with more than VTAP_VNET_UDP_SEGS_MAX segments.
+ *
+ * Checks 1-5 and 7 are what the kernel's tap write path
+ * (tun_get_user(), virtio_net_hdr_to_skb()) refuses with EINVAL, so
+ * a frame passing them is not refused by a write; check 6 is vtap's
+ * own: the kernel would accept such a frame and drop it later, silently,
+ * when it fails to segment it.
+ *
+ * Direction: on send (consumer -> tap) call it for every frame before
+ * writing, to count drops by reason instead of getting EINVAL. On receive
+ * (tap -> consumer) the kernel's headers always pass; calling it there is
+ * optional, vtap_gso__init() validates what it relies on by itself.
+ *
+ * A GSO frame whose payload is not longer than gso_size passes; the kernel
+ * treats it as non-GSO (one segment).
+ *
+ * Return: 0, or -EINVAL (NULL @h or @frame, or a failed check).
+ * Context: pure; no allocation.
+ */
+VTAP_API int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h,
+				    const void *frame, size_t len,
+				    unsigned int flags,
+				    struct vtap_vnet_layout *ret_layout,
+				    enum vtap_drop_reason *ret_reason);
+
+/**
+ * vtap_vnet__check() - validate a header against an Ethernet frame
+ * @h: decoded header
+ * @frame: the bytes after the vnet header, starting at Ethernet
+ * @len: length of @frame
+ * @ret_reason: why the frame is refused (may be NULL); written on error
+ *
+ * vtap_vnet__check_frame() with no flags and no layout.
+ *
+ * Return: 0, or -EINVAL.
+ */
+VTAP_API int vtap_vnet__check(const struct vtap_vnet_hdr *h, const void *frame,
+			      size_t len, enum vtap_drop_reason *ret_reason);
+
 /* ===================================================================== */
 /* offload - checksum completion, software GSO segmentation              */
 /* ===================================================================== */
@@ -541,6 +679,249 @@ VTAP_API const char *vtap_drop_reason__name(enum vtap_drop_reason reason);
 #define VTAP_OFFLOAD_UDP_TUNNEL (1u << 5)
 #define VTAP_OFFLOAD_UDP_TUNNEL_CSUM (1u << 6)
 #define VTAP_OFFLOAD_ALL 0x7fu
+
+/*
+ * Internet checksum (RFC 1071). Partial sums are 32-bit ones' complement
+ * sums of 16-bit words in memory order (as the kernel's __wsum): loading
+ * the bytes as native words and storing the folded result back as a native
+ * word gives the right bytes on either endianness. Chain partial sums over
+ * consecutive chunks only when every chunk but the last has even length.
+ */
+
+/**
+ * vtap_csum__partial() - add a buffer to a partial checksum
+ * @buf: bytes
+ * @len: their number; an odd last byte counts as padded with zero
+ * @sum: partial sum so far (0 to start)
+ *
+ * Return: the new partial sum. Processes 8 bytes per step.
+ */
+VTAP_API uint32_t vtap_csum__partial(const void *buf, size_t len,
+				     uint32_t sum);
+
+/**
+ * vtap_csum__fold() - fold a partial sum to 16 bits, not complemented
+ * @sum: partial sum
+ *
+ * This is the value a NEEDS_CSUM checksum field holds as its seed.
+ *
+ * Return: the folded sum, in memory order (store it with memcpy()).
+ */
+VTAP_API uint16_t vtap_csum__fold(uint32_t sum);
+
+/**
+ * vtap_csum__finish() - the checksum to store for a partial sum
+ * @sum: partial sum over everything the checksum covers
+ *
+ * Return: ~vtap_csum__fold(@sum), in memory order.
+ */
+VTAP_API uint16_t vtap_csum__finish(uint32_t sum);
+
+/**
+ * vtap_csum__pseudo4() - partial sum of an IPv4 pseudo-header
+ * @saddr: source address, 4 bytes, network order
+ * @daddr: destination address, 4 bytes, network order
+ * @proto: IP protocol (6 TCP, 17 UDP)
+ * @len: L4 length (header and payload), or 0 for the sum without length
+ *	that TSO/USO checksum fields hold as their seed
+ *
+ * Return: the partial sum.
+ */
+VTAP_API uint32_t vtap_csum__pseudo4(const void *saddr, const void *daddr,
+				     uint8_t proto, uint32_t len);
+
+/**
+ * vtap_csum__pseudo6() - partial sum of an IPv6 pseudo-header
+ * @saddr: source address, 16 bytes, network order
+ * @daddr: (final) destination address, 16 bytes, network order
+ * @proto: upper-layer protocol
+ * @len: upper-layer length, or 0 for the sum without length
+ *
+ * Return: the partial sum.
+ */
+VTAP_API uint32_t vtap_csum__pseudo6(const void *saddr, const void *daddr,
+				     uint8_t proto, uint32_t len);
+
+/**
+ * vtap_csum__complete() - complete a NEEDS_CSUM checksum in place
+ * @frame: the frame
+ * @len: its length
+ * @csum_start: where the checksummed range starts (to the end of @frame)
+ * @csum_offset: offset of the 16-bit checksum field from @csum_start
+ *
+ * The field holds the seed (the pseudo-header sum, folded, as
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM defines it); the sum from @csum_start to the
+ * end, seed included, is folded, complemented and stored in the field. A
+ * result of 0 is stored as 0xffff, as the kernel does (equivalent for TCP,
+ * required for UDP).
+ *
+ * Return: 0, or -EINVAL when the field is not inside @frame.
+ * Context: pure; no allocation.
+ */
+VTAP_API int vtap_csum__complete(void *frame, size_t len, uint16_t csum_start,
+				 uint16_t csum_offset);
+
+/**
+ * struct vtap_gso - state of one software segmentation (caller-owned)
+ *
+ * Fill it with vtap_gso__init(), then call vtap_gso__next() until it
+ * returns 0. All fields are private; read them through the accessors. It
+ * points into the frame, which must stay unchanged until the last segment.
+ */
+struct vtap_gso {
+	const uint8_t *frame;
+	size_t len;
+	struct vtap_vnet_layout lo;
+	uint32_t pseudo;
+	uint32_t seq;
+	uint32_t next;
+	uint16_t gso_size;
+	uint16_t ip_id;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint8_t mode;
+};
+
+/**
+ * vtap_gso__init_flags() - prepare the software offloads of one frame
+ * @g: state to fill
+ * @h: the frame's decoded vnet header
+ * @frame: the frame after the vnet header (Ethernet, or IP with
+ *	VTAP_PKT_L3 in @flags); must stay valid and unchanged while @g is used
+ * @len: its length
+ * @flags: enum vtap_pkt_flags
+ * @ret_reason: why the frame cannot be handled (may be NULL); written on
+ *	error
+ *
+ * Validates everything first with vtap_vnet__check_frame(), so
+ * vtap_gso__next() never reads outside the frame. Then, by gso_type:
+ *
+ * - NONE: one segment, a copy of the frame; with NEEDS_CSUM the checksum
+ *   is completed from the seed in the field (vtap_csum__complete()).
+ * - TCPV4, TCPV6 (ECN bit or not), UDP_L4: vtap_vnet_layout.segs segments
+ *   of at most gso_size payload bytes each, every one a complete frame.
+ * - UDP (UFO, which needs IP fragmentation): refused, -EOPNOTSUPP with
+ *   reason UNSUPPORTED. So is IPv6 with a routing header of a type other
+ *   than 2 or 4 that still has segments left (its final destination,
+ *   needed for the checksum, is unknown).
+ *
+ * A GSO frame whose segments would not fit the IP length fields (headers
+ * plus gso_size over 64 KiB) is refused with -EMSGSIZE, reason TOO_BIG.
+ *
+ * Return: 0, -EINVAL (a check failed; reason as vtap_vnet__check_frame()),
+ * -EOPNOTSUPP or -EMSGSIZE.
+ * Context: pure; no allocation.
+ */
+VTAP_API int vtap_gso__init_flags(struct vtap_gso *g,
+				  const struct vtap_vnet_hdr *h,
+				  const void *frame, size_t len,
+				  unsigned int flags,
+				  enum vtap_drop_reason *ret_reason);
+
+/**
+ * vtap_gso__init() - vtap_gso__init_flags() for an Ethernet frame
+ * @g: state to fill
+ * @h: the frame's decoded vnet header
+ * @frame: the frame after the vnet header, starting at Ethernet
+ * @len: its length
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP or -EMSGSIZE; use vtap_gso__init_flags()
+ * for the drop reason.
+ */
+VTAP_API int vtap_gso__init(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
+			    const void *frame, size_t len);
+
+/**
+ * vtap_gso__segs() - how many segments vtap_gso__next() produces in total
+ * @g: initialised state
+ *
+ * Return: the number of segments (>= 1).
+ */
+VTAP_API uint32_t vtap_gso__segs(const struct vtap_gso *g);
+
+/**
+ * vtap_gso__seg_max() - the longest segment vtap_gso__next() produces
+ * @g: initialised state
+ *
+ * Return: a buffer size that fits every segment: headers plus gso_size for
+ * GSO frames (never more than the frame's length), the frame's length
+ * otherwise.
+ */
+VTAP_API size_t vtap_gso__seg_max(const struct vtap_gso *g);
+
+/**
+ * vtap_gso__next() - write the next segment
+ * @g: initialised state
+ * @buf: output buffer
+ * @size: its size
+ * @ret_len: the segment's length; written when a segment was written
+ *
+ * Segment i (from 0) carries the payload bytes [i * gso_size, (i + 1) *
+ * gso_size) after the headers, which are copied from the frame (VLAN tags
+ * and IPv6 extension headers included) and then fixed up:
+ * IPv4 total length, identification (the frame's plus i) and header
+ * checksum; IPv6 payload length; TCP sequence number (plus i * gso_size),
+ * FIN and PSH kept on the last segment only, CWR on the first only; UDP
+ * length. The L4 checksum is computed in full for each segment from the
+ * addresses (the seed in the frame is ignored, so either seed convention
+ * works). Each segment is a frame that needs no offload: send it with a
+ * zeroed vnet header (gso_type NONE, no NEEDS_CSUM; DATA_VALID may be set
+ * towards a consumer).
+ *
+ * Return: 1 when a segment was written, 0 when all were, -ENOBUFS when
+ * @size is too small for the next segment (nothing consumed; retry with
+ * vtap_gso__seg_max() bytes), -EINVAL for NULL arguments.
+ * Context: no allocation; touches only @g, @buf and @ret_len.
+ */
+VTAP_API int vtap_gso__next(struct vtap_gso *g, void *buf, size_t size,
+			    size_t *ret_len);
+
+/* What a frame needs in software before it goes on; see vtap_offload__plan. */
+enum vtap_offload_plan {
+	VTAP_PLAN_PASS = 0, /* hand it on as it is */
+	VTAP_PLAN_CSUM,	    /* complete the checksum (vtap_csum__complete()),
+			     * clear NEEDS_CSUM */
+	VTAP_PLAN_SEGMENT,  /* segment it (vtap_gso__init(), vtap_gso__next()) */
+	VTAP_PLAN_DROP,	    /* drop it; the reason says why */
+	VTAP_PLAN__COUNT,
+};
+
+/**
+ * vtap_offload__plan() - decide what software work a frame needs
+ * @h: the frame's decoded header, already checked (vtap_vnet__check())
+ * @offloads: VTAP_OFFLOAD_* the destination takes: for frames read from the
+ *	tap, what the consumer negotiated; for frames written to a tap with
+ *	a vnet header, VTAP_OFFLOAD_ALL (the kernel's write path takes every
+ *	GSO type and NEEDS_CSUM whatever the tap's offloads)
+ * @ret_reason: reason for VTAP_PLAN_DROP (may be NULL); written only then
+ *
+ * - gso_type NONE: CSUM when NEEDS_CSUM is set and @offloads lacks
+ *   VTAP_OFFLOAD_CSUM, else PASS.
+ * - TCPV4/TCPV6: PASS when @offloads has CSUM and TSO4/TSO6 (and TSO_ECN
+ *   for the ECN bit), else SEGMENT (CWR then stays on the first segment
+ *   only). TSO without CSUM counts as no TSO, as TUNSETOFFLOAD treats it.
+ * - UDP_L4: PASS with CSUM and USO, else SEGMENT.
+ * - UDP (UFO): DROP with UNSUPPORTED (vtap does not fragment IP).
+ * - anything else: DROP with GSO_TYPE.
+ *
+ * A GSO frame of one segment still gets SEGMENT when the destination lacks
+ * the offload: its checksum seed may lack the length, so only a full
+ * recomputation is right.
+ *
+ * Return: enum vtap_offload_plan.
+ * Context: pure.
+ */
+VTAP_API enum vtap_offload_plan
+vtap_offload__plan(const struct vtap_vnet_hdr *h, uint32_t offloads,
+		   enum vtap_drop_reason *ret_reason);
+
+/**
+ * vtap_offload_plan__name() - name of a plan
+ * @plan: enum vtap_offload_plan
+ *
+ * Return: "pass", "csum", "segment", "drop"; NULL if out of range.
+ */
+VTAP_API const char *vtap_offload_plan__name(enum vtap_offload_plan plan);
 
 /* ===================================================================== */
 /* dev - tap devices, features, offloads, queues attach/detach, link     */
