@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * steer_ext.h - write a vtap steering extension: a BPF socket-filter
+ * program that vtap's steering chain reaches by tail call, and that either
+ * picks a queue or falls back to the rest of the chain (RSS, automq)
+ *
+ * Usage (compile with clang -O2 -g -target bpf, then
+ * `vtapctl steer ext set dev NAME obj FILE.o`):
+ *
+ *	#include <vtap/steer_ext.h>
+ *
+ *	VTAP_STEER_EXT(icmp_to_1)
+ *	{
+ *		return pkt->ip_proto == 1 ? 1 : -1;	// -1: no opinion
+ *	}
+ *
+ * The body gets `skb` (struct __sk_buff *, the frame as the tap will
+ * deliver it: Ethernet first on a TAP device, IP first on a TUN device)
+ * and `pkt` (const struct vtap_steer_pkt *, what vtap's parser found).
+ * It returns a queue index (>= 0; the kernel takes it modulo the number of
+ * attached queues) or a negative value for "no opinion", in which case the
+ * wrapper tail-calls vtap's continuation and the chain goes on.
+ *
+ * How it works: vtap's entry program runs the flow rules, stores its parse
+ * in the per-CPU map vtap_steer_pkt and tail-calls slot
+ * VTAP_STEER_JMP_EXT of the program array vtap_steer_jmp. The wrapper
+ * declares both maps with the same names and layouts; vtapctl (or
+ * vtap_steer__ext_set()) loads the object reusing vtap's maps by name, so
+ * an object without them was not built with this header and is refused.
+ * Since a tail call does not return, "no opinion" is a tail call into
+ * slot VTAP_STEER_JMP_CONT, vtap's continuation program.
+ */
+#ifndef VTAP_STEER_EXT_H
+#define VTAP_STEER_EXT_H
+
+#include <linux/types.h>
+
+/* Slots of the program array vtap_steer_jmp. */
+#define VTAP_STEER_JMP_EXT 0
+#define VTAP_STEER_JMP_CONT 1
+#define VTAP_STEER_JMP_SLOTS 2
+
+/**
+ * struct vtap_steer_pkt - vtap's parse of the frame, for extensions
+ * @l3: 0 (no IP header found), 4 or 6
+ * @l4: 0 (no readable ports: not TCP/UDP, a fragment, truncated), 6, 17
+ * @ip_proto: IPv4 protocol, or the IPv6 next header the walk ended at
+ * @is_frag: the packet is a fragment
+ * @l3_off: offset of the IP header from the start of the frame
+ * @l4_off: offset of the upper-layer header
+ * @sport: source port, network byte order (when @l4 != 0)
+ * @dport: destination port, network byte order (when @l4 != 0)
+ * @len: frame length seen by the parser
+ */
+struct vtap_steer_pkt {
+	__u8 l3;
+	__u8 l4;
+	__u8 ip_proto;
+	__u8 is_frag;
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 sport;
+	__u16 dport;
+	__u32 len;
+};
+
+#ifdef __bpf__
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, VTAP_STEER_JMP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} vtap_steer_jmp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_steer_pkt);
+} vtap_steer_pkt SEC(".maps");
+
+/**
+ * VTAP_STEER_EXT() - define a steering extension program
+ * @name: the program's name (vtapctl's "prog NAME")
+ *
+ * Follow it with the body of a function of (struct __sk_buff *skb,
+ * const struct vtap_steer_pkt *pkt) returning int: a queue, or negative
+ * for no opinion.
+ */
+#define VTAP_STEER_EXT(name)                                              \
+	static __always_inline int name##__body(                          \
+		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt); \
+	SEC("socket") int name(struct __sk_buff *skb)                     \
+	{                                                                 \
+		const struct vtap_steer_pkt *pkt;                         \
+		__u32 zero = 0;                                           \
+		int q = -1;                                               \
+                                                                          \
+		pkt = bpf_map_lookup_elem(&vtap_steer_pkt, &zero);        \
+		if (pkt)                                                  \
+			q = name##__body(skb, pkt);                       \
+		if (q >= 0)                                               \
+			return q;                                         \
+		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_CONT); \
+		return 0;                                                 \
+	}                                                                 \
+	static __always_inline int name##__body(                          \
+		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt)
+#endif /* __bpf__ */
+
+#endif /* VTAP_STEER_EXT_H */
