@@ -927,13 +927,657 @@ VTAP_API const char *vtap_offload_plan__name(enum vtap_offload_plan plan);
 /* dev - tap devices, features, offloads, queues attach/detach, link     */
 /* ===================================================================== */
 
+/*
+ * A struct vtap_dev is one open handle on a TUN/TAP device: its queues (one
+ * fd each), the offloads it set and pinned, and the per-queue counters. The
+ * handle belongs to one thread at a time (its queues may run on others).
+ * Closing it releases every queue; a persistent device stays, any other
+ * goes away with its last queue.
+ */
+struct vtap_dev;
+struct vtap_queue;
+
+/* Flags of struct vtap_dev_opts. */
+enum vtap_dev_flags {
+	VTAP_DEV_TUN = 1u << 0,		 /* TUN (L3, no Ethernet header), not TAP */
+	VTAP_DEV_PERSIST = 1u << 1,	 /* make the device persistent */
+	VTAP_DEV_NO_CREATE = 1u << 2,	 /* open an existing device only */
+	VTAP_DEV_EXCL = 1u << 3,	 /* create only: EEXIST if it exists */
+	VTAP_DEV_SET_OWNER = 1u << 4,	 /* set the owner to @owner */
+	VTAP_DEV_SET_GROUP = 1u << 5,	 /* set the group to @group */
+	VTAP_DEV_SET_OFFLOADS = 1u << 6, /* set @offloads (else keep them) */
+	VTAP_DEV_SINGLE_QUEUE = 1u << 7, /* without IFF_MULTI_QUEUE */
+	VTAP_DEV_PIN = 1u << 8,		 /* pin @pinned (see pin_offloads) */
+	/* Open an existing device with its own flags and header size (as a
+	 * tool inspecting a tap does) instead of checking them. */
+	VTAP_DEV_MATCH = 1u << 9,
+};
+
+/**
+ * struct vtap_dev_opts - how to create or open a device
+ * @sz: sizeof(struct vtap_dev_opts)
+ * @flags: enum vtap_dev_flags
+ * @queues: queues to open, 1..VTAP_QUEUES_MAX; 0 = the intended count
+ *	recorded for a persistent tap (vtap_dev__intended_queues()), else 1
+ * @vnet_hdr_len: 0 (no virtio-net header), 10, 12 or 20
+ *	(VTAP_VNET_HDR_*_LEN)
+ * @offloads: VTAP_OFFLOAD_* to set with VTAP_DEV_SET_OFFLOADS
+ * @pinned: VTAP_OFFLOAD_* to pin with VTAP_DEV_PIN
+ * @owner: uid for VTAP_DEV_SET_OWNER
+ * @group: gid for VTAP_DEV_SET_GROUP
+ */
+struct vtap_dev_opts {
+	size_t sz;
+	unsigned int flags;
+	unsigned int queues;
+	unsigned int vnet_hdr_len;
+	uint32_t offloads;
+	uint32_t pinned;
+	uint32_t owner;
+	uint32_t group;
+};
+
+/**
+ * vtap_dev__open() - create or open a tap (or tun) device
+ * @name: interface name (at most 15 characters); NULL, "" or a name with
+ *	"%d" lets the kernel choose (vtap_dev__name() tells which)
+ * @opts: options, or NULL (a non-persistent single-queue TAP without
+ *	vnet header, created if missing)
+ *
+ * Opens @opts->queues queues with IFF_NO_PI (and IFF_MULTI_QUEUE unless
+ * VTAP_DEV_SINGLE_QUEUE, IFF_VNET_HDR when @vnet_hdr_len is not 0). When
+ * the device exists, its flags (read from /sys/class/net/NAME/tun_flags)
+ * must be the ones asked for: a mismatch is logged with pr_warn naming the
+ * flag that differs (TUN/TAP, multi_queue, vnet_hdr, no_pi) and fails with
+ * EEXIST, never with the kernel's bare EINVAL. A persistent device created
+ * here records its queue count in /run/vtap/NAME/queues. Every fd is
+ * O_CLOEXEC and non-blocking. The counters live in a shared file
+ * /run/vtap/NAME/stats.PID.N (see the stats section).
+ *
+ * Return: a handle owned by the caller (vtap_dev__close()), or NULL with
+ * errno: EINVAL (bad options), EEXIST (exists with other flags, or
+ * VTAP_DEV_EXCL), ENODEV (VTAP_DEV_NO_CREATE and no such device), EPERM
+ * (needs CAP_NET_ADMIN or the tap's owner/group), EBUSY (a single-queue
+ * device already in use), E2BIG (more than VTAP_QUEUES_MAX queues),
+ * EOPNOTSUPP (an offload the kernel lacks, logged by name), ENOMEM.
+ * Context: may sleep; not async-signal-safe.
+ */
+VTAP_API struct vtap_dev *vtap_dev__open(const char *name,
+					 const struct vtap_dev_opts *opts);
+
+/**
+ * vtap_dev__close() - release every queue and free the handle
+ * @dev: handle, or NULL
+ *
+ * Removes the handle's stats file. A non-persistent device disappears
+ * when its last queue (of any process) closes.
+ */
+VTAP_API void vtap_dev__close(struct vtap_dev *dev);
+
+/**
+ * vtap_dev__name() - the interface name
+ * @dev: handle
+ *
+ * Return: the name, valid while @dev is open.
+ */
+VTAP_API const char *vtap_dev__name(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__ifindex() - the interface index (in the namespace it was
+ *	opened in)
+ * @dev: handle
+ *
+ * Return: the index.
+ */
+VTAP_API int vtap_dev__ifindex(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__vnet_hdr_len() - the virtio-net header size of every frame
+ * @dev: handle
+ *
+ * Return: 0, 10, 12 or 20.
+ */
+VTAP_API unsigned int vtap_dev__vnet_hdr_len(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__is_tun() - whether the device is TUN (L3) rather than TAP
+ * @dev: handle
+ *
+ * Return: true for TUN.
+ */
+VTAP_API bool vtap_dev__is_tun(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__delete() - delete a device by name (persistent or not)
+ * @name: interface name
+ *
+ * Deletes the link (RTM_DELLINK) and removes /run/vtap/NAME. The steering
+ * pins under /sys/fs/bpf/vtap/NAME are the steering module's to remove.
+ *
+ * Return: 0, -ENODEV (no such device), -EPERM, or another negative errno.
+ */
+VTAP_API int vtap_dev__delete(const char *name);
+
+/**
+ * vtap_dev__intended_queues() - queue count recorded for a persistent tap
+ * @name: interface name
+ *
+ * The count given when the tap was created persistent (by vtapctl dev add
+ * or vtap_dev__open() with VTAP_DEV_PERSIST), kept in /run/vtap/NAME/queues.
+ * RSS tables of a tap that nobody has open are validated against it.
+ *
+ * Return: 1..VTAP_QUEUES_MAX, or -ENOENT when nothing was recorded.
+ */
+VTAP_API int vtap_dev__intended_queues(const char *name);
+
+/* Header sizes accepted by TUNSETVNETHDRSZ (struct vtap_dev_features). */
+#define VTAP_HDR_SIZE_10 (1u << 0)
+#define VTAP_HDR_SIZE_12 (1u << 1)
+#define VTAP_HDR_SIZE_20 (1u << 2)
+#define VTAP_HDR_SIZE_24 (1u << 3)
+
+/**
+ * struct vtap_dev_features - what the running kernel's tun offers, probed
+ * @tun_features: TUNGETFEATURES (IFF_* bits: IFF_TAP, IFF_MULTI_QUEUE, ...)
+ * @offloads: VTAP_OFFLOAD_* groups TUNSETOFFLOAD accepted, each tried alone
+ *	(with CSUM, which every other group needs; TSO_ECN with TSO4; the UDP
+ *	tunnel groups with TSO4/TSO6)
+ * @hdr_sizes: VTAP_HDR_SIZE_* accepted by TUNSETVNETHDRSZ
+ * @vnet_le: TUNSETVNETLE works
+ * @vnet_be: TUNSETVNETBE works (kernels with the cross-endian option)
+ * @max_queues: queues a device can have, detached ones included
+ */
+struct vtap_dev_features {
+	uint32_t tun_features;
+	uint32_t offloads;
+	uint32_t hdr_sizes;
+	bool vnet_le;
+	bool vnet_be;
+	unsigned int max_queues;
+};
+
+/**
+ * vtap_dev__features() - probe the features on the device itself
+ * @dev: handle with a vnet header (a header of 0 is raised for the probe)
+ * @ret: result
+ *
+ * Trial TUNSETOFFLOAD/TUNSETVNETHDRSZ/TUNSETVNETLE/BE calls on the first
+ * queue; the device's offloads, header size and endianness are restored
+ * afterwards. The result is cached in the handle. Works for an unprivileged
+ * owner of the tap.
+ *
+ * Return: 0, -ENODEV (no queue open), or the errno of a failed restore.
+ * Context: briefly changes the device's offloads: call it before traffic.
+ */
+VTAP_API int vtap_dev__features(struct vtap_dev *dev,
+				struct vtap_dev_features *ret);
+
+/**
+ * vtap_features__probe() - probe the kernel's tun on a temporary tap
+ * @ret: result
+ *
+ * Return: 0, or a negative errno (-EPERM without CAP_NET_ADMIN).
+ */
+VTAP_API int vtap_features__probe(struct vtap_dev_features *ret);
+
+/**
+ * vtap_offload__name() - name of one VTAP_OFFLOAD_* bit
+ * @bit: a single bit
+ *
+ * Return: "csum", "tso4", "tso6", "tso_ecn", "uso", "udp_tunnel",
+ * "udp_tunnel_csum"; NULL for anything else.
+ */
+VTAP_API const char *vtap_offload__name(uint32_t bit);
+
+/**
+ * vtap_offloads__parse() - parse an offload list
+ * @list: "all", "none" or a comma list of vtap_offload__name() names
+ * @ret: VTAP_OFFLOAD_* mask
+ *
+ * Return: 0 or -EINVAL.
+ */
+VTAP_API int vtap_offloads__parse(const char *list, uint32_t *ret);
+
+/**
+ * vtap_offloads__format() - format an offload mask as a comma list
+ * @offloads: VTAP_OFFLOAD_* mask
+ * @buf: output
+ * @size: its size (80 bytes fit every mask)
+ *
+ * Return: @buf ("none" for 0).
+ */
+VTAP_API char *vtap_offloads__format(uint32_t offloads, char *buf,
+				     size_t size);
+
+/**
+ * struct vtap_offload_state - a device's offloads, kernel and promised
+ * @supported: what the kernel accepts (struct vtap_dev_features offloads)
+ * @kernel: what is set on the device now (TUNSETOFFLOAD)
+ * @pinned: the pinned set, promised to a guest (0 when @is_pinned is false)
+ * @software: @pinned & ~@kernel: what the send path must do in software
+ * @is_pinned: a set was pinned
+ */
+struct vtap_offload_state {
+	uint32_t supported;
+	uint32_t kernel;
+	uint32_t pinned;
+	uint32_t software;
+	bool is_pinned;
+};
+
+/**
+ * vtap_dev__set_offloads() - set the device's offloads
+ * @dev: handle with a vnet header
+ * @offloads: VTAP_OFFLOAD_* mask; every group but CSUM needs CSUM, TSO_ECN
+ *	needs TSO4 or TSO6
+ *
+ * Nothing is downgraded silently: an offload the kernel does not accept
+ * is logged by name and fails.
+ *
+ * Return: 0, -EINVAL (bad combination, or no vnet header), -EOPNOTSUPP
+ * (the kernel lacks one; the device is unchanged).
+ */
+VTAP_API int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads);
+
+/**
+ * vtap_dev__pin_offloads() - pin the feature set promised to a guest
+ * @dev: handle
+ * @offloads: VTAP_OFFLOAD_* mask the consumer may use in frames it sends
+ *
+ * The pinned set does not need kernel support: the send path covers the
+ * gap (pinned minus kernel) in software, so a guest can migrate to a host
+ * whose kernel offers less.
+ *
+ * Return: 0 or -EINVAL (unknown bits).
+ */
+VTAP_API int vtap_dev__pin_offloads(struct vtap_dev *dev, uint32_t offloads);
+
+/**
+ * vtap_dev__offloads() - read the offload state back
+ * @dev: handle
+ * @ret: result
+ *
+ * Return: 0 or a negative errno from the probe.
+ */
+VTAP_API int vtap_dev__offloads(struct vtap_dev *dev,
+				struct vtap_offload_state *ret);
+
+/**
+ * vtap_dev__set_hash_report() - fill hash_value/hash_report on receive
+ * @dev: handle opened with a 20-byte vnet header
+ * @rss: hash configuration, or NULL to stop reporting; not copied: it must
+ *	stay valid until reporting stops or @dev closes
+ *
+ * The kernel writes the first 12 bytes of each header; the queue fills
+ * hash_value, hash_report and padding in place from vtap_rss__hash() and
+ * counts each report type per queue.
+ *
+ * Return: 0 or -EINVAL (header is not 20 bytes).
+ * Context: queues pick the change up at their next receive.
+ */
+VTAP_API int vtap_dev__set_hash_report(struct vtap_dev *dev,
+				       const struct vtap_rss *rss);
+
+/**
+ * vtap_dev__num_queues() - queues of the handle, attached or not
+ * @dev: handle
+ *
+ * Return: the count; queue ids run from 0 to count - 1.
+ */
+VTAP_API unsigned int vtap_dev__num_queues(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__num_attached() - queues of the handle that are attached
+ * @dev: handle
+ *
+ * Return: the count.
+ */
+VTAP_API unsigned int vtap_dev__num_attached(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__queue() - a queue by its stable id
+ * @dev: handle
+ * @qid: queue id, 0..vtap_dev__num_queues() - 1
+ *
+ * Return: the queue (owned by @dev), or NULL with errno ENOENT.
+ */
+VTAP_API struct vtap_queue *vtap_dev__queue(struct vtap_dev *dev,
+					    unsigned int qid);
+
+/**
+ * vtap_dev__add_queue() - open one more queue (attached)
+ * @dev: multiqueue handle
+ *
+ * Return: the new queue's id, or -E2BIG when the device already has
+ * VTAP_QUEUES_MAX queues (detached ones count), -EINVAL (single-queue).
+ */
+VTAP_API int vtap_dev__add_queue(struct vtap_dev *dev);
+
+/**
+ * vtap_dev__detach_queue() - detach a queue (TUNSETQUEUE IFF_DETACH_QUEUE)
+ * @dev: handle
+ * @qid: queue id
+ *
+ * The kernel moves its last queue into the detached queue's slot; the ids
+ * stay, vtap_queue__kernel_index() follows. Nothing is received on a
+ * detached queue. The handle assumes no other process attaches or
+ * detaches queues of the device meanwhile (as a VMM owns its tap).
+ *
+ * Return: 0 (also when already detached), -ENOENT, -EPERM, -EBUSY (the
+ * steering module refused), or another negative errno.
+ */
+VTAP_API int vtap_dev__detach_queue(struct vtap_dev *dev, unsigned int qid);
+
+/**
+ * vtap_dev__attach_queue() - attach a detached queue again
+ * @dev: handle
+ * @qid: queue id
+ *
+ * The queue takes the last kernel index.
+ *
+ * Return: 0 (also when attached), -ENOENT, -EPERM, or another errno.
+ */
+VTAP_API int vtap_dev__attach_queue(struct vtap_dev *dev, unsigned int qid);
+
+/**
+ * vtap_dev__set_up() - set the link administratively up or down
+ * @dev: handle
+ * @up: true for up
+ *
+ * This and the other link calls use rtnetlink in the caller's network
+ * namespace; after vtap_dev__set_netns() the link is elsewhere (-ENODEV).
+ *
+ * Return: 0 or a negative errno (-EPERM without CAP_NET_ADMIN).
+ */
+VTAP_API int vtap_dev__set_up(struct vtap_dev *dev, bool up);
+
+/**
+ * vtap_dev__set_mtu() - set the MTU
+ * @dev: handle
+ * @mtu: bytes (68..65535 for a tap)
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_dev__set_mtu(struct vtap_dev *dev, unsigned int mtu);
+
+/**
+ * vtap_dev__set_mac() - set the MAC address (TAP only)
+ * @dev: handle
+ * @mac: 6 bytes
+ *
+ * Return: 0 or a negative errno (-EINVAL for TUN or a multicast address).
+ */
+VTAP_API int vtap_dev__set_mac(struct vtap_dev *dev, const uint8_t mac[6]);
+
+/**
+ * vtap_dev__set_netns() - move the netdev into another network namespace
+ * @dev: handle
+ * @netns_fd: fd of a namespace (/run/netns/NAME, /proc/PID/ns/net), or -1
+ * @pid: used when @netns_fd is -1: the namespace of that process
+ *
+ * The queues keep working: frames go through the fds as before.
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_dev__set_netns(struct vtap_dev *dev, int netns_fd, int pid);
+
+/**
+ * vtap_dev__set_carrier() - set the carrier (TUNSETCARRIER)
+ * @dev: handle
+ * @on: carrier on or off
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_dev__set_carrier(struct vtap_dev *dev, bool on);
+
+/**
+ * struct vtap_dev_info - what can be read of a device by name, without
+ *	opening it (sysfs, rtnetlink, ethtool)
+ * @name: interface name
+ * @ifindex: index
+ * @tun_flags: IFF_* flags of the tun device (IFF_TAP, IFF_MULTI_QUEUE,
+ *	IFF_VNET_HDR, IFF_NO_PI, IFF_PERSIST, ...)
+ * @owner: owner uid, -1 for none
+ * @group: group gid, -1 for none
+ * @mtu: MTU
+ * @mac: MAC address (TAP)
+ * @up: administratively up
+ * @carrier: carrier on (false when down)
+ * @attached_queues: queues attached now (real_num_rx_queues; at least 1)
+ * @intended_queues: recorded queue count, 0 when none was recorded
+ * @offloads: VTAP_OFFLOAD_* active on the device (from ethtool features)
+ */
+struct vtap_dev_info {
+	char name[16];
+	int ifindex;
+	uint32_t tun_flags;
+	int64_t owner;
+	int64_t group;
+	unsigned int mtu;
+	uint8_t mac[6];
+	bool up;
+	bool carrier;
+	unsigned int attached_queues;
+	unsigned int intended_queues;
+	uint32_t offloads;
+};
+
+/**
+ * vtap_dev__info() - read a device's state by name
+ * @name: interface name
+ * @ret: result
+ *
+ * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap device).
+ */
+VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
+
+/**
+ * vtap_dev__list() - names of the tun/tap devices of this namespace
+ * @names: output, @max entries of 16 bytes
+ * @max: capacity
+ *
+ * Return: the number of devices (may exceed @max; only @max are stored),
+ * or a negative errno.
+ */
+VTAP_API int vtap_dev__list(char (*names)[16], unsigned int max);
+
+
 /* ===================================================================== */
 /* queue - per-queue batched receive and send                            */
 /* ===================================================================== */
 
+/* The largest frame a queue moves: 64 KiB of GSO frame plus a header. */
+#define VTAP_FRAME_MAX (65535u + 14u + 4u)
+
+/**
+ * struct vtap_frame - one frame in a caller's buffer
+ * @buf: the vnet header (vtap_dev__vnet_hdr_len() bytes) then the frame
+ * @cap: size of @buf; VTAP_FRAME_MAX + header fits every frame
+ * @len: bytes in @buf, header included: set by recv, read by send
+ * @drop: after send: -1 when written, else the enum vtap_drop_reason it
+ *	was dropped for; after recv: -1
+ */
+struct vtap_frame {
+	void *buf;
+	size_t cap;
+	size_t len;
+	int drop;
+};
+
+/**
+ * vtap_queue__id() - the queue's stable id
+ * @q: queue
+ *
+ * Return: the id given at open or by vtap_dev__add_queue(); it never changes.
+ */
+VTAP_API unsigned int vtap_queue__id(const struct vtap_queue *q);
+
+/**
+ * vtap_queue__kernel_index() - the queue's current index in the kernel
+ * @q: queue
+ *
+ * The index a steering program's return value selects (modulo the number
+ * of attached queues). It changes when another queue detaches.
+ *
+ * Return: 0..255, or -1 when the queue is detached.
+ */
+VTAP_API int vtap_queue__kernel_index(const struct vtap_queue *q);
+
+/**
+ * vtap_queue__fd() - the queue's file descriptor (non-blocking, cloexec)
+ * @q: queue
+ *
+ * For poll()/epoll; the fd stays owned by the queue.
+ *
+ * Return: the fd.
+ */
+VTAP_API int vtap_queue__fd(const struct vtap_queue *q);
+
+/**
+ * vtap_queue__recv() - receive a batch of frames
+ * @q: queue
+ * @frames: @n caller buffers; @len is set for each frame received
+ * @n: batch size
+ *
+ * Reads until the queue is empty (EAGAIN) or @n frames are in. Each header
+ * is checked (vnet section rules); a frame whose header does not fit the
+ * frame, or that did not fit its buffer, is counted as a drop and its slot
+ * reused. With hash reporting on (vtap_dev__set_hash_report()) the 20-byte
+ * header's hash_value/hash_report are filled in place. No allocation.
+ *
+ * Return: frames received (0 when the queue was empty), or a negative
+ * errno: -EINVAL (bad arguments), -ENXIO (the queue is detached), -EIO.
+ * Context: one thread per queue at a time; never blocks.
+ */
+VTAP_API int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
+			      unsigned int n);
+
+/**
+ * vtap_queue__send() - send a batch of frames
+ * @q: queue
+ * @frames: @n frames; @len bytes of @buf each, header included
+ * @n: batch size
+ *
+ * Each header is validated first (what the kernel would reject, or what
+ * the device's offloads do not cover): an invalid frame is never written;
+ * it is dropped, counted with its reason, and its @drop set. Writing stops
+ * at the first EAGAIN (the kernel queue is full): that frame and the rest
+ * are not consumed and may be retried.
+ *
+ * Return: frames consumed (written or dropped), possibly fewer than @n,
+ * or a negative errno (-EINVAL bad arguments, -ENXIO detached queue).
+ * Context: one thread per queue at a time; never blocks.
+ */
+VTAP_API int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
+			      unsigned int n);
+
+
 /* ===================================================================== */
 /* stats - per-queue counters                                            */
 /* ===================================================================== */
+
+/**
+ * struct vtap_queue_stats - counters of one queue
+ * @rx_packets: frames handed to the caller by recv
+ * @rx_bytes: their bytes, vnet header excluded
+ * @rx_gso: of them, GSO frames (gso_type not NONE)
+ * @tx_packets: frames written by send (a segmented frame counts once per
+ *	segment written)
+ * @tx_bytes: their bytes, vnet header excluded
+ * @tx_gso: of them, GSO frames written to the kernel as GSO
+ * @rx_drops: frames dropped on receive, by enum vtap_drop_reason
+ * @tx_drops: frames dropped on send, by enum vtap_drop_reason
+ * @hash_reports: received frames by reported hash type (hash reporting)
+ * @sw_csum: checksums completed in software
+ * @sw_gso_frames: GSO frames segmented in software
+ * @sw_gso_segments: segments those made
+ *
+ * Layout of the shared stats file (one per open device handle,
+ * /run/vtap/IFNAME/stats.PID.N): struct vtap_stats_file header then
+ * VTAP_QUEUES_MAX of these, indexed by queue id. Each counter has one
+ * writer, the thread running that queue, which stores with relaxed
+ * atomics; readers in any process load with relaxed atomics, without
+ * stopping the data path. A counter is exact; a set of counters read
+ * while traffic flows is not a single snapshot.
+ */
+struct vtap_queue_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t rx_gso;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t tx_gso;
+	uint64_t rx_drops[VTAP_DROP__COUNT];
+	uint64_t tx_drops[VTAP_DROP__COUNT];
+	uint64_t hash_reports[VTAP_HASH_REPORT__COUNT];
+	uint64_t sw_csum;
+	uint64_t sw_gso_frames;
+	uint64_t sw_gso_segments;
+};
+
+#define VTAP_STATS_MAGIC 0x56545354u /* "VTST" */
+#define VTAP_STATS_VERSION 1u
+
+/**
+ * struct vtap_stats_file - header of a shared stats file
+ * @magic: VTAP_STATS_MAGIC
+ * @version: VTAP_STATS_VERSION
+ * @hdr_size: sizeof(struct vtap_stats_file); the counters start there
+ * @stats_size: sizeof(struct vtap_queue_stats) of the writer
+ * @n_slots: slots in the file (VTAP_QUEUES_MAX)
+ * @n_queues: queue ids in use (0..n_queues - 1)
+ * @pid: writer process
+ * @ifname: interface name
+ *
+ * The writer holds an OFD write lock on the file while its handle is
+ * open; a file nobody locks belongs to a dead handle and is ignored.
+ */
+struct vtap_stats_file {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint32_t stats_size;
+	uint32_t n_slots;
+	uint32_t n_queues;
+	int32_t pid;
+	uint32_t reserved;
+	char ifname[16];
+};
+
+/**
+ * vtap_queue__stats() - read a queue's counters
+ * @q: queue
+ * @ret: result
+ *
+ * Return: 0 or -EINVAL.
+ * Context: any thread, while the queue runs.
+ */
+VTAP_API int vtap_queue__stats(const struct vtap_queue *q,
+			       struct vtap_queue_stats *ret);
+
+/**
+ * vtap_stats__read() - sum the live counters of a device, per queue id
+ * @ifname: interface name
+ * @ret: array of @max entries, zeroed then filled
+ * @max: capacity (VTAP_QUEUES_MAX covers every device)
+ *
+ * Sums over the stats files of every live handle on the device (files of
+ * dead processes are skipped and removed when possible), in any process.
+ *
+ * Return: the number of queue ids seen (entries past @max are not
+ * stored), 0 when no handle is open, or a negative errno.
+ */
+VTAP_API int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
+			      unsigned int max);
+
+/**
+ * vtap_stats__sum() - add one queue's counters to a total
+ * @total: accumulator
+ * @q: counters to add
+ */
+VTAP_API void vtap_stats__sum(struct vtap_queue_stats *total,
+			      const struct vtap_queue_stats *q);
+
 
 /* ===================================================================== */
 /* steer - in-kernel steering: eBPF program, maps, rules, extension      */

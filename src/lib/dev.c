@@ -1,0 +1,1187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dev.c - tap devices: create or open, features, offloads, queues, link
+ *
+ * Theory of operation
+ *
+ * A device handle owns one fd per queue, opened with TUNSETIFF on
+ * /dev/net/tun with the same name and flags. Queue ids are the handle's
+ * own and never change. The kernel keeps its own order: an attach
+ * (TUNSETIFF or TUNSETQUEUE IFF_ATTACH_QUEUE) appends the queue at index
+ * numqueues; a detach of the queue at index k moves the queue at the last
+ * index into slot k (tun's __tun_detach()). struct vtap_dev_qmap mirrors
+ * that order (qid[i] sits at kernel index base + i), updated after each
+ * successful ioctl the same way the kernel updates its array. The mirror is
+ * exact while nobody else attaches or detaches queues of the device, which
+ * is how a VMM uses its tap; @base covers queues other processes had
+ * attached before the handle opened.
+ *
+ * The steering module keeps an indirection table of kernel indices, so it
+ * is told of every change (vtap_dev_set_queue_hook()): before a detach with
+ * the mapping to come (so it can stop naming the leaving index first) and
+ * after every attach and detach with the mapping in force.
+ *
+ * Device flags that belong to the device rather than the fd (IFF_NO_PI,
+ * IFF_VNET_HDR, the vnet header size, offloads) are overwritten by any
+ * TUNSETIFF, so the existing device's flags are read from sysfs first and a
+ * mismatch is refused by name instead of silently changing the device under
+ * another user.
+ */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dev_impl.h"
+
+#define TUN_PATH "/dev/net/tun"
+#define SYS_NET "/sys/class/net"
+
+/* The IFF_* flags of TUNSETIFF that must match an existing device. */
+#define IFF_MATCH \
+	(IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+	unsigned int tun;
+} offload_map[] = {
+	{VTAP_OFFLOAD_CSUM, "csum", TUN_F_CSUM},
+	{VTAP_OFFLOAD_TSO4, "tso4", TUN_F_TSO4},
+	{VTAP_OFFLOAD_TSO6, "tso6", TUN_F_TSO6},
+	{VTAP_OFFLOAD_TSO_ECN, "tso_ecn", TUN_F_TSO_ECN},
+	{VTAP_OFFLOAD_USO, "uso", TUN_F_USO4 | TUN_F_USO6},
+	{VTAP_OFFLOAD_UDP_TUNNEL, "udp_tunnel", TUN_F_UDP_TUNNEL_GSO},
+	{VTAP_OFFLOAD_UDP_TUNNEL_CSUM, "udp_tunnel_csum",
+	 TUN_F_UDP_TUNNEL_GSO_CSUM},
+};
+
+static_assert(VTAP_OFFLOAD_ALL == (1u << 7) - 1,
+	      "offload_map covers every VTAP_OFFLOAD_* bit");
+
+unsigned int vtap_offloads_to_tun(uint32_t offloads)
+{
+	unsigned int tun = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
+		if (offloads & offload_map[i].bit)
+			tun |= offload_map[i].tun;
+	return tun;
+}
+
+uint32_t vtap_offloads_from_tun(unsigned int tun)
+{
+	uint32_t off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
+		if ((tun & offload_map[i].tun) == offload_map[i].tun)
+			off |= offload_map[i].bit;
+	return off;
+}
+
+const char *vtap_offload__name(uint32_t bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
+		if (offload_map[i].bit == bit)
+			return offload_map[i].name;
+	return NULL;
+}
+
+int vtap_offloads__parse(const char *list, uint32_t *ret)
+{
+	uint32_t off = 0;
+	const char *p = list;
+
+	if (!list || !ret || !*list)
+		return vtap_err(-EINVAL);
+	if (!strcmp(list, "all")) {
+		*ret = VTAP_OFFLOAD_ALL;
+		return 0;
+	}
+	if (!strcmp(list, "none")) {
+		*ret = 0;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
+			if (strlen(offload_map[i].name) == n &&
+			    !strncmp(p, offload_map[i].name, n)) {
+				off |= offload_map[i].bit;
+				found = true;
+			}
+		}
+		if (!found) {
+			pr_warn("unknown offload '%.*s'\n", (int)n, p);
+			return vtap_err(-EINVAL);
+		}
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return vtap_err(-EINVAL);
+	}
+	*ret = off;
+	return 0;
+}
+
+char *vtap_offloads__format(uint32_t offloads, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!buf || !size)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
+		if (!(offloads & offload_map[i].bit))
+			continue;
+		n += snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+			      n ? "," : "", offload_map[i].name);
+	}
+	if (!n)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* sysfs and /run/vtap                                                */
+/* ------------------------------------------------------------------ */
+
+/* Read a sysfs attribute of @name into @buf, newline stripped. */
+static int sysfs_read(const char *name, const char *attr, char *buf,
+		      size_t size)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYS_NET "/%s/%s", name, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int sysfs_long(const char *name, const char *attr, long long *ret)
+{
+	char buf[64], *end;
+	int err = sysfs_read(name, attr, buf, sizeof(buf));
+
+	if (err)
+		return err;
+	errno = 0;
+	*ret = strtoll(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static bool name_ok(const char *name)
+{
+	return name && *name && strlen(name) < IFNAMSIZ && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
+
+int vtap_dev_sysfs_tun_flags(const char *name)
+{
+	char path[128];
+	long long v;
+	int err;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	snprintf(path, sizeof(path), SYS_NET "/%s", name);
+	if (access(path, F_OK))
+		return -ENODEV;
+	err = sysfs_long(name, "tun_flags", &v);
+	if (err)
+		return -EINVAL;
+	return (int)v;
+}
+
+int vtap_dev_run_path(char *buf, size_t size, const char *name,
+		      const char *file)
+{
+	int n;
+
+	if (file)
+		n = snprintf(buf, size, VTAP_RUN_DIR "/%s/%s", name, file);
+	else
+		n = snprintf(buf, size, VTAP_RUN_DIR "/%s", name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int vtap_dev_run_mkdir(const char *name)
+{
+	char path[64];
+	int err;
+
+	if (mkdir(VTAP_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	err = vtap_dev_run_path(path, sizeof(path), name, NULL);
+	if (err)
+		return err;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Write "N\n" to /run/vtap/NAME/queues. */
+static int record_queues(const char *name, unsigned int n, const uid_t *uid,
+			 const gid_t *gid)
+{
+	char path[64], buf[16];
+	int fd, len, err;
+
+	err = vtap_dev_run_mkdir(name);
+	if (err)
+		return err;
+	if (uid || gid) {
+		/* Let the tap's owner (a VMM using libvtap) keep stats there. */
+		vtap_dev_run_path(path, sizeof(path), name, NULL);
+		if (chown(path, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1))
+			pr_debug("%s: chown %s: %s\n", name, path,
+				 strerror(errno));
+	}
+	vtap_dev_run_path(path, sizeof(path), name, "queues");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%u\n", n);
+	err = write(fd, buf, len) == len ? 0 : -EIO;
+	close(fd);
+	return err;
+}
+
+int vtap_dev__intended_queues(const char *name)
+{
+	char path[64], buf[16];
+	ssize_t n;
+	long v;
+	int fd;
+
+	if (!name_ok(name))
+		return vtap_err(-EINVAL);
+	if (vtap_dev_run_path(path, sizeof(path), name, "queues"))
+		return vtap_err(-ENAMETOOLONG);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vtap_err(-ENOENT);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return vtap_err(-ENOENT);
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	if (v < 1 || v > VTAP_QUEUES_MAX)
+		return vtap_err(-ENOENT);
+	return (int)v;
+}
+
+/* Remove /run/vtap/NAME and what it holds. */
+static void remove_run_dir(const char *name)
+{
+	char path[64], file[320];
+	struct dirent *de;
+	DIR *d;
+
+	if (vtap_dev_run_path(path, sizeof(path), name, NULL))
+		return;
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		unlink(file);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* opening                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *iff_name(unsigned int bit)
+{
+	switch (bit) {
+	case IFF_MULTI_QUEUE:
+		return "multi_queue";
+	case IFF_VNET_HDR:
+		return "vnet_hdr";
+	case IFF_NO_PI:
+		return "no_pi";
+	default:
+		return "?";
+	}
+}
+
+/*
+ * Compare an existing device's flags with the ones asked for. Return: 0, or
+ * -EEXIST with the difference logged.
+ */
+static int check_flags(const char *name, unsigned int have, unsigned int want)
+{
+	static const unsigned int bits[] = {IFF_MULTI_QUEUE, IFF_VNET_HDR,
+					    IFF_NO_PI};
+
+	if ((have & (IFF_TUN | IFF_TAP)) != (want & (IFF_TUN | IFF_TAP))) {
+		pr_warn("%s: exists as a %s device, asked for %s\n", name,
+			have & IFF_TUN ? "TUN" : "TAP",
+			want & IFF_TUN ? "TUN" : "TAP");
+		return -EEXIST;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
+		if ((have & bits[i]) != (want & bits[i])) {
+			pr_warn("%s: exists with %s %s, asked for %s\n", name,
+				iff_name(bits[i]),
+				have & bits[i] ? "on" : "off",
+				want & bits[i] ? "on" : "off");
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Open one queue fd of @dev (attached). Return: fd or -errno. */
+static int open_queue_fd(struct vtap_dev *dev, char *ret_name)
+{
+	struct ifreq ifr = {0};
+	int fd, err;
+
+	fd = open(TUN_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = (short)dev->iff;
+	memcpy(ifr.ifr_name, dev->name, IFNAMSIZ);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (ret_name)
+		snprintf(ret_name, IFNAMSIZ, "%s", ifr.ifr_name);
+	return fd;
+}
+
+/* Count /sys/class/net/NAME/queues/rx-*. */
+static int count_rx_queues(const char *name)
+{
+	char path[96];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), SYS_NET "/%s/queues", name);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "rx-", 3))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* An fd whose queue is attached, for device-wide ioctls. */
+static int ctl_fd(const struct vtap_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->n_queues; i++)
+		if (dev->queues[i].kidx >= 0)
+			return dev->queues[i].fd;
+	return -ENXIO;
+}
+
+static int add_queue(struct vtap_dev *dev)
+{
+	struct vtap_queue *q;
+	int fd;
+
+	if (dev->n_queues >= VTAP_QUEUES_MAX) {
+		pr_warn("%s: a tap has at most %u queues\n", dev->name,
+			VTAP_QUEUES_MAX);
+		return -E2BIG;
+	}
+	fd = open_queue_fd(dev, NULL);
+	if (fd < 0) {
+		if (fd == -E2BIG)
+			pr_warn("%s: the kernel refuses more queues (at most %u, "
+				"detached ones and other processes' included)\n",
+				dev->name, VTAP_QUEUES_MAX);
+		return fd;
+	}
+	q = &dev->queues[dev->n_queues];
+	q->dev = dev;
+	q->fd = fd;
+	q->id = (uint16_t)dev->n_queues;
+	q->kidx = (int16_t)(dev->map.base + dev->map.n_attached);
+	dev->map.qid[dev->map.n_attached++] = q->id;
+	vtap_stats_bind(dev, q);
+	return dev->n_queues++;
+}
+
+static int validate_opts(const struct vtap_dev_opts *opts)
+{
+	unsigned int flags = OPTS_GET(opts, flags, 0);
+	unsigned int hdr = OPTS_GET(opts, vnet_hdr_len, 0);
+	unsigned int queues = OPTS_GET(opts, queues, 0);
+
+	if (!OPTS_VALID(opts, struct vtap_dev_opts))
+		return -EINVAL;
+	if (flags & ~((VTAP_DEV_MATCH << 1) - 1)) {
+		pr_warn("unknown vtap_dev_opts flags 0x%x\n", flags);
+		return -EINVAL;
+	}
+	if (hdr && hdr != VTAP_VNET_HDR_LEN && hdr != VTAP_VNET_HDR_V1_LEN &&
+	    hdr != VTAP_VNET_HDR_HASH_LEN) {
+		pr_warn("vnet header size %u: must be 0, 10, 12 or 20\n", hdr);
+		return -EINVAL;
+	}
+	if (queues > VTAP_QUEUES_MAX) {
+		pr_warn("%u queues: a tap has at most %u\n", queues,
+			VTAP_QUEUES_MAX);
+		return -E2BIG;
+	}
+	if ((flags & VTAP_DEV_SINGLE_QUEUE) && queues > 1) {
+		pr_warn("%u queues asked for a single-queue device\n", queues);
+		return -EINVAL;
+	}
+	if ((flags & (VTAP_DEV_EXCL | VTAP_DEV_NO_CREATE)) ==
+	    (VTAP_DEV_EXCL | VTAP_DEV_NO_CREATE))
+		return -EINVAL;
+	if ((flags & VTAP_DEV_PIN) &&
+	    (OPTS_GET(opts, pinned, 0) & ~VTAP_OFFLOAD_ALL))
+		return -EINVAL;
+	if ((flags & VTAP_DEV_SET_OFFLOADS) &&
+	    (OPTS_GET(opts, offloads, 0) & ~VTAP_OFFLOAD_ALL))
+		return -EINVAL;
+	return 0;
+}
+
+struct vtap_dev *vtap_dev__open(const char *name,
+				const struct vtap_dev_opts *opts)
+{
+	unsigned int flags, queues;
+	struct vtap_dev *dev;
+	char kname[IFNAMSIZ];
+	int have, err, fd, n;
+
+	err = validate_opts(opts);
+	if (err)
+		return vtap_err_ptr(err);
+	if (name && strlen(name) >= IFNAMSIZ) {
+		pr_warn("interface name '%s' longer than %d characters\n", name,
+			IFNAMSIZ - 1);
+		return vtap_err_ptr(-EINVAL);
+	}
+	flags = OPTS_GET(opts, flags, 0);
+	queues = OPTS_GET(opts, queues, 0);
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return vtap_err_ptr(-ENOMEM);
+	dev->queues = calloc(VTAP_QUEUES_MAX, sizeof(*dev->queues));
+	if (!dev->queues) {
+		free(dev);
+		return vtap_err_ptr(-ENOMEM);
+	}
+	dev->stats_fd = -1;
+	if (name)
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->hdr_len = OPTS_GET(opts, vnet_hdr_len, 0);
+	dev->iff = (flags & VTAP_DEV_TUN ? IFF_TUN : IFF_TAP) | IFF_NO_PI;
+	if (!(flags & VTAP_DEV_SINGLE_QUEUE))
+		dev->iff |= IFF_MULTI_QUEUE;
+	if (dev->hdr_len)
+		dev->iff |= IFF_VNET_HDR;
+
+	have = dev->name[0] && !strchr(dev->name, '%')
+		       ? vtap_dev_sysfs_tun_flags(dev->name)
+		       : -ENODEV;
+	if (have >= 0) {
+		if (flags & VTAP_DEV_EXCL) {
+			pr_warn("%s: exists\n", dev->name);
+			err = -EEXIST;
+			goto err_free;
+		}
+		if (flags & VTAP_DEV_MATCH)
+			dev->iff = have & IFF_MATCH;
+		err = check_flags(dev->name, have & IFF_MATCH, dev->iff);
+		if (err)
+			goto err_free;
+	} else if (have == -EINVAL) {
+		pr_warn("%s: exists and is not a tun/tap device\n", dev->name);
+		err = -EEXIST;
+		goto err_free;
+	} else if (flags & (VTAP_DEV_NO_CREATE | VTAP_DEV_MATCH)) {
+		err = -ENODEV;
+		goto err_free;
+	}
+	if (!queues) {
+		n = have >= 0 ? vtap_dev__intended_queues(dev->name) : -ENOENT;
+		queues = n > 0 ? (unsigned int)n : 1;
+		if (!(dev->iff & IFF_MULTI_QUEUE))
+			queues = 1;
+	}
+
+	fd = open_queue_fd(dev, kname);
+	if (fd < 0) {
+		err = fd;
+		if (err == -EINVAL && have >= 0)
+			pr_warn("%s: TUNSETIFF refused the flags 0x%x\n",
+				dev->name, dev->iff);
+		if (err == -EPERM)
+			pr_warn("%s: not permitted (needs CAP_NET_ADMIN, or be "
+				"the tap's owner)\n",
+				dev->name[0] ? dev->name : "tap");
+		goto err_free;
+	}
+	memcpy(dev->name, kname, IFNAMSIZ);
+	dev->created = have < 0;
+	dev->ifindex = (int)if_nametoindex(dev->name);
+	dev->queues[0] = (struct vtap_queue){.dev = dev, .fd = fd, .id = 0};
+	n = count_rx_queues(dev->name);
+	dev->map.base = n > 0 ? (unsigned int)n - 1 : 0;
+	dev->queues[0].kidx = (int16_t)dev->map.base;
+	dev->map.qid[0] = 0;
+	dev->map.n_attached = 1;
+	dev->n_queues = 1;
+
+	if (dev->iff & IFF_VNET_HDR) {
+		int sz = (int)dev->hdr_len;
+
+		if (flags & VTAP_DEV_MATCH) {
+			if (ioctl(fd, TUNGETVNETHDRSZ, &sz) == 0)
+				dev->hdr_len = (unsigned int)sz;
+		} else if (ioctl(fd, TUNSETVNETHDRSZ, &sz)) {
+			err = -errno;
+			pr_warn("%s: TUNSETVNETHDRSZ %d: %s\n", dev->name, sz,
+				strerror(-err));
+			goto err_close;
+		}
+	}
+	if (flags & VTAP_DEV_SET_OWNER) {
+		if (ioctl(fd, TUNSETOWNER, (unsigned long)opts->owner)) {
+			err = -errno;
+			goto err_close;
+		}
+	}
+	if (flags & VTAP_DEV_SET_GROUP) {
+		if (ioctl(fd, TUNSETGROUP, (unsigned long)opts->group)) {
+			err = -errno;
+			goto err_close;
+		}
+	}
+	if ((flags & VTAP_DEV_PERSIST) && ioctl(fd, TUNSETPERSIST, 1UL)) {
+		err = -errno;
+		goto err_close;
+	}
+
+	err = vtap_stats_open(dev);
+	if (err)
+		goto err_unpersist;
+	vtap_stats_bind(dev, &dev->queues[0]);
+
+	if (flags & VTAP_DEV_SET_OFFLOADS) {
+		err = vtap_dev__set_offloads(dev, opts->offloads);
+		if (err)
+			goto err_unpersist;
+	} else if (vtap_nl_offloads(dev->name, &dev->kernel_offloads)) {
+		dev->kernel_offloads = 0;
+	}
+	if (flags & VTAP_DEV_PIN) {
+		dev->pinned_offloads = opts->pinned;
+		dev->is_pinned = true;
+	}
+
+	while (dev->n_queues < queues) {
+		err = add_queue(dev);
+		if (err < 0)
+			goto err_unpersist;
+	}
+	if (dev->created && (flags & VTAP_DEV_PERSIST)) {
+		uid_t uid = opts->owner;
+		gid_t gid = opts->group;
+
+		err = record_queues(dev->name, queues,
+				    flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
+				    flags & VTAP_DEV_SET_GROUP ? &gid : NULL);
+		if (err)
+			pr_info("%s: cannot record the queue count: %s\n",
+				dev->name, strerror(-err));
+	}
+	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
+		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
+	return dev;
+
+err_unpersist:
+	if (dev->created && (flags & VTAP_DEV_PERSIST))
+		ioctl(fd, TUNSETPERSIST, 0UL);
+err_close:
+	for (unsigned int i = 0; i < dev->n_queues; i++)
+		close(dev->queues[i].fd);
+	vtap_stats_close(dev);
+err_free:
+	free(dev->queues);
+	free(dev);
+	return vtap_err_ptr(err);
+}
+
+void vtap_dev__close(struct vtap_dev *dev)
+{
+	int saved = errno;
+
+	if (!dev)
+		return;
+	for (unsigned int i = 0; i < dev->n_queues; i++)
+		close(dev->queues[i].fd);
+	vtap_stats_close(dev);
+	free(dev->queues);
+	free(dev);
+	errno = saved;
+}
+
+const char *vtap_dev__name(const struct vtap_dev *dev)
+{
+	return dev->name;
+}
+
+int vtap_dev__ifindex(const struct vtap_dev *dev)
+{
+	return dev->ifindex;
+}
+
+unsigned int vtap_dev__vnet_hdr_len(const struct vtap_dev *dev)
+{
+	return dev->hdr_len;
+}
+
+bool vtap_dev__is_tun(const struct vtap_dev *dev)
+{
+	return dev->iff & IFF_TUN;
+}
+
+int vtap_dev__delete(const char *name)
+{
+	int ifindex, err;
+
+	if (!name_ok(name))
+		return vtap_err(-EINVAL);
+	if (vtap_dev_sysfs_tun_flags(name) == -EINVAL) {
+		pr_warn("%s: not a tun/tap device\n", name);
+		return vtap_err(-EINVAL);
+	}
+	ifindex = (int)if_nametoindex(name);
+	if (!ifindex)
+		return vtap_err(-ENODEV);
+	err = vtap_nl_link_del(ifindex);
+	if (err)
+		return vtap_err(err);
+	remove_run_dir(name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* features and offloads                                              */
+/* ------------------------------------------------------------------ */
+
+/* What a group needs alongside it for TUNSETOFFLOAD to take it. */
+static uint32_t offload_deps(uint32_t bit)
+{
+	switch (bit) {
+	case VTAP_OFFLOAD_CSUM:
+		return 0;
+	case VTAP_OFFLOAD_TSO_ECN:
+		return VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4 |
+		       VTAP_OFFLOAD_TSO6;
+	case VTAP_OFFLOAD_UDP_TUNNEL:
+		return VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4 |
+		       VTAP_OFFLOAD_TSO6;
+	case VTAP_OFFLOAD_UDP_TUNNEL_CSUM:
+		return VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4 |
+		       VTAP_OFFLOAD_TSO6 | VTAP_OFFLOAD_UDP_TUNNEL;
+	default:
+		return VTAP_OFFLOAD_CSUM;
+	}
+}
+
+static bool try_offload(int fd, uint32_t offloads)
+{
+	return ioctl(fd, TUNSETOFFLOAD,
+		     (unsigned long)vtap_offloads_to_tun(offloads)) == 0;
+}
+
+/* Probe on the tap whose attached queue is @fd, restoring its state. */
+static int probe_fd(int fd, uint32_t restore_offloads,
+		    struct vtap_dev_features *ret)
+{
+	struct vtap_dev_features f = {.max_queues = VTAP_QUEUES_MAX};
+	static const int sizes[] = {10, 12, 20, 24};
+	unsigned int feat = 0;
+	int hdr = 0, le = 0, be = 0, v, err = 0;
+
+	if (ioctl(fd, TUNGETFEATURES, &feat))
+		return -errno;
+	f.tun_features = feat;
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
+		uint32_t bit = offload_map[i].bit;
+
+		if (try_offload(fd, bit | offload_deps(bit)))
+			f.offloads |= bit;
+	}
+	/* Each group was tried with what it needs; drop those whose needs
+	 * turned out to be missing. */
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
+		uint32_t bit = offload_map[i].bit;
+
+		if ((offload_deps(bit) & f.offloads) != offload_deps(bit))
+			f.offloads &= ~bit;
+	}
+	if (!try_offload(fd, restore_offloads))
+		err = -errno;
+
+	if (ioctl(fd, TUNGETVNETHDRSZ, &hdr) == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+			v = sizes[i];
+			if (ioctl(fd, TUNSETVNETHDRSZ, &v) == 0)
+				f.hdr_sizes |= 1u << i;
+		}
+		if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) && !err)
+			err = -errno;
+	}
+	if (ioctl(fd, TUNGETVNETLE, &le) == 0) {
+		v = 1;
+		f.vnet_le = ioctl(fd, TUNSETVNETLE, &v) == 0;
+		if (ioctl(fd, TUNSETVNETLE, &le) && !err)
+			err = -errno;
+	}
+	if (ioctl(fd, TUNGETVNETBE, &be) == 0) {
+		v = 1;
+		f.vnet_be = ioctl(fd, TUNSETVNETBE, &v) == 0;
+		if (ioctl(fd, TUNSETVNETBE, &be) && !err)
+			err = -errno;
+	}
+	*ret = f;
+	return err;
+}
+
+int vtap_dev__features(struct vtap_dev *dev, struct vtap_dev_features *ret)
+{
+	int fd, err;
+
+	if (!dev || !ret)
+		return vtap_err(-EINVAL);
+	if (!dev->features_valid) {
+		fd = ctl_fd(dev);
+		if (fd < 0)
+			return vtap_err(-ENODEV);
+		err = probe_fd(fd, dev->kernel_offloads, &dev->features);
+		if (err) {
+			pr_warn("%s: restoring the state after the feature "
+				"probe failed: %s\n",
+				dev->name, strerror(-err));
+			return vtap_err(err);
+		}
+		dev->features_valid = true;
+	}
+	*ret = dev->features;
+	return 0;
+}
+
+int vtap_features__probe(struct vtap_dev_features *ret)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts, .flags = VTAP_DEV_EXCL,
+		       .vnet_hdr_len = VTAP_VNET_HDR_V1_LEN);
+	struct vtap_dev *dev;
+	int err;
+
+	if (!ret)
+		return vtap_err(-EINVAL);
+	dev = vtap_dev__open("vtprobe%d", &opts);
+	if (!dev)
+		return -errno;
+	err = vtap_dev__features(dev, ret);
+	vtap_dev__close(dev);
+	return err ? vtap_err(err) : 0;
+}
+
+int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
+{
+	struct vtap_dev_features f;
+	int fd, err;
+
+	if (!dev || (offloads & ~VTAP_OFFLOAD_ALL))
+		return vtap_err(-EINVAL);
+	if (!dev->hdr_len && offloads) {
+		pr_warn("%s: offloads need a vnet header\n", dev->name);
+		return vtap_err(-EINVAL);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
+		uint32_t bit = offload_map[i].bit;
+		uint32_t need = bit == VTAP_OFFLOAD_TSO_ECN ? VTAP_OFFLOAD_CSUM
+							    : offload_deps(bit);
+
+		if (!(offloads & bit))
+			continue;
+		if ((offloads & need) != need) {
+			char buf[80];
+
+			pr_warn("%s: offload %s needs %s\n", dev->name,
+				offload_map[i].name,
+				vtap_offloads__format(need & ~offloads, buf,
+						      sizeof(buf)));
+			return vtap_err(-EINVAL);
+		}
+	}
+	if ((offloads & VTAP_OFFLOAD_TSO_ECN) &&
+	    !(offloads & (VTAP_OFFLOAD_TSO4 | VTAP_OFFLOAD_TSO6))) {
+		pr_warn("%s: offload tso_ecn needs tso4 or tso6\n", dev->name);
+		return vtap_err(-EINVAL);
+	}
+	err = vtap_dev__features(dev, &f);
+	if (err)
+		return err;
+	if (offloads & ~f.offloads) {
+		char buf[80];
+
+		pr_warn("%s: offload %s not supported by the running kernel\n",
+			dev->name,
+			vtap_offloads__format(offloads & ~f.offloads, buf,
+					      sizeof(buf)));
+		return vtap_err(-EOPNOTSUPP);
+	}
+	fd = ctl_fd(dev);
+	if (fd < 0)
+		return vtap_err(-ENODEV);
+	if (!try_offload(fd, offloads)) {
+		err = -errno;
+		pr_warn("%s: TUNSETOFFLOAD: %s\n", dev->name, strerror(-err));
+		return vtap_err(err == -EINVAL ? -EOPNOTSUPP : err);
+	}
+	dev->kernel_offloads = offloads;
+	return 0;
+}
+
+int vtap_dev__pin_offloads(struct vtap_dev *dev, uint32_t offloads)
+{
+	if (!dev || (offloads & ~VTAP_OFFLOAD_ALL))
+		return vtap_err(-EINVAL);
+	dev->pinned_offloads = offloads;
+	dev->is_pinned = true;
+	return 0;
+}
+
+int vtap_dev__offloads(struct vtap_dev *dev, struct vtap_offload_state *ret)
+{
+	struct vtap_dev_features f;
+	int err;
+
+	if (!dev || !ret)
+		return vtap_err(-EINVAL);
+	err = vtap_dev__features(dev, &f);
+	if (err)
+		return err;
+	ret->supported = f.offloads;
+	ret->kernel = dev->kernel_offloads;
+	ret->pinned = dev->is_pinned ? dev->pinned_offloads : 0;
+	ret->software = ret->pinned & ~ret->kernel;
+	ret->is_pinned = dev->is_pinned;
+	return 0;
+}
+
+int vtap_dev__set_hash_report(struct vtap_dev *dev, const struct vtap_rss *rss)
+{
+	if (!dev)
+		return vtap_err(-EINVAL);
+	if (rss && dev->hdr_len != VTAP_VNET_HDR_HASH_LEN) {
+		pr_warn("%s: hash reporting needs a %u-byte vnet header\n",
+			dev->name, VTAP_VNET_HDR_HASH_LEN);
+		return vtap_err(-EINVAL);
+	}
+	__atomic_store_n(&dev->rss, rss, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* queues                                                             */
+/* ------------------------------------------------------------------ */
+
+int vtap_dev_set_queue_hook(struct vtap_dev *dev, vtap_dev_queue_hook_fn fn,
+			    void *ctx)
+{
+	if (fn && dev->hook && (dev->hook != fn || dev->hook_ctx != ctx))
+		return -EBUSY;
+	dev->hook = fn;
+	dev->hook_ctx = fn ? ctx : NULL;
+	return 0;
+}
+
+const struct vtap_dev_qmap *vtap_dev_qmap(const struct vtap_dev *dev)
+{
+	return &dev->map;
+}
+
+static void call_hook(struct vtap_dev *dev, enum vtap_dev_event ev,
+		      unsigned int qid)
+{
+	if (dev->hook)
+		dev->hook(dev, ev, qid, &dev->map, dev->hook_ctx);
+}
+
+unsigned int vtap_dev__num_queues(const struct vtap_dev *dev)
+{
+	return dev->n_queues;
+}
+
+unsigned int vtap_dev__num_attached(const struct vtap_dev *dev)
+{
+	return dev->map.n_attached;
+}
+
+struct vtap_queue *vtap_dev__queue(struct vtap_dev *dev, unsigned int qid)
+{
+	if (!dev || qid >= dev->n_queues)
+		return vtap_err_ptr(-ENOENT);
+	return &dev->queues[qid];
+}
+
+int vtap_dev__add_queue(struct vtap_dev *dev)
+{
+	int qid;
+
+	if (!dev || !(dev->iff & IFF_MULTI_QUEUE))
+		return vtap_err(-EINVAL);
+	qid = add_queue(dev);
+	if (qid < 0)
+		return vtap_err(qid);
+	if (dev->stats_file)
+		__atomic_store_n(&dev->stats_file->n_queues, dev->n_queues,
+				 __ATOMIC_RELAXED);
+	call_hook(dev, VTAP_DEV_EV_AFTER_ATTACH, (unsigned int)qid);
+	return qid;
+}
+
+int vtap_dev__detach_queue(struct vtap_dev *dev, unsigned int qid)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_DETACH_QUEUE};
+	struct vtap_dev_qmap next;
+	struct vtap_queue *q;
+	unsigned int i, last;
+	int err;
+
+	if (!dev || qid >= dev->n_queues)
+		return vtap_err(-ENOENT);
+	q = &dev->queues[qid];
+	if (q->kidx < 0)
+		return 0;
+	i = (unsigned int)q->kidx - dev->map.base;
+	last = dev->map.n_attached - 1;
+	next = dev->map;
+	next.qid[i] = next.qid[last];
+	next.n_attached = last;
+	if (dev->hook) {
+		err = dev->hook(dev, VTAP_DEV_EV_BEFORE_DETACH, qid, &next,
+				dev->hook_ctx);
+		if (err)
+			return vtap_err(err < 0 ? err : -EBUSY);
+	}
+	if (ioctl(q->fd, TUNSETQUEUE, &ifr)) {
+		err = -errno;
+		pr_warn("%s: detach queue %u: %s\n", dev->name, qid,
+			strerror(-err));
+		/* Let the hook go back to the mapping still in force. */
+		call_hook(dev, VTAP_DEV_EV_AFTER_ATTACH, qid);
+		return vtap_err(err);
+	}
+	/* The kernel moved its last queue into slot i (tun's __tun_detach). */
+	if (i != last)
+		dev->queues[next.qid[i]].kidx = (int16_t)(dev->map.base + i);
+	q->kidx = -1;
+	dev->map = next;
+	call_hook(dev, VTAP_DEV_EV_AFTER_DETACH, qid);
+	return 0;
+}
+
+int vtap_dev__attach_queue(struct vtap_dev *dev, unsigned int qid)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_ATTACH_QUEUE};
+	struct vtap_queue *q;
+	int err;
+
+	if (!dev || qid >= dev->n_queues)
+		return vtap_err(-ENOENT);
+	q = &dev->queues[qid];
+	if (q->kidx >= 0)
+		return 0;
+	if (ioctl(q->fd, TUNSETQUEUE, &ifr)) {
+		err = -errno;
+		pr_warn("%s: attach queue %u: %s\n", dev->name, qid,
+			strerror(-err));
+		return vtap_err(err);
+	}
+	q->kidx = (int16_t)(dev->map.base + dev->map.n_attached);
+	dev->map.qid[dev->map.n_attached++] = (uint16_t)qid;
+	call_hook(dev, VTAP_DEV_EV_AFTER_ATTACH, qid);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* link                                                               */
+/* ------------------------------------------------------------------ */
+
+static int link_set(struct vtap_dev *dev, const struct vtap_nl_link *set)
+{
+	int err;
+
+	if (dev->moved)
+		return vtap_err(-ENODEV);
+	err = vtap_nl_link_set(dev->ifindex, set);
+	if (err)
+		pr_warn("%s: link change: %s\n", dev->name, strerror(-err));
+	return vtap_err(err);
+}
+
+int vtap_dev__set_up(struct vtap_dev *dev, bool up)
+{
+	struct vtap_nl_link set = {.up = up, .netns_fd = -1};
+
+	if (!dev)
+		return vtap_err(-EINVAL);
+	return link_set(dev, &set);
+}
+
+int vtap_dev__set_mtu(struct vtap_dev *dev, unsigned int mtu)
+{
+	struct vtap_nl_link set = {.up = -1, .mtu = mtu, .netns_fd = -1};
+
+	if (!dev || !mtu)
+		return vtap_err(-EINVAL);
+	return link_set(dev, &set);
+}
+
+int vtap_dev__set_mac(struct vtap_dev *dev, const uint8_t mac[6])
+{
+	struct vtap_nl_link set = {.up = -1, .mac = mac, .netns_fd = -1};
+
+	if (!dev || !mac || (dev->iff & IFF_TUN) || (mac[0] & 1))
+		return vtap_err(-EINVAL);
+	return link_set(dev, &set);
+}
+
+int vtap_dev__set_netns(struct vtap_dev *dev, int netns_fd, int pid)
+{
+	struct vtap_nl_link set = {
+		.up = -1, .netns_fd = netns_fd, .netns_pid = pid};
+	int err;
+
+	if (!dev || (netns_fd < 0 && pid <= 0))
+		return vtap_err(-EINVAL);
+	err = link_set(dev, &set);
+	if (!err)
+		dev->moved = true;
+	return err;
+}
+
+int vtap_dev__set_carrier(struct vtap_dev *dev, bool on)
+{
+	int v = on, fd;
+
+	if (!dev)
+		return vtap_err(-EINVAL);
+	fd = ctl_fd(dev);
+	if (fd < 0)
+		return vtap_err(-ENODEV);
+	if (ioctl(fd, TUNSETCARRIER, &v))
+		return vtap_err(-errno);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* info by name                                                       */
+/* ------------------------------------------------------------------ */
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int vtap_dev__info(const char *name, struct vtap_dev_info *ret)
+{
+	struct vtap_dev_info info = {0};
+	char buf[64];
+	long long v;
+	int flags, n;
+
+	if (!name_ok(name) || !ret)
+		return vtap_err(-EINVAL);
+	flags = vtap_dev_sysfs_tun_flags(name);
+	if (flags < 0)
+		return vtap_err(flags);
+	snprintf(info.name, sizeof(info.name), "%s", name);
+	info.tun_flags = (uint32_t)flags;
+	info.ifindex = sysfs_long(name, "ifindex", &v) ? 0 : (int)v;
+	info.owner = sysfs_long(name, "owner", &v) ? -1 : v;
+	info.group = sysfs_long(name, "group", &v) ? -1 : v;
+	info.mtu = sysfs_long(name, "mtu", &v) ? 0 : (unsigned int)v;
+	if (!sysfs_read(name, "address", buf, sizeof(buf)))
+		parse_mac(buf, info.mac);
+	info.up = !sysfs_long(name, "flags", &v) && (v & IFF_UP);
+	info.carrier = !sysfs_long(name, "carrier", &v) && v == 1;
+	n = count_rx_queues(name);
+	info.attached_queues = n > 0 ? (unsigned int)n : 0;
+	n = vtap_dev__intended_queues(name);
+	info.intended_queues = n > 0 ? (unsigned int)n : 0;
+	if (vtap_nl_offloads(name, &info.offloads))
+		info.offloads = 0;
+	*ret = info;
+	return 0;
+}
+
+int vtap_dev__list(char (*names)[16], unsigned int max)
+{
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d;
+
+	d = opendir(SYS_NET);
+	if (!d)
+		return vtap_err(-errno);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    vtap_dev_sysfs_tun_flags(de->d_name) < 0)
+			continue;
+		if (n < max && names) {
+			size_t len = strnlen(de->d_name, 15);
+
+			memcpy(names[n], de->d_name, len);
+			names[n][len] = '\0';
+		}
+		n++;
+	}
+	closedir(d);
+	return (int)n;
+}

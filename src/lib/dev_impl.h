@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dev_impl.h - internals of struct vtap_dev and struct vtap_queue, shared by
+ * dev.c, queue.c, stats.c, nl.c and the modules that hook into a device
+ * (steering, software offloads). Not installed.
+ */
+#ifndef VTAP_DEV_IMPL_H
+#define VTAP_DEV_IMPL_H
+
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* TUN_F_* bits that Debian 12's linux/if_tun.h may lack. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+#ifndef TUN_F_UDP_TUNNEL_GSO
+#define TUN_F_UDP_TUNNEL_GSO 0x080
+#endif
+#ifndef TUN_F_UDP_TUNNEL_GSO_CSUM
+#define TUN_F_UDP_TUNNEL_GSO_CSUM 0x100
+#endif
+
+/* Where vtap keeps per-device runtime state: queues, stats.PID.N files. */
+#define VTAP_RUN_DIR "/run/vtap"
+/* Where the steering module pins its maps and program. */
+#define VTAP_BPF_DIR "/sys/fs/bpf/vtap"
+
+struct vtap_dev;
+
+/*
+ * The mapping from kernel queue index to stable queue id: qid[i] is the
+ * queue at kernel index i, for i < n_attached. Only the handle's own
+ * queues are listed; @base is the index of the first of them (queues other
+ * processes had attached before this handle opened).
+ */
+struct vtap_dev_qmap {
+	unsigned int base;
+	unsigned int n_attached;
+	uint16_t qid[VTAP_QUEUES_MAX];
+};
+
+enum vtap_dev_event {
+	/* @qid is about to detach; @next is the mapping after the detach. A
+	 * non-zero return aborts the detach (vtap_dev__detach_queue() returns
+	 * it). */
+	VTAP_DEV_EV_BEFORE_DETACH,
+	/* @qid detached; @next is the mapping now. */
+	VTAP_DEV_EV_AFTER_DETACH,
+	/* @qid attached (or was added); @next is the mapping now. */
+	VTAP_DEV_EV_AFTER_ATTACH,
+};
+
+/*
+ * Called by dev around every change of the queue mapping, from the thread
+ * that changes it. The steering module registers one to rebuild its
+ * indirection table so that it names only attached kernel indices.
+ */
+typedef int (*vtap_dev_queue_hook_fn)(struct vtap_dev *dev,
+				      enum vtap_dev_event ev, unsigned int qid,
+				      const struct vtap_dev_qmap *next,
+				      void *ctx);
+
+struct vtap_queue {
+	struct vtap_dev *dev;
+	int fd;
+	uint16_t id;
+	int16_t kidx; /* kernel index, -1 when detached */
+	/* This queue's slot in the shared stats file (or private memory). */
+	struct vtap_queue_stats *stats;
+};
+
+struct vtap_dev {
+	char name[IFNAMSIZ];
+	int ifindex;
+	unsigned int iff; /* IFF_* used with TUNSETIFF */
+	unsigned int hdr_len; /* vnet header size, 0 = none */
+	bool created; /* this handle created the device */
+	bool moved; /* the netdev left our namespace */
+	unsigned int n_queues; /* ids 0..n_queues-1 */
+	struct vtap_queue *queues; /* VTAP_QUEUES_MAX entries */
+	struct vtap_dev_qmap map;
+
+	uint32_t kernel_offloads; /* VTAP_OFFLOAD_* set on the device */
+	uint32_t pinned_offloads;
+	bool is_pinned;
+	bool features_valid;
+	struct vtap_dev_features features;
+
+	const struct vtap_rss *rss; /* hash reporting, or NULL */
+
+	vtap_dev_queue_hook_fn hook;
+	void *hook_ctx;
+
+	/* Shared stats file (stats.c). */
+	struct vtap_stats_file *stats_file;
+	size_t stats_len;
+	int stats_fd;
+	char stats_path[96];
+};
+
+/*
+ * Register the queue hook (one per device; NULL removes it). Returns 0, or
+ * -EBUSY when another hook is registered.
+ */
+int vtap_dev_set_queue_hook(struct vtap_dev *dev, vtap_dev_queue_hook_fn fn,
+			    void *ctx);
+
+/* The current mapping (kernel index -> queue id). */
+const struct vtap_dev_qmap *vtap_dev_qmap(const struct vtap_dev *dev);
+
+/* TUN_F_* bits for VTAP_OFFLOAD_* bits, and back. */
+unsigned int vtap_offloads_to_tun(uint32_t offloads);
+uint32_t vtap_offloads_from_tun(unsigned int tun);
+
+/*
+ * Read /sys/class/net/NAME/tun_flags. Return: the IFF_* flags, -ENODEV, or
+ * -EINVAL for a link that is not tun/tap.
+ */
+int vtap_dev_sysfs_tun_flags(const char *name);
+
+/*
+ * Path of @file in the device's run directory /run/vtap/NAME (the directory
+ * itself when @file is NULL). Return: 0 or -ENAMETOOLONG.
+ */
+int vtap_dev_run_path(char *buf, size_t size, const char *name,
+		      const char *file);
+/* Create /run/vtap/NAME (and /run/vtap) if missing. Return: 0 or -errno. */
+int vtap_dev_run_mkdir(const char *name);
+
+/* stats.c: the per-handle shared stats file. */
+int vtap_stats_open(struct vtap_dev *dev);
+void vtap_stats_close(struct vtap_dev *dev);
+/* Point @q->stats at its slot. */
+void vtap_stats_bind(struct vtap_dev *dev, struct vtap_queue *q);
+
+/*
+ * Counter updates from the queue's own thread: one writer per counter, so
+ * a relaxed load and store suffice; readers elsewhere load relaxed.
+ */
+static inline void vtap_stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* For the software offloads, run on the queue's thread. */
+static inline void vtap_queue_count_sw(struct vtap_queue *q, uint64_t csum,
+				       uint64_t gso_frames,
+				       uint64_t gso_segments)
+{
+	if (csum)
+		vtap_stat_add(&q->stats->sw_csum, csum);
+	if (gso_frames)
+		vtap_stat_add(&q->stats->sw_gso_frames, gso_frames);
+	if (gso_segments)
+		vtap_stat_add(&q->stats->sw_gso_segments, gso_segments);
+}
+
+/* nl.c: rtnetlink (libmnl) and ethtool, by interface index or name. */
+struct vtap_nl_link {
+	int up; /* -1 keep, 0 down, 1 up */
+	unsigned int mtu; /* 0 keep */
+	const uint8_t *mac; /* NULL keep */
+	int netns_fd; /* -1 keep */
+	int netns_pid; /* 0 keep (used when netns_fd is -1) */
+};
+int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set);
+int vtap_nl_link_del(int ifindex);
+/* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */
+int vtap_nl_offloads(const char *name, uint32_t *ret);
+
+#endif /* VTAP_DEV_IMPL_H */
