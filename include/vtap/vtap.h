@@ -154,10 +154,15 @@ enum vtap_pkt_l4 {
  * @has_hao: IPv6 Home Address option found (@hao valid)
  * @has_rh2: IPv6 type-2 routing header found (@rh2 valid)
  * @n_vlan: VLAN tags skipped (0..2)
- * @ip_proto: IPv4 protocol, or the IPv6 upper-layer next header reached
- *	(the last next-header value seen if the walk stopped early)
- * @l3_off: offset of the IP header in the frame
- * @l4_off: offset of the TCP/UDP header (valid when @l4 != NONE)
+ * @ip_proto: the protocol of the header at @l4_off: the IPv4 protocol, or
+ *	the IPv6 next-header value where the extension-header walk stopped
+ *	(the upper-layer protocol; or the type of a header that did not fit,
+ *	of a 9th extension header, or the next header of a fragment header)
+ * @l3_off: offset of the IP header in the frame (set even when @l3 is
+ *	NONE, if the Ethernet/VLAN headers were read)
+ * @l4_off: offset of the header @ip_proto names: the end of the IPv4
+ *	header (options included) or of the IPv6 extension headers walked;
+ *	may equal the frame length. The TCP/UDP header when @l4 != NONE.
  * @src: source address (IPv4 in the first 4 bytes), network order
  * @dst: destination address, network order
  * @hao: Home Address (IPv6), network order
@@ -194,7 +199,11 @@ struct vtap_pkt_info {
  * Follows the parsing rules of SPEC-NOTES.md: up to two VLAN tags (0x8100,
  * 0x88a8), IPv4 or IPv6 by EtherType with a matching version nibble, IPv6
  * extension headers (at most VTAP_PKT_IPV6_EXT_MAX), HAO and RH2. The IP
- * length fields are not used. Pure: no syscalls, no allocation.
+ * length fields are not used. An IPv6 fragment header ends the walk (vtap
+ * rule: all fragments of a packet then give the same fields, and a later
+ * fragment has no upper-layer header). When @l3 is NONE every field but
+ * @n_vlan and @l3_off is zero. Frames longer than 65535 bytes are parsed
+ * over their first 65535. Pure: no syscalls, no allocation.
  *
  * Return: 0 (parsing never fails; an unusable frame gives l3 NONE), or
  * -EINVAL if @frame or @ret_info is NULL.
@@ -420,8 +429,11 @@ VTAP_API int vtap_rss__set_unclassified(struct vtap_rss *rss, uint16_t queue);
 /**
  * vtap_rss__get() - read the configuration back
  * @rss: handle
- * @ret_opts: filled (sz must be set by the caller); @key and @table point
- *	into @rss and stay valid until the next change
+ * @ret_opts: filled (sz must be set by the caller; only the fields its
+ *	size covers are written); @key and @table point into @rss and stay
+ *	valid until the next change; @num_queues is the effective count
+ *	(VTAP_QUEUES_MAX where 0 was given). May be passed back to
+ *	vtap_rss__set() of the same handle.
  *
  * Return: 0 or -EINVAL.
  */
@@ -436,6 +448,20 @@ VTAP_API int vtap_rss__get(const struct vtap_rss *rss,
  *
  * Implements SPEC-NOTES.md "Which fields are hashed", with vtap's _EX rule:
  * an _EX type applies to every IPv6 packet and an L4 type wins over IPv6_EX.
+ * First match wins:
+ * - IPv4: TCP with ports and TCPv4 -> {src, dst, sport, dport}, TCPV4;
+ *   UDP with ports and UDPv4 -> 4-tuple, UDPV4; IPv4 -> {src, dst}, IPV4.
+ * - IPv6: TCP with ports: TCPv6_EX -> {EX src, EX dst, ports}, TCPV6_EX,
+ *   else TCPv6 -> {src, dst, ports}, TCPV6; UDP with ports likewise with
+ *   UDPv6_EX and UDPv6; then IPv6_EX -> {EX src, EX dst}, IPV6_EX; then
+ *   IPv6 -> {src, dst}, IPV6.
+ * - Otherwise NONE: hash 0, the unclassified queue.
+ * EX src is the Home Address option's address, or else the source; EX dst
+ * the type-2 routing header's address, or else the destination. Fragments
+ * never use ports. The spec's text, read literally, would let IPv6_EX win
+ * over TCPv6/UDPv6 for packets with extension headers; vtap follows
+ * Windows' NDIS RSS and QEMU instead (they differ only when IPv6_EX and an
+ * L4 type are set without the matching L4 _EX type).
  *
  * Return: 0, or -EINVAL for NULL arguments.
  * Context: read-only on @rss; threads may share it.
