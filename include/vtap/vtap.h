@@ -1609,6 +1609,426 @@ VTAP_API void vtap_stats__sum(struct vtap_queue_stats *total,
 /* steer - in-kernel steering: eBPF program, maps, rules, extension      */
 /* ===================================================================== */
 
+/*
+ * The steering chain, first match wins (docs/steering.md): flow rules,
+ * the user's BPF extension, RSS, automq. Each step can be on or off.
+ */
+#define VTAP_STEER_STEP_RULES (1u << 0)
+#define VTAP_STEER_STEP_EXT (1u << 1)
+#define VTAP_STEER_STEP_RSS (1u << 2)
+#define VTAP_STEER_STEP_AUTOMQ (1u << 3)
+#define VTAP_STEER_STEP_ALL 0xfu
+
+/* Where steering state of persistent taps is pinned: DIR/IFNAME/. */
+#define VTAP_STEER_PIN_DIR "/sys/fs/bpf/vtap"
+
+/* Flags of struct vtap_steer_opts. */
+enum vtap_steer_flags {
+	/* Pin program and maps under VTAP_STEER_PIN_DIR/IFNAME/ (made if
+	 * missing, bpffs mounted if needed); pins found there are reused. */
+	VTAP_STEER_PIN = 1u << 0,
+	/* Only open existing pins (ENOENT when there are none). */
+	VTAP_STEER_NO_CREATE = 1u << 1,
+	/* The device is TUN (frames start at the IP header). Detected from
+	 * /sys/class/net/IFNAME/tun_flags when the device exists. */
+	VTAP_STEER_TUN = 1u << 2,
+	/* chown the pins to @owner/@group (unprivileged RSS updates). */
+	VTAP_STEER_SET_OWNER = 1u << 3,
+};
+
+/**
+ * struct vtap_steer_opts - how to open steering state for a device
+ * @sz: sizeof(struct vtap_steer_opts)
+ * @flags: enum vtap_steer_flags
+ * @queues: the tap's intended queue count, recorded with new state (and
+ *	the pins); 0 = vtap_dev__intended_queues(), else 1. RSS tables and
+ *	rules are validated against it.
+ * @owner: uid for VTAP_STEER_SET_OWNER
+ * @group: gid for VTAP_STEER_SET_OWNER
+ */
+struct vtap_steer_opts {
+	size_t sz;
+	unsigned int flags;
+	unsigned int queues;
+	uint32_t owner;
+	uint32_t group;
+};
+
+struct vtap_steer;
+
+/**
+ * vtap_steer__open() - load (or find pinned) steering state for a device
+ * @ifname: interface name; names the pin directory
+ * @opts: options, or NULL (unpinned, TAP unless detected otherwise)
+ *
+ * New state is loaded from the built-in skeleton with automq on and every
+ * other step off. With VTAP_STEER_PIN, pins in VTAP_STEER_PIN_DIR/IFNAME/
+ * are reused when present: a configuration set by one process (vtapctl)
+ * is found by the next one. Opening existing pins needs no privileges when
+ * the pins belong to the caller (updates then go through mmap); loading
+ * needs CAP_BPF (or root).
+ *
+ * Return: a handle owned by the caller (vtap_steer__close()), or NULL with
+ * errno: EPERM (needs CAP_BPF/CAP_SYS_ADMIN, or the pins' owner), ENOENT
+ * (VTAP_STEER_NO_CREATE and no pins), EINVAL (bad options, pins of another
+ * layout), ENOMEM.
+ */
+VTAP_API struct vtap_steer *vtap_steer__open(const char *ifname,
+					     const struct vtap_steer_opts *opts);
+
+/**
+ * vtap_steer__close() - release the handle
+ * @steer: handle, or NULL
+ *
+ * Pinned state and a program attached to a device stay.
+ */
+VTAP_API void vtap_steer__close(struct vtap_steer *steer);
+
+/**
+ * vtap_steer__unpin() - remove the pins of a device
+ * @ifname: interface name
+ *
+ * For `vtapctl dev del`. A program still attached to the device keeps
+ * working until the device goes.
+ *
+ * Return: 0 (also when nothing was pinned) or a negative errno.
+ */
+VTAP_API int vtap_steer__unpin(const char *ifname);
+
+/**
+ * vtap_steer__attach() - make the program steer a device's queues
+ * @steer: handle
+ * @tap_fd: any queue fd of the device
+ *
+ * TUNSETSTEERINGEBPF: the program belongs to the device afterwards and
+ * stays when @tap_fd closes.
+ *
+ * Return: 0 or a negative errno (-EPERM without the program's fd).
+ */
+VTAP_API int vtap_steer__attach(struct vtap_steer *steer, int tap_fd);
+
+/**
+ * vtap_steer__attach_name() - attach to a device nobody has open
+ * @steer: handle
+ *
+ * Opens one queue of the device named at open with the device's own flags
+ * (/sys/class/net/IFNAME/tun_flags), attaches, and closes it again: the
+ * way to give a persistent tap its steering before a VMM opens it. Fails
+ * with -EBUSY when the device is single-queue and open elsewhere.
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_steer__attach_name(struct vtap_steer *steer);
+
+struct vtap_dev;
+
+/**
+ * vtap_steer__attach_dev() - steer a libvtap device and follow its queues
+ * @steer: handle
+ * @dev: device handle; must outlive @steer or vtap_steer__detach_dev()
+ *
+ * Attaches through the device's first attached queue and registers the
+ * device's queue hook: before a queue detaches and after one attaches the
+ * indirection table is rebuilt from the user's intent for the new queue
+ * count, so it never names a kernel index that is not attached.
+ *
+ * Return: 0, -EBUSY (another hook registered), or a negative errno.
+ */
+VTAP_API int vtap_steer__attach_dev(struct vtap_steer *steer,
+				    struct vtap_dev *dev);
+
+/**
+ * vtap_steer__detach_dev() - stop following a device's queues
+ * @steer: handle
+ * @dev: the device given to vtap_steer__attach_dev()
+ */
+VTAP_API void vtap_steer__detach_dev(struct vtap_steer *steer,
+				     struct vtap_dev *dev);
+
+/**
+ * vtap_steer__set_steps() - switch chain steps on and off
+ * @steer: handle
+ * @steps: VTAP_STEER_STEP_* mask
+ *
+ * Return: 0, -EINVAL (unknown bits), -ENOENT (EXT without an extension).
+ */
+VTAP_API int vtap_steer__set_steps(struct vtap_steer *steer, uint32_t steps);
+
+/**
+ * vtap_steer__steps() - the chain steps that are on
+ * @steer: handle
+ *
+ * Return: VTAP_STEER_STEP_* mask.
+ */
+VTAP_API uint32_t vtap_steer__steps(const struct vtap_steer *steer);
+
+/* How an RSS indirection table is made (struct vtap_steer_rss). */
+enum vtap_steer_table_kind {
+	VTAP_STEER_TABLE_EQUAL = 0,	/* spread over the first N queues */
+	VTAP_STEER_TABLE_WEIGHT = 1,	/* queue q gets weights[q] shares */
+	VTAP_STEER_TABLE_EXPLICIT = 2,	/* the entries as given */
+};
+
+/**
+ * struct vtap_steer_rss - RSS configuration of the steering program
+ * @sz: sizeof(struct vtap_steer_rss)
+ * @hash_types: VTAP_HASH_TYPE_* mask
+ * @key_len: 1..VTAP_TOEPLITZ_KEY_MAX; 0 = vtap_rss_default_key
+ * @key: key bytes
+ * @kind: enum vtap_steer_table_kind, the user's intent
+ * @equal_n: EQUAL: queues to spread over, 0 = all
+ * @n_weights: WEIGHT: entries of @weights (queues 0..n-1)
+ * @weights: WEIGHT: relative shares
+ * @table_len: EXPLICIT: power of two 1..VTAP_RSS_TABLE_MAX; on read, the
+ *	length of the table in effect
+ * @table: EXPLICIT: queue indices; on read, the table in effect
+ * @unclassified_queue: queue for frames with report NONE
+ *
+ * The table in effect is built from the intent for the queues present
+ * (vtap_steer__set_queues()): EQUAL N over min(N, queues), WEIGHT over the
+ * weights of present queues (128 entries, largest remainder), EXPLICIT
+ * with each entry q >= queues replaced by q % queues. The unclassified
+ * queue is reduced the same way.
+ */
+struct vtap_steer_rss {
+	size_t sz;
+	uint32_t hash_types;
+	uint32_t key_len;
+	uint8_t key[VTAP_TOEPLITZ_KEY_MAX];
+	uint32_t kind;
+	uint16_t equal_n;
+	uint16_t n_weights;
+	uint16_t weights[VTAP_QUEUES_MAX];
+	uint16_t table_len;
+	uint16_t table[VTAP_RSS_TABLE_MAX];
+	uint16_t unclassified_queue;
+};
+
+/**
+ * vtap_steer__set_rss() - configure RSS and switch the RSS step on
+ * @steer: handle
+ * @rss: configuration
+ *
+ * Validates every queue named against the intended queue count (not the
+ * queues attached now), writes a complete configuration slot and flips to
+ * it (docs/steering.md, "Updates"): traffic never sees a half-written
+ * table. Works without privileges on pins owned by the caller.
+ *
+ * Return: 0, -EINVAL (reason logged: types, key length, table length not
+ * a power of two, a queue >= the intended queue count), or -errno.
+ */
+VTAP_API int vtap_steer__set_rss(struct vtap_steer *steer,
+				 const struct vtap_steer_rss *rss);
+
+/**
+ * vtap_steer__rss() - read the RSS configuration back
+ * @steer: handle
+ * @ret_rss: filled (sz set by the caller): intent, key, table in effect
+ *
+ * Return: 0, -ENOENT (RSS never configured), -EINVAL.
+ */
+VTAP_API int vtap_steer__rss(const struct vtap_steer *steer,
+			     struct vtap_steer_rss *ret_rss);
+
+/**
+ * vtap_steer__set_queues() - the number of attached queues changed
+ * @steer: handle
+ * @n: attached queues, 1..VTAP_QUEUES_MAX
+ *
+ * Rebuilds the table from the user's intent so that it names queues
+ * below @n only (vtap_steer__attach_dev() calls it from the queue hook).
+ *
+ * Return: 0 or -EINVAL.
+ */
+VTAP_API int vtap_steer__set_queues(struct vtap_steer *steer, unsigned int n);
+
+/**
+ * vtap_steer__intended_queues() - the queue count recorded with the state
+ * @steer: handle
+ *
+ * Return: 1..VTAP_QUEUES_MAX.
+ */
+VTAP_API unsigned int vtap_steer__intended_queues(const struct vtap_steer *steer);
+
+/**
+ * struct vtap_steer_rule - a flow rule (like `ethtool -N ... flow-type`)
+ * @sz: sizeof(struct vtap_steer_rule)
+ * @id: assigned by vtap_steer__rule_add()
+ * @family: 0 (any), 4 or 6; set by the addresses when they are given
+ * @proto: 0 (any), 6 (TCP) or 17 (UDP): frames whose ports are readable
+ * @src: source address (IPv4 in the first 4 bytes), network order
+ * @src_len: prefix length; 0 = any source
+ * @dst: destination address
+ * @dst_len: prefix length; 0 = any destination
+ * @has_sport: match @sport
+ * @has_dport: match @dport
+ * @sport: source port, host order
+ * @dport: destination port, host order
+ * @queue: the queue matching frames go to
+ * @prio: lower first; equal priorities in the order added
+ * @exact: set on read: the rule lives in the exact 5-tuple map (a rule
+ *	with proto, full-length addresses and both ports); exact rules are
+ *	looked up before the prioritised ones
+ *
+ * At most 256 prioritised rules, 65536 exact ones.
+ */
+struct vtap_steer_rule {
+	size_t sz;
+	uint32_t id;
+	uint8_t family;
+	uint8_t proto;
+	uint8_t src[16];
+	uint8_t src_len;
+	uint8_t dst[16];
+	uint8_t dst_len;
+	bool has_sport;
+	bool has_dport;
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t queue;
+	uint16_t prio;
+	bool exact;
+};
+
+/**
+ * vtap_steer__rule_add() - add a flow rule and switch the rules step on
+ * @steer: handle
+ * @rule: the rule (@id ignored)
+ * @ret_id: the new rule's id
+ *
+ * Return: 0, -EINVAL (queue >= intended queues, prefix too long, family
+ * mismatch), -ENOSPC (table full), or -errno.
+ */
+VTAP_API int vtap_steer__rule_add(struct vtap_steer *steer,
+				  const struct vtap_steer_rule *rule,
+				  uint32_t *ret_id);
+
+/**
+ * vtap_steer__rule_del() - delete a flow rule
+ * @steer: handle
+ * @id: rule id
+ *
+ * Return: 0 or -ENOENT.
+ */
+VTAP_API int vtap_steer__rule_del(struct vtap_steer *steer, uint32_t id);
+
+/**
+ * vtap_steer__rules() - list the flow rules, exact ones first
+ * @steer: handle
+ * @ret_rules: array of @max rules (sz set or not: filled whole)
+ * @max: its length
+ *
+ * Return: the number of rules (may exceed @max: only @max are written),
+ * or a negative errno.
+ */
+VTAP_API int vtap_steer__rules(const struct vtap_steer *steer,
+			       struct vtap_steer_rule *ret_rules, size_t max);
+
+/**
+ * vtap_steer__ext_set() - install a steering extension
+ * @steer: handle
+ * @obj_path: BPF object built with <vtap/steer_ext.h>
+ * @prog_name: program to use, or NULL for the first socket-filter program
+ *
+ * Loads the object reusing vtap's maps, puts the program in the chain and
+ * switches the extension step on.
+ *
+ * Return: 0, -ENOENT (no such file or program), -EINVAL (no socket-filter
+ * program; or -ENOEXEC: not built with the helper header), -EPERM, -errno.
+ */
+VTAP_API int vtap_steer__ext_set(struct vtap_steer *steer,
+				 const char *obj_path, const char *prog_name);
+
+/**
+ * vtap_steer__ext_del() - remove the extension, switching the step off
+ * @steer: handle
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_steer__ext_del(struct vtap_steer *steer);
+
+/**
+ * vtap_steer__ext_name() - the installed extension's program name
+ * @steer: handle
+ * @buf: output
+ * @size: its size
+ *
+ * Return: 0, -ENOENT (none), or a negative errno.
+ */
+VTAP_API int vtap_steer__ext_name(const struct vtap_steer *steer, char *buf,
+				  size_t size);
+
+/**
+ * vtap_steer__record_flow() - remember the queue a frame was sent from
+ * @steer: handle
+ * @frame: the frame user space writes to the tap
+ * @len: its length
+ * @queue: kernel index of the queue it is written to
+ *
+ * One 16-bit store into the mmapped automq table (no syscall, no
+ * allocation): replies of the flow are steered to @queue by the automq
+ * step. The bucket is the symmetric flow hash the program computes.
+ *
+ * Return: 0, or -EINVAL (bad arguments).
+ * Context: data path; any thread.
+ */
+VTAP_API int vtap_steer__record_flow(struct vtap_steer *steer,
+				     const void *frame, size_t len,
+				     unsigned int queue);
+
+/* Which step decided (struct vtap_steer_prediction). */
+enum vtap_steer_decider {
+	VTAP_STEER_BY_NONE = 0,	  /* every step off: 0 */
+	VTAP_STEER_BY_EXACT,	  /* an exact 5-tuple rule */
+	VTAP_STEER_BY_RULE,	  /* a prioritised rule */
+	VTAP_STEER_BY_EXT,	  /* the extension (its answer is unknown) */
+	VTAP_STEER_BY_RSS,	  /* RSS (table or unclassified queue) */
+	VTAP_STEER_BY_AUTOMQ,	  /* a recorded flow */
+	VTAP_STEER_BY_FLOW_HASH,  /* the symmetric flow hash */
+};
+
+/**
+ * struct vtap_steer_prediction - what the program will return for a frame
+ * @value: the program's return value (the kernel then takes it modulo the
+ *	number of attached queues); for BY_EXT the value if the extension
+ *	has no opinion
+ * @by: enum vtap_steer_decider
+ * @rule_id: the rule for BY_EXACT / BY_RULE
+ * @rss: RSS hash, report and queue (also when another step decided and
+ *	RSS is configured)
+ */
+struct vtap_steer_prediction {
+	uint32_t value;
+	uint32_t by;
+	uint32_t rule_id;
+	struct vtap_rss_result rss;
+};
+
+/**
+ * vtap_steer__predict() - the C twin of the steering program
+ * @steer: handle
+ * @frame: frame as the tap delivers it (Ethernet, or IP on a TUN device)
+ * @len: its length
+ * @ret: prediction
+ *
+ * Runs the chain in C on the configuration in effect: vtap_pkt__parse(),
+ * the rule matcher, vtap_rss__hash_info(), the automq table. Tests compare
+ * it with the program's answers.
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_steer__predict(struct vtap_steer *steer, const void *frame,
+				 size_t len,
+				 struct vtap_steer_prediction *ret);
+
+/**
+ * vtap_steer__prog_fd() - the steering program's fd (for tests, benches)
+ * @steer: handle
+ *
+ * Return: an fd owned by the handle, or -ENOENT.
+ */
+VTAP_API int vtap_steer__prog_fd(const struct vtap_steer *steer);
+
 #ifdef __cplusplus
 }
 #endif
