@@ -95,8 +95,11 @@ char *vtap_hash_types__format(uint32_t types, char *buf, size_t size)
 			continue;
 		n = snprintf(buf + off, size - off, "%s%s", off ? "," : "",
 			     report_names[r]);
-		if (n < 0 || (size_t)n >= size - off)
+		if (n < 0 || (size_t)n >= size - off) {
+			/* Too small: end at the last whole name. */
+			buf[off] = '\0';
 			break;
+		}
 		off += (size_t)n;
 	}
 	return buf;
