@@ -124,7 +124,8 @@ int vtap_gso__init_flags(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
 		return refuse(-EOPNOTSUPP, VTAP_DROP_UNSUPPORTED, ret_reason);
 
 	/* The IP length fields must hold the longest segment. */
-	seg_max = vtap_gso__seg_max(g);
+	seg_max = lo.hdrs_len +
+		  (lo.payload < h->gso_size ? lo.payload : h->gso_size);
 	l3_max = 0xffff + (lo.l3 == VTAP_PKT_L3_IPV6 ? 40 : 0);
 	if (seg_max - lo.l3_off > l3_max)
 		return refuse(-EMSGSIZE, VTAP_DROP_TOO_BIG, ret_reason);
