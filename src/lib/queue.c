@@ -25,7 +25,9 @@
  * are filled in place from vtap_rss__hash() over the frame just read.
  *
  * Counters: the thread that runs the queue is their only writer (see
- * stats.c); a detached queue reads nothing (the kernel returns EBADFD).
+ * stats.c). A detached queue's fd still reads and writes in the kernel
+ * (it is only out of the steering), so recv and send refuse it (-ENXIO):
+ * nothing is read from or written to a detached queue.
  */
 #include <errno.h>
 #include <string.h>
@@ -114,6 +116,8 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 
 	if (!q || (!frames && n))
 		return vtap_err(-EINVAL);
+	if (q->kidx < 0)
+		return vtap_err(-ENXIO);
 	dev = q->dev;
 	hdr_len = dev->hdr_len;
 	pflags = dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0;
@@ -226,6 +230,8 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 
 	if (!q || (!frames && n))
 		return vtap_err(-EINVAL);
+	if (q->kidx < 0)
+		return vtap_err(-ENXIO);
 	dev = q->dev;
 	for (; done < n; done++) {
 		struct vtap_frame *f = &frames[done];
