@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config.c - vtap-switchd configuration: the INI file and --port specs
+ *
+ * The file is a small INI dialect:
+ *
+ *   # comment            ; comment too
+ *   workers = 2          (keys before any section belong to [switch])
+ *   [switch]
+ *   control = /run/vtap-switchd.sock
+ *   control_mode = 0600
+ *   aging = 300
+ *   pin = yes
+ *   cpus = 0,1
+ *   port = tap0,queues=2     (the --port syntax)
+ *   [port tap1]
+ *   queues = 2
+ *   netns = blue
+ *   vlan = 10 | trunk = 10,20-30 | native = 1
+ *
+ * Everything is bounded: a line is at most 1023 bytes, a number is
+ * decimal (or 0 octal / 0x hex), a name fits its buffer, and every error
+ * names its line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define LINE_MAX_LEN 1024
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+void swcfg_port_init(struct sw_port_config *pc, const char *name)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (name)
+		snprintf(pc->name, sizeof(pc->name), "%s", name);
+	pc->mode = SW_VLAN_ACCESS;
+	pc->vid = 1;
+}
+
+void swcfg_init(struct sw_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->control, sizeof(cfg->control), "%s", SW_CONTROL_DEFAULT);
+	cfg->control_mode = 0600;
+	cfg->aging_s = SW_AGING_DEFAULT;
+}
+
+/* Parse an unsigned number no larger than @max; 0 or -EINVAL. */
+static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = {"1", "yes", "true", "on"};
+	static const char *const no[] = {"0", "no", "false", "off"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A tap or namespace name: printable, no '/', no spaces, fits @size. */
+static bool valid_name(const char *s, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= size || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s) || *s == '/' || *s == ',' ||
+		    *s == '=')
+			return false;
+	return true;
+}
+
+/*
+ * Parse a VLAN list "10,20-30" (separators ',', '+' or ':') into a
+ * bitmap. Return: 0 or -EINVAL.
+ */
+static int parse_vid_list(const char *s, uint64_t *bits)
+{
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+
+	if (strlen(s) >= sizeof(buf) || !*s)
+		return -EINVAL;
+	strcpy(buf, s);
+	memset(bits, 0, 4096 / 8);
+	for (tok = strtok_r(buf, ",+:", &save); tok;
+	     tok = strtok_r(NULL, ",+:", &save)) {
+		unsigned long lo, hi;
+		char *dash = strchr(tok, '-');
+
+		if (dash)
+			*dash = '\0';
+		if (parse_uint(tok, SW_VID_MAX, &lo) || !lo)
+			return -EINVAL;
+		hi = lo;
+		if (dash && (parse_uint(dash + 1, SW_VID_MAX, &hi) || hi < lo))
+			return -EINVAL;
+		for (unsigned long v = lo; v <= hi; v++)
+			bits[v / 64] |= 1ull << (v % 64);
+	}
+	return 0;
+}
+
+int swcfg_port_set(struct sw_port_config *pc, const char *key,
+		   const char *value, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (!strcmp(key, "queues")) {
+		if (parse_uint(value, SW_QUEUES_MAX, &v) || !v)
+			return fail(err, errlen,
+				    "queues must be 1..%d, not '%s'",
+				    SW_QUEUES_MAX, value);
+		pc->queues = (uint16_t)v;
+	} else if (!strcmp(key, "netns")) {
+		if (!valid_name(value, sizeof(pc->netns)))
+			return fail(err, errlen, "bad namespace name '%s'",
+				    value);
+		snprintf(pc->netns, sizeof(pc->netns), "%s", value);
+	} else if (!strcmp(key, "vlan")) {
+		if (parse_uint(value, SW_VID_MAX, &v) || !v)
+			return fail(err, errlen, "vlan must be 1..%d, not '%s'",
+				    SW_VID_MAX, value);
+		pc->mode = SW_VLAN_ACCESS;
+		pc->vid = (uint16_t)v;
+	} else if (!strcmp(key, "trunk")) {
+		if (parse_vid_list(value, pc->allowed))
+			return fail(
+				err, errlen,
+				"trunk needs VLAN ids 1..%d or ranges, not '%s'",
+				SW_VID_MAX, value);
+		if (pc->mode != SW_VLAN_TRUNK)
+			pc->vid = 0;
+		pc->mode = SW_VLAN_TRUNK;
+	} else if (!strcmp(key, "native")) {
+		if (parse_uint(value, SW_VID_MAX, &v))
+			return fail(err, errlen,
+				    "native must be 0..%d, not '%s'",
+				    SW_VID_MAX, value);
+		if (pc->mode != SW_VLAN_TRUNK)
+			return fail(err, errlen, "native needs trunk first");
+		pc->vid = (uint16_t)v;
+	} else {
+		return fail(err, errlen, "unknown port option '%s'", key);
+	}
+	return 0;
+}
+
+int swcfg_parse_port(struct sw_port_config *pc, const char *spec, char *err,
+		     size_t errlen)
+{
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+	bool first = true;
+
+	if (strlen(spec) >= sizeof(buf))
+		return fail(err, errlen, "port spec too long");
+	strcpy(buf, spec);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), first = false) {
+		char *eq = strchr(tok, '=');
+		int ret;
+
+		if (first) {
+			if (eq || !valid_name(tok, SW_IFNAMSIZ))
+				return fail(
+					err, errlen,
+					"bad port name '%s' (1..15 characters)",
+					tok);
+			swcfg_port_init(pc, tok);
+			continue;
+		}
+		if (!eq)
+			return fail(err, errlen, "expected KEY=VALUE, not '%s'",
+				    tok);
+		*eq = '\0';
+		ret = swcfg_port_set(pc, tok, eq + 1, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (first)
+		return fail(err, errlen, "empty port spec");
+	return 0;
+}
+
+int swcfg_add_port(struct sw_config *cfg, const struct sw_port_config *pc)
+{
+	for (unsigned int i = 0; i < cfg->n_ports; i++) {
+		if (!strcmp(cfg->ports[i].name, pc->name)) {
+			cfg->ports[i] = *pc;
+			return 0;
+		}
+	}
+	if (cfg->n_ports == SW_PORTS_MAX)
+		return -ENOSPC;
+	cfg->ports[cfg->n_ports++] = *pc;
+	return 0;
+}
+
+static int switch_set(struct sw_config *cfg, const char *key, const char *value,
+		      char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (!strcmp(key, "workers")) {
+		if (parse_uint(value, SW_WORKERS_MAX, &v) || !v)
+			return fail(err, errlen,
+				    "workers must be 1..%d, not '%s'",
+				    SW_WORKERS_MAX, value);
+		cfg->workers = (uint16_t)v;
+	} else if (!strcmp(key, "control")) {
+		if (!*value || strlen(value) >= sizeof(cfg->control))
+			return fail(err, errlen,
+				    "control path empty or too long");
+		snprintf(cfg->control, sizeof(cfg->control), "%s", value);
+	} else if (!strcmp(key, "control_mode")) {
+		if (parse_uint(value, 0777, &v))
+			return fail(
+				err, errlen,
+				"control_mode must be octal permissions, not '%s'",
+				value);
+		cfg->control_mode = (uint32_t)v;
+	} else if (!strcmp(key, "aging")) {
+		if (parse_uint(value, 1000000, &v) || !v)
+			return fail(
+				err, errlen,
+				"aging must be 1..1000000 seconds, not '%s'",
+				value);
+		cfg->aging_s = (uint32_t)v;
+	} else if (!strcmp(key, "pin")) {
+		if (parse_bool(value, &cfg->pin))
+			return fail(err, errlen,
+				    "pin must be yes or no, not '%s'", value);
+	} else if (!strcmp(key, "cpus")) {
+		char buf[LINE_MAX_LEN], *tok, *save = NULL;
+		uint16_t n = 0;
+
+		if (strlen(value) >= sizeof(buf))
+			return fail(err, errlen, "cpus list too long");
+		strcpy(buf, value);
+		for (tok = strtok_r(buf, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (n == SW_WORKERS_MAX || parse_uint(tok, 4095, &v))
+				return fail(
+					err, errlen,
+					"cpus must be a list of CPU numbers, not '%s'",
+					value);
+			cfg->cpus[n++] = (uint16_t)v;
+		}
+		if (!n)
+			return fail(err, errlen, "empty cpus list");
+		cfg->n_cpus = n;
+		cfg->pin = true;
+	} else if (!strcmp(key, "port")) {
+		struct sw_port_config pc;
+		int ret = swcfg_parse_port(&pc, value, err, errlen);
+
+		if (ret)
+			return ret;
+		if (swcfg_add_port(cfg, &pc))
+			return fail(err, errlen, "more than %d ports",
+				    SW_PORTS_MAX);
+	} else {
+		return fail(err, errlen, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+/* Trim leading and trailing white space in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
+		size_t errlen)
+{
+	struct sw_port_config *port = NULL;
+	char line[LINE_MAX_LEN], msg[256];
+	unsigned int lineno = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t n = 0;
+		char *s, *eq;
+		int ret;
+
+		lineno++;
+		while (pos < len && text[pos] != '\n') {
+			if (n + 1 >= sizeof(line))
+				return fail(err, errlen, "line %u: too long",
+					    lineno);
+			if (text[pos] == '\0')
+				return fail(err, errlen, "line %u: NUL byte",
+					    lineno);
+			line[n++] = text[pos++];
+		}
+		pos++; /* the '\n' */
+		line[n] = '\0';
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']'), *name;
+
+			if (!end || *trim(end + 1))
+				return fail(err, errlen,
+					    "line %u: bad section header",
+					    lineno);
+			*end = '\0';
+			name = trim(s + 1);
+			if (!strcmp(name, "switch")) {
+				port = NULL;
+				continue;
+			}
+			if (strncmp(name, "port", 4) ||
+			    !isspace((unsigned char)name[4]))
+				return fail(
+					err, errlen,
+					"line %u: unknown section '[%s]' (switch or port NAME)",
+					lineno, name);
+			name = trim(name + 4);
+			if (!valid_name(name, SW_IFNAMSIZ))
+				return fail(err, errlen,
+					    "line %u: bad port name '%s'",
+					    lineno, name);
+			port = NULL;
+			for (unsigned int i = 0; i < cfg->n_ports; i++)
+				if (!strcmp(cfg->ports[i].name, name))
+					port = &cfg->ports[i];
+			if (!port) {
+				if (cfg->n_ports == SW_PORTS_MAX)
+					return fail(
+						err, errlen,
+						"line %u: more than %d ports",
+						lineno, SW_PORTS_MAX);
+				port = &cfg->ports[cfg->n_ports++];
+				swcfg_port_init(port, name);
+			}
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq)
+			return fail(err, errlen,
+				    "line %u: expected 'key = value'", lineno);
+		*eq = '\0';
+		s = trim(s);
+		if (!*s)
+			return fail(err, errlen, "line %u: empty key", lineno);
+		if (port)
+			ret = swcfg_port_set(port, s, trim(eq + 1), msg,
+					     sizeof(msg));
+		else
+			ret = switch_set(cfg, s, trim(eq + 1), msg,
+					 sizeof(msg));
+		if (ret)
+			return fail(err, errlen, "line %u: %s", lineno, msg);
+	}
+	return 0;
+}
+
+int swcfg_load(struct sw_config *cfg, const char *path, char *err,
+	       size_t errlen)
+{
+	static const size_t max = 1 << 20;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	buf = malloc(max);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	while ((n = read(fd, buf + len, max - len)) > 0)
+		len += (size_t)n;
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	else if (len == max)
+		ret = fail(err, errlen, "%s: larger than 1 MiB", path);
+	else
+		ret = swcfg_parse(cfg, buf, len, err, errlen);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - vtap-switchd: a userspace L2 switch over multiqueue taps
+ *
+ *   vtap-switchd [-c CONFIG] [--port NAME[,queues=N][,netns=NS]]...
+ *                [--workers N] [--control PATH] [--pin] [--aging SECONDS]
+ *   vtap-switchd --demo [--time SECONDS] [--queues N] [--conns N]
+ *
+ * The main thread owns the ports, the control socket and the signals;
+ * the workers (switchd.c) move the frames.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "switchd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vtap-switchd [-c CONFIG] [--port NAME[,OPTS]]... [--workers N]\n"
+		"                    [--control PATH] [--pin] [--aging SECONDS] [-q]\n"
+		"       vtap-switchd --demo [--time SECONDS] [--queues N] [--conns N]\n"
+		"\n"
+		"A learning L2 switch whose ports are multiqueue taps; GSO frames cross\n"
+		"it whole, one worker thread per queue index.\n"
+		"\n"
+		"  -c, --config FILE   configuration file (INI, see vtap-switchd(8))\n"
+		"  -p, --port SPEC     a port: NAME[,queues=N][,netns=NS][,vlan=VID]\n"
+		"                      [,trunk=VID+VID-VID][,native=VID]; repeatable,\n"
+		"                      overrides a port of the same name in CONFIG\n"
+		"  -w, --workers N     worker threads (default: the largest queue count)\n"
+		"  -s, --control PATH  control socket (default %s)\n"
+		"      --pin           pin worker i to CPU i\n"
+		"      --aging SECONDS MAC address aging time (default %d)\n"
+		"  -q, --quiet         no messages but errors\n"
+		"      --demo          run the self-contained demo (root): two\n"
+		"                      namespaces, a TCP transfer through the switch,\n"
+		"                      throughput, per-queue counts, hash check\n"
+		"      --time SECONDS  demo transfer time (default 5)\n"
+		"      --queues N      demo queues per port (default 2)\n"
+		"      --conns N       demo TCP connections (default 8)\n"
+		"  -h, --help          this help\n"
+		"  -V, --version       print the version\n",
+		SW_CONTROL_DEFAULT, SW_AGING_DEFAULT);
+}
+
+enum {
+	OPT_PIN = 256,
+	OPT_AGING,
+	OPT_DEMO,
+	OPT_TIME,
+	OPT_QUEUES,
+	OPT_CONNS,
+};
+
+static int run(struct sw *sw)
+{
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	struct epoll_event ev;
+	sigset_t mask;
+	int ep, sfd, lfd, tfd, ret = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0) {
+		fprintf(stderr, "vtap-switchd: %s\n", strerror(errno));
+		return 1;
+	}
+	timerfd_settime(tfd, 0, &its, NULL);
+	lfd = ctl_listen(sw);
+	if (lfd < 0) {
+		fprintf(stderr, "vtap-switchd: control socket '%s': %s%s\n",
+			sw->cfg.control, strerror(-lfd),
+			lfd == -EADDRINUSE
+				? " (another vtap-switchd runs there)"
+				: "");
+		ret = 1;
+		goto close_fds;
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = lfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = sw->gone_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sw->gone_fd, &ev);
+	if (!sw->quiet)
+		fprintf(stderr,
+			"vtap-switchd: ready: %u worker(s), control %s\n",
+			sw->n_workers, sw->cfg.control);
+	for (;;) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) > 0) {
+					if (!sw->quiet)
+						fprintf(stderr,
+							"vtap-switchd: signal %u, stopping\n",
+							si.ssi_signo);
+					goto out;
+				}
+			} else if (fd == lfd) {
+				ctl_handle(sw, lfd);
+			} else if (fd == tfd) {
+				uint64_t v;
+
+				if (read(tfd, &v, sizeof(v)) > 0)
+					sw_mac__expire(sw->mac, sw_now_ms());
+			} else if (fd == sw->gone_fd) {
+				sw_reap_gone(sw);
+			}
+		}
+	}
+out:
+	close(lfd);
+	unlink(sw->cfg.control);
+close_fds:
+	close(ep);
+	close(tfd);
+	close(sfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"port", required_argument, NULL, 'p'},
+		{"workers", required_argument, NULL, 'w'},
+		{"control", required_argument, NULL, 's'},
+		{"pin", no_argument, NULL, OPT_PIN},
+		{"aging", required_argument, NULL, OPT_AGING},
+		{"quiet", no_argument, NULL, 'q'},
+		{"demo", no_argument, NULL, OPT_DEMO},
+		{"time", required_argument, NULL, OPT_TIME},
+		{"queues", required_argument, NULL, OPT_QUEUES},
+		{"conns", required_argument, NULL, OPT_CONNS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct sw_config cfg, flags;
+	static struct sw sw;
+	unsigned int demo_time = 5, demo_queues = 2, demo_conns = 8;
+	const char *config = NULL, *workers = NULL, *control = NULL;
+	const char *aging = NULL;
+	bool demo = false, pin = false, quiet = false;
+	char err[512];
+	sigset_t mask;
+	int c, ret;
+
+	swcfg_init(&flags);
+	while ((c = getopt_long(argc, argv, "c:p:w:s:qhV", opts, NULL)) != -1) {
+		struct sw_port_config pc;
+		char *end;
+
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'p':
+			if (swcfg_parse_port(&pc, optarg, err, sizeof(err))) {
+				fprintf(stderr,
+					"vtap-switchd: --port '%s': %s\n",
+					optarg, err);
+				return 2;
+			}
+			if (swcfg_add_port(&flags, &pc)) {
+				fprintf(stderr,
+					"vtap-switchd: more than %d ports\n",
+					SW_PORTS_MAX);
+				return 2;
+			}
+			break;
+		case 'w':
+			workers = optarg;
+			break;
+		case 's':
+			control = optarg;
+			break;
+		case OPT_PIN:
+			pin = true;
+			break;
+		case OPT_AGING:
+			aging = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_DEMO:
+			demo = true;
+			break;
+		case OPT_TIME:
+		case OPT_QUEUES:
+		case OPT_CONNS: {
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > (c == OPT_TIME ? 3600 : 64)) {
+				fprintf(stderr,
+					"vtap-switchd: bad number '%s'\n",
+					optarg);
+				return 2;
+			}
+			if (c == OPT_TIME)
+				demo_time = (unsigned int)v;
+			else if (c == OPT_QUEUES)
+				demo_queues = (unsigned int)v;
+			else
+				demo_conns = (unsigned int)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vtap-switchd %s\n", VTAP_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vtap-switchd: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (demo)
+		return demo_run(argv[0], demo_time, demo_queues, demo_conns);
+
+	swcfg_init(&cfg);
+	if (config && swcfg_load(&cfg, config, err, sizeof(err))) {
+		fprintf(stderr, "vtap-switchd: config %s: %s\n", config, err);
+		return 2;
+	}
+	/* Flags override the file: as if they were its last lines. */
+	for (unsigned int i = 0; i < flags.n_ports; i++) {
+		if (swcfg_add_port(&cfg, &flags.ports[i])) {
+			fprintf(stderr, "vtap-switchd: more than %d ports\n",
+				SW_PORTS_MAX);
+			return 2;
+		}
+	}
+	if (workers) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "workers=%s", workers);
+		if (swcfg_parse(&cfg, line, strlen(line), err, sizeof(err))) {
+			fprintf(stderr, "vtap-switchd: --workers: %s\n",
+				err + 8);
+			return 2;
+		}
+	}
+	if (aging) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "aging=%s", aging);
+		if (swcfg_parse(&cfg, line, strlen(line), err, sizeof(err))) {
+			fprintf(stderr, "vtap-switchd: --aging: %s\n", err + 8);
+			return 2;
+		}
+	}
+	if (control)
+		snprintf(cfg.control, sizeof(cfg.control), "%s", control);
+	if (pin)
+		cfg.pin = true;
+
+	/* Signals go to the main thread's signalfd, never to the workers. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
+	ret = sw_init(&sw, &cfg);
+	if (ret) {
+		fprintf(stderr, "vtap-switchd: %s\n", strerror(-ret));
+		return 1;
+	}
+	sw.quiet = quiet;
+	for (unsigned int i = 0; i < cfg.n_ports; i++) {
+		if (sw_port_add(&sw, &cfg.ports[i], -1, err, sizeof(err))) {
+			fprintf(stderr, "vtap-switchd: %s\n", err);
+			sw_fini(&sw);
+			return 1;
+		}
+	}
+	ret = sw_start(&sw);
+	if (ret) {
+		fprintf(stderr, "vtap-switchd: start workers: %s\n",
+			strerror(-ret));
+		sw_fini(&sw);
+		return 1;
+	}
+	ret = run(&sw);
+	sw_stop(&sw);
+	sw_fini(&sw);
+	return ret;
+}
