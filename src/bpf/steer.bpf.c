@@ -346,7 +346,7 @@ static long rulescan_step(__u32 i, void *ctx)
 {
 	struct rulescan *r = ctx;
 	struct vtap_steer_cfg *c;
-	const struct vtap_steer_rule *rule;
+	const struct vtap_steer_mrule *rule;
 	__u32 zero = 0;
 
 	if (i >= r->n || i >= VTAP_STEER_RULES_MAX)

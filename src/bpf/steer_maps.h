@@ -90,7 +90,7 @@ struct vtap_steer_key {
  * frame's ports must be readable; ports only match frames with readable
  * ports.
  */
-struct vtap_steer_rule {
+struct vtap_steer_mrule {
 	__u32 id;
 	__u16 prio;
 	__u16 queue;
@@ -135,7 +135,7 @@ struct vtap_steer_slot {
 	__u16 table[VTAP_STEER_TABLE_MAX];
 	__u8 key[VTAP_STEER_KEY_MAX];
 	__u32 key_len;
-	struct vtap_steer_rule rules[VTAP_STEER_RULES_MAX];
+	struct vtap_steer_mrule rules[VTAP_STEER_RULES_MAX];
 	/* vtap_toeplitz__tables() of the key: hash = XOR of [p][in[p]]. */
 	__u32 toeplitz[VTAP_STEER_INPUT_MAX][256];
 };
@@ -175,7 +175,7 @@ struct vtap_steer_automq {
 };
 
 _Static_assert(sizeof(struct vtap_steer_key) == 40, "key layout");
-_Static_assert(sizeof(struct vtap_steer_rule) == 84, "rule layout");
+_Static_assert(sizeof(struct vtap_steer_mrule) == 84, "rule layout");
 _Static_assert(sizeof(struct vtap_steer_exact_key) == 40, "exact key");
 _Static_assert(sizeof(struct vtap_steer_exact_val) == 8, "exact value");
 _Static_assert(sizeof(struct vtap_steer_slot) ==
@@ -251,7 +251,7 @@ VTAP_STEER_INLINE int vtap_steer_addr_match(const __u32 *a, const __u32 *val,
 }
 
 /* Whether rule @r matches the frame whose fields are @k. */
-VTAP_STEER_INLINE int vtap_steer_rule_match(const struct vtap_steer_rule *r,
+VTAP_STEER_INLINE int vtap_steer_rule_match(const struct vtap_steer_mrule *r,
 					    const struct vtap_steer_key *k)
 {
 	if (r->family && r->family != k->l3)

@@ -1,0 +1,1433 @@
+// SPDX-License-Identifier: MIT
+/*
+ * steer.c - in-kernel steering: loads the eBPF steering program from its
+ * skeleton, keeps its configuration in mmapped maps, pins it for
+ * persistent taps, attaches it with TUNSETSTEERINGEBPF, and runs the same
+ * chain in C (vtap_steer__predict()) for tests
+ *
+ * Theory of operation
+ *
+ * State. The program (src/bpf/steer.bpf.c) reads one configuration map,
+ * "cfg": a header and two complete slots (src/bpf/steer_maps.h). This file
+ * is the only writer. Every change goes through slot_begin() /
+ * slot_commit(): take the writers' lock (flock on the pin directory, so
+ * two vtapctl runs cannot interleave), wait out the grace period since the
+ * last flip so that no program run still reads the inactive slot, copy the
+ * active slot into the inactive one, change it, then publish it with a
+ * release store of the new index. A program run therefore always sees one
+ * whole slot. Exact 5-tuple rules live in a hash map (element updates are
+ * atomic in the kernel); the automq table is a second mmapped array that
+ * vtap_steer__record_flow() writes with single 16-bit stores.
+ *
+ * Intent. The user's RSS table is kept as intent (equal N, weights, or an
+ * explicit table) in the cfg header, and the slot holds the table built
+ * from it for the queues present (cur_queues). When queues come and go
+ * (vtap_steer__set_queues(), called by dev's queue hook before a detach and
+ * after an attach) the table is rebuilt, so it only names attached kernel
+ * indices. Validation is against the intended queue count recorded with the
+ * state, not against the queues attached at that moment: a persistent tap
+ * is configured before its VMM opens it.
+ *
+ * Pins. With VTAP_STEER_PIN the maps and both programs are pinned under
+ * /sys/fs/bpf/vtap/IFNAME/; a later open finds them (no CAP_BPF needed:
+ * BPF_OBJ_GET on pins the caller may write, then mmap). bpffs is mounted
+ * at /sys/fs/bpf when missing, as bpftool does.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dev_impl.h"
+#include "internal.h"
+#include "steer.skel.h"
+#include "steer_impl.h"
+#include "steer_maps.h"
+
+_Static_assert(VTAP_STEER_STEP_RULES == VTAP_STEER_F_RULES, "step bits");
+_Static_assert(VTAP_STEER_STEP_EXT == VTAP_STEER_F_EXT, "step bits");
+_Static_assert(VTAP_STEER_STEP_RSS == VTAP_STEER_F_RSS, "step bits");
+_Static_assert(VTAP_STEER_STEP_AUTOMQ == VTAP_STEER_F_AUTOMQ, "step bits");
+_Static_assert(VTAP_STEER_TABLE_MAX == VTAP_RSS_TABLE_MAX, "table size");
+_Static_assert(VTAP_STEER_KEY_MAX == VTAP_TOEPLITZ_KEY_MAX, "key size");
+_Static_assert(VTAP_STEER_INPUT_MAX == VTAP_TOEPLITZ_INPUT_MAX, "input");
+_Static_assert(VTAP_STEER_QUEUES_MAX == VTAP_QUEUES_MAX, "queues");
+/* The sizes steer_maps.h pins for the BPF side, checked here as well. */
+_Static_assert(sizeof(struct vtap_steer_cfg) == 118248, "cfg size");
+_Static_assert(sizeof(struct vtap_steer_mrule) == 84, "rule size");
+
+#define IFF_TUN_ 0x0001
+#define IFF_PERSIST_ 0x0800
+
+enum pin_idx {
+	PIN_CFG,
+	PIN_AUTOMQ,
+	PIN_EXACT,
+	PIN_JMP,
+	PIN_PKT,
+	PIN_PROG,
+	PIN_CONT,
+	PIN_EXT,
+	PIN__COUNT,
+};
+
+static const char *const pin_names[] = {
+	[PIN_CFG] = "cfg",   [PIN_AUTOMQ] = "automq", [PIN_EXACT] = "exact",
+	[PIN_JMP] = "jmp",   [PIN_PKT] = "pkt",	      [PIN_PROG] = "prog",
+	[PIN_CONT] = "cont", [PIN_EXT] = "ext",
+};
+_Static_assert(sizeof(pin_names) / sizeof(pin_names[0]) == PIN__COUNT,
+	       "pin names");
+
+struct vtap_steer {
+	char ifname[IFNAMSIZ];
+	char dir[PATH_MAX];
+	bool pinned;
+	int dir_fd; /* writers' lock; -1 when not pinned */
+	struct steer_bpf *skel;
+	struct bpf_object *ext_obj;
+	int fd[PIN__COUNT]; /* PIN_EXT unused; fds owned by the handle */
+	struct vtap_steer_cfg *cfg;
+	struct vtap_steer_automq *amq;
+	size_t cfg_len, amq_len;
+	/* predict()'s vtap_rss for the configuration of @rss_gen. */
+	struct vtap_rss *rss;
+	uint64_t rss_gen;
+	struct vtap_dev *dev;
+};
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool ifname_ok(const char *name)
+{
+	return name && *name && strlen(name) < IFNAMSIZ && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
+
+static size_t page_round(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+static int pin_path(const struct vtap_steer *s, enum pin_idx i, char *buf,
+		    size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", s->dir, pin_names[i]);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Mount bpffs at /sys/fs/bpf unless it is there (as bpftool does). */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	mkdir("/sys/fs/bpf", 0755);
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0755")) {
+		int err = -errno;
+
+		pr_warn("steer: bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s\n",
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static const char *perm_hint(int err)
+{
+	return err == -EPERM || err == -EACCES
+		       ? " (needs CAP_BPF and CAP_NET_ADMIN, or root)"
+		       : "";
+}
+
+/* ------------------------------------------------------------------ */
+/* configuration slots                                                */
+/* ------------------------------------------------------------------ */
+
+static struct vtap_steer_slot *active_slot(const struct vtap_steer *s)
+{
+	uint32_t a = __atomic_load_n(&s->cfg->active, __ATOMIC_ACQUIRE);
+
+	return &s->cfg->slot[a & 1];
+}
+
+static void lock(struct vtap_steer *s)
+{
+	if (s->dir_fd >= 0)
+		while (flock(s->dir_fd, LOCK_EX) && errno == EINTR)
+			;
+}
+
+static void unlock(struct vtap_steer *s)
+{
+	if (s->dir_fd >= 0)
+		flock(s->dir_fd, LOCK_UN);
+}
+
+/*
+ * Start a change: lock, wait for the inactive slot to be quiescent, copy
+ * the active slot into it. Return the slot to change.
+ */
+static struct vtap_steer_slot *slot_begin(struct vtap_steer *s)
+{
+	struct vtap_steer_cfg *c = s->cfg;
+	uint64_t flip, now;
+	uint32_t a;
+
+	lock(s);
+	flip = __atomic_load_n(&c->flip_ns, __ATOMIC_ACQUIRE);
+	now = now_ns();
+	if (now < flip + VTAP_STEER_GRACE_NS) {
+		uint64_t d = flip + VTAP_STEER_GRACE_NS - now;
+		struct timespec ts = {.tv_sec = (time_t)(d / 1000000000ull),
+				      .tv_nsec = (long)(d % 1000000000ull)};
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	a = __atomic_load_n(&c->active, __ATOMIC_ACQUIRE) & 1;
+	memcpy(&c->slot[!a], &c->slot[a], sizeof(c->slot[0]));
+	return &c->slot[!a];
+}
+
+/* Publish the slot slot_begin() returned and unlock. */
+static void slot_commit(struct vtap_steer *s)
+{
+	struct vtap_steer_cfg *c = s->cfg;
+	uint32_t a = __atomic_load_n(&c->active, __ATOMIC_ACQUIRE) & 1;
+
+	__atomic_store_n(&c->active, !a, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->flip_ns, now_ns(), __ATOMIC_RELEASE);
+	__atomic_store_n(&c->generation, c->generation + 1, __ATOMIC_RELEASE);
+	unlock(s);
+}
+
+/* Give up a change (the inactive slot is simply not published). */
+static void slot_abort(struct vtap_steer *s)
+{
+	unlock(s);
+}
+
+/*
+ * Build the indirection table in effect from the intent for @nq queues
+ * (see the file's header and struct vtap_steer_rss).
+ */
+static void build_table(const struct vtap_steer_intent *in, unsigned int nq,
+			struct vtap_steer_slot *slot)
+{
+	unsigned int len = VTAP_STEER_TABLE_MAX, i;
+
+	if (!nq)
+		nq = 1;
+	if (in->kind == VTAP_STEER_INTENT_EXPLICIT && in->table_len) {
+		len = in->table_len;
+		for (i = 0; i < len; i++)
+			slot->table[i] = in->table[i] % nq;
+	} else if (in->kind == VTAP_STEER_INTENT_WEIGHT) {
+		unsigned int n = in->n_weights < nq ? in->n_weights : nq;
+		unsigned int cnt[VTAP_STEER_QUEUES_MAX] = {0};
+		unsigned long rem[VTAP_STEER_QUEUES_MAX] = {0};
+		unsigned long total = 0, given = 0;
+		unsigned int q, k = 0;
+
+		for (q = 0; q < n; q++)
+			total += in->weights[q];
+		if (!total) {
+			for (i = 0; i < len; i++)
+				slot->table[i] = (uint16_t)(i % nq);
+			goto done;
+		}
+		for (q = 0; q < n; q++) {
+			unsigned long share =
+				(unsigned long)len * in->weights[q];
+
+			cnt[q] = (unsigned int)(share / total);
+			rem[q] = share % total;
+			given += cnt[q];
+		}
+		/* Largest remainder first, lower queue on ties. */
+		while (given < len) {
+			unsigned int best = 0;
+
+			for (q = 1; q < n; q++)
+				if (rem[q] > rem[best])
+					best = q;
+			cnt[best]++;
+			rem[best] = 0;
+			given++;
+		}
+		for (q = 0; q < n; q++)
+			for (i = 0; i < cnt[q]; i++)
+				slot->table[k++] = (uint16_t)q;
+	} else {
+		unsigned int m =
+			in->equal_n && in->equal_n < nq ? in->equal_n : nq;
+
+		for (i = 0; i < len; i++)
+			slot->table[i] = (uint16_t)(i % m);
+	}
+done:
+	slot->table_mask = (uint16_t)(len - 1);
+	slot->unclassified = (uint16_t)(in->unclassified % nq);
+	slot->automq_queues = (uint16_t)nq;
+}
+
+static int set_key(struct vtap_steer_slot *slot, const uint8_t *key,
+		   size_t key_len)
+{
+	int err;
+
+	memset(slot->key, 0, sizeof(slot->key));
+	memcpy(slot->key, key, key_len);
+	slot->key_len = (uint32_t)key_len;
+	err = vtap_toeplitz__tables(slot->key, key_len, slot->toeplitz);
+	return err < 0 ? err : 0;
+}
+
+/* Initialise a fresh cfg map: automq on, default RSS settings kept off. */
+static int init_cfg(struct vtap_steer *s, unsigned int queues, bool tun)
+{
+	struct vtap_steer_cfg *c = s->cfg;
+	struct vtap_steer_slot *slot = &c->slot[0];
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->intended_queues = queues;
+	c->cur_queues = queues;
+	c->next_rule_id = 1;
+	c->intent.kind = VTAP_STEER_INTENT_EQUAL;
+	slot->flags = VTAP_STEER_F_AUTOMQ | (tun ? VTAP_STEER_F_L3 : 0);
+	slot->hash_types = VTAP_HASH_TYPE_ALL;
+	err = set_key(slot, vtap_rss_default_key, sizeof(vtap_rss_default_key));
+	if (err)
+		return err;
+	build_table(&c->intent, queues, slot);
+	memcpy(&c->slot[1], slot, sizeof(*slot));
+	c->flip_ns = now_ns();
+	/* The program ignores the map until the ABI word says it is ready. */
+	__atomic_store_n(&c->abi, VTAP_STEER_ABI, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* open, pin, close                                                   */
+/* ------------------------------------------------------------------ */
+
+static int map_maps(struct vtap_steer *s)
+{
+	void *p;
+
+	s->cfg_len = page_round(sizeof(struct vtap_steer_cfg));
+	p = mmap(NULL, s->cfg_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 s->fd[PIN_CFG], 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	s->cfg = p;
+	s->amq_len = page_round(sizeof(struct vtap_steer_automq));
+	p = mmap(NULL, s->amq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 s->fd[PIN_AUTOMQ], 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	s->amq = p;
+	return 0;
+}
+
+static int load_new(struct vtap_steer *s)
+{
+	struct steer_bpf *skel;
+	int err, one = VTAP_STEER_JMP_CONT, fd;
+
+	skel = steer_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		pr_warn("steer: loading the steering program failed: %s%s\n",
+			strerror(-err), perm_hint(err));
+		return err;
+	}
+	s->skel = skel;
+	s->fd[PIN_CFG] = bpf_map__fd(skel->maps.cfg);
+	s->fd[PIN_AUTOMQ] = bpf_map__fd(skel->maps.automq);
+	s->fd[PIN_EXACT] = bpf_map__fd(skel->maps.exact);
+	s->fd[PIN_JMP] = bpf_map__fd(skel->maps.vtap_steer_jmp);
+	s->fd[PIN_PKT] = bpf_map__fd(skel->maps.vtap_steer_pkt);
+	s->fd[PIN_PROG] = bpf_program__fd(skel->progs.vtap_steer);
+	s->fd[PIN_CONT] = bpf_program__fd(skel->progs.vtap_steer_cont);
+	fd = s->fd[PIN_CONT];
+	if (bpf_map_update_elem(s->fd[PIN_JMP], &one, &fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int pin_all(struct vtap_steer *s, const struct vtap_steer_opts *opts)
+{
+	bool chown_ = OPTS_GET(opts, flags, 0) & VTAP_STEER_SET_OWNER;
+	char path[PATH_MAX];
+	int err;
+
+	if (mkdir(VTAP_STEER_PIN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	if (mkdir(s->dir, 0755) && errno != EEXIST)
+		return -errno;
+	for (int i = 0; i < PIN_EXT; i++) {
+		err = pin_path(s, i, path, sizeof(path));
+		if (!err && bpf_obj_pin(s->fd[i], path))
+			err = -errno;
+		if (err) {
+			pr_warn("steer: pin %s: %s\n", path, strerror(-err));
+			return err;
+		}
+		if (chown_ && chown(path, opts->owner, opts->group))
+			pr_warn("steer: chown %s: %s\n", path, strerror(errno));
+	}
+	if (chown_ && chown(s->dir, opts->owner, opts->group))
+		pr_warn("steer: chown %s: %s\n", s->dir, strerror(errno));
+	return 0;
+}
+
+static int open_pins(struct vtap_steer *s)
+{
+	char path[PATH_MAX];
+
+	for (int i = 0; i < PIN_EXT; i++) {
+		int fd;
+
+		if (pin_path(s, i, path, sizeof(path)))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			int err = -errno;
+
+			/* Programs are only needed to attach. */
+			if (i == PIN_PROG || i == PIN_CONT)
+				continue;
+			pr_warn("steer: open pinned %s: %s%s\n", path,
+				strerror(-err),
+				err == -EACCES || err == -EPERM
+					? " (the pins belong to another user)"
+					: "");
+			return err;
+		}
+		s->fd[i] = fd;
+	}
+	return 0;
+}
+
+static bool pins_exist(const struct vtap_steer *s)
+{
+	char path[PATH_MAX];
+
+	return !pin_path(s, PIN_CFG, path, sizeof(path)) && !access(path, F_OK);
+}
+
+/* IFF_* flags of an existing tun/tap, or a negative errno. */
+static int tun_flags(const char *ifname)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	return (int)strtol(buf, NULL, 0);
+}
+
+struct vtap_steer *vtap_steer__open(const char *ifname,
+				    const struct vtap_steer_opts *opts)
+{
+	unsigned int flags = OPTS_GET(opts, flags, 0), queues;
+	struct vtap_steer *s;
+	bool tun = flags & VTAP_STEER_TUN;
+	int err, tf;
+
+	if (!ifname_ok(ifname) || !OPTS_VALID(opts, struct vtap_steer_opts))
+		return vtap_err_ptr(-EINVAL);
+	queues = OPTS_GET(opts, queues, 0);
+	if (queues > VTAP_QUEUES_MAX) {
+		pr_warn("steer: %u queues, at most %d\n", queues,
+			VTAP_QUEUES_MAX);
+		return vtap_err_ptr(-EINVAL);
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return vtap_err_ptr(-ENOMEM);
+	for (int i = 0; i < PIN__COUNT; i++)
+		s->fd[i] = -1;
+	s->dir_fd = -1;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+	snprintf(s->dir, sizeof(s->dir), VTAP_STEER_PIN_DIR "/%s", ifname);
+	tf = tun_flags(ifname);
+	if (tf >= 0 && (tf & IFF_TUN_))
+		tun = true;
+
+	if (flags & (VTAP_STEER_PIN | VTAP_STEER_NO_CREATE)) {
+		s->pinned = true;
+		if (!pins_exist(s)) {
+			if (flags & VTAP_STEER_NO_CREATE) {
+				err = -ENOENT;
+				goto fail;
+			}
+			err = ensure_bpffs();
+			if (err)
+				goto fail;
+		}
+	}
+	if (s->pinned && pins_exist(s)) {
+		err = open_pins(s);
+		if (!err)
+			err = map_maps(s);
+		if (!err && s->cfg->abi != VTAP_STEER_ABI) {
+			pr_warn("steer: the pins in %s have another layout (0x%x, want 0x%x)\n",
+				s->dir, s->cfg->abi, VTAP_STEER_ABI);
+			err = -EINVAL;
+		}
+	} else {
+		if (!queues) {
+			int n = vtap_dev__intended_queues(ifname);
+
+			queues = n > 0 ? (unsigned int)n : 1;
+		}
+		err = load_new(s);
+		if (!err)
+			err = map_maps(s);
+		if (!err)
+			err = init_cfg(s, queues, tun);
+		if (!err && s->pinned)
+			err = pin_all(s, opts);
+	}
+	if (err)
+		goto fail;
+	if (s->pinned) {
+		s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->dir_fd < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	vtap_steer__close(s);
+	return vtap_err_ptr(err);
+}
+
+void vtap_steer__close(struct vtap_steer *s)
+{
+	if (!s)
+		return;
+	if (s->dev)
+		vtap_steer__detach_dev(s, s->dev);
+	if (s->cfg)
+		munmap(s->cfg, s->cfg_len);
+	if (s->amq)
+		munmap(s->amq, s->amq_len);
+	vtap_rss__free(s->rss);
+	bpf_object__close(s->ext_obj);
+	if (s->skel) {
+		steer_bpf__destroy(s->skel); /* owns the fds */
+	} else {
+		for (int i = 0; i < PIN__COUNT; i++)
+			if (s->fd[i] >= 0)
+				close(s->fd[i]);
+	}
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s);
+}
+
+int vtap_steer__unpin(const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int err = 0;
+
+	if (!ifname_ok(ifname))
+		return vtap_err(-EINVAL);
+	snprintf(dir, sizeof(dir), VTAP_STEER_PIN_DIR "/%s", ifname);
+	for (int i = 0; i < PIN__COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pin_names[i]);
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	if (rmdir(dir) && errno != ENOENT && !err)
+		err = -errno;
+	return vtap_err(err);
+}
+
+/* ------------------------------------------------------------------ */
+/* attach                                                             */
+/* ------------------------------------------------------------------ */
+
+int vtap_steer__attach(struct vtap_steer *s, int tap_fd)
+{
+	int fd;
+
+	if (!s || tap_fd < 0)
+		return vtap_err(-EINVAL);
+	fd = s->fd[PIN_PROG];
+	if (fd < 0) {
+		pr_warn("steer: no access to the steering program of %s%s\n",
+			s->ifname, perm_hint(-EPERM));
+		return vtap_err(-EPERM);
+	}
+	if (ioctl(tap_fd, TUNSETSTEERINGEBPF, &fd)) {
+		int err = -errno;
+
+		pr_warn("steer: TUNSETSTEERINGEBPF on %s: %s\n", s->ifname,
+			strerror(-err));
+		return vtap_err(err);
+	}
+	return 0;
+}
+
+int vtap_steer__attach_name(struct vtap_steer *s)
+{
+	struct ifreq ifr;
+	int flags, fd, err;
+
+	if (!s)
+		return vtap_err(-EINVAL);
+	flags = tun_flags(s->ifname);
+	if (flags < 0) {
+		pr_warn("steer: %s is not a tun/tap device\n", s->ifname);
+		return vtap_err(flags);
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vtap_err(-errno);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", s->ifname);
+	ifr.ifr_flags = (short)(flags & ~IFF_PERSIST_);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		err = -errno;
+		pr_warn("steer: open a queue of %s: %s%s\n", s->ifname,
+			strerror(-err),
+			err == -EPERM
+				? " (needs CAP_NET_ADMIN or the tap's owner)"
+			: err == -EBUSY ? " (single-queue tap open elsewhere)"
+					: "");
+		close(fd);
+		return vtap_err(err);
+	}
+	err = vtap_steer__attach(s, fd);
+	close(fd);
+	return err;
+}
+
+static int queue_hook(struct vtap_dev *dev, enum vtap_dev_event ev,
+		      unsigned int qid, const struct vtap_dev_qmap *next,
+		      void *ctx)
+{
+	unsigned int n = next->base + next->n_attached;
+
+	if (n)
+		vtap_steer__set_queues(ctx, n);
+	return 0;
+}
+
+int vtap_steer__attach_dev(struct vtap_steer *s, struct vtap_dev *dev)
+{
+	const struct vtap_dev_qmap *map;
+	struct vtap_queue *q = NULL;
+	int err;
+
+	if (!s || !dev)
+		return vtap_err(-EINVAL);
+	map = vtap_dev_qmap(dev);
+	if (!map->n_attached)
+		return vtap_err(-ENODEV);
+	q = vtap_dev__queue(dev, map->qid[0]);
+	if (!q)
+		return vtap_err(-ENODEV);
+	err = vtap_dev_set_queue_hook(dev, queue_hook, s);
+	if (err)
+		return vtap_err(err);
+	err = vtap_steer__set_queues(s, map->base + map->n_attached);
+	if (!err)
+		err = vtap_steer__attach(s, vtap_queue__fd(q));
+	if (err) {
+		vtap_dev_set_queue_hook(dev, NULL, NULL);
+		return vtap_err(err);
+	}
+	s->dev = dev;
+	return 0;
+}
+
+void vtap_steer__detach_dev(struct vtap_steer *s, struct vtap_dev *dev)
+{
+	if (!s || !dev || s->dev != dev)
+		return;
+	vtap_dev_set_queue_hook(dev, NULL, NULL);
+	s->dev = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* steps, RSS, queues                                                 */
+/* ------------------------------------------------------------------ */
+
+uint32_t vtap_steer__steps(const struct vtap_steer *s)
+{
+	return s ? active_slot(s)->flags & VTAP_STEER_STEP_ALL : 0;
+}
+
+static bool have_ext(const struct vtap_steer *s)
+{
+	uint32_t key = VTAP_STEER_JMP_EXT, id;
+
+	return !bpf_map_lookup_elem(s->fd[PIN_JMP], &key, &id);
+}
+
+int vtap_steer__set_steps(struct vtap_steer *s, uint32_t steps)
+{
+	struct vtap_steer_slot *slot;
+
+	if (!s || (steps & ~VTAP_STEER_STEP_ALL))
+		return vtap_err(-EINVAL);
+	if ((steps & VTAP_STEER_STEP_EXT) && !have_ext(s)) {
+		pr_warn("steer: no extension installed on %s\n", s->ifname);
+		return vtap_err(-ENOENT);
+	}
+	slot = slot_begin(s);
+	slot->flags = (slot->flags & ~VTAP_STEER_STEP_ALL) | steps;
+	slot_commit(s);
+	return 0;
+}
+
+unsigned int vtap_steer__intended_queues(const struct vtap_steer *s)
+{
+	return s ? s->cfg->intended_queues : 0;
+}
+
+static int check_rss(const struct vtap_steer_rss *r, unsigned int nq)
+{
+	if (r->hash_types & ~VTAP_HASH_TYPE_ALL) {
+		pr_warn("steer: unknown hash type bits 0x%x\n",
+			r->hash_types & ~VTAP_HASH_TYPE_ALL);
+		return -EINVAL;
+	}
+	if (r->key_len > VTAP_TOEPLITZ_KEY_MAX) {
+		pr_warn("steer: key of %u bytes, at most %d\n", r->key_len,
+			VTAP_TOEPLITZ_KEY_MAX);
+		return -EINVAL;
+	}
+	if (r->unclassified_queue >= nq) {
+		pr_warn("steer: unclassified queue %u, but the tap has %u queues\n",
+			r->unclassified_queue, nq);
+		return -EINVAL;
+	}
+	switch (r->kind) {
+	case VTAP_STEER_TABLE_EQUAL:
+		if (r->equal_n > nq) {
+			pr_warn("steer: equal %u, but the tap has %u queues\n",
+				r->equal_n, nq);
+			return -EINVAL;
+		}
+		return 0;
+	case VTAP_STEER_TABLE_WEIGHT:
+		if (!r->n_weights || r->n_weights > nq) {
+			pr_warn("steer: %u weights, but the tap has %u queues\n",
+				r->n_weights, nq);
+			return -EINVAL;
+		}
+		return 0;
+	case VTAP_STEER_TABLE_EXPLICIT:
+		if (!r->table_len || r->table_len > VTAP_RSS_TABLE_MAX ||
+		    (r->table_len & (r->table_len - 1))) {
+			pr_warn("steer: table length %u is not a power of two in 1..%d\n",
+				r->table_len, VTAP_RSS_TABLE_MAX);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; i < r->table_len; i++) {
+			if (r->table[i] >= nq) {
+				pr_warn("steer: table entry %u names queue %u, but the tap has %u queues\n",
+					i, r->table[i], nq);
+				return -EINVAL;
+			}
+		}
+		return 0;
+	default:
+		pr_warn("steer: unknown table kind %u\n", r->kind);
+		return -EINVAL;
+	}
+}
+
+int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
+{
+	struct vtap_steer_intent in = {0};
+	struct vtap_steer_slot *slot;
+	const uint8_t *key;
+	size_t key_len;
+	int err;
+
+	if (!s || !r || r->sz < sizeof(*r))
+		return vtap_err(-EINVAL);
+	err = check_rss(r, s->cfg->intended_queues);
+	if (err)
+		return vtap_err(err);
+	in.kind = (uint16_t)r->kind;
+	in.equal_n = r->equal_n;
+	in.n_weights = r->n_weights;
+	memcpy(in.weights, r->weights, sizeof(in.weights));
+	in.table_len = r->kind == VTAP_STEER_TABLE_EXPLICIT ? r->table_len : 0;
+	memcpy(in.table, r->table, sizeof(in.table));
+	in.unclassified = r->unclassified_queue;
+	key = r->key_len ? r->key : vtap_rss_default_key;
+	key_len = r->key_len ? r->key_len : sizeof(vtap_rss_default_key);
+
+	slot = slot_begin(s);
+	err = set_key(slot, key, key_len);
+	if (err) {
+		slot_abort(s);
+		return vtap_err(err);
+	}
+	slot->hash_types = r->hash_types;
+	s->cfg->intent = in;
+	s->cfg->rss_on_intent = 1;
+	build_table(&in, s->cfg->cur_queues, slot);
+	slot->flags |= VTAP_STEER_F_RSS;
+	slot_commit(s);
+	return 0;
+}
+
+int vtap_steer__rss(const struct vtap_steer *s, struct vtap_steer_rss *ret)
+{
+	const struct vtap_steer_slot *slot;
+	const struct vtap_steer_intent *in;
+	struct vtap_steer_rss r;
+
+	if (!s || !ret || ret->sz < sizeof(*ret))
+		return vtap_err(-EINVAL);
+	if (!s->cfg->rss_on_intent)
+		return vtap_err(-ENOENT);
+	slot = active_slot(s);
+	in = &s->cfg->intent;
+	memset(&r, 0, sizeof(r));
+	r.sz = sizeof(r);
+	r.hash_types = slot->hash_types;
+	r.key_len = slot->key_len;
+	memcpy(r.key, slot->key, sizeof(r.key));
+	r.kind = in->kind;
+	r.equal_n = in->equal_n;
+	r.n_weights = in->n_weights;
+	memcpy(r.weights, in->weights, sizeof(r.weights));
+	r.table_len = (uint16_t)(slot->table_mask + 1);
+	memcpy(r.table, slot->table, sizeof(r.table));
+	r.unclassified_queue = slot->unclassified;
+	*ret = r;
+	return 0;
+}
+
+int vtap_steer__set_queues(struct vtap_steer *s, unsigned int n)
+{
+	struct vtap_steer_slot *slot;
+
+	if (!s || !n || n > VTAP_QUEUES_MAX)
+		return vtap_err(-EINVAL);
+	slot = slot_begin(s);
+	s->cfg->cur_queues = n;
+	build_table(&s->cfg->intent, n, slot);
+	slot_commit(s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* flow rules                                                         */
+/* ------------------------------------------------------------------ */
+
+static void prefix_mask(unsigned int len, unsigned int max, uint8_t *mask)
+{
+	memset(mask, 0, 16);
+	for (unsigned int i = 0; i < max / 8 && len; i++) {
+		unsigned int b = len >= 8 ? 8 : len;
+
+		mask[i] = (uint8_t)(0xff00 >> b);
+		len -= b;
+	}
+}
+
+static void words(const uint8_t *bytes, uint32_t *w)
+{
+	memcpy(w, bytes, 16);
+}
+
+static bool rule_is_exact(const struct vtap_steer_rule *r)
+{
+	unsigned int full = r->family == 6 ? 128 : 32;
+
+	return r->proto && r->family && r->src_len == full &&
+	       r->dst_len == full && r->has_sport && r->has_dport;
+}
+
+static int check_rule(const struct vtap_steer *s,
+		      const struct vtap_steer_rule *r)
+{
+	unsigned int max = r->family == 6 ? 128 : 32;
+
+	if (r->family != 0 && r->family != 4 && r->family != 6) {
+		pr_warn("steer: rule family %u is not 4 or 6\n", r->family);
+		return -EINVAL;
+	}
+	if (r->proto != 0 && r->proto != 6 && r->proto != 17) {
+		pr_warn("steer: rule protocol %u is not tcp (6) or udp (17)\n",
+			r->proto);
+		return -EINVAL;
+	}
+	if ((r->src_len || r->dst_len) && !r->family) {
+		pr_warn("steer: a rule with addresses needs a family\n");
+		return -EINVAL;
+	}
+	if (r->src_len > max || r->dst_len > max) {
+		pr_warn("steer: prefix length over %u\n", max);
+		return -EINVAL;
+	}
+	if (r->queue >= s->cfg->intended_queues) {
+		pr_warn("steer: rule names queue %u, but the tap has %u queues\n",
+			r->queue, s->cfg->intended_queues);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
+			 uint32_t *ret_id)
+{
+	uint8_t sm[16], dm[16], a[16];
+	struct vtap_steer_slot *slot;
+	uint32_t id;
+	int err;
+
+	if (!s || !r || r->sz < sizeof(*r))
+		return vtap_err(-EINVAL);
+	err = check_rule(s, r);
+	if (err)
+		return vtap_err(err);
+	prefix_mask(r->src_len, r->family == 6 ? 128 : 32, sm);
+	prefix_mask(r->dst_len, r->family == 6 ? 128 : 32, dm);
+
+	if (rule_is_exact(r)) {
+		struct vtap_steer_exact_key k = {0};
+		struct vtap_steer_exact_val v = {0};
+
+		k.l3 = r->family;
+		k.l4 = r->proto;
+		memcpy(k.src, r->src, r->family == 6 ? 16 : 4);
+		memcpy(k.dst, r->dst, r->family == 6 ? 16 : 4);
+		k.sport = htons(r->sport);
+		k.dport = htons(r->dport);
+		lock(s);
+		id = s->cfg->next_rule_id;
+		v.id = id;
+		v.queue = r->queue;
+		v.prio = r->prio;
+		if (bpf_map_update_elem(s->fd[PIN_EXACT], &k, &v,
+					BPF_NOEXIST)) {
+			err = -errno;
+			unlock(s);
+			pr_warn("steer: add exact rule: %s%s\n", strerror(-err),
+				err == -EEXIST
+					? " (the same 5-tuple has a rule)"
+					: "");
+			return vtap_err(err);
+		}
+		s->cfg->next_rule_id = id + 1;
+		unlock(s);
+		/* Switch the step on (a slot change of its own). */
+		slot = slot_begin(s);
+		slot->flags |= VTAP_STEER_F_RULES;
+		slot_commit(s);
+	} else {
+		struct vtap_steer_mrule b;
+		unsigned int pos;
+
+		slot = slot_begin(s);
+		if (slot->nrules >= VTAP_STEER_RULES_MAX) {
+			slot_abort(s);
+			pr_warn("steer: %d prioritised rules already\n",
+				VTAP_STEER_RULES_MAX);
+			return vtap_err(-ENOSPC);
+		}
+		id = s->cfg->next_rule_id++;
+		memset(&b, 0, sizeof(b));
+		b.id = id;
+		b.prio = r->prio;
+		b.queue = r->queue;
+		b.family = r->family;
+		b.proto = r->proto;
+		b.src_len = r->src_len;
+		b.dst_len = r->dst_len;
+		if (r->has_sport) {
+			b.flags |= VTAP_STEER_RULE_SPORT;
+			b.sport = htons(r->sport);
+		}
+		if (r->has_dport) {
+			b.flags |= VTAP_STEER_RULE_DPORT;
+			b.dport = htons(r->dport);
+		}
+		for (int i = 0; i < 16; i++)
+			a[i] = r->src[i] & sm[i];
+		words(a, b.src);
+		words(sm, b.src_mask);
+		for (int i = 0; i < 16; i++)
+			a[i] = r->dst[i] & dm[i];
+		words(a, b.dst);
+		words(dm, b.dst_mask);
+		/* After every rule of the same or a lower priority value. */
+		for (pos = 0; pos < slot->nrules; pos++)
+			if (slot->rules[pos].prio > r->prio)
+				break;
+		memmove(&slot->rules[pos + 1], &slot->rules[pos],
+			(slot->nrules - pos) * sizeof(slot->rules[0]));
+		slot->rules[pos] = b;
+		slot->nrules++;
+		slot->flags |= VTAP_STEER_F_RULES;
+		slot_commit(s);
+	}
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int vtap_steer__rule_del(struct vtap_steer *s, uint32_t id)
+{
+	struct vtap_steer_exact_key k, next, *prev = NULL;
+	struct vtap_steer_slot *slot;
+	struct vtap_steer_exact_val v;
+
+	if (!s || !id)
+		return vtap_err(-EINVAL);
+	slot = slot_begin(s);
+	for (unsigned int i = 0; i < slot->nrules; i++) {
+		if (slot->rules[i].id != id)
+			continue;
+		memmove(&slot->rules[i], &slot->rules[i + 1],
+			(slot->nrules - i - 1) * sizeof(slot->rules[0]));
+		slot->nrules--;
+		slot_commit(s);
+		return 0;
+	}
+	slot_abort(s);
+	while (!bpf_map_get_next_key(s->fd[PIN_EXACT], prev, &next)) {
+		if (!bpf_map_lookup_elem(s->fd[PIN_EXACT], &next, &v) &&
+		    v.id == id) {
+			if (bpf_map_delete_elem(s->fd[PIN_EXACT], &next))
+				return vtap_err(-errno);
+			return 0;
+		}
+		k = next;
+		prev = &k;
+	}
+	return vtap_err(-ENOENT);
+}
+
+static void words_to_bytes(const uint32_t *w, uint8_t *b)
+{
+	memcpy(b, w, 16);
+}
+
+static unsigned int mask_len(const uint32_t *mask)
+{
+	uint8_t b[16];
+	unsigned int n = 0;
+
+	words_to_bytes(mask, b);
+	for (int i = 0; i < 16; i++)
+		n += (unsigned int)__builtin_popcount(b[i]);
+	return n;
+}
+
+int vtap_steer__rules(const struct vtap_steer *s, struct vtap_steer_rule *ret,
+		      size_t max)
+{
+	struct vtap_steer_exact_key k, next, *prev = NULL;
+	const struct vtap_steer_slot *slot;
+	struct vtap_steer_exact_val v;
+	size_t n = 0;
+
+	if (!s || (!ret && max))
+		return vtap_err(-EINVAL);
+	while (!bpf_map_get_next_key(s->fd[PIN_EXACT], prev, &next)) {
+		if (!bpf_map_lookup_elem(s->fd[PIN_EXACT], &next, &v)) {
+			if (n < max) {
+				struct vtap_steer_rule *r = &ret[n];
+				size_t alen = next.l3 == 6 ? 16 : 4;
+
+				memset(r, 0, sizeof(*r));
+				r->sz = sizeof(*r);
+				r->id = v.id;
+				r->family = next.l3;
+				r->proto = next.l4;
+				memcpy(r->src, next.src, alen);
+				memcpy(r->dst, next.dst, alen);
+				r->src_len = r->dst_len = (uint8_t)(alen * 8);
+				r->has_sport = r->has_dport = true;
+				r->sport = ntohs(next.sport);
+				r->dport = ntohs(next.dport);
+				r->queue = v.queue;
+				r->prio = v.prio;
+				r->exact = true;
+			}
+			n++;
+		}
+		k = next;
+		prev = &k;
+	}
+	slot = active_slot(s);
+	for (unsigned int i = 0; i < slot->nrules; i++, n++) {
+		const struct vtap_steer_mrule *b = &slot->rules[i];
+		struct vtap_steer_rule *r;
+
+		if (n >= max)
+			continue;
+		r = &ret[n];
+		memset(r, 0, sizeof(*r));
+		r->sz = sizeof(*r);
+		r->id = b->id;
+		r->family = b->family;
+		r->proto = b->proto;
+		words_to_bytes(b->src, r->src);
+		words_to_bytes(b->dst, r->dst);
+		r->src_len = (uint8_t)mask_len(b->src_mask);
+		r->dst_len = (uint8_t)mask_len(b->dst_mask);
+		r->has_sport = b->flags & VTAP_STEER_RULE_SPORT;
+		r->has_dport = b->flags & VTAP_STEER_RULE_DPORT;
+		r->sport = ntohs(b->sport);
+		r->dport = ntohs(b->dport);
+		r->queue = b->queue;
+		r->prio = b->prio;
+	}
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* extension                                                          */
+/* ------------------------------------------------------------------ */
+
+int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
+			const char *prog_name)
+{
+	struct bpf_program *prog = NULL, *p;
+	struct bpf_map *jmp, *pkt;
+	struct bpf_object *obj;
+	uint32_t key = VTAP_STEER_JMP_EXT;
+	char path[PATH_MAX];
+	struct vtap_steer_slot *slot;
+	int err, fd;
+
+	if (!s || !obj_path)
+		return vtap_err(-EINVAL);
+	obj = bpf_object__open_file(obj_path, NULL);
+	if (!obj) {
+		err = -errno;
+		pr_warn("steer: open %s: %s\n", obj_path, strerror(-err));
+		return vtap_err(err);
+	}
+	jmp = bpf_object__find_map_by_name(obj, "vtap_steer_jmp");
+	pkt = bpf_object__find_map_by_name(obj, "vtap_steer_pkt");
+	if (!jmp || !pkt) {
+		pr_warn("steer: %s was not built with <vtap/steer_ext.h> (no vtap_steer_jmp/vtap_steer_pkt maps)\n",
+			obj_path);
+		err = -ENOEXEC;
+		goto fail;
+	}
+	bpf_object__for_each_program(p, obj)
+	{
+		bool match = prog_name
+				     ? !strcmp(bpf_program__name(p), prog_name)
+				     : !prog;
+
+		if (match &&
+		    bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+			prog = p;
+		else
+			bpf_program__set_autoload(p, false);
+	}
+	if (!prog) {
+		pr_warn("steer: %s has no socket-filter program%s%s (SEC(\"socket\"), e.g. VTAP_STEER_EXT())\n",
+			obj_path, prog_name ? " named " : "",
+			prog_name ? prog_name : "");
+		err = prog_name ? -ENOENT : -EINVAL;
+		goto fail;
+	}
+	if (bpf_map__reuse_fd(jmp, s->fd[PIN_JMP]) ||
+	    bpf_map__reuse_fd(pkt, s->fd[PIN_PKT])) {
+		err = -errno;
+		goto fail;
+	}
+	if (bpf_object__load(obj)) {
+		err = -errno;
+		pr_warn("steer: loading %s failed: %s%s\n", obj_path,
+			strerror(-err), perm_hint(err));
+		goto fail;
+	}
+	fd = bpf_program__fd(prog);
+	if (bpf_map_update_elem(s->fd[PIN_JMP], &key, &fd, BPF_ANY)) {
+		err = -errno;
+		goto fail;
+	}
+	if (s->pinned && !pin_path(s, PIN_EXT, path, sizeof(path))) {
+		unlink(path);
+		if (bpf_obj_pin(fd, path))
+			pr_warn("steer: pin %s: %s\n", path, strerror(errno));
+	}
+	bpf_object__close(s->ext_obj);
+	s->ext_obj = obj;
+	slot = slot_begin(s);
+	slot->flags |= VTAP_STEER_F_EXT;
+	slot_commit(s);
+	return 0;
+fail:
+	bpf_object__close(obj);
+	return vtap_err(err);
+}
+
+int vtap_steer__ext_del(struct vtap_steer *s)
+{
+	uint32_t key = VTAP_STEER_JMP_EXT;
+	struct vtap_steer_slot *slot;
+	char path[PATH_MAX];
+
+	if (!s)
+		return vtap_err(-EINVAL);
+	slot = slot_begin(s);
+	slot->flags &= ~VTAP_STEER_F_EXT;
+	slot_commit(s);
+	if (bpf_map_delete_elem(s->fd[PIN_JMP], &key) && errno != ENOENT)
+		return vtap_err(-errno);
+	if (s->pinned && !pin_path(s, PIN_EXT, path, sizeof(path)))
+		unlink(path);
+	bpf_object__close(s->ext_obj);
+	s->ext_obj = NULL;
+	return 0;
+}
+
+int vtap_steer__ext_name(const struct vtap_steer *s, char *buf, size_t size)
+{
+	struct bpf_prog_info info;
+	uint32_t key = VTAP_STEER_JMP_EXT, id, len = sizeof(info);
+	int fd, err;
+
+	if (!s || !buf || !size)
+		return vtap_err(-EINVAL);
+	if (bpf_map_lookup_elem(s->fd[PIN_JMP], &key, &id))
+		return vtap_err(-ENOENT);
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return vtap_err(-errno);
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err)
+		return vtap_err(-errno);
+	snprintf(buf, size, "%s", info.name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* automq and the C twin                                              */
+/* ------------------------------------------------------------------ */
+
+void vtap_steer_key_from_info(const struct vtap_pkt_info *info,
+			      struct vtap_steer_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (info->l3 == VTAP_PKT_L3_IPV4) {
+		k->l3 = 4;
+		memcpy(k->src, info->src, 4);
+		memcpy(k->dst, info->dst, 4);
+	} else if (info->l3 == VTAP_PKT_L3_IPV6) {
+		k->l3 = 6;
+		memcpy(k->src, info->src, 16);
+		memcpy(k->dst, info->dst, 16);
+	} else {
+		return;
+	}
+	if (info->l4 == VTAP_PKT_L4_TCP)
+		k->l4 = 6;
+	else if (info->l4 == VTAP_PKT_L4_UDP)
+		k->l4 = 17;
+	if (k->l4) {
+		k->sport = info->sport;
+		k->dport = info->dport;
+	}
+}
+
+static unsigned int parse_flags(const struct vtap_steer_slot *slot)
+{
+	return slot->flags & VTAP_STEER_F_L3 ? VTAP_PKT_L3 : 0;
+}
+
+int vtap_steer__record_flow(struct vtap_steer *s, const void *frame, size_t len,
+			    unsigned int queue)
+{
+	struct vtap_pkt_info info;
+	struct vtap_steer_key k;
+	uint32_t h;
+
+	if (!s || !frame || queue >= VTAP_QUEUES_MAX)
+		return vtap_err(-EINVAL);
+	vtap_pkt__parse(frame, len, parse_flags(active_slot(s)), &info);
+	vtap_steer_key_from_info(&info, &k);
+	if (!k.l3)
+		return 0;
+	h = vtap_steer_symhash(&k);
+	__atomic_store_n(
+		&s->amq->queue_plus1[h & (VTAP_STEER_AUTOMQ_BUCKETS - 1)],
+		(uint16_t)(queue + 1), __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* A vtap_rss for the active slot, rebuilt when the configuration moved. */
+static int predict_rss(struct vtap_steer *s, const struct vtap_steer_slot *slot,
+		       uint64_t gen)
+{
+	VTAP_OPTS_INIT(vtap_rss_opts, o);
+
+	if (s->rss && s->rss_gen == gen)
+		return 0;
+	o.hash_types = slot->hash_types;
+	o.key = slot->key;
+	o.key_len = slot->key_len;
+	o.table = slot->table;
+	o.table_len = (size_t)slot->table_mask + 1;
+	o.unclassified_queue = slot->unclassified;
+	o.num_queues = 0;
+	o.impl = VTAP_TOEPLITZ_TABLE;
+	vtap_rss__free(s->rss);
+	s->rss = vtap_rss__new(&o);
+	if (!s->rss)
+		return -errno;
+	s->rss_gen = gen;
+	return 0;
+}
+
+int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
+			struct vtap_steer_prediction *ret)
+{
+	struct vtap_steer_prediction p = {0};
+	const struct vtap_steer_slot *slot;
+	struct vtap_pkt_info info;
+	struct vtap_steer_key k;
+	uint64_t gen;
+	uint32_t flags, h;
+	int err;
+
+	if (!s || !frame || !ret)
+		return vtap_err(-EINVAL);
+	gen = __atomic_load_n(&s->cfg->generation, __ATOMIC_ACQUIRE);
+	slot = active_slot(s);
+	flags = slot->flags;
+	vtap_pkt__parse(frame, len, parse_flags(slot), &info);
+	vtap_steer_key_from_info(&info, &k);
+	err = predict_rss(s, slot, gen);
+	if (err)
+		return vtap_err(err);
+	vtap_rss__hash_info(s->rss, &info, &p.rss);
+
+	if (flags & VTAP_STEER_F_RULES) {
+		if (k.l4) {
+			struct vtap_steer_exact_key ek = {0};
+			struct vtap_steer_exact_val v;
+
+			ek.l3 = k.l3;
+			ek.l4 = k.l4;
+			memcpy(ek.src, k.src, 16);
+			memcpy(ek.dst, k.dst, 16);
+			ek.sport = k.sport;
+			ek.dport = k.dport;
+			if (!bpf_map_lookup_elem(s->fd[PIN_EXACT], &ek, &v)) {
+				p.by = VTAP_STEER_BY_EXACT;
+				p.rule_id = v.id;
+				p.value = v.queue;
+				goto out;
+			}
+		}
+		for (unsigned int i = 0; i < slot->nrules; i++) {
+			if (vtap_steer_rule_match(&slot->rules[i], &k)) {
+				p.by = VTAP_STEER_BY_RULE;
+				p.rule_id = slot->rules[i].id;
+				p.value = slot->rules[i].queue;
+				goto out;
+			}
+		}
+	}
+	if (flags & VTAP_STEER_F_EXT)
+		p.by = VTAP_STEER_BY_EXT;
+	if (flags & VTAP_STEER_F_RSS) {
+		if (!p.by)
+			p.by = VTAP_STEER_BY_RSS;
+		p.value = p.rss.queue;
+	} else if (flags & VTAP_STEER_F_AUTOMQ) {
+		uint16_t q;
+
+		h = vtap_steer_symhash(&k);
+		q = __atomic_load_n(
+			&s->amq->queue_plus1[h &
+					     (VTAP_STEER_AUTOMQ_BUCKETS - 1)],
+			__ATOMIC_RELAXED);
+		if (!p.by)
+			p.by = q ? VTAP_STEER_BY_AUTOMQ
+				 : VTAP_STEER_BY_FLOW_HASH;
+		if (q)
+			p.value = q - 1u;
+		else
+			p.value = slot->automq_queues ? h % slot->automq_queues
+						      : (h & 0xffff);
+	}
+out:
+	*ret = p;
+	return 0;
+}
+
+int vtap_steer__prog_fd(const struct vtap_steer *s)
+{
+	if (!s || s->fd[PIN_PROG] < 0)
+		return vtap_err(-ENOENT);
+	return s->fd[PIN_PROG];
+}
+
+const struct vtap_steer_cfg *vtap_steer_cfg(const struct vtap_steer *s)
+{
+	return s->cfg;
+}
+
+int vtap_steer_map_fd(const struct vtap_steer *s, const char *name)
+{
+	for (int i = 0; i < PIN_PROG; i++)
+		if (!strcmp(pin_names[i], name))
+			return s->fd[i];
+	return -ENOENT;
+}
