@@ -208,32 +208,6 @@ out:
 	return NULL;
 }
 
-#ifdef HAVE_VTAP_STEER
-/* Give a port vtap's RSS steering, the table spread over all queues. */
-static void *steer_port(struct sw_port *p)
-{
-	VTAP_OPTS_INIT(vtap_steer_opts, so, .queues = p->nq);
-	struct vtap_steer_rss rss = {.sz = sizeof(rss)};
-	struct vtap_steer *st = vtap_steer__open(p->name, &so);
-
-	if (!st)
-		return NULL;
-	rss.hash_types = VTAP_HASH_TYPE_ALL;
-	rss.kind = VTAP_STEER_TABLE_EQUAL;
-	if (vtap_steer__set_rss(st, &rss) ||
-	    vtap_steer__set_steps(st, VTAP_STEER_STEP_RSS) ||
-	    vtap_steer__attach(st, p->fds[0]) || vtap_steer__rss(st, &rss) ||
-	    !rss.table_len) {
-		vtap_steer__close(st);
-		return NULL;
-	}
-	for (unsigned int i = 0; i < SW_TABLE_LEN; i++)
-		p->table[i] = rss.table[i % rss.table_len];
-	p->steered = true;
-	return st;
-}
-#endif
-
 static bool got_signal(int sfd)
 {
 	struct signalfd_siginfo si;
@@ -258,7 +232,7 @@ int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,
 	static struct demo d;
 	struct sw_config cfg;
 	struct sw_port_config pc[2];
-	void *steer[2] = {NULL, NULL};
+	bool steer[2] = {false, false};
 	pthread_t rx, *tx = NULL;
 	unsigned int started = 0;
 	uint64_t checked = 0, mism = 0;
@@ -318,13 +292,11 @@ int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,
 	for (int i = 0; i < 2; i++) {
 		int saved;
 
-#ifdef HAVE_VTAP_STEER
-		steer[i] = steer_port(sw_port_find(&sw, names[i]));
-#endif
+		steer[i] = sw_port_find(&sw, names[i])->steered;
 		if (!steer[i])
 			fprintf(stderr,
-				"vtap-switchd: demo: port %s: no vtap RSS steering (%s)\n",
-				names[i], strerror(errno));
+				"vtap-switchd: demo: port %s: no vtap RSS steering\n",
+				names[i]);
 		if (ns_enter(d.ns[i], &saved) ||
 		    if_addr4(names[i], htonl(0x0ac70001 + (uint32_t)i), 24)) {
 			fprintf(stderr,
@@ -442,10 +414,6 @@ stop:
 	sw_stop(&sw);
 fini:
 	sw_fini(&sw);
-#ifdef HAVE_VTAP_STEER
-	for (int i = 0; i < 2; i++)
-		vtap_steer__close(steer[i]);
-#endif
 close_ns:
 	for (int i = 0; i < 2; i++)
 		if (d.ns[i] >= 0)

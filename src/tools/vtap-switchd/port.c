@@ -176,6 +176,44 @@ static int set_offloads(int fd)
 	return -errno;
 }
 
+#ifdef HAVE_VTAP_STEER
+/*
+ * Give a port vtap's RSS steering (all hash types, the default key, the
+ * table spread over every queue) and copy the table in effect, so the
+ * egress queue choice and the hash check use the very same table. Done
+ * before the link goes up, so no frame is queued by another rule.
+ */
+static void steer_port(struct sw_port *p)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, so, .queues = p->nq);
+	struct vtap_steer_rss rss = {.sz = sizeof(rss)};
+	struct vtap_steer *st = vtap_steer__open(p->name, &so);
+
+	if (!st) {
+		fprintf(stderr,
+			"vtap-switchd: port '%s': no RSS steering (%s); the kernel's automq chooses queues\n",
+			p->name, strerror(errno));
+		return;
+	}
+	rss.hash_types = VTAP_HASH_TYPE_ALL;
+	rss.kind = VTAP_STEER_TABLE_EQUAL;
+	if (vtap_steer__set_rss(st, &rss) ||
+	    vtap_steer__set_steps(st, VTAP_STEER_STEP_RSS) ||
+	    vtap_steer__attach(st, p->fds[0]) || vtap_steer__rss(st, &rss) ||
+	    !rss.table_len) {
+		fprintf(stderr,
+			"vtap-switchd: port '%s': RSS steering: %s; the kernel's automq chooses queues\n",
+			p->name, strerror(errno));
+		vtap_steer__close(st);
+		return;
+	}
+	for (unsigned int i = 0; i < SW_TABLE_LEN; i++)
+		p->table[i] = rss.table[i % rss.table_len];
+	p->steered = true;
+	p->lib = st;
+}
+#endif
+
 int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 	      size_t errlen)
 {
@@ -222,6 +260,10 @@ int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 			 strerror(-ret));
 		goto fail;
 	}
+#ifdef HAVE_VTAP_STEER
+	if (p->nq > 1)
+		steer_port(p);
+#endif
 	if (netns_fd >= 0) {
 		ret = nl_link_set(p->name, netns_fd, false);
 		if (ret) {
@@ -252,6 +294,10 @@ fail:
 
 void port_close(struct sw_port *p)
 {
+#ifdef HAVE_VTAP_STEER
+	vtap_steer__close(p->lib);
+	p->lib = NULL;
+#endif
 	for (unsigned int q = 0; q < p->nq; q++) {
 		if (p->fds[q] >= 0)
 			close(p->fds[q]);
