@@ -1286,8 +1286,11 @@ VTAP_API int vtap_dev__add_queue(struct vtap_dev *dev);
  *
  * The kernel moves its last queue into the detached queue's slot; the ids
  * stay, vtap_queue__kernel_index() follows. Nothing is received on a
- * detached queue. The handle assumes no other process attaches or
- * detaches queues of the device meanwhile (as a VMM owns its tap).
+ * detached queue. Frames still queued on it when it detaches are discarded
+ * by the kernel (tun_queue_purge(), not counted anywhere): steer traffic
+ * away and drain it first when every frame matters. The handle assumes no
+ * other process attaches or detaches queues of the device meanwhile (as a
+ * VMM owns its tap).
  *
  * Return: 0 (also when already detached), -ENOENT, -EPERM, -EBUSY (the
  * steering module refused), or another negative errno.

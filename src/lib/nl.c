@@ -23,10 +23,14 @@
 
 #include "dev_impl.h"
 
+/* Room for any request and its acknowledgement (MNL_SOCKET_BUFFER_SIZE is
+ * not a constant expression). */
+#define NL_BUF_SIZE 8192
+
 /* Send @nlh and wait for its acknowledgement. Return: 0 or -errno. */
 static int nl_talk(struct nlmsghdr *nlh)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[NL_BUF_SIZE];
 	struct mnl_socket *nl;
 	unsigned int portid, seq;
 	int ret;
@@ -61,7 +65,7 @@ out:
 
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
@@ -91,7 +95,7 @@ int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 
 int vtap_nl_link_del(int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
