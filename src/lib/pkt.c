@@ -30,6 +30,7 @@
  * of them hash alike, and a later fragment has no upper-layer header to
  * find. Its next-header value becomes ip_proto.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "internal.h"
@@ -46,14 +47,6 @@
 #define IPV4_MF 0x2000
 #define IPV4_OFFSET 0x1fff
 #define IPV6_HLEN 40
-
-#define IPPROTO_HOPOPTS_ 0
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
-#define IPPROTO_ROUTING_ 43
-#define IPPROTO_FRAGMENT_ 44
-#define IPPROTO_AH_ 51
-#define IPPROTO_DSTOPTS_ 60
 
 #define IPV6_FRAG_HLEN 8
 #define IPV6_OPT_PAD1 0
@@ -97,7 +90,10 @@ static int parse_l2(const uint8_t *b, size_t len, struct vtap_pkt_info *info,
 	return 0;
 }
 
-/* Set l4 and the ports when @proto at @off is TCP or UDP with its ports. */
+/*
+ * Set l4 and the ports when the header at l4_off is TCP or UDP, the packet
+ * is not a fragment and both ports lie inside the frame.
+ */
 static void parse_ports(const uint8_t *b, size_t len,
 			struct vtap_pkt_info *info)
 {
@@ -105,9 +101,9 @@ static void parse_ports(const uint8_t *b, size_t len,
 
 	if (info->is_frag || len < 4 || off > len - 4)
 		return;
-	if (info->ip_proto == IPPROTO_TCP_)
+	if (info->ip_proto == IPPROTO_TCP)
 		info->l4 = VTAP_PKT_L4_TCP;
-	else if (info->ip_proto == IPPROTO_UDP_)
+	else if (info->ip_proto == IPPROTO_UDP)
 		info->l4 = VTAP_PKT_L4_UDP;
 	else
 		return;
@@ -169,9 +165,9 @@ static void scan_dstopts(const uint8_t *p, const uint8_t *end,
 
 static bool is_ipv6_ext(uint8_t nh)
 {
-	return nh == IPPROTO_HOPOPTS_ || nh == IPPROTO_ROUTING_ ||
-	       nh == IPPROTO_FRAGMENT_ || nh == IPPROTO_DSTOPTS_ ||
-	       nh == IPPROTO_AH_;
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_AH;
 }
 
 static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
@@ -200,25 +196,25 @@ static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
 		/* One header more than the vtap rule allows: no ports. */
 		if (n == VTAP_PKT_IPV6_EXT_MAX || len - off < 2)
 			break;
-		if (nh == IPPROTO_FRAGMENT_)
+		if (nh == IPPROTO_FRAGMENT)
 			hlen = IPV6_FRAG_HLEN;
-		else if (nh == IPPROTO_AH_)
+		else if (nh == IPPROTO_AH)
 			hlen = ((size_t)h[1] + 2) * 4;
 		else
 			hlen = ((size_t)h[1] + 1) * 8;
 		if (len - off < hlen)
 			break;
 
-		if (nh == IPPROTO_DSTOPTS_ && !info->has_hao)
+		if (nh == IPPROTO_DSTOPTS && !info->has_hao)
 			scan_dstopts(h, h + hlen, info);
-		else if (nh == IPPROTO_ROUTING_ && !info->has_rh2 &&
+		else if (nh == IPPROTO_ROUTING && !info->has_rh2 &&
 			 h[1] == IPV6_RH2_HDRLEN && h[2] == IPV6_RH2_TYPE &&
 			 h[3] == IPV6_RH2_SEGLEFT) {
 			memcpy(info->rh2, h + IPV6_RH2_ADDR_OFF, 16);
 			info->has_rh2 = true;
 		}
 		off += hlen;
-		if (nh == IPPROTO_FRAGMENT_) {
+		if (nh == IPPROTO_FRAGMENT) {
 			/* Ends the walk (see the top of the file). */
 			info->is_frag = true;
 			nh = h[0];
