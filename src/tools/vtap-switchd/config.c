@@ -35,8 +35,8 @@
 
 #define LINE_MAX_LEN 1024
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-						      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+cfg_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -120,6 +120,7 @@ static bool valid_name(const char *s, size_t size)
 static int parse_vid_list(const char *s, uint64_t *bits)
 {
 	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+	unsigned int n = 0;
 
 	if (strlen(s) >= sizeof(buf) || !*s)
 		return -EINVAL;
@@ -139,8 +140,9 @@ static int parse_vid_list(const char *s, uint64_t *bits)
 			return -EINVAL;
 		for (unsigned long v = lo; v <= hi; v++)
 			bits[v / 64] |= 1ull << (v % 64);
+		n++;
 	}
-	return 0;
+	return n ? 0 : -EINVAL;
 }
 
 int swcfg_port_set(struct sw_port_config *pc, const char *key,
@@ -150,24 +152,25 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 
 	if (!strcmp(key, "queues")) {
 		if (parse_uint(value, SW_QUEUES_MAX, &v) || !v)
-			return fail(err, errlen,
-				    "queues must be 1..%d, not '%s'",
-				    SW_QUEUES_MAX, value);
+			return cfg_fail(err, errlen,
+					"queues must be 1..%d, not '%s'",
+					SW_QUEUES_MAX, value);
 		pc->queues = (uint16_t)v;
 	} else if (!strcmp(key, "netns")) {
 		if (!valid_name(value, sizeof(pc->netns)))
-			return fail(err, errlen, "bad namespace name '%s'",
-				    value);
+			return cfg_fail(err, errlen, "bad namespace name '%s'",
+					value);
 		snprintf(pc->netns, sizeof(pc->netns), "%s", value);
 	} else if (!strcmp(key, "vlan")) {
 		if (parse_uint(value, SW_VID_MAX, &v) || !v)
-			return fail(err, errlen, "vlan must be 1..%d, not '%s'",
-				    SW_VID_MAX, value);
+			return cfg_fail(err, errlen,
+					"vlan must be 1..%d, not '%s'",
+					SW_VID_MAX, value);
 		pc->mode = SW_VLAN_ACCESS;
 		pc->vid = (uint16_t)v;
 	} else if (!strcmp(key, "trunk")) {
 		if (parse_vid_list(value, pc->allowed))
-			return fail(
+			return cfg_fail(
 				err, errlen,
 				"trunk needs VLAN ids 1..%d or ranges, not '%s'",
 				SW_VID_MAX, value);
@@ -176,14 +179,15 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 		pc->mode = SW_VLAN_TRUNK;
 	} else if (!strcmp(key, "native")) {
 		if (parse_uint(value, SW_VID_MAX, &v))
-			return fail(err, errlen,
-				    "native must be 0..%d, not '%s'",
-				    SW_VID_MAX, value);
+			return cfg_fail(err, errlen,
+					"native must be 0..%d, not '%s'",
+					SW_VID_MAX, value);
 		if (pc->mode != SW_VLAN_TRUNK)
-			return fail(err, errlen, "native needs trunk first");
+			return cfg_fail(err, errlen,
+					"native needs trunk first");
 		pc->vid = (uint16_t)v;
 	} else {
-		return fail(err, errlen, "unknown port option '%s'", key);
+		return cfg_fail(err, errlen, "unknown port option '%s'", key);
 	}
 	return 0;
 }
@@ -195,7 +199,7 @@ int swcfg_parse_port(struct sw_port_config *pc, const char *spec, char *err,
 	bool first = true;
 
 	if (strlen(spec) >= sizeof(buf))
-		return fail(err, errlen, "port spec too long");
+		return cfg_fail(err, errlen, "port spec too long");
 	strcpy(buf, spec);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save), first = false) {
@@ -204,7 +208,7 @@ int swcfg_parse_port(struct sw_port_config *pc, const char *spec, char *err,
 
 		if (first) {
 			if (eq || !valid_name(tok, SW_IFNAMSIZ))
-				return fail(
+				return cfg_fail(
 					err, errlen,
 					"bad port name '%s' (1..15 characters)",
 					tok);
@@ -212,15 +216,15 @@ int swcfg_parse_port(struct sw_port_config *pc, const char *spec, char *err,
 			continue;
 		}
 		if (!eq)
-			return fail(err, errlen, "expected KEY=VALUE, not '%s'",
-				    tok);
+			return cfg_fail(err, errlen,
+					"expected KEY=VALUE, not '%s'", tok);
 		*eq = '\0';
 		ret = swcfg_port_set(pc, tok, eq + 1, err, errlen);
 		if (ret)
 			return ret;
 	}
 	if (first)
-		return fail(err, errlen, "empty port spec");
+		return cfg_fail(err, errlen, "empty port spec");
 	return 0;
 }
 
@@ -245,51 +249,52 @@ static int switch_set(struct sw_config *cfg, const char *key, const char *value,
 
 	if (!strcmp(key, "workers")) {
 		if (parse_uint(value, SW_WORKERS_MAX, &v) || !v)
-			return fail(err, errlen,
-				    "workers must be 1..%d, not '%s'",
-				    SW_WORKERS_MAX, value);
+			return cfg_fail(err, errlen,
+					"workers must be 1..%d, not '%s'",
+					SW_WORKERS_MAX, value);
 		cfg->workers = (uint16_t)v;
 	} else if (!strcmp(key, "control")) {
 		if (!*value || strlen(value) >= sizeof(cfg->control))
-			return fail(err, errlen,
-				    "control path empty or too long");
+			return cfg_fail(err, errlen,
+					"control path empty or too long");
 		snprintf(cfg->control, sizeof(cfg->control), "%s", value);
 	} else if (!strcmp(key, "control_mode")) {
 		if (parse_uint(value, 0777, &v))
-			return fail(
+			return cfg_fail(
 				err, errlen,
 				"control_mode must be octal permissions, not '%s'",
 				value);
 		cfg->control_mode = (uint32_t)v;
 	} else if (!strcmp(key, "aging")) {
 		if (parse_uint(value, 1000000, &v) || !v)
-			return fail(
+			return cfg_fail(
 				err, errlen,
 				"aging must be 1..1000000 seconds, not '%s'",
 				value);
 		cfg->aging_s = (uint32_t)v;
 	} else if (!strcmp(key, "pin")) {
 		if (parse_bool(value, &cfg->pin))
-			return fail(err, errlen,
-				    "pin must be yes or no, not '%s'", value);
+			return cfg_fail(err, errlen,
+					"pin must be yes or no, not '%s'",
+					value);
 	} else if (!strcmp(key, "cpus")) {
 		char buf[LINE_MAX_LEN], *tok, *save = NULL;
 		uint16_t n = 0;
 
 		if (strlen(value) >= sizeof(buf))
-			return fail(err, errlen, "cpus list too long");
+			return cfg_fail(err, errlen, "cpus list too long");
 		strcpy(buf, value);
 		for (tok = strtok_r(buf, ",", &save); tok;
 		     tok = strtok_r(NULL, ",", &save)) {
 			if (n == SW_WORKERS_MAX || parse_uint(tok, 4095, &v))
-				return fail(
+				return cfg_fail(
 					err, errlen,
 					"cpus must be a list of CPU numbers, not '%s'",
 					value);
 			cfg->cpus[n++] = (uint16_t)v;
 		}
 		if (!n)
-			return fail(err, errlen, "empty cpus list");
+			return cfg_fail(err, errlen, "empty cpus list");
 		cfg->n_cpus = n;
 		cfg->pin = true;
 	} else if (!strcmp(key, "port")) {
@@ -299,10 +304,10 @@ static int switch_set(struct sw_config *cfg, const char *key, const char *value,
 		if (ret)
 			return ret;
 		if (swcfg_add_port(cfg, &pc))
-			return fail(err, errlen, "more than %d ports",
-				    SW_PORTS_MAX);
+			return cfg_fail(err, errlen, "more than %d ports",
+					SW_PORTS_MAX);
 	} else {
-		return fail(err, errlen, "unknown key '%s'", key);
+		return cfg_fail(err, errlen, "unknown key '%s'", key);
 	}
 	return 0;
 }
@@ -336,11 +341,11 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 		lineno++;
 		while (pos < len && text[pos] != '\n') {
 			if (n + 1 >= sizeof(line))
-				return fail(err, errlen, "line %u: too long",
-					    lineno);
+				return cfg_fail(err, errlen,
+						"line %u: too long", lineno);
 			if (text[pos] == '\0')
-				return fail(err, errlen, "line %u: NUL byte",
-					    lineno);
+				return cfg_fail(err, errlen,
+						"line %u: NUL byte", lineno);
 			line[n++] = text[pos++];
 		}
 		pos++; /* the '\n' */
@@ -352,9 +357,9 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 			char *end = strchr(s, ']'), *name;
 
 			if (!end || *trim(end + 1))
-				return fail(err, errlen,
-					    "line %u: bad section header",
-					    lineno);
+				return cfg_fail(err, errlen,
+						"line %u: bad section header",
+						lineno);
 			*end = '\0';
 			name = trim(s + 1);
 			if (!strcmp(name, "switch")) {
@@ -363,22 +368,22 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 			}
 			if (strncmp(name, "port", 4) ||
 			    !isspace((unsigned char)name[4]))
-				return fail(
+				return cfg_fail(
 					err, errlen,
 					"line %u: unknown section '[%s]' (switch or port NAME)",
 					lineno, name);
 			name = trim(name + 4);
 			if (!valid_name(name, SW_IFNAMSIZ))
-				return fail(err, errlen,
-					    "line %u: bad port name '%s'",
-					    lineno, name);
+				return cfg_fail(err, errlen,
+						"line %u: bad port name '%s'",
+						lineno, name);
 			port = NULL;
 			for (unsigned int i = 0; i < cfg->n_ports; i++)
 				if (!strcmp(cfg->ports[i].name, name))
 					port = &cfg->ports[i];
 			if (!port) {
 				if (cfg->n_ports == SW_PORTS_MAX)
-					return fail(
+					return cfg_fail(
 						err, errlen,
 						"line %u: more than %d ports",
 						lineno, SW_PORTS_MAX);
@@ -389,12 +394,14 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 		}
 		eq = strchr(s, '=');
 		if (!eq)
-			return fail(err, errlen,
-				    "line %u: expected 'key = value'", lineno);
+			return cfg_fail(err, errlen,
+					"line %u: expected 'key = value'",
+					lineno);
 		*eq = '\0';
 		s = trim(s);
 		if (!*s)
-			return fail(err, errlen, "line %u: empty key", lineno);
+			return cfg_fail(err, errlen, "line %u: empty key",
+					lineno);
 		if (port)
 			ret = swcfg_port_set(port, s, trim(eq + 1), msg,
 					     sizeof(msg));
@@ -402,7 +409,8 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 			ret = switch_set(cfg, s, trim(eq + 1), msg,
 					 sizeof(msg));
 		if (ret)
-			return fail(err, errlen, "line %u: %s", lineno, msg);
+			return cfg_fail(err, errlen, "line %u: %s", lineno,
+					msg);
 	}
 	return 0;
 }
@@ -435,7 +443,7 @@ int swcfg_load(struct sw_config *cfg, const char *path, char *err,
 	if (ret)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	else if (len == max)
-		ret = fail(err, errlen, "%s: larger than 1 MiB", path);
+		ret = cfg_fail(err, errlen, "%s: larger than 1 MiB", path);
 	else
 		ret = swcfg_parse(cfg, buf, len, err, errlen);
 	free(buf);

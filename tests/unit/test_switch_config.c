@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_switch_config.c - unit tests of vtap-switchd's configuration parser
+ *
+ * The parser's code is included directly (it lives with the daemon, not in
+ * the library). Expected values are written out by hand from the input
+ * text, never computed by the parser.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/tools/vtap-switchd/config.c"
+
+static int parse(struct sw_config *c, const char *text, char *err)
+{
+	swcfg_init(c);
+	return swcfg_parse(c, text, strlen(text), err, 256);
+}
+
+static void test_defaults(void **state)
+{
+	static struct sw_config c;
+	char err[256];
+
+	assert_int_equal(parse(&c, "", err), 0);
+	assert_int_equal(c.n_ports, 0);
+	assert_int_equal(c.workers, 0);
+	assert_string_equal(c.control, "/run/vtap-switchd.sock");
+	assert_int_equal(c.control_mode, 0600);
+	assert_int_equal(c.aging_s, 300);
+	assert_false(c.pin);
+}
+
+static void test_full_file(void **state)
+{
+	static struct sw_config c;
+	char err[256] = "";
+	const char *text = "# a comment\n"
+			   "workers = 2\n"
+			   "[switch]\n"
+			   "  control = /tmp/x.sock  \n"
+			   "control_mode=0660\n"
+			   "; another comment\n"
+			   "aging = 60\n"
+			   "cpus = 1,3\n"
+			   "port = tap9,queues=4\n"
+			   "\n"
+			   "[port tap0]\n"
+			   "queues = 2\n"
+			   "netns = blue\n"
+			   "[ port tap1 ]\n"
+			   "trunk = 10,20-22\n"
+			   "native = 5\n"
+			   "[port tap2]\r\n"
+			   "vlan = 7\r\n";
+
+	assert_int_equal(parse(&c, text, err), 0);
+	assert_int_equal(c.workers, 2);
+	assert_string_equal(c.control, "/tmp/x.sock");
+	assert_int_equal(c.control_mode, 0660);
+	assert_int_equal(c.aging_s, 60);
+	assert_true(c.pin);
+	assert_int_equal(c.n_cpus, 2);
+	assert_int_equal(c.cpus[0], 1);
+	assert_int_equal(c.cpus[1], 3);
+	assert_int_equal(c.n_ports, 4);
+	assert_string_equal(c.ports[0].name, "tap9");
+	assert_int_equal(c.ports[0].queues, 4);
+	assert_string_equal(c.ports[1].name, "tap0");
+	assert_int_equal(c.ports[1].queues, 2);
+	assert_string_equal(c.ports[1].netns, "blue");
+	assert_int_equal(c.ports[1].mode, SW_VLAN_ACCESS);
+	assert_int_equal(c.ports[1].vid, 1);
+	assert_string_equal(c.ports[2].name, "tap1");
+	assert_int_equal(c.ports[2].mode, SW_VLAN_TRUNK);
+	assert_int_equal(c.ports[2].vid, 5);
+	for (unsigned int v = 0; v <= SW_VID_MAX; v++)
+		assert_int_equal(swcfg_vid_allowed(&c.ports[2], (uint16_t)v),
+				 v == 10 || v == 20 || v == 21 || v == 22);
+	assert_string_equal(c.ports[3].name, "tap2");
+	assert_int_equal(c.ports[3].mode, SW_VLAN_ACCESS);
+	assert_int_equal(c.ports[3].vid, 7);
+}
+
+static void test_section_reopen_merges(void **state)
+{
+	static struct sw_config c;
+	char err[256];
+
+	assert_int_equal(parse(&c,
+			       "[port a]\nqueues=2\n[switch]\naging=5\n"
+			       "[port a]\nnetns=x\n",
+			       err),
+			 0);
+	assert_int_equal(c.n_ports, 1);
+	assert_int_equal(c.ports[0].queues, 2);
+	assert_string_equal(c.ports[0].netns, "x");
+	assert_int_equal(c.aging_s, 5);
+}
+
+struct bad_case {
+	const char *text;
+	const char *err; /* expected message prefix */
+};
+
+static void test_errors_name_the_line(void **state)
+{
+	static const struct bad_case cases[] = {
+		{"workers = 0\n", "line 1: workers must be"},
+		{"workers = 65\n", "line 1: workers must be"},
+		{"workers = -1\n", "line 1: workers must be"},
+		{"workers = 2x\n", "line 1: workers must be"},
+		{"\n\nbogus = 1\n", "line 3: unknown key 'bogus'"},
+		{"novalue\n", "line 1: expected 'key = value'"},
+		{" = 3\n", "line 1: empty key"},
+		{"[switch\n", "line 1: bad section header"},
+		{"[switch] x\n", "line 1: bad section header"},
+		{"[bridge]\n", "line 1: unknown section '[bridge]'"},
+		{"[port]\n", "line 1: unknown section '[port]'"},
+		{"[port a/b]\n", "line 1: bad port name 'a/b'"},
+		{"[port abcdefghijklmnop]\n", "line 1: bad port name"},
+		{"[port a]\nqueues = 0\n", "line 2: queues must be 1..256"},
+		{"[port a]\nqueues = 257\n", "line 2: queues must be"},
+		{"[port a]\nvlan = 4095\n", "line 2: vlan must be"},
+		{"[port a]\nvlan = 0\n", "line 2: vlan must be"},
+		{"[port a]\ntrunk = 5-3\n", "line 2: trunk needs"},
+		{"[port a]\ntrunk = 0\n", "line 2: trunk needs"},
+		{"[port a]\ntrunk = ,\n", "line 2: trunk needs"},
+		{"[port a]\nnative = 3\n", "line 2: native needs trunk"},
+		{"[port a]\nnetns = ..\n", "line 2: bad namespace name"},
+		{"[port a]\ncolor = red\n", "line 2: unknown port option"},
+		{"pin = maybe\n", "line 1: pin must be yes or no"},
+		{"control_mode = 01000\n", "line 1: control_mode must be"},
+		{"port = ,queues=2\n", "line 1: bad port name"},
+		{"cpus = 1,x\n", "line 1: cpus must be"},
+		{"aging = 0\n", "line 1: aging must be"},
+	};
+	static struct sw_config c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[256] = "";
+
+		if (parse(&c, cases[i].text, err) != -EINVAL ||
+		    strncmp(err, cases[i].err, strlen(cases[i].err)))
+			fail_msg("case %zu: '%s' gave '%s', want '%s...'", i,
+				 cases[i].text, err, cases[i].err);
+	}
+}
+
+static void test_nul_and_long_lines(void **state)
+{
+	static struct sw_config c;
+	static char big[4096];
+	char err[256];
+
+	swcfg_init(&c);
+	assert_int_equal(swcfg_parse(&c, "workers=1\0x", 11, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "line 1: NUL byte");
+	memset(big, 'a', sizeof(big) - 1);
+	assert_int_equal(parse(&c, big, err), -EINVAL);
+	assert_string_equal(err, "line 1: too long");
+	/* Not NUL-terminated: the length bounds the read. */
+	assert_int_equal(swcfg_parse(&c, "aging = 7bogus", 9, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.aging_s, 7);
+}
+
+static void test_port_spec(void **state)
+{
+	struct sw_port_config pc;
+	char err[256];
+
+	assert_int_equal(swcfg_parse_port(&pc, "tap0", err, sizeof(err)), 0);
+	assert_string_equal(pc.name, "tap0");
+	assert_int_equal(pc.queues, 0);
+	assert_int_equal(pc.mode, SW_VLAN_ACCESS);
+	assert_int_equal(pc.vid, 1);
+	assert_int_equal(
+		swcfg_parse_port(&pc,
+				 "t1,queues=3,netns=red,trunk=4+9-10,native=4",
+				 err, sizeof(err)),
+		0);
+	assert_int_equal(pc.queues, 3);
+	assert_string_equal(pc.netns, "red");
+	assert_int_equal(pc.mode, SW_VLAN_TRUNK);
+	assert_int_equal(pc.vid, 4);
+	assert_true(swcfg_vid_allowed(&pc, 9));
+	assert_true(swcfg_vid_allowed(&pc, 10));
+	assert_false(swcfg_vid_allowed(&pc, 5));
+	assert_int_equal(swcfg_parse_port(&pc, "", err, sizeof(err)), -EINVAL);
+	assert_int_equal(swcfg_parse_port(&pc, "t,queues", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "expected KEY=VALUE, not 'queues'");
+	assert_int_equal(swcfg_parse_port(&pc, "a=b", err, sizeof(err)),
+			 -EINVAL);
+}
+
+static void test_add_port_replaces_and_limits(void **state)
+{
+	static struct sw_config c;
+	struct sw_port_config pc;
+	char name[16];
+
+	swcfg_init(&c);
+	swcfg_port_init(&pc, "x");
+	pc.queues = 1;
+	assert_int_equal(swcfg_add_port(&c, &pc), 0);
+	pc.queues = 4;
+	assert_int_equal(swcfg_add_port(&c, &pc), 0);
+	assert_int_equal(c.n_ports, 1);
+	assert_int_equal(c.ports[0].queues, 4);
+	for (int i = 1; i < SW_PORTS_MAX; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		swcfg_port_init(&pc, name);
+		assert_int_equal(swcfg_add_port(&c, &pc), 0);
+	}
+	swcfg_port_init(&pc, "onemore");
+	assert_int_equal(swcfg_add_port(&c, &pc), -ENOSPC);
+}
+
+static void test_load_file(void **state)
+{
+	static struct sw_config c;
+	char path[] = "/tmp/vtap-switch-cfgXXXXXX", err[256];
+	const char *text = "[port f0]\nqueues=2\n";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	swcfg_init(&c);
+	assert_int_equal(swcfg_load(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.n_ports, 1);
+	assert_int_equal(c.ports[0].queues, 2);
+	unlink(path);
+	assert_int_equal(swcfg_load(&c, path, err, sizeof(err)), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_section_reopen_merges),
+		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_port_spec),
+		cmocka_unit_test(test_add_port_replaces_and_limits),
+		cmocka_unit_test(test_load_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
