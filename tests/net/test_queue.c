@@ -342,7 +342,7 @@ struct udp_seen {
 static void on_udp(unsigned int qid, const uint8_t *buf, size_t len, void *ctx)
 {
 	struct udp_seen *s = ctx;
-	struct parsed p;
+	struct parsed p = {0};
 	int flow = -1, k;
 
 	if (!parse(buf, len, &p) || p.proto != IPPROTO_UDP ||
@@ -454,7 +454,7 @@ struct tcp_seen {
 static void on_tcp(unsigned int qid, const uint8_t *buf, size_t len, void *ctx)
 {
 	struct tcp_seen *s = ctx;
-	struct parsed p;
+	struct parsed p = {0};
 
 	if (!parse(buf, len, &p) || p.proto != IPPROTO_TCP ||
 	    p.dport != s->port)
@@ -479,7 +479,7 @@ static void on_tcp(unsigned int qid, const uint8_t *buf, size_t len, void *ctx)
 
 static void send_synack(const struct tcp_seen *s)
 {
-	struct parsed p;
+	struct parsed p = {0};
 	uint8_t l4[32] = {0}, f[256];
 	uint32_t isn;
 	struct vtap_frame fr = {.buf = f};

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dev.c - vtapctl dev: create, delete and show tap devices
+ *
+ *   vtapctl dev add NAME [queues N] [vnet-hdr 0|10|12|20] [offload LIST]
+ *                        [owner UID] [group GID] [mtu N] [tun]
+ *   vtapctl dev del NAME
+ *   vtapctl dev show [NAME]
+ *
+ * `dev add` makes a persistent multiqueue tap ready for a VMM: IFF_TAP,
+ * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header by
+ * default (virtio 1.0's virtio_net_hdr_v1, what QEMU uses), its queue
+ * count recorded in /run/vtap/NAME/queues.
+ */
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vtap/vtap.h>
+
+#include "args.h"
+#include "printer.h"
+#include "vtapctl.h"
+
+/* Shared with offload.c (declared there too; both files are dev's). */
+void vtapctl_capture_log(void);
+const char *vtapctl_lib_reason(void);
+int vtapctl_dev_err(const char *what, const char *name, int err);
+void vtapctl_show_features(const struct vtap_dev_features *f);
+
+/* ---- the library's last warning, for one-line errors ---- */
+
+static char last_warn[256];
+static vtap_log_fn prev_log;
+
+static int capture_log(enum vtap_log_level level, const char *fmt, va_list ap)
+{
+	va_list copy;
+	size_t n;
+
+	va_copy(copy, ap);
+	if (level == VTAP_LOG_WARN) {
+		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+		n = strlen(last_warn);
+		while (n && last_warn[n - 1] == '\n')
+			last_warn[--n] = '\0';
+	}
+	if (prev_log)
+		prev_log(level, fmt, copy);
+	va_end(copy);
+	return 0;
+}
+
+void vtapctl_capture_log(void)
+{
+	prev_log = vtap_set_log(capture_log);
+	last_warn[0] = '\0';
+}
+
+const char *vtapctl_lib_reason(void)
+{
+	/* Strip the library's "vtap: " prefix. */
+	return strncmp(last_warn, "vtap: ", 6) ? last_warn : last_warn + 6;
+}
+
+int vtapctl_dev_err(const char *what, const char *name, int err)
+{
+	const char *why = vtapctl_lib_reason();
+
+	if (err < 0)
+		err = -err;
+	if (err == EEXIST && *why)
+		pr_err("%s '%s': %s (%s)", what, name, strerror(err), why);
+	else if (err == EOPNOTSUPP && *why)
+		pr_err("%s '%s': %s (%s)", what, name, strerror(err), why);
+	else if (err == EINVAL && *why)
+		pr_err("%s '%s': %s (%s)", what, name, strerror(err), why);
+	else
+		pr_err("%s '%s': %s%s", what, name, strerror(err),
+		       err == ENODEV  ? " (no such tap; create it with "
+					"'vtapctl dev add')"
+		       : err == E2BIG ? " (a tap has at most 256 queues, "
+					"detached ones included)"
+				      : err_hint(err));
+	return EXIT_FAIL;
+}
+
+static void dev_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vtapctl [-j] dev add NAME [queues N] [vnet-hdr 0|10|12|20]\n"
+		"                            [offload LIST] [owner UID] [group GID]\n"
+		"                            [mtu N] [tun]\n"
+		"       vtapctl [-j] dev del NAME\n"
+		"       vtapctl [-j] dev show [NAME]\n"
+		"\n"
+		"  add   create a persistent multiqueue tap for a VMM (default: 1 queue,\n"
+		"        12-byte vnet header, no offloads); LIST is all, none or a comma\n"
+		"        list of csum,tso4,tso6,tso_ecn,uso,udp_tunnel,udp_tunnel_csum\n"
+		"  del   delete a tap, its /run/vtap state and its steering pins\n"
+		"  show  flags, queues, offloads, owner, link state; and the kernel's\n"
+		"        probed tun features\n");
+}
+
+/* ---- dev add ---- */
+
+static int dev_add(int argc, char **argv)
+{
+	static const char *const words[] = {"queues", "vnet-hdr", "offload",
+					    "owner",  "group",	  "mtu",
+					    "tun",    NULL};
+	VTAP_OPTS_INIT(vtap_dev_opts, opts,
+		       .flags = VTAP_DEV_PERSIST | VTAP_DEV_EXCL, .queues = 1,
+		       .vnet_hdr_len = VTAP_VNET_HDR_V1_LEN);
+	const char *name;
+	struct vtap_dev *dev;
+	uint32_t mtu = 0, v;
+	char buf[96];
+	int i, w, err;
+
+	if (argc < 1)
+		return usage_err("dev add: missing NAME");
+	name = argv[0];
+	if (strlen(name) >= 16 || !*name || strchr(name, '/') ||
+	    strchr(name, '%'))
+		return usage_err("dev add: invalid interface name '%s'", name);
+	for (i = 1; i < argc; i += 2) {
+		w = arg_match(argv[i], words);
+		if (w == 6) { /* tun: no value */
+			opts.flags |= VTAP_DEV_TUN;
+			i--;
+			continue;
+		}
+		if (w < 0)
+			return usage_err("dev add: %s argument '%s'",
+					 w == -2 ? "ambiguous" : "unknown",
+					 argv[i]);
+		if (i + 1 >= argc)
+			return usage_err("dev add: '%s' needs a value",
+					 words[w]);
+		switch (w) {
+		case 0:
+			if (arg_u32(argv[i + 1], VTAP_QUEUES_MAX, &v) || !v)
+				return usage_err("dev add: queues '%s': 1..%u",
+						 argv[i + 1], VTAP_QUEUES_MAX);
+			opts.queues = v;
+			break;
+		case 1:
+			if (arg_u32(argv[i + 1], 20, &v) ||
+			    (v && v != 10 && v != 12 && v != 20))
+				return usage_err(
+					"dev add: vnet-hdr '%s': 0, 10, "
+					"12 or 20",
+					argv[i + 1]);
+			opts.vnet_hdr_len = v;
+			break;
+		case 2:
+			if (vtap_offloads__parse(argv[i + 1], &v))
+				return usage_err("dev add: offload '%s': all, "
+						 "none or a comma list of "
+						 "csum,tso4,tso6,tso_ecn,uso,"
+						 "udp_tunnel,udp_tunnel_csum",
+						 argv[i + 1]);
+			opts.offloads = v;
+			opts.flags |= VTAP_DEV_SET_OFFLOADS;
+			break;
+		case 3:
+			if (arg_u32(argv[i + 1], UINT32_MAX - 1, &v))
+				return usage_err("dev add: owner '%s': a uid",
+						 argv[i + 1]);
+			opts.owner = v;
+			opts.flags |= VTAP_DEV_SET_OWNER;
+			break;
+		case 4:
+			if (arg_u32(argv[i + 1], UINT32_MAX - 1, &v))
+				return usage_err("dev add: group '%s': a gid",
+						 argv[i + 1]);
+			opts.group = v;
+			opts.flags |= VTAP_DEV_SET_GROUP;
+			break;
+		case 5:
+			if (arg_u32(argv[i + 1], 65535, &mtu) || mtu < 68)
+				return usage_err("dev add: mtu '%s': 68..65535",
+						 argv[i + 1]);
+			break;
+		}
+	}
+	if ((opts.flags & VTAP_DEV_SET_OFFLOADS) && opts.offloads &&
+	    !opts.vnet_hdr_len)
+		return usage_err("dev add: offloads need a vnet header "
+				 "(vnet-hdr 10, 12 or 20)");
+	vtapctl_capture_log();
+	dev = vtap_dev__open(name, &opts);
+	if (!dev)
+		return vtapctl_dev_err("create", name, errno);
+	if (mtu) {
+		err = vtap_dev__set_mtu(dev, mtu);
+		if (err) {
+			vtap_dev__close(dev);
+			vtap_dev__delete(name);
+			pr_err("set mtu %u of '%s': %s%s", mtu, name,
+			       strerror(-err), err_hint(err));
+			return EXIT_FAIL;
+		}
+	}
+	vtap_dev__close(dev);
+	if (pr_is_json()) {
+		pr_obj_begin(NULL);
+		pr_str("name", NULL, name);
+		pr_u64("queues", NULL, opts.queues);
+		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
+		pr_str("offloads", NULL,
+		       vtap_offloads__format(opts.offloads, buf, sizeof(buf)));
+		pr_obj_end();
+	}
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- dev del ---- */
+
+static int dev_del(int argc, char **argv)
+{
+	const char *name;
+	int err;
+
+	if (argc != 1)
+		return usage_err("dev del: expected NAME");
+	name = argv[0];
+	vtapctl_capture_log();
+	err = vtap_dev__delete(name);
+	if (err == -EINVAL && *vtapctl_lib_reason()) {
+		pr_err("delete '%s': %s", name, vtapctl_lib_reason());
+		return EXIT_FAIL;
+	}
+	if (err)
+		return vtapctl_dev_err("delete", name, err);
+	err = vtap_steer__unpin(name);
+	if (err) {
+		pr_err("delete '%s': removing the steering pins: %s%s", name,
+		       strerror(-err), err_hint(err));
+		return EXIT_FAIL;
+	}
+	if (pr_is_json()) {
+		pr_obj_begin(NULL);
+		pr_str("deleted", NULL, name);
+		pr_obj_end();
+	}
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- dev show ---- */
+
+static void show_flags(uint32_t f)
+{
+	pr_str("mode", "%s", f & IFF_TUN ? "tun" : "tap");
+	pr_bool("multi_queue", f & IFF_MULTI_QUEUE ? " multi_queue" : NULL,
+		f & IFF_MULTI_QUEUE);
+	pr_bool("vnet_hdr", f & IFF_VNET_HDR ? " vnet_hdr" : NULL,
+		f & IFF_VNET_HDR);
+	pr_bool("no_pi", f & IFF_NO_PI ? " no_pi" : NULL, f & IFF_NO_PI);
+	pr_bool("persist", f & IFF_PERSIST ? " persist" : NULL,
+		f & IFF_PERSIST);
+}
+
+static void show_id(const char *key, int64_t id)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), " %s %%s", key);
+	if (id < 0) {
+		if (pr_is_json())
+			pr_null(key);
+		else
+			pr_str(key, text, "-");
+	} else {
+		snprintf(text, sizeof(text), " %s %%llu", key);
+		pr_u64(key, text, (uint64_t)id);
+	}
+}
+
+static void show_one(const struct vtap_dev_info *in)
+{
+	char buf[96];
+
+	pr_obj_begin(NULL);
+	pr_str("name", "%s: ", in->name);
+	pr_u64("ifindex", NULL, (uint64_t)in->ifindex);
+	show_flags(in->tun_flags);
+	pr_text("\n   ");
+	pr_u64("attached_queues", " queues %llu attached", in->attached_queues);
+	if (in->intended_queues)
+		pr_u64("intended_queues", ", %llu intended",
+		       in->intended_queues);
+	else if (pr_is_json())
+		pr_null("intended_queues");
+	show_id("owner", in->owner);
+	show_id("group", in->group);
+	pr_text("\n   ");
+	pr_u64("mtu", " mtu %llu", in->mtu);
+	if (!(in->tun_flags & IFF_TUN)) {
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 in->mac[0], in->mac[1], in->mac[2], in->mac[3],
+			 in->mac[4], in->mac[5]);
+		pr_str("mac", " mac %s", buf);
+	}
+	pr_str("state", " state %s", in->up ? "up" : "down");
+	pr_bool("carrier", in->carrier ? " carrier on" : " carrier off",
+		in->carrier);
+	pr_text("\n   ");
+	pr_str("offloads", " offloads %s",
+	       vtap_offloads__format(in->offloads, buf, sizeof(buf)));
+	pr_text("\n");
+	pr_obj_end();
+}
+
+void vtapctl_show_features(const struct vtap_dev_features *f)
+{
+	char buf[96];
+	size_t n = 0;
+
+	pr_obj_begin("features");
+	pr_text("kernel tun features:");
+	pr_u64("tun_features", " flags 0x%llx", f->tun_features);
+	pr_str("offloads", " offloads %s",
+	       vtap_offloads__format(f->offloads, buf, sizeof(buf)));
+	buf[0] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (f->hdr_sizes & (1u << i))
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%d",
+				      n ? "," : "", (int[]){10, 12, 20, 24}[i]);
+	if (pr_is_json()) {
+		pr_arr_begin("vnet_hdr_sizes");
+		for (int i = 0; i < 4; i++)
+			if (f->hdr_sizes & (1u << i))
+				pr_u64(NULL, NULL,
+				       (uint64_t)(int[]){10, 12, 20, 24}[i]);
+		pr_arr_end();
+	} else {
+		pr_text(" vnet-hdr %s", buf);
+	}
+	pr_bool("vnet_le", f->vnet_le ? " vnet_le" : NULL, f->vnet_le);
+	pr_bool("vnet_be", f->vnet_be ? " vnet_be" : NULL, f->vnet_be);
+	pr_u64("max_queues", " max-queues %llu", f->max_queues);
+	pr_text("\n");
+	pr_obj_end();
+}
+
+static int dev_show(int argc, char **argv)
+{
+	static char names[1024][16];
+	struct vtap_dev_features feat;
+	struct vtap_dev_info info;
+	int n, err;
+
+	if (argc > 1)
+		return usage_err("dev show: expected at most one NAME");
+	if (argc == 1) {
+		err = vtap_dev__info(argv[0], &info);
+		if (err == -EINVAL) {
+			pr_err("show '%s': not a tun/tap device", argv[0]);
+			return EXIT_FAIL;
+		}
+		if (err)
+			return vtapctl_dev_err("show", argv[0], err);
+	}
+	if (pr_is_json())
+		pr_obj_begin(NULL);
+	pr_arr_begin("devices");
+	if (argc == 1) {
+		show_one(&info);
+	} else {
+		n = vtap_dev__list(names, 1024);
+		if (n < 0) {
+			pr_err("list devices: %s", strerror(-n));
+			return EXIT_FAIL;
+		}
+		for (int i = 0; i < n && i < 1024; i++)
+			if (!vtap_dev__info(names[i], &info))
+				show_one(&info);
+	}
+	pr_arr_end();
+	/* Probing needs CAP_NET_ADMIN (a temporary tap); skip it otherwise. */
+	if (!vtap_features__probe(&feat))
+		vtapctl_show_features(&feat);
+	if (pr_is_json())
+		pr_obj_end();
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_dev(int argc, char **argv)
+{
+	static const char *const cmds[] = {"add",  "del",  "show",
+					   "list", "help", NULL};
+	int c;
+
+	if (argc < 1)
+		return dev_show(0, argv);
+	c = arg_match(argv[0], cmds);
+	switch (c) {
+	case 0:
+		return dev_add(argc - 1, argv + 1);
+	case 1:
+		return dev_del(argc - 1, argv + 1);
+	case 2:
+	case 3:
+		return dev_show(argc - 1, argv + 1);
+	case 4:
+		dev_usage(stdout);
+		return EXIT_OK;
+	case -2:
+		return usage_err("dev: ambiguous command '%s'", argv[0]);
+	default:
+		return usage_err("dev: unknown command '%s'", argv[0]);
+	}
+}

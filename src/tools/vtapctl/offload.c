@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * offload.c - vtapctl offload: show and set a tap's offloads
+ *
+ *   vtapctl offload show dev NAME
+ *   vtapctl offload set dev NAME LIST
+ *
+ * Offloads belong to the device, not to the fd that set them: `set` opens
+ * one extra queue of the tap for the TUNSETOFFLOAD call and closes it; the
+ * setting stays. `show` reads the active netdev features (ethtool), so it
+ * opens nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vtap/vtap.h>
+
+#include "args.h"
+#include "printer.h"
+#include "vtapctl.h"
+
+/* From dev.c. */
+void vtapctl_capture_log(void);
+const char *vtapctl_lib_reason(void);
+int vtapctl_dev_err(const char *what, const char *name, int err);
+void vtapctl_show_features(const struct vtap_dev_features *f);
+
+static void offload_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vtapctl [-j] offload show dev NAME\n"
+		"       vtapctl [-j] offload set dev NAME LIST\n"
+		"\n"
+		"LIST is all, none or a comma list of csum,tso4,tso6,tso_ecn,uso,\n"
+		"udp_tunnel,udp_tunnel_csum. Every offload but csum needs csum;\n"
+		"tso_ecn needs tso4 or tso6. An offload the kernel lacks is an error.\n");
+}
+
+/* Parse "dev NAME". */
+static int dev_arg(int argc, char **argv, const char *cmd, const char **name)
+{
+	if (argc < 2 || !arg_is(argv[0], "dev"))
+		return usage_err("offload %s: expected 'dev NAME'", cmd);
+	*name = argv[1];
+	return 0;
+}
+
+static int offload_show(int argc, char **argv)
+{
+	struct vtap_dev_features feat;
+	struct vtap_dev_info info;
+	bool probed;
+	const char *name = NULL;
+	int err;
+
+	err = dev_arg(argc, argv, "show", &name);
+	if (err)
+		return err;
+	if (argc != 2)
+		return usage_err("offload show: unexpected '%s'", argv[2]);
+	err = vtap_dev__info(name, &info);
+	if (err == -EINVAL) {
+		pr_err("offloads of '%s': not a tun/tap device", name);
+		return EXIT_FAIL;
+	}
+	if (err)
+		return vtapctl_dev_err("offloads of", name, err);
+	probed = !vtap_features__probe(&feat);
+
+	pr_obj_begin(NULL);
+	pr_str("name", "%s:\n", name);
+	pr_arr_begin("offloads");
+	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
+		bool on = info.offloads & bit;
+
+		pr_obj_begin(NULL);
+		pr_str("name", "  %-16s", vtap_offload__name(bit));
+		pr_str("state", " %-7s", on ? "kernel" : "off");
+		if (probed)
+			pr_bool("supported",
+				feat.offloads & bit ? " supported"
+						    : " not-supported",
+				feat.offloads & bit);
+		pr_text("\n");
+		pr_obj_end();
+	}
+	pr_arr_end();
+	if (probed)
+		vtapctl_show_features(&feat);
+	pr_obj_end();
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+static int offload_set(int argc, char **argv)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts,
+		       .flags = VTAP_DEV_MATCH | VTAP_DEV_NO_CREATE,
+		       .queues = 1);
+	struct vtap_dev *dev;
+	const char *name = NULL;
+	uint32_t list;
+	char buf[96];
+	int err;
+
+	err = dev_arg(argc, argv, "set", &name);
+	if (err)
+		return err;
+	if (argc != 3)
+		return usage_err("offload set: expected 'dev NAME LIST'");
+	if (vtap_offloads__parse(argv[2], &list))
+		return usage_err("offload set: '%s': all, none or a comma list "
+				 "of csum,tso4,tso6,tso_ecn,uso,udp_tunnel,"
+				 "udp_tunnel_csum",
+				 argv[2]);
+	vtapctl_capture_log();
+	dev = vtap_dev__open(name, &opts);
+	if (!dev)
+		return vtapctl_dev_err("open", name, errno);
+	err = vtap_dev__set_offloads(dev, list);
+	vtap_dev__close(dev);
+	if (err)
+		return vtapctl_dev_err("set offloads of", name, err);
+	if (pr_is_json()) {
+		pr_obj_begin(NULL);
+		pr_str("name", NULL, name);
+		pr_str("offloads", NULL,
+		       vtap_offloads__format(list, buf, sizeof(buf)));
+		pr_obj_end();
+	}
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_offload(int argc, char **argv)
+{
+	static const char *const cmds[] = {"show", "set", "help", NULL};
+
+	if (argc < 1)
+		return usage_err("offload: expected show or set");
+	switch (arg_match(argv[0], cmds)) {
+	case 0:
+		return offload_show(argc - 1, argv + 1);
+	case 1:
+		return offload_set(argc - 1, argv + 1);
+	case 2:
+		offload_usage(stdout);
+		return EXIT_OK;
+	case -2:
+		return usage_err("offload: ambiguous command '%s'", argv[0]);
+	default:
+		return usage_err("offload: unknown command '%s'", argv[0]);
+	}
+}
