@@ -779,7 +779,9 @@ VTAP_API uint32_t vtap_csum__pseudo6(const void *saddr, const void *daddr,
  * VIRTIO_NET_HDR_F_NEEDS_CSUM defines it); the sum from @csum_start to the
  * end, seed included, is folded, complemented and stored in the field. A
  * result of 0 is stored as 0xffff, as the kernel does (equivalent for TCP,
- * required for UDP).
+ * required for UDP). Like the kernel's skb_checksum_help(), an odd
+ * @csum_offset is not refused, but no stored value can make such a
+ * straddling field verify; every real protocol uses an even offset.
  *
  * Return: 0, or -EINVAL when the field is not inside @frame.
  * Context: pure; no allocation.
