@@ -254,7 +254,9 @@ static int record_queues(const char *name, unsigned int n, const uid_t *uid,
 	if (uid || gid) {
 		/* Let the tap's owner (a VMM using libvtap) keep stats there. */
 		vtap_dev_run_path(path, sizeof(path), name, NULL);
-		if (chown(path, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1))
+		if (chown(path, uid ? *uid : (uid_t)-1,
+			  gid ? *gid : (gid_t)-1) ||
+		    (gid && chmod(path, 0775)))
 			pr_debug("%s: chown %s: %s\n", name, path,
 				 strerror(errno));
 	}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_owner.c - a tap owned by uid 1000 opens as uid 1000 (queues, the
+ * feature probe on the device, offloads, send) and not as uid 1001
+ */
+#include <errno.h>
+#include <grp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dev_impl.h"
+#include "netns.h"
+
+static char name[16];
+
+static int log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
+{
+	return level == VTAP_LOG_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
+}
+
+/* Run @fn in a child as @uid/@gid; return its exit status. */
+static int as_user(uid_t uid, gid_t gid, int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* /dev/net/tun may be 0600 on the host (it is here): give the
+		 * child, in its own mount namespace, a 0666 node of the same
+		 * device, as distributions ship it. The host is untouched. */
+		char node[64];
+
+		snprintf(node, sizeof(node), "/tmp/vtap-tun.%d", (int)getpid());
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mknod(node, S_IFCHR | 0666, makedev(10, 200)) ||
+		    chmod(node, 0666) ||
+		    mount(node, "/dev/net/tun", NULL, MS_BIND, NULL))
+			_exit(101);
+		unlink(node);
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(100);
+		_exit(fn());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+static int open_as_owner(void)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts, .flags = VTAP_DEV_NO_CREATE,
+		       .queues = 2, .vnet_hdr_len = 12);
+	struct vtap_dev_features f;
+	struct vtap_queue_stats st;
+	struct vtap_dev *dev;
+
+	dev = vtap_dev__open(name, &opts);
+	if (!dev) {
+		fprintf(stderr, "open as %u: %s\n", (unsigned int)getuid(),
+			strerror(errno));
+		return 10;
+	}
+	if (vtap_dev__num_queues(dev) != 2)
+		return 11;
+	/* The probe runs on the device itself: no CAP_NET_ADMIN needed. */
+	if (vtap_dev__features(dev, &f) || !(f.offloads & VTAP_OFFLOAD_CSUM))
+		return 12;
+	if (vtap_dev__set_offloads(dev, VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4))
+		return 13;
+	if (vtap_dev__detach_queue(dev, 0) || vtap_dev__attach_queue(dev, 0))
+		return 14;
+	if (vtap_queue__stats(vtap_dev__queue(dev, 1), &st))
+		return 15;
+	/* Its counters are shared: /run/vtap/NAME belongs to the owner. */
+	if (vtap_stats__read(name, NULL, 0) < 0 || !dev->stats_path[0])
+		return 16;
+	vtap_dev__close(dev);
+	return 0;
+}
+
+static int open_as_other(void)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts, .flags = VTAP_DEV_NO_CREATE,
+		       .queues = 1, .vnet_hdr_len = 12);
+	struct vtap_dev *dev = vtap_dev__open(name, &opts);
+
+	if (dev)
+		return 20;
+	return errno == EPERM ? 0 : 21;
+}
+
+static void test_owner(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts,
+		       .flags = VTAP_DEV_PERSIST | VTAP_DEV_SET_OWNER |
+				VTAP_DEV_EXCL,
+		       .queues = 2, .vnet_hdr_len = 12, .owner = 1000);
+	struct vtap_dev_info info;
+	struct vtap_dev *dev;
+
+	nt_name(name, sizeof(name), "own");
+	nt_link_cleanup(name);
+	dev = vtap_dev__open(name, &opts);
+	assert_non_null(dev);
+	vtap_dev__close(dev);
+	assert_int_equal(vtap_dev__info(name, &info), 0);
+	assert_int_equal(info.owner, 1000);
+	assert_int_equal(info.group, -1);
+
+	assert_int_equal(as_user(1000, 1000, open_as_owner), 0);
+	assert_int_equal(as_user(1001, 1001, open_as_other), 0);
+	/* The owner's offloads stayed on the device. */
+	assert_int_equal(vtap_dev__info(name, &info), 0);
+	assert_int_equal(info.offloads, VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4);
+	assert_int_equal(vtap_dev__delete(name), 0);
+}
+
+static void test_group(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts,
+		       .flags = VTAP_DEV_PERSIST | VTAP_DEV_SET_GROUP |
+				VTAP_DEV_EXCL,
+		       .queues = 1, .vnet_hdr_len = 12, .group = 1000);
+	struct vtap_dev *dev;
+
+	nt_name(name, sizeof(name), "grp");
+	nt_link_cleanup(name);
+	dev = vtap_dev__open(name, &opts);
+	assert_non_null(dev);
+	vtap_dev__close(dev);
+	/* A member of the group (any uid) may open it; others may not. */
+	assert_int_equal(as_user(1234, 1000, open_as_owner), 0);
+	assert_int_equal(as_user(1234, 1234, open_as_other), 0);
+	assert_int_equal(vtap_dev__delete(name), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_group),
+	};
+
+	nt_require_root();
+	vtap_set_log(log_stderr);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
