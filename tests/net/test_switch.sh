@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_switch.sh - vtap-switchd in network namespaces: two then three
+# ports, ping and TCP between every pair, MAC learning seen in per-port
+# counters, ports added and removed at run time, a tap deleted under the
+# daemon, and a TCP transfer compared byte for byte (sha256).
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+
+N1=$(uname_ s1); N2=$(uname_ s2); N3=$(uname_ s3)
+P1=$(uname_ p1); P2=$(uname_ p2); P3=$(uname_ p3)
+TMP=$(mktemp -d)
+SOCK=$TMP/ctl.sock
+cleanup_add rm -rf "$TMP"
+for ns in $N1 $N2 $N3; do
+	ip netns add "$ns" || fail "ip netns add $ns"
+	cleanup_add ip netns del "$ns"
+	ip -n "$ns" link set lo up
+done
+cleanup_add ip link del "$P1"
+cleanup_add ip link del "$P2"
+cleanup_add ip link del "$P3"
+
+"$VTAP_SWITCHD" --port "$P1,queues=2,netns=$N1" --port "$P2,queues=2,netns=$N2" \
+	--workers 2 --control "$SOCK" 2>"$TMP/log" &
+SW=$!
+cleanup_add "kill $SW; wait $SW"
+for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || { cat "$TMP/log" >&2; fail "daemon did not start"; finish; }
+check test "$(stat -c %a "$SOCK")" = 600
+
+addr() { # NS PORT N
+	ip -n "$1" addr add "10.197.0.$3/24" dev "$2" && ip -n "$1" link set "$2" up
+}
+addr "$N1" "$P1" 1; addr "$N2" "$P2" 2
+
+ping_ok() { ip netns exec "$1" ping -c 3 -i 0.2 -W 2 "10.197.0.$2" >/dev/null; }
+
+# TCP transfer of $3 random bytes from ns $1 to 10.197.0.$2; compare sha256.
+tcp_ok() {
+	local from=$1 to=$2 bytes=$3 tons=$4
+	ip netns exec "$tons" python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.197.0.'"$to"'", 5555)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
+' "$TMP/rx" &
+	local rx=$!
+	sleep 0.3
+	ip netns exec "$from" python3 -c '
+import hashlib, os, socket, sys, time
+data = os.urandom('"$bytes"')
+for i in range(50):
+    try:
+        s = socket.create_connection(("10.197.0.'"$to"'", 5555), timeout=5); break
+    except OSError: time.sleep(0.1)
+s.sendall(data); s.close()
+open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
+' "$TMP/tx"
+	wait $rx
+	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
+}
+
+check ping_ok "$N1" 2
+check ping_ok "$N2" 1
+check tcp_ok "$N1" 2 2000000 "$N2"
+
+# Third port at run time.
+check "$VTAPCTL" switch port add "$P3" queues 2 netns "$N3" control "$SOCK"
+addr "$N3" "$P3" 3
+check_exit 1 "$VTAPCTL" switch port add "$P3" control "$SOCK"
+for a in "$N1:1" "$N2:2" "$N3:3"; do
+	for b in 1 2 3; do
+		[ "${a#*:}" = "$b" ] || check ping_ok "${a%:*}" "$b"
+	done
+done
+check tcp_ok "$N1" 3 1000000 "$N3"
+check tcp_ok "$N3" 2 1000000 "$N2"
+check tcp_ok "$N2" 1 1000000 "$N1"
+
+# MAC learning: unicast 1 -> 2 must not reach port 3.
+txof() { # PORT -> sum of tx_packets
+	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(q["tx_packets"] for p in d["ports"] if p["name"] == sys.argv[1] for q in p["queue_stats"]))' "$1"
+}
+macs=$("$VTAPCTL" -j switch show control "$SOCK" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["mac"]))')
+check test "$macs" -ge 3
+before2=$(txof "$P2"); before3=$(txof "$P3")
+ip netns exec "$N1" ping -c 100 -i 0.01 -W 1 10.197.0.2 >/dev/null
+after2=$(txof "$P2"); after3=$(txof "$P3")
+echo "port 2 tx +$((after2 - before2)), port 3 tx +$((after3 - before3))"
+check test $((after2 - before2)) -ge 100
+check test $((after3 - before3)) -le 2
+check "$VTAPCTL" switch show control "$SOCK"
+
+# Remove port 3 at run time: its tap goes, the others keep working.
+check "$VTAPCTL" switch port del "$P3" control "$SOCK"
+check_exit 1 "$VTAPCTL" switch port del "$P3" control "$SOCK"
+check_exit 1 ip -n "$N3" link show "$P3"
+check ping_ok "$N1" 2
+
+# A tap deleted under the daemon: reported, dropped, the daemon lives.
+ip -n "$N2" link del "$P2"
+sleep 0.5
+check kill -0 $SW
+check grep -q "port '$P2': tap disappeared" "$TMP/log"
+check_exit 1 sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q 'port $P2'"
+check "$VTAPCTL" switch port add "$P2" queues 2 netns "$N2" control "$SOCK"
+addr "$N2" "$P2" 2
+# The new tap has a new MAC address: forget the old one's neighbour entry.
+ip -n "$N1" neigh flush all
+check ping_ok "$N1" 2
+
+# Data integrity of a larger transfer (GSO frames through the switch).
+check tcp_ok "$N2" 1 50000000 "$N1"
+
+# Clean stop: SIGTERM, exit 0, socket and taps gone.
+kill -TERM $SW
+wait $SW
+check test $? = 0
+check test ! -e "$SOCK"
+check_exit 1 ip -n "$N1" link show "$P1"
+finish
