@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * steer.c - vtapctl steer: the steering chain and its extension
+ *
+ *   vtapctl steer show dev NAME
+ *   vtapctl steer ext set dev NAME obj FILE.o [prog NAME]
+ *   vtapctl steer ext del dev NAME
+ *
+ * Also the helpers rss.c and flow.c share (vtapctl_steer.h): opening the
+ * pinned state of a device and one-line errors with hints.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vtap/vtap.h>
+
+#include "args.h"
+#include "printer.h"
+#include "vtapctl.h"
+#include "vtapctl_steer.h"
+
+static char last_warn[256];
+
+static int capture(enum vtap_log_level level, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (level != VTAP_LOG_WARN)
+		return 0;
+	vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+	n = strlen(last_warn);
+	while (n && last_warn[n - 1] == '\n')
+		last_warn[--n] = '\0';
+	return 0;
+}
+
+static void capture_start(void)
+{
+	last_warn[0] = '\0';
+	vtap_set_log(capture);
+}
+
+static const char *hint(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return " (needs CAP_BPF and CAP_NET_ADMIN, or the tap's owner once 'vtapctl rss set' ran as root)";
+	case ENOENT:
+		return " (no steering state; configure it with 'vtapctl rss set' or 'vtapctl flow add')";
+	case ENODEV:
+		return " (no such device; create it with 'vtapctl dev add')";
+	case ENOEXEC:
+		return " (build the extension with <vtap/steer_ext.h>)";
+	default:
+		return "";
+	}
+}
+
+void steer_cli_err(const char *what, const char *dev, int err)
+{
+	const char *reason = last_warn;
+
+	if (!strncmp(reason, "vtap: ", 6))
+		reason += 6;
+	if (!strncmp(reason, "steer: ", 7))
+		reason += 7;
+	if (*reason)
+		pr_err("%s of '%s': %s%s", what, dev, reason, hint(err));
+	else
+		pr_err("%s of '%s': %s%s", what, dev, strerror(-err),
+		       hint(err));
+}
+
+/* The tap's owner and group from sysfs (-1 when unset). */
+static long sysfs_long(const char *dev, const char *file)
+{
+	char path[128], buf[32];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+struct vtap_steer *steer_cli_open(const char *what, const char *dev,
+				  bool create, unsigned int queues)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .flags = VTAP_STEER_NO_CREATE);
+	struct vtap_steer *s;
+	char path[128];
+	long owner, group;
+	int err;
+
+	capture_start();
+	s = vtap_steer__open(dev, &o);
+	if (s || !create || errno != ENOENT) {
+		if (!s)
+			steer_cli_err(what, dev, -errno);
+		return s;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", dev);
+	if (access(path, F_OK)) {
+		steer_cli_err(what, dev, -ENODEV);
+		return NULL;
+	}
+	o.flags = VTAP_STEER_PIN;
+	o.queues = queues;
+	owner = sysfs_long(dev, "owner");
+	group = sysfs_long(dev, "group");
+	if (owner >= 0 || group >= 0) {
+		o.flags |= VTAP_STEER_SET_OWNER;
+		o.owner = (uint32_t)owner;
+		o.group = (uint32_t)group;
+	}
+	s = vtap_steer__open(dev, &o);
+	if (!s) {
+		steer_cli_err(what, dev, -errno);
+		return NULL;
+	}
+	err = vtap_steer__attach_name(s);
+	if (err) {
+		steer_cli_err(what, dev, err);
+		vtap_steer__close(s);
+		vtap_steer__unpin(dev);
+		return NULL;
+	}
+	return s;
+}
+
+const char *steer_cli_dev(int argc, char **argv)
+{
+	if (argc < 2 || !arg_is(argv[0], "dev")) {
+		usage_err("expected 'dev NAME'");
+		return NULL;
+	}
+	return argv[1];
+}
+
+static const char *const step_names[] = {"rules", "ext", "rss", "automq"};
+
+static int steer_show(int argc, char **argv)
+{
+	const char *dev = steer_cli_dev(argc, argv);
+	struct vtap_steer *s;
+	char ext[64] = "";
+	uint32_t steps;
+
+	if (!dev)
+		return EXIT_USAGE;
+	if (argc > 2)
+		return usage_err("unexpected '%s'", argv[2]);
+	s = steer_cli_open("steer show", dev, false, 0);
+	if (!s)
+		return EXIT_FAIL;
+	steps = vtap_steer__steps(s);
+	vtap_steer__ext_name(s, ext, sizeof(ext));
+	pr_obj_begin(NULL);
+	pr_str("dev", "dev %s\n", dev);
+	pr_u64("queues", "queues %" PRIu64 "\n",
+	       vtap_steer__intended_queues(s));
+	pr_text("chain");
+	pr_arr_begin("steps");
+	for (unsigned int i = 0; i < 4; i++) {
+		pr_obj_begin(NULL);
+		pr_str("step", " %s", step_names[i]);
+		pr_bool("on", "=%s", steps & (1u << i));
+		pr_obj_end();
+	}
+	pr_arr_end();
+	pr_text("\n");
+	if (*ext)
+		pr_str("ext", "ext %s\n", ext);
+	else
+		pr_null("ext");
+	pr_obj_end();
+	vtap_steer__close(s);
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+static int ext_set(int argc, char **argv)
+{
+	const char *dev = steer_cli_dev(argc, argv), *obj = NULL, *prog = NULL;
+	struct vtap_steer *s;
+	int err;
+
+	if (!dev)
+		return EXIT_USAGE;
+	for (int i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage_err("'%s' needs a value", argv[i]);
+		if (arg_is(argv[i], "obj"))
+			obj = argv[i + 1];
+		else if (arg_is(argv[i], "prog"))
+			prog = argv[i + 1];
+		else
+			return usage_err("unknown argument '%s'", argv[i]);
+	}
+	if (!obj)
+		return usage_err("steer ext set needs 'obj FILE.o'");
+	s = steer_cli_open("steer ext set", dev, true, 0);
+	if (!s)
+		return EXIT_FAIL;
+	err = vtap_steer__ext_set(s, obj, prog);
+	if (err)
+		steer_cli_err("steer ext set", dev, err);
+	vtap_steer__close(s);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static int ext_del(int argc, char **argv)
+{
+	const char *dev = steer_cli_dev(argc, argv);
+	struct vtap_steer *s;
+	int err;
+
+	if (!dev)
+		return EXIT_USAGE;
+	s = steer_cli_open("steer ext del", dev, false, 0);
+	if (!s)
+		return EXIT_FAIL;
+	err = vtap_steer__ext_del(s);
+	if (err)
+		steer_cli_err("steer ext del", dev, err);
+	vtap_steer__close(s);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vtapctl steer show dev NAME\n"
+		"       vtapctl steer ext set dev NAME obj FILE.o [prog NAME]\n"
+		"       vtapctl steer ext del dev NAME\n");
+}
+
+int cmd_steer(int argc, char **argv)
+{
+	static const char *const cmds[] = {"show", "ext", "help", NULL};
+	static const char *const ext_cmds[] = {"set", "del", NULL};
+	int c;
+
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = arg_match(argv[0], cmds);
+	switch (c) {
+	case 0:
+		return steer_show(argc - 1, argv + 1);
+	case 1:
+		if (argc < 2)
+			return usage_err("steer ext needs 'set' or 'del'");
+		c = arg_match(argv[1], ext_cmds);
+		if (c == 0)
+			return ext_set(argc - 2, argv + 2);
+		if (c == 1)
+			return ext_del(argc - 2, argv + 2);
+		return usage_err("unknown command 'steer ext %s'", argv[1]);
+	case 2:
+		usage(stdout);
+		return EXIT_OK;
+	default:
+		return usage_err("unknown command 'steer %s'", argv[0]);
+	}
+}
