@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_steer_persist.sh - steering configured with vtapctl outlives vtapctl:
+# it reads back with `rss show`, and a new reader that opens the tap's
+# queues afterwards (as a VMM would, without libvtap) is steered by it.
+# The pins go away with `vtapctl dev del` (or vtap_steer__unpin()).
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3 for the queue reader"
+
+T=$(uname_ sp)
+NS=$(uname_ spn)
+cleanup_add "ip netns del $NS"
+cleanup_add "ip link del $T"
+cleanup_add "rm -rf /sys/fs/bpf/vtap/$T"
+
+check ip tuntap add dev "$T" mode tap multi_queue
+
+# Configure while nobody has the tap open; queues validated against 4.
+check "$VTAPCTL" rss set dev "$T" types ipv4,tcpv4,udpv4 table 3 unclassified 3 queues 4
+check_exit 1 "$VTAPCTL" rss set dev "$T" table 0,4
+err=$("$VTAPCTL" rss set dev "$T" table 0,4 2>&1)
+case "$err" in
+*"names queue 4"*"4 queues"*) ok "error names the queue: $err" ;;
+*) fail "unhelpful error: $err" ;;
+esac
+id=$("$VTAPCTL" flow add dev "$T" proto udp dport 7777 queue 1)
+check test -n "$id"
+check test -e "/sys/fs/bpf/vtap/$T/cfg"
+
+# Read back by a new vtapctl process.
+show=$("$VTAPCTL" -j rss show dev "$T")
+check python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["types"] == "ipv4,tcpv4,udpv4", d
+assert d["table"] == [3], d
+assert d["unclassified"] == 3 and d["queues"] == 4, d
+' "$show"
+check "$VTAPCTL" flow show dev "$T"
+steps=$("$VTAPCTL" -j steer show dev "$T")
+check python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+on = {s["step"]: s["on"] for s in d["steps"]}
+assert on["rss"] and on["rules"] and not on["ext"], on
+' "$steps"
+
+# A new reader: open 4 queues, move the tap into a namespace, send there.
+check ip netns add "$NS"
+python3 - "$T" "$NS" <<'PY'
+import fcntl, os, select, socket, struct, subprocess, sys, time
+name, ns = sys.argv[1], sys.argv[2]
+TUNSETIFF = 0x400454ca
+IFF_TAP, IFF_NO_PI, IFF_MULTI_QUEUE = 0x2, 0x1000, 0x100
+fds = []
+for _ in range(4):
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(),
+                IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
+    fds.append(fd)
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True)
+sh(f"ip link set {name} netns {ns}")
+sh(f"ip -n {ns} addr add 10.77.0.1/24 dev {name}")
+sh(f"ip -n {ns} link set {name} up")
+sh(f"ip -n {ns} neigh add 10.77.0.2 lladdr 02:00:00:00:00:02 dev {name}")
+send = ("import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "for p in range(40):\n"
+        "    s.sendto(b'x', ('10.77.0.2', 20000 + p))\n"
+        "    s.sendto(b'y', ('10.77.0.2', 7777))\n")
+sh(f"ip netns exec {ns} python3 -c \"{send}\"")
+counts = {q: {"rss": 0, "rule": 0} for q in range(4)}
+end = time.time() + 1.0
+while time.time() < end:
+    r, _, _ = select.select(fds, [], [], 0.2)
+    for fd in r:
+        q = fds.index(fd)
+        try:
+            f = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17:
+            continue
+        dport = struct.unpack("!H", f[36:38])[0]
+        counts[q]["rule" if dport == 7777 else "rss"] += 1
+print("per queue:", counts)
+assert counts[3]["rss"] == 40, counts      # the table sends all to 3
+assert counts[1]["rule"] == 40, counts     # the flow rule wins over RSS
+assert sum(c["rss"] + c["rule"] for c in counts.values()) == 80, counts
+PY
+[ $? = 0 ] && ok "a new reader is steered by the pinned configuration" ||
+	fail "steering of a new reader"
+
+# `vtapctl dev del` removes the tap and its pins.
+check ip -n "$NS" link set "$T" netns 1
+check "$VTAPCTL" dev del "$T"
+check test ! -e "/sys/fs/bpf/vtap/$T"
+finish
