@@ -214,15 +214,22 @@ int vtap_dev_sysfs_tun_flags(const char *name)
 	return (int)v;
 }
 
+const char *vtap_run_dir(void)
+{
+	const char *dir = secure_getenv("VTAP_RUN_DIR");
+
+	return dir && *dir == '/' ? dir : VTAP_RUN_DIR;
+}
+
 int vtap_dev_run_path(char *buf, size_t size, const char *name,
 		      const char *file)
 {
 	int n;
 
 	if (file)
-		n = snprintf(buf, size, VTAP_RUN_DIR "/%s/%s", name, file);
+		n = snprintf(buf, size, "%s/%s/%s", vtap_run_dir(), name, file);
 	else
-		n = snprintf(buf, size, VTAP_RUN_DIR "/%s", name);
+		n = snprintf(buf, size, "%s/%s", vtap_run_dir(), name);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -231,7 +238,7 @@ int vtap_dev_run_mkdir(const char *name)
 	char path[64];
 	int err;
 
-	if (mkdir(VTAP_RUN_DIR, 0755) && errno != EEXIST)
+	if (mkdir(vtap_run_dir(), 0755) && errno != EEXIST)
 		return -errno;
 	err = vtap_dev_run_path(path, sizeof(path), name, NULL);
 	if (err)

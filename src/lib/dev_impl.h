@@ -28,8 +28,13 @@
 #define TUN_F_UDP_TUNNEL_GSO_CSUM 0x100
 #endif
 
-/* Where vtap keeps per-device runtime state: queues, stats.PID.N files. */
+/*
+ * Where vtap keeps per-device runtime state: queues, stats.PID.N files.
+ * The environment variable VTAP_RUN_DIR (an absolute path; ignored in
+ * setuid programs) overrides it, for tests and unprivileged setups.
+ */
 #define VTAP_RUN_DIR "/run/vtap"
+const char *vtap_run_dir(void);
 /* Where the steering module pins its maps and program. */
 #define VTAP_BPF_DIR "/sys/fs/bpf/vtap"
 

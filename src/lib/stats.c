@@ -4,7 +4,8 @@
  *
  * Theory of operation
  *
- * Every open device handle maps one file, /run/vtap/IFNAME/stats.PID.N:
+ * Every open device handle maps one file, /run/vtap/IFNAME/stats.PID.N
+ * (VTAP_RUN_DIR overrides /run/vtap):
  * a struct vtap_stats_file header, then VTAP_QUEUES_MAX slots of struct
  * vtap_queue_stats indexed by queue id. The thread running a queue is the
  * only writer of that queue's slot and updates each counter with a relaxed
@@ -130,7 +131,7 @@ int vtap_stats_open(struct vtap_dev *dev)
 	}
 	if (err) {
 		pr_info("%s: counters not shared (%s): %s\n", dev->name,
-			dev->stats_path[0] ? dev->stats_path : VTAP_RUN_DIR,
+			dev->stats_path[0] ? dev->stats_path : vtap_run_dir(),
 			strerror(-err));
 		if (fd >= 0) {
 			close(fd);
