@@ -80,11 +80,14 @@ setup() {
 
 # One iperf3 run: prints Gbit/s received.
 iperf() { # CC STREAMS
-	for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$1; done
+	# Per namespace where the sysctl may be set; per socket (iperf3 -C)
+	# always, as a container may not set a netns default outside
+	# tcp_allowed_congestion_control.
+	for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$1 2>/dev/null; done
 	ip netns exec $B iperf3 -s -1 -B 10.196.0.2 >/dev/null 2>&1 &
 	local srv=$!
 	sleep 0.3
-	ip netns exec $A iperf3 -c 10.196.0.2 -t $TIME -P $2 -J 2>/dev/null |
+	ip netns exec $A iperf3 -c 10.196.0.2 -C $1 -t $TIME -P $2 -J 2>/dev/null |
 		python3 -c 'import json,sys
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("0")'
