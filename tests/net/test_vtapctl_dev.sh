@@ -42,6 +42,8 @@ check grep -Eq "^  tso6 +off" <<<"$out"
 check "$VTAPCTL" offload set dev "$T" csum,tso4,tso6
 j=$("$VTAPCTL" -j offload show dev "$T")
 check [ "$(json '[o["name"] for o in d["offloads"] if o["state"] == "kernel"]' <<<"$j")" = "['csum', 'tso4', 'tso6']" ]
+check "$VTAPCTL" offload set dev "$T" all
+check [ "$(json 'd["devices"][0]["offloads"] == d["features"]["offloads"]' <<<"$("$VTAPCTL" -j dev show "$T")")" = True ]
 check "$VTAPCTL" -j offload set dev "$T" none
 check [ "$(json 'd["devices"][0]["offloads"]' <<<"$("$VTAPCTL" -j dev show "$T")")" = none ]
 # The queue count is kept and other settings untouched by offload set.

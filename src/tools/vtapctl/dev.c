@@ -163,6 +163,13 @@ static int dev_add(int argc, char **argv)
 						 "csum,tso4,tso6,tso_ecn,uso,"
 						 "udp_tunnel,udp_tunnel_csum",
 						 argv[i + 1]);
+			if (!strcmp(argv[i + 1], "all")) {
+				/* All the kernel supports. */
+				struct vtap_dev_features f;
+
+				if (!vtap_features__probe(&f))
+					v &= f.offloads;
+			}
 			opts.offloads = v;
 			opts.flags |= VTAP_DEV_SET_OFFLOADS;
 			break;

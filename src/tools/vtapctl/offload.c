@@ -117,6 +117,13 @@ static int offload_set(int argc, char **argv)
 	dev = vtap_dev__open(name, &opts);
 	if (!dev)
 		return vtapctl_dev_err("open", name, errno);
+	if (!strcmp(argv[2], "all")) {
+		/* "all" means all the kernel supports. */
+		struct vtap_dev_features f;
+
+		if (!vtap_dev__features(dev, &f))
+			list &= f.offloads;
+	}
 	err = vtap_dev__set_offloads(dev, list);
 	vtap_dev__close(dev);
 	if (err)
