@@ -97,4 +97,21 @@ PY
 check ip -n "$NS" link set "$T" netns 1
 check "$VTAPCTL" dev del "$T"
 check test ! -e "/sys/fs/bpf/vtap/$T"
+
+# The tap's owner updates RSS through the pins without privileges.
+if command -v setpriv >/dev/null; then
+	U=$(uname_ spu)
+	cleanup_add "rm -rf /sys/fs/bpf/vtap/$U"
+	cleanup_add "ip link del $U"
+	check ip tuntap add dev "$U" mode tap multi_queue user 65534
+	check "$VTAPCTL" rss set dev "$U" table equal 4 queues 4
+	check setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$VTAPCTL" rss set dev "$U" table 1,0
+	got=$("$VTAPCTL" -j rss show dev "$U")
+	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["table"] == [1, 0]' "$got"
+	check_exit 1 setpriv --reuid 65533 --regid 65533 --clear-groups \
+		"$VTAPCTL" rss set dev "$U" table 0,1
+	check "$VTAPCTL" dev del "$U"
+	check test ! -e "/sys/fs/bpf/vtap/$U"
+fi
 finish
