@@ -13,14 +13,14 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Size of an options struct the caller knows, for libbpf-style opts. */
-#define OPTS_VALID(opts, type)                                                 \
+#define OPTS_VALID(opts, type) \
 	(!(opts) || ((opts)->sz >= offsetof(type, sz) + sizeof((opts)->sz)))
 /* Whether the caller's opts struct is long enough to hold @field. */
-#define OPTS_HAS(opts, field)                                                  \
-	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +        \
+#define OPTS_HAS(opts, field)                                           \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + \
 					 sizeof((opts)->field))
 /* @field of @opts, or @fallback when the caller's struct predates it. */
-#define OPTS_GET(opts, field, fallback)                                        \
+#define OPTS_GET(opts, field, fallback) \
 	(OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
 __attribute__((format(printf, 2, 3))) void vtap_log(enum vtap_log_level level,
@@ -28,8 +28,7 @@ __attribute__((format(printf, 2, 3))) void vtap_log(enum vtap_log_level level,
 
 #define pr_warn(fmt, ...) vtap_log(VTAP_LOG_WARN, "vtap: " fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...) vtap_log(VTAP_LOG_INFO, "vtap: " fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...)                                                     \
-	vtap_log(VTAP_LOG_DEBUG, "vtap: " fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) vtap_log(VTAP_LOG_DEBUG, "vtap: " fmt, ##__VA_ARGS__)
 
 /* Set errno from a negative error code and return it (for int returns). */
 static inline int vtap_err(int err)

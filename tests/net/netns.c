@@ -69,7 +69,8 @@ static void register_cleanup(void)
 void nt_require_root(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "SKIP: needs root (network namespaces, taps)\n");
+		fprintf(stderr,
+			"SKIP: needs root (network namespaces, taps)\n");
 		exit(NT_SKIP);
 	}
 	if (access("/dev/net/tun", R_OK | W_OK)) {

@@ -25,7 +25,8 @@
 
 static char name[16];
 
-static int log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	return level == VTAP_LOG_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }

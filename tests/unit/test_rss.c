@@ -929,7 +929,8 @@ static void test_keys(void **state)
 static char last_log[512];
 static unsigned int n_logs;
 
-static int capture_log(enum vtap_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+capture_log(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	(void)level;
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);

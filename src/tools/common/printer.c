@@ -95,10 +95,10 @@ void pr_arr_end(void)
 	pr_obj_end();
 }
 
-#define PR_TEXT(fmt, v)                                                        \
-	do {                                                                   \
-		if (fmt)                                                       \
-			fprintf(text_stream(), fmt, v);                        \
+#define PR_TEXT(fmt, v)                                 \
+	do {                                            \
+		if (fmt)                                \
+			fprintf(text_stream(), fmt, v); \
 	} while (0)
 
 void pr_u64(const char *key, const char *fmt, uint64_t v)
@@ -186,7 +186,8 @@ int pr_flush(void)
 		}
 	} else if (text) {
 		fflush(text);
-		if (text_len && fwrite(text_buf, 1, text_len, stdout) != text_len)
+		if (text_len &&
+		    fwrite(text_buf, 1, text_len, stdout) != text_len)
 			err = -1;
 	}
 	pr_discard();
@@ -209,7 +210,8 @@ void pr_err(const char *fmt, ...)
 
 		json_object_object_add(o, "error", json_object_new_string(msg));
 		fprintf(stderr, "%s\n",
-			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_to_json_string_ext(o,
+						       JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
 		fprintf(stderr, "%s: %s\n", prog, msg);

@@ -35,7 +35,8 @@ void vtapctl_show_features(const struct vtap_dev_features *f);
 static char last_warn[256];
 static vtap_log_fn prev_log;
 
-static int capture_log(enum vtap_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+capture_log(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	va_list copy;
 	size_t n;

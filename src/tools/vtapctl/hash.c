@@ -100,7 +100,8 @@ static int run(const struct vtap_rss_opts *opts, const char *file)
 	flags = link_flags(pcap_datalink(p));
 	if (flags < 0) {
 		pr_err("hash: '%s': link type %s is not supported (Ethernet or raw IP captures only)",
-		       file, pcap_datalink_val_to_name(pcap_datalink(p)) ?: "?");
+		       file,
+		       pcap_datalink_val_to_name(pcap_datalink(p)) ?: "?");
 		goto close_pcap;
 	}
 	pr_arr_begin(NULL);
@@ -130,11 +131,11 @@ free_rss:
 
 int cmd_hash(int argc, char **argv)
 {
-	static const char *const words[] = { "key", "types", "table",
-					     "unclassified", "help", NULL };
+	static const char *const words[] = {"key",	    "types", "table",
+					    "unclassified", "help",  NULL};
 	VTAP_OPTS_INIT(vtap_rss_opts, opts, .hash_types = VTAP_HASH_TYPE_ALL);
 	uint8_t key[VTAP_TOEPLITZ_KEY_MAX];
-	uint16_t table[VTAP_RSS_TABLE_MAX] = { 0 };
+	uint16_t table[VTAP_RSS_TABLE_MAX] = {0};
 	const char *file = NULL;
 	uint32_t q;
 	size_t len;
@@ -155,8 +156,9 @@ int cmd_hash(int argc, char **argv)
 				return usage_err("hash: ambiguous keyword '%s'",
 						 argv[i]);
 			if (file)
-				return usage_err("hash: unexpected argument '%s'",
-						 argv[i]);
+				return usage_err(
+					"hash: unexpected argument '%s'",
+					argv[i]);
 			file = argv[i];
 			continue;
 		}
@@ -177,23 +179,27 @@ int cmd_hash(int argc, char **argv)
 			break;
 		case 1:
 			if (vtap_hash_types__parse(val, &opts.hash_types))
-				return usage_err("hash: unknown hash type in '%s' (all, none, or ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ipv6_ex,tcpv6_ex,udpv6_ex)",
-						 val);
+				return usage_err(
+					"hash: unknown hash type in '%s' (all, none, or ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ipv6_ex,tcpv6_ex,udpv6_ex)",
+					val);
 			break;
 		case 2:
 			n = parse_table(val, table);
 			if (n < 0)
-				return usage_err("hash: bad table '%s' (a count N, or queue indices Q,Q,...)",
-						 val);
+				return usage_err(
+					"hash: bad table '%s' (a count N, or queue indices Q,Q,...)",
+					val);
 			if (n & (n - 1))
-				return usage_err("hash: table of %d entries: the length must be a power of two, at most %d",
-						 n, VTAP_RSS_TABLE_MAX);
+				return usage_err(
+					"hash: table of %d entries: the length must be a power of two, at most %d",
+					n, VTAP_RSS_TABLE_MAX);
 			opts.table_len = (size_t)n;
 			break;
 		case 3:
 			if (arg_u32(val, VTAP_QUEUES_MAX - 1, &q))
-				return usage_err("hash: bad unclassified queue '%s' (0..%d)",
-						 val, VTAP_QUEUES_MAX - 1);
+				return usage_err(
+					"hash: bad unclassified queue '%s' (0..%d)",
+					val, VTAP_QUEUES_MAX - 1);
 			opts.unclassified_queue = (uint16_t)q;
 			break;
 		}

@@ -23,33 +23,33 @@ struct object {
 
 static const struct object objects[] = {
 #ifdef HAVE_CMD_HASH
-	{ "hash", cmd_hash, "RSS hashes of the frames in a capture" },
+	{"hash", cmd_hash, "RSS hashes of the frames in a capture"},
 #endif
 #ifdef HAVE_CMD_DEV
-	{ "dev", cmd_dev, "create, delete and show tap devices" },
+	{"dev", cmd_dev, "create, delete and show tap devices"},
 #endif
 #ifdef HAVE_CMD_QUEUE
-	{ "queue", cmd_queue, "queues of a device" },
+	{"queue", cmd_queue, "queues of a device"},
 #endif
 #ifdef HAVE_CMD_OFFLOAD
-	{ "offload", cmd_offload, "show and set offloads" },
+	{"offload", cmd_offload, "show and set offloads"},
 #endif
 #ifdef HAVE_CMD_RSS
-	{ "rss", cmd_rss, "receive-side scaling of a device" },
+	{"rss", cmd_rss, "receive-side scaling of a device"},
 #endif
 #ifdef HAVE_CMD_FLOW
-	{ "flow", cmd_flow, "flow steering rules" },
+	{"flow", cmd_flow, "flow steering rules"},
 #endif
 #ifdef HAVE_CMD_STEER
-	{ "steer", cmd_steer, "the steering chain and its extension" },
+	{"steer", cmd_steer, "the steering chain and its extension"},
 #endif
 #ifdef HAVE_CMD_STATS
-	{ "stats", cmd_stats, "per-queue counters" },
+	{"stats", cmd_stats, "per-queue counters"},
 #endif
 #ifdef HAVE_CMD_SWITCH
-	{ "switch", cmd_switch, "a running vtap-switchd" },
+	{"switch", cmd_switch, "a running vtap-switchd"},
 #endif
-	{ NULL, NULL, NULL },
+	{NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)

@@ -26,7 +26,8 @@
 
 static char last_warn[256];
 
-static int capture(enum vtap_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+capture(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	size_t n;
 
