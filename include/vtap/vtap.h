@@ -1182,7 +1182,8 @@ VTAP_API char *vtap_offloads__format(uint32_t offloads, char *buf,
  * @supported: what the kernel accepts (struct vtap_dev_features offloads)
  * @kernel: what is set on the device now (TUNSETOFFLOAD)
  * @pinned: the pinned set, promised to a guest (0 when @is_pinned is false)
- * @software: @pinned & ~@kernel: what the send path must do in software
+ * @software: what the send path does in software: the forced set, @pinned
+ *	& ~@kernel, and GSO types the kernel refused (vtap_dev__sw_offloads())
  * @is_pinned: a set was pinned
  */
 struct vtap_offload_state {
@@ -1238,13 +1239,130 @@ VTAP_API int vtap_dev__offloads(struct vtap_dev *dev,
  *
  * The kernel writes the first 12 bytes of each header; the queue fills
  * hash_value, hash_report and padding in place from vtap_rss__hash() and
- * counts each report type per queue.
+ * counts each report type per queue. This is mode VTAP_REPORT_RSS of
+ * vtap_dev__set_report(); @rss must not change while queues receive.
  *
  * Return: 0 or -EINVAL (header is not 20 bytes).
  * Context: queues pick the change up at their next receive.
  */
 VTAP_API int vtap_dev__set_hash_report(struct vtap_dev *dev,
 				       const struct vtap_rss *rss);
+
+struct vtap_steer;
+
+/* Where hash reporting takes its configuration (struct vtap_report_opts). */
+enum vtap_report_mode {
+	VTAP_REPORT_OFF = 0,	/* no reporting: hash fields as the kernel
+				 * left them (zero) */
+	VTAP_REPORT_STEER = 1,	/* the RSS configuration of the steering
+				 * program (types, key, table): one source of
+				 * truth, followed as it changes */
+	VTAP_REPORT_CONFIG = 2, /* a hash configuration alone (types, key),
+				 * without RSS steering */
+	VTAP_REPORT_RSS = 3,	/* a caller's vtap_rss handle (set by
+				 * vtap_dev__set_hash_report()) */
+	VTAP_REPORT__COUNT,
+};
+
+/**
+ * struct vtap_report_opts - how hash_value/hash_report are computed
+ * @sz: sizeof(struct vtap_report_opts)
+ * @mode: enum vtap_report_mode
+ * @steer: STEER: the steering state whose RSS configuration is used, or
+ *	NULL for the one attached to the device with vtap_steer__attach_dev();
+ *	it must stay open while reporting uses it (closing it or detaching it
+ *	from the device switches reporting off)
+ * @hash_types: CONFIG: VTAP_HASH_TYPE_* mask
+ * @key: CONFIG: key bytes, or NULL for vtap_rss_default_key
+ * @key_len: CONFIG: 1..VTAP_TOEPLITZ_KEY_MAX (ignored when @key is NULL)
+ */
+struct vtap_report_opts {
+	size_t sz;
+	uint32_t mode;
+	struct vtap_steer *steer;
+	uint32_t hash_types;
+	const uint8_t *key;
+	size_t key_len;
+};
+
+/**
+ * vtap_dev__set_report() - switch hash reporting on receive on or off
+ * @dev: handle opened with a 20-byte vnet header (for any mode but OFF)
+ * @opts: configuration; NULL switches reporting off
+ *
+ * The virtio spec has two commands that configure hashing, and so does
+ * this call: VIRTIO_NET_CTRL_MQ_RSS_CONFIG (mode STEER: the indirection
+ * table and key the steering program uses; the program and reporting read
+ * the same map, so they cannot disagree) and VIRTIO_NET_CTRL_MQ_HASH_CONFIG
+ * (mode CONFIG: types and key only). Each queue keeps its own copy of the
+ * configuration and checks once per receive batch, with plain loads,
+ * whether the source changed (STEER: the map's generation; CONFIG and mode
+ * changes: a sequence count in the handle); only then is the copy rebuilt.
+ * Every received frame then gets hash_value and hash_report from
+ * vtap_rss__hash() over the frame, written in place into the 20-byte
+ * header the kernel filled (its first 12 bytes), and is counted under its
+ * report type. Reporting does not depend on who chose the queue: frames a
+ * flow rule or an extension steered carry the RSS hash too. GSO frames get
+ * one hash (their headers are those of every segment); frames that give
+ * no hash report NONE with hash_value 0.
+ *
+ * In STEER mode the types, key and table of the active configuration slot
+ * are used whether or not the RSS step is switched on; so with RSS
+ * steering on and no rule or extension deciding, table[hash & mask] is
+ * the kernel index of the queue the frame arrived on.
+ *
+ * Return: 0, -EINVAL (header is not 20 bytes, bad mode, types or key),
+ * -ENOENT (STEER with NULL @steer and none attached), -ENOMEM.
+ * Context: control path (allocates a per-queue copy); queues pick the
+ * change up at their next receive batch.
+ */
+VTAP_API int vtap_dev__set_report(struct vtap_dev *dev,
+				  const struct vtap_report_opts *opts);
+
+/**
+ * vtap_dev__report_mode() - the reporting mode in force
+ * @dev: handle
+ *
+ * Return: enum vtap_report_mode.
+ */
+VTAP_API enum vtap_report_mode vtap_dev__report_mode(const struct vtap_dev *dev);
+
+/**
+ * vtap_dev__set_sw_offloads() - do these offloads in software on send
+ * @dev: handle with a vnet header
+ * @offloads: VTAP_OFFLOAD_* mask (0 = only what vtap decides by itself)
+ *
+ * Frames sent with vtap_queue__send() that need an offload of the
+ * software set are not written as they are: GSO frames are segmented
+ * (vtap_gso__*) into a per-queue buffer made at open and each segment is
+ * written with a zeroed header and complete checksums; NEEDS_CSUM frames
+ * are copied there and their checksum completed. The software set is the
+ * union of:
+ * - @offloads, forced by the caller (tests, or a consumer that wants the
+ *   kernel to see only plain frames);
+ * - the pinned set minus the device's kernel offloads
+ *   (vtap_dev__pin_offloads()): what a guest was promised on a host whose
+ *   tap has less, e.g. after migration;
+ * - GSO types the kernel's write path refused with EINVAL although the
+ *   frame passed vtap_vnet__check_frame() (a kernel without USO): learned
+ *   on the first refusal, that frame and all later ones are segmented.
+ * Everything else passes through untouched: the kernel's tap write path
+ * takes every GSO type and NEEDS_CSUM whatever TUNSETOFFLOAD says.
+ * TSO without CSUM counts as no TSO (vtap_offload__plan()). UDP tunnel
+ * GSO needs the 24-byte header, which vtap's queues do not use, so it is
+ * never software.
+ *
+ * Return: 0 or -EINVAL (unknown bits, or no vnet header).
+ */
+VTAP_API int vtap_dev__set_sw_offloads(struct vtap_dev *dev, uint32_t offloads);
+
+/**
+ * vtap_dev__sw_offloads() - the software set in force
+ * @dev: handle
+ *
+ * Return: VTAP_OFFLOAD_* mask (see vtap_dev__set_sw_offloads()).
+ */
+VTAP_API uint32_t vtap_dev__sw_offloads(const struct vtap_dev *dev);
 
 /**
  * vtap_dev__num_queues() - queues of the handle, attached or not
@@ -1491,9 +1609,15 @@ VTAP_API int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
  *
  * Each header is validated first (what the kernel would reject, or what
  * the device's offloads do not cover): an invalid frame is never written;
- * it is dropped, counted with its reason, and its @drop set. Writing stops
- * at the first EAGAIN (the kernel queue is full): that frame and the rest
- * are not consumed and may be retried.
+ * it is dropped, counted with its reason, and its @drop set. A frame that
+ * needs an offload of the software set (vtap_dev__set_sw_offloads()) is
+ * segmented or checksummed in software and written as plain frames, one
+ * write per segment (tun has no batched write for user space); the
+ * caller's buffer is not modified. Writing stops at the first EAGAIN (the
+ * kernel queue is full): that frame and the rest are not consumed and may
+ * be retried; when it happens after some segments of a frame were written,
+ * the frame is consumed, the rest of its segments are not written and the
+ * frame counts once under tx_drops[QUEUE_FULL] (@drop set).
  *
  * Return: frames consumed (written or dropped), possibly fewer than @n,
  * or a negative errno (-EINVAL bad arguments, -ENXIO detached queue).
@@ -1519,9 +1643,10 @@ VTAP_API int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
  * @rx_drops: frames dropped on receive, by enum vtap_drop_reason
  * @tx_drops: frames dropped on send, by enum vtap_drop_reason
  * @hash_reports: received frames by reported hash type (hash reporting)
- * @sw_csum: checksums completed in software
- * @sw_gso_frames: GSO frames segmented in software
- * @sw_gso_segments: segments those made
+ * @sw_csum: non-GSO frames sent whose NEEDS_CSUM checksum was completed
+ *	in software
+ * @sw_gso_frames: GSO frames segmented in software on send
+ * @sw_gso_segments: segments of those written (also in @tx_packets)
  *
  * Layout of the shared stats file (one per open device handle,
  * /run/vtap/IFNAME/stats.PID.N): struct vtap_stats_file header then
@@ -1559,8 +1684,14 @@ struct vtap_queue_stats {
  * @n_queues: queue ids in use (0..n_queues - 1)
  * @pid: writer process
  * @ifname: interface name
+ * @sw_offloads: VTAP_OFFLOAD_* the handle does in software on send
+ *	(vtap_dev__sw_offloads())
+ * @kernel_offloads: VTAP_OFFLOAD_* the handle set on the device
+ * @pinned_offloads: the handle's pinned set (0 when none)
+ * @report_mode: the handle's enum vtap_report_mode
  *
- * The writer holds an OFD write lock on the file while its handle is
+ * Files written before these four fields existed hold zeros there. The
+ * writer holds an OFD write lock on the file while its handle is
  * open; a file nobody locks belongs to a dead handle and is ignored.
  */
 struct vtap_stats_file {
@@ -1573,6 +1704,26 @@ struct vtap_stats_file {
 	int32_t pid;
 	uint32_t reserved;
 	char ifname[16];
+	uint32_t sw_offloads;
+	uint32_t kernel_offloads;
+	uint32_t pinned_offloads;
+	uint32_t report_mode;
+};
+
+/**
+ * struct vtap_stats_dev - what the live handles on a device do
+ * @sz: sizeof(struct vtap_stats_dev)
+ * @handles: live handles (stats files) found
+ * @sw_offloads: union of their software sets
+ * @pinned_offloads: union of their pinned sets
+ * @report_modes: bit (1 << mode) for each enum vtap_report_mode in use
+ */
+struct vtap_stats_dev {
+	size_t sz;
+	unsigned int handles;
+	uint32_t sw_offloads;
+	uint32_t pinned_offloads;
+	uint32_t report_modes;
 };
 
 /**
@@ -1608,6 +1759,20 @@ VTAP_API int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
  */
 VTAP_API void vtap_stats__sum(struct vtap_queue_stats *total,
 			      const struct vtap_queue_stats *q);
+
+/**
+ * vtap_stats__dev() - what the live handles on a device do, by name
+ * @ifname: interface name
+ * @ret: result (@sz set by the caller)
+ *
+ * Reads the headers of the device's stats files, as vtap_stats__read()
+ * does: for tools (`vtapctl offload show` tells kernel from software
+ * offloads with it).
+ *
+ * Return: 0 (also with no live handle: everything zero) or a negative
+ * errno.
+ */
+VTAP_API int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret);
 
 
 /* ===================================================================== */

@@ -37,10 +37,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dev_impl.h"
+#include "steer_impl.h"
 
 #define TUN_PATH "/dev/net/tun"
 #define SYS_NET "/sys/class/net"
@@ -418,6 +420,56 @@ static int ctl_fd(const struct vtap_dev *dev)
 	return -ENXIO;
 }
 
+/* The per-queue copy of the reporting configuration (control path). */
+static int queue_report_alloc(struct vtap_queue *q)
+{
+	if (q->rep_rss)
+		return 0;
+	q->rep_rss = vtap_rss__new(NULL);
+	if (!q->rep_rss)
+		return -errno;
+	q->rep_valid = false;
+	return 0;
+}
+
+/*
+ * What a queue needs besides its fd, made at open so the data path never
+ * allocates: the software offload buffer (one segment and its header;
+ * anonymous memory, so pages are only backed once software offloads run)
+ * and, with reporting on, its copy of the configuration.
+ */
+static int queue_extra_init(struct vtap_dev *dev, struct vtap_queue *q)
+{
+	uint32_t mode = __atomic_load_n(&dev->report_mode, __ATOMIC_RELAXED);
+	int err;
+
+	if (dev->hdr_len && !q->scratch) {
+		size_t len = dev->hdr_len + VTAP_FRAME_MAX;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		q->scratch = p;
+		q->scratch_len = len;
+	}
+	if (mode == VTAP_REPORT_STEER || mode == VTAP_REPORT_CONFIG) {
+		err = queue_report_alloc(q);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void queue_extra_free(struct vtap_queue *q)
+{
+	if (q->scratch)
+		munmap(q->scratch, q->scratch_len);
+	q->scratch = NULL;
+	vtap_rss__free(q->rep_rss);
+	q->rep_rss = NULL;
+}
+
 static int add_queue(struct vtap_dev *dev)
 {
 	struct vtap_queue *q;
@@ -440,6 +492,11 @@ static int add_queue(struct vtap_dev *dev)
 	q->dev = dev;
 	q->fd = fd;
 	q->id = (uint16_t)dev->n_queues;
+	if (queue_extra_init(dev, q)) {
+		queue_extra_free(q);
+		close(fd);
+		return -ENOMEM;
+	}
 	q->kidx = (int16_t)(dev->map.base + dev->map.n_attached);
 	dev->map.qid[dev->map.n_attached++] = q->id;
 	vtap_stats_bind(dev, q);
@@ -607,6 +664,9 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	if (err)
 		goto err_unpersist;
 	vtap_stats_bind(dev, &dev->queues[0]);
+	err = queue_extra_init(dev, &dev->queues[0]);
+	if (err)
+		goto err_unpersist;
 
 	if (flags & VTAP_DEV_SET_OFFLOADS) {
 		err = vtap_dev__set_offloads(dev, opts->offloads);
@@ -619,6 +679,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		dev->pinned_offloads = opts->pinned;
 		dev->is_pinned = true;
 	}
+	vtap_dev_publish(dev);
 
 	while (dev->n_queues < queues) {
 		err = add_queue(dev);
@@ -644,8 +705,10 @@ err_unpersist:
 	if (dev->created && (flags & VTAP_DEV_PERSIST))
 		ioctl(fd, TUNSETPERSIST, 0UL);
 err_close:
-	for (unsigned int i = 0; i < dev->n_queues; i++)
+	for (unsigned int i = 0; i < dev->n_queues; i++) {
 		close(dev->queues[i].fd);
+		queue_extra_free(&dev->queues[i]);
+	}
 	vtap_stats_close(dev);
 err_free:
 	free(dev->queues);
@@ -659,8 +722,10 @@ void vtap_dev__close(struct vtap_dev *dev)
 
 	if (!dev)
 		return;
-	for (unsigned int i = 0; i < dev->n_queues; i++)
+	for (unsigned int i = 0; i < dev->n_queues; i++) {
 		close(dev->queues[i].fd);
+		queue_extra_free(&dev->queues[i]);
+	}
 	vtap_stats_close(dev);
 	free(dev->queues);
 	free(dev);
@@ -885,6 +950,7 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 		return vtap_err(err == -EINVAL ? -EOPNOTSUPP : err);
 	}
 	dev->kernel_offloads = offloads;
+	vtap_dev_publish(dev);
 	return 0;
 }
 
@@ -894,6 +960,7 @@ int vtap_dev__pin_offloads(struct vtap_dev *dev, uint32_t offloads)
 		return vtap_err(-EINVAL);
 	dev->pinned_offloads = offloads;
 	dev->is_pinned = true;
+	vtap_dev_publish(dev);
 	return 0;
 }
 
@@ -910,9 +977,25 @@ int vtap_dev__offloads(struct vtap_dev *dev, struct vtap_offload_state *ret)
 	ret->supported = f.offloads;
 	ret->kernel = dev->kernel_offloads;
 	ret->pinned = dev->is_pinned ? dev->pinned_offloads : 0;
-	ret->software = ret->pinned & ~ret->kernel;
+	ret->software = vtap_dev_sw_offloads(dev);
 	ret->is_pinned = dev->is_pinned;
 	return 0;
+}
+
+/* Begin and end a change of what the queues read under report_seq. */
+static void report_write_begin(struct vtap_dev *dev)
+{
+	__atomic_store_n(&dev->report_seq, dev->report_seq + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void report_write_end(struct vtap_dev *dev, uint32_t mode)
+{
+	__atomic_store_n(&dev->report_mode, mode, __ATOMIC_RELEASE);
+	__atomic_store_n(&dev->report_seq, dev->report_seq + 1,
+			 __ATOMIC_RELEASE);
+	vtap_dev_publish(dev);
 }
 
 int vtap_dev__set_hash_report(struct vtap_dev *dev, const struct vtap_rss *rss)
@@ -924,8 +1007,173 @@ int vtap_dev__set_hash_report(struct vtap_dev *dev, const struct vtap_rss *rss)
 			dev->name, VTAP_VNET_HDR_HASH_LEN);
 		return vtap_err(-EINVAL);
 	}
+	report_write_begin(dev);
 	__atomic_store_n(&dev->rss, rss, __ATOMIC_RELEASE);
+	report_write_end(dev, rss ? VTAP_REPORT_RSS : VTAP_REPORT_OFF);
 	return 0;
+}
+
+int vtap_dev__set_report(struct vtap_dev *dev,
+			 const struct vtap_report_opts *opts)
+{
+	uint32_t mode = OPTS_GET(opts, mode, VTAP_REPORT_OFF);
+	const uint8_t *key = vtap_rss_default_key;
+	size_t key_len = sizeof(vtap_rss_default_key);
+	const struct vtap_steer *steer = NULL;
+	uint32_t types = 0;
+	int err;
+
+	if (!dev || !OPTS_VALID(opts, struct vtap_report_opts))
+		return vtap_err(-EINVAL);
+	if (mode >= VTAP_REPORT__COUNT || mode == VTAP_REPORT_RSS) {
+		pr_warn("%s: reporting mode %u: use OFF, STEER or CONFIG\n",
+			dev->name, mode);
+		return vtap_err(-EINVAL);
+	}
+	if (mode != VTAP_REPORT_OFF && dev->hdr_len != VTAP_VNET_HDR_HASH_LEN) {
+		pr_warn("%s: hash reporting needs a %u-byte vnet header\n",
+			dev->name, VTAP_VNET_HDR_HASH_LEN);
+		return vtap_err(-EINVAL);
+	}
+	if (mode == VTAP_REPORT_STEER) {
+		steer = OPTS_GET(opts, steer, NULL);
+		if (!steer)
+			steer = dev->steer;
+		if (!steer) {
+			pr_warn("%s: no steering attached to report from\n",
+				dev->name);
+			return vtap_err(-ENOENT);
+		}
+	} else if (mode == VTAP_REPORT_CONFIG) {
+		types = OPTS_GET(opts, hash_types, 0);
+		if (types & ~VTAP_HASH_TYPE_ALL) {
+			pr_warn("%s: unknown hash type bits 0x%x\n", dev->name,
+				types & ~VTAP_HASH_TYPE_ALL);
+			return vtap_err(-EINVAL);
+		}
+		if (OPTS_GET(opts, key, NULL)) {
+			key = opts->key;
+			key_len = OPTS_GET(opts, key_len, 0);
+			if (!key_len || key_len > VTAP_TOEPLITZ_KEY_MAX) {
+				pr_warn("%s: key length %zu is not in 1..%d\n",
+					dev->name, key_len,
+					VTAP_TOEPLITZ_KEY_MAX);
+				return vtap_err(-EINVAL);
+			}
+		}
+	}
+	/* The queues' copies first: a queue that sees the mode has one. */
+	if (mode != VTAP_REPORT_OFF) {
+		for (unsigned int i = 0; i < dev->n_queues; i++) {
+			err = queue_report_alloc(&dev->queues[i]);
+			if (err)
+				return vtap_err(err);
+		}
+	}
+	report_write_begin(dev);
+	dev->report_steer = steer;
+	dev->report_cfg = steer ? vtap_steer_cfg(steer) : NULL;
+	dev->report_types = types;
+	dev->report_key_len = (uint32_t)key_len;
+	memset(dev->report_key, 0, sizeof(dev->report_key));
+	memcpy(dev->report_key, key, key_len);
+	report_write_end(dev, mode);
+	return 0;
+}
+
+enum vtap_report_mode vtap_dev__report_mode(const struct vtap_dev *dev)
+{
+	return dev ? __atomic_load_n(&dev->report_mode, __ATOMIC_RELAXED)
+		   : VTAP_REPORT_OFF;
+}
+
+void vtap_dev_steer_attached(struct vtap_dev *dev, struct vtap_steer *steer)
+{
+	dev->steer = steer;
+}
+
+void vtap_dev_steer_gone(struct vtap_dev *dev, const struct vtap_steer *steer)
+{
+	if (dev->steer == steer)
+		dev->steer = NULL;
+	if (dev->report_mode == VTAP_REPORT_STEER &&
+	    dev->report_steer == steer) {
+		pr_info("%s: steering state went away: hash reporting off\n",
+			dev->name);
+		report_write_begin(dev);
+		dev->report_steer = NULL;
+		dev->report_cfg = NULL;
+		report_write_end(dev, VTAP_REPORT_OFF);
+	}
+}
+
+/* Never software: the 24-byte header they need is not used by queues. */
+#define SW_NEVER (VTAP_OFFLOAD_UDP_TUNNEL | VTAP_OFFLOAD_UDP_TUNNEL_CSUM)
+
+static void sw_update(struct vtap_dev *dev)
+{
+	uint32_t sw = dev->sw_forced;
+
+	if (dev->is_pinned)
+		sw |= dev->pinned_offloads & ~dev->kernel_offloads;
+	__atomic_store_n(&dev->sw_set, sw & ~SW_NEVER, __ATOMIC_RELAXED);
+}
+
+uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev)
+{
+	return __atomic_load_n(&dev->sw_set, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&dev->sw_learned, __ATOMIC_RELAXED);
+}
+
+void vtap_dev_sw_learn(struct vtap_dev *dev, uint32_t offload)
+{
+	uint32_t old =
+		__atomic_fetch_or(&dev->sw_learned, offload, __ATOMIC_RELAXED);
+
+	if (!(old & offload)) {
+		pr_info("%s: the kernel refused a %s frame: segmenting such "
+			"frames in software from now on\n",
+			dev->name, vtap_offload__name(offload) ?: "GSO");
+		if (dev->stats_file)
+			__atomic_fetch_or(&dev->stats_file->sw_offloads,
+					  offload, __ATOMIC_RELAXED);
+	}
+}
+
+int vtap_dev__set_sw_offloads(struct vtap_dev *dev, uint32_t offloads)
+{
+	if (!dev || (offloads & ~VTAP_OFFLOAD_ALL))
+		return vtap_err(-EINVAL);
+	if (offloads && !dev->hdr_len) {
+		pr_warn("%s: software offloads need a vnet header\n",
+			dev->name);
+		return vtap_err(-EINVAL);
+	}
+	dev->sw_forced = offloads;
+	vtap_dev_publish(dev);
+	return 0;
+}
+
+uint32_t vtap_dev__sw_offloads(const struct vtap_dev *dev)
+{
+	return dev ? vtap_dev_sw_offloads(dev) : 0;
+}
+
+void vtap_dev_publish(struct vtap_dev *dev)
+{
+	struct vtap_stats_file *f = dev->stats_file;
+
+	sw_update(dev);
+	if (!f)
+		return;
+	__atomic_store_n(&f->sw_offloads, vtap_dev_sw_offloads(dev),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->kernel_offloads, dev->kernel_offloads,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->pinned_offloads,
+			 dev->is_pinned ? dev->pinned_offloads : 0,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->report_mode, dev->report_mode, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

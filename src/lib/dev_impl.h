@@ -80,6 +80,19 @@ struct vtap_queue {
 	int16_t kidx; /* kernel index, -1 when detached */
 	/* This queue's slot in the shared stats file (or private memory). */
 	struct vtap_queue_stats *stats;
+	/*
+	 * Hash reporting (STEER and CONFIG modes): the queue's own copy of
+	 * the configuration, made on the control path, rebuilt by the queue's
+	 * thread when the source moved: @rep_seq is the device's report_seq
+	 * and @rep_gen the steering map's generation it was built from.
+	 */
+	struct vtap_rss *rep_rss;
+	uint32_t rep_seq;
+	uint64_t rep_gen;
+	bool rep_valid;
+	/* Software offloads on send: one segment with its vnet header. */
+	uint8_t *scratch;
+	size_t scratch_len;
 };
 
 struct vtap_dev {
@@ -99,7 +112,28 @@ struct vtap_dev {
 	bool features_valid;
 	struct vtap_dev_features features;
 
-	const struct vtap_rss *rss; /* hash reporting, or NULL */
+	/*
+	 * Hash reporting. @report_mode is read by the queues with an acquire
+	 * load at each batch; everything else they read is published before
+	 * it. @report_seq is a sequence count (odd while the control path
+	 * writes @report_cfg, @report_types, @report_key); queues compare it
+	 * to their copy.
+	 */
+	uint32_t report_mode; /* enum vtap_report_mode */
+	uint32_t report_seq;
+	const struct vtap_rss *rss; /* VTAP_REPORT_RSS */
+	const struct vtap_steer_cfg *report_cfg; /* VTAP_REPORT_STEER */
+	const struct vtap_steer *report_steer;
+	uint32_t report_types; /* VTAP_REPORT_CONFIG */
+	uint32_t report_key_len;
+	uint8_t report_key[VTAP_TOEPLITZ_KEY_MAX];
+	/* The steering attached with vtap_steer__attach_dev(), or NULL. */
+	struct vtap_steer *steer;
+
+	/* Software offloads on send (vtap_dev__set_sw_offloads()). */
+	uint32_t sw_forced;
+	uint32_t sw_set; /* forced | pinned & ~kernel; atomic store */
+	uint32_t sw_learned; /* GSO types the kernel refused; atomic OR */
 
 	vtap_dev_queue_hook_fn hook;
 	void *hook_ctx;
@@ -120,6 +154,28 @@ int vtap_dev_set_queue_hook(struct vtap_dev *dev, vtap_dev_queue_hook_fn fn,
 
 /* The current mapping (kernel index -> queue id). */
 const struct vtap_dev_qmap *vtap_dev_qmap(const struct vtap_dev *dev);
+
+/*
+ * Hash reporting and steering: the steering module tells the device when
+ * its state is attached (vtap_steer__attach_dev()) or goes away; reporting
+ * from that state stops then.
+ */
+struct vtap_steer_cfg;
+void vtap_dev_steer_attached(struct vtap_dev *dev, struct vtap_steer *steer);
+void vtap_dev_steer_gone(struct vtap_dev *dev, const struct vtap_steer *steer);
+
+/*
+ * Bring a queue's copy of the reporting configuration up to date (queue
+ * thread). Return: the vtap_rss to hash with, or NULL for no reporting.
+ */
+const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q);
+
+/* The software offload set in force (any thread). */
+uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev);
+/* A GSO type was refused by the kernel's write path: do it in software. */
+void vtap_dev_sw_learn(struct vtap_dev *dev, uint32_t offload);
+/* Copy the offload and reporting state into the stats file header. */
+void vtap_dev_publish(struct vtap_dev *dev);
 
 /* TUN_F_* bits for VTAP_OFFLOAD_* bits, and back. */
 unsigned int vtap_offloads_to_tun(uint32_t offloads);

@@ -15,14 +15,41 @@
  * Every frame sent is validated first with vtap_vnet__check_frame(): a
  * header the kernel would refuse (EINVAL) or a GSO frame it would drop
  * silently later is never written; it is counted under its drop reason.
- * So for every frame handed to send, exactly one of tx_packets or
- * tx_drops[reason] grows (or the frame is left unconsumed on EAGAIN).
+ * So for every frame handed to send, tx_packets grows (by its segment
+ * count when segmented in software) or tx_drops[reason] grows by one, or
+ * both when EAGAIN cut a software-segmented frame short (or the frame is
+ * left unconsumed on EAGAIN).
  *
  * On receive, the kernel wrote the header, so only cheap sanity checks run
  * (GSO type known, gso_size set for GSO, checksum field inside the frame).
  * With hash reporting on and a 20-byte header, the kernel has written the
  * first 12 bytes (tun pads the rest); hash_value, hash_report and padding
  * are filled in place from vtap_rss__hash() over the frame just read.
+ *
+ * Hash reporting configuration. Each queue hashes with its own vtap_rss
+ * (made on the control path), so queues on different threads share
+ * nothing writable. Once per batch the queue checks, with plain loads,
+ * whether its copy is current: the device's report_seq (mode and CONFIG
+ * changes, a sequence count: odd while written) and, in STEER mode, the
+ * steering map's generation. Only when one moved is the copy rebuilt from
+ * the source: the active slot of the steering map is copied out and the
+ * generation read again (the writer flips the slot index before it bumps
+ * the generation, and waits VTAP_STEER_GRACE_NS before it writes the
+ * slot it left, so an unchanged generation proves a consistent copy; a
+ * changed one means try again, at most a few times, and meanwhile keep the
+ * old copy). The rebuild allocates only when the key changed (a new
+ * Toeplitz hasher); table and type changes, the usual ones when queues
+ * come and go, do not.
+ *
+ * Software offloads on send. A frame that passed the checks is planned
+ * with vtap_offload__plan() against everything except the device's
+ * software set (vtap_dev__set_sw_offloads()): PASS writes the caller's
+ * buffer as it is; SEGMENT and CSUM run vtap_gso__*, which writes each
+ * segment (or the checksummed copy) into the queue's scratch buffer after
+ * a zeroed vnet header, and each is written with one write(). A PASS
+ * write the kernel refuses with EINVAL although the frame passed every
+ * check means the kernel's write path lacks that GSO type: the type joins
+ * the software set and the frame goes the software way.
  *
  * Counters: the thread that runs the queue is their only writer (see
  * stats.c). A detached queue's fd still reads and writes in the kernel
@@ -34,6 +61,7 @@
 #include <unistd.h>
 
 #include "dev_impl.h"
+#include "steer_maps.h"
 
 unsigned int vtap_queue__id(const struct vtap_queue *q)
 {
@@ -105,6 +133,110 @@ static int err_reason(int err)
 	}
 }
 
+/* The fields of a steering slot reporting uses. */
+struct report_src {
+	uint32_t types;
+	uint32_t key_len;
+	uint32_t table_len;
+	uint16_t unclassified;
+	uint8_t key[VTAP_TOEPLITZ_KEY_MAX];
+	uint16_t table[VTAP_RSS_TABLE_MAX];
+};
+
+/* Copy the active slot out; false when a writer got in the way. */
+static bool copy_slot(const struct vtap_steer_cfg *cfg, uint64_t gen,
+		      struct report_src *r)
+{
+	const struct vtap_steer_slot *slot;
+	uint32_t a = __atomic_load_n(&cfg->active, __ATOMIC_ACQUIRE);
+
+	slot = &cfg->slot[a & 1];
+	r->types = slot->hash_types & VTAP_HASH_TYPE_ALL;
+	r->key_len = slot->key_len;
+	r->table_len = (uint32_t)slot->table_mask + 1;
+	r->unclassified = slot->unclassified;
+	memcpy(r->key, slot->key, sizeof(r->key));
+	memcpy(r->table, slot->table, sizeof(r->table));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&cfg->generation, __ATOMIC_RELAXED) == gen;
+}
+
+/* Apply @r to the queue's vtap_rss. Return: 0 or a negative errno. */
+static int apply_src(struct vtap_rss *rss, const struct report_src *r)
+{
+	VTAP_OPTS_INIT(vtap_rss_opts, cur);
+	int err;
+
+	if (!r->key_len || r->key_len > VTAP_TOEPLITZ_KEY_MAX)
+		return -EINVAL;
+	err = vtap_rss__get(rss, &cur);
+	if (err)
+		return err;
+	if (cur.key_len != r->key_len || memcmp(cur.key, r->key, r->key_len)) {
+		err = vtap_rss__set_key(rss, r->key, r->key_len);
+		if (err)
+			return err;
+	}
+	err = vtap_rss__set_types(rss, r->types);
+	if (!err)
+		err = vtap_rss__set_table(rss, r->table, r->table_len);
+	if (!err)
+		err = vtap_rss__set_unclassified(rss, r->unclassified);
+	return err;
+}
+
+const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q)
+{
+	const struct vtap_dev *dev = q->dev;
+	const struct vtap_rss *old = q->rep_valid ? q->rep_rss : NULL;
+	struct report_src r = {0};
+	uint64_t gen = 0;
+	uint32_t seq, mode;
+	bool ok = false;
+
+	seq = __atomic_load_n(&dev->report_seq, __ATOMIC_ACQUIRE);
+	if ((seq & 1) || !q->rep_rss)
+		return old; /* being changed: the copy in hand for now */
+	mode = __atomic_load_n(&dev->report_mode, __ATOMIC_RELAXED);
+	if (mode == VTAP_REPORT_STEER) {
+		const struct vtap_steer_cfg *cfg = dev->report_cfg;
+
+		if (!cfg)
+			return NULL;
+		for (int tries = 0; tries < 4 && !ok; tries++) {
+			gen = __atomic_load_n(&cfg->generation,
+					      __ATOMIC_ACQUIRE);
+			if (q->rep_valid && q->rep_seq == seq &&
+			    q->rep_gen == gen)
+				return q->rep_rss;
+			ok = copy_slot(cfg, gen, &r);
+		}
+	} else if (mode == VTAP_REPORT_CONFIG) {
+		if (q->rep_valid && q->rep_seq == seq)
+			return q->rep_rss;
+		r.types = dev->report_types;
+		r.key_len = dev->report_key_len;
+		memcpy(r.key, dev->report_key, sizeof(r.key));
+		r.table_len = 1;
+		ok = true;
+	} else {
+		return NULL;
+	}
+	/* The handle's fields were read between two equal counts. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!ok || __atomic_load_n(&dev->report_seq, __ATOMIC_RELAXED) != seq)
+		return old;
+	if (apply_src(q->rep_rss, &r)) {
+		/* A half-applied copy is not used; retried next batch. */
+		q->rep_valid = false;
+		return NULL;
+	}
+	q->rep_seq = seq;
+	q->rep_gen = gen;
+	q->rep_valid = true;
+	return q->rep_rss;
+}
+
 int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 		     unsigned int n)
 {
@@ -121,7 +253,16 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 	dev = q->dev;
 	hdr_len = dev->hdr_len;
 	pflags = dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0;
-	rss = __atomic_load_n(&dev->rss, __ATOMIC_ACQUIRE);
+	rss = NULL;
+	if (hdr_len >= VTAP_VNET_HDR_HASH_LEN) {
+		uint32_t mode =
+			__atomic_load_n(&dev->report_mode, __ATOMIC_ACQUIRE);
+
+		if (mode == VTAP_REPORT_RSS)
+			rss = __atomic_load_n(&dev->rss, __ATOMIC_ACQUIRE);
+		else if (mode != VTAP_REPORT_OFF)
+			rss = vtap_queue_report_rss(q);
+	}
 
 	while (got < n && errs <= n) {
 		struct vtap_frame *f = &frames[got];
@@ -163,7 +304,7 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 			if (buf[1] != VTAP_VNET_GSO_NONE)
 				gso++;
 		}
-		if (rss && hdr_len >= VTAP_VNET_HDR_HASH_LEN) {
+		if (rss) {
 			struct vtap_rss_result res = {0};
 
 			vtap_rss__hash(rss, buf + hdr_len, (size_t)r - hdr_len,
@@ -189,15 +330,36 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 	return (int)got;
 }
 
-/* Validate a frame to send. Return: -1 when fine, else the drop reason. */
+/* The offload a GSO type needs, for learning what the kernel refuses. */
+static uint32_t gso_offload(uint8_t gso_type)
+{
+	if (gso_type & VTAP_VNET_GSO_ECN)
+		return VTAP_OFFLOAD_TSO_ECN;
+	switch (gso_type) {
+	case VTAP_VNET_GSO_TCPV4:
+		return VTAP_OFFLOAD_TSO4;
+	case VTAP_VNET_GSO_TCPV6:
+		return VTAP_OFFLOAD_TSO6;
+	case VTAP_VNET_GSO_UDP_L4:
+		return VTAP_OFFLOAD_USO;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Validate a frame to send and plan its software work. Return: -1 when it
+ * may go (@ret_plan says how), else the drop reason.
+ */
 static int tx_check(const struct vtap_dev *dev, const struct vtap_frame *f,
-		    bool *ret_gso)
+		    struct vtap_vnet_hdr *h, enum vtap_offload_plan *ret_plan)
 {
 	unsigned int hdr_len = dev->hdr_len;
 	enum vtap_drop_reason why = VTAP_DROP_HEADERS;
-	struct vtap_vnet_hdr h;
+	uint32_t sw;
 
-	*ret_gso = false;
+	*ret_plan = VTAP_PLAN_PASS;
+	h->gso_type = VTAP_VNET_GSO_NONE;
 	if (!f->buf || f->len <= hdr_len ||
 	    (!(dev->iff & IFF_TUN) && f->len < hdr_len + 14))
 		return VTAP_DROP_SHORT;
@@ -205,20 +367,74 @@ static int tx_check(const struct vtap_dev *dev, const struct vtap_frame *f,
 		return VTAP_DROP_TOO_BIG;
 	if (!hdr_len)
 		return -1;
-	if (vtap_vnet__decode(f->buf, hdr_len, &h))
+	if (vtap_vnet__decode(f->buf, hdr_len, h))
 		return VTAP_DROP_SHORT;
 	if (vtap_vnet__check_frame(
-		    &h, (const uint8_t *)f->buf + hdr_len, f->len - hdr_len,
+		    h, (const uint8_t *)f->buf + hdr_len, f->len - hdr_len,
 		    dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0, NULL, &why))
 		return why;
-	/*
-	 * TODO(offload): frames needing what neither the kernel nor the
-	 * pinned set covers go through vtap_offload__plan() and the software
-	 * segmenter here (issue 5); until then they are written as they are:
-	 * the kernel's write path takes every GSO type the check passed.
-	 */
-	*ret_gso = h.gso_type != VTAP_VNET_GSO_NONE;
+	sw = vtap_dev_sw_offloads(dev);
+	if (!sw)
+		return -1; /* the common case: no plan needed */
+	*ret_plan = vtap_offload__plan(h, VTAP_OFFLOAD_ALL & ~sw, &why);
+	if (*ret_plan == VTAP_PLAN_DROP)
+		return why;
 	return -1;
+}
+
+/* What the software path did with one frame. */
+struct tx_soft {
+	unsigned int segs; /* written */
+	uint64_t bytes;
+	int drop; /* -1, or the reason the frame (or its rest) was dropped */
+	bool unconsumed; /* EAGAIN before anything was written */
+};
+
+/*
+ * Segment (or checksum) @f in software into the queue's scratch buffer and
+ * write each result with a zeroed vnet header.
+ */
+static void tx_soft(struct vtap_queue *q, const struct vtap_frame *f,
+		    const struct vtap_vnet_hdr *h, struct tx_soft *ret)
+{
+	const struct vtap_dev *dev = q->dev;
+	unsigned int hdr_len = dev->hdr_len;
+	enum vtap_drop_reason why = VTAP_DROP_HEADERS;
+	struct vtap_gso g;
+	size_t len;
+	int r;
+
+	*ret = (struct tx_soft){.drop = -1};
+	if (!q->scratch) {
+		ret->drop = VTAP_DROP_UNSUPPORTED;
+		return;
+	}
+	if (vtap_gso__init_flags(&g, h, (const uint8_t *)f->buf + hdr_len,
+				 f->len - hdr_len,
+				 dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0, &why)) {
+		ret->drop = why;
+		return;
+	}
+	memset(q->scratch, 0, hdr_len);
+	while ((r = vtap_gso__next(&g, q->scratch + hdr_len,
+				   q->scratch_len - hdr_len, &len)) == 1) {
+		ssize_t w = write(q->fd, q->scratch, hdr_len + len);
+
+		if (w < 0) {
+			if ((errno == EAGAIN || errno == EINTR) && !ret->segs)
+				ret->unconsumed = true;
+			else if (errno == EAGAIN || errno == EINTR)
+				ret->drop = VTAP_DROP_QUEUE_FULL;
+			else
+				ret->drop = err_reason(errno);
+			return;
+		}
+		ret->segs++;
+		ret->bytes += len;
+	}
+	if (r < 0)
+		ret->drop =
+			VTAP_DROP_TOO_BIG; /* cannot happen: sized at open */
 }
 
 int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
@@ -226,7 +442,7 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 {
 	struct vtap_dev *dev;
 	unsigned int done = 0, sent = 0;
-	uint64_t bytes = 0, gso = 0;
+	uint64_t bytes = 0, gso = 0, sw_csum = 0, sw_frames = 0, sw_segs = 0;
 
 	if (!q || (!frames && n))
 		return vtap_err(-EINVAL);
@@ -235,18 +451,27 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 	dev = q->dev;
 	for (; done < n; done++) {
 		struct vtap_frame *f = &frames[done];
-		bool is_gso;
+		enum vtap_offload_plan plan;
+		struct vtap_vnet_hdr h;
+		struct tx_soft soft;
 		ssize_t w;
 		int why;
 
-		why = tx_check(dev, f, &is_gso);
+		why = tx_check(dev, f, &h, &plan);
 		if (why >= 0) {
 			f->drop = why;
 			vtap_stat_add(&q->stats->tx_drops[why], 1);
 			continue;
 		}
-		w = write(q->fd, f->buf, f->len);
-		if (w < 0) {
+		if (plan == VTAP_PLAN_PASS) {
+			w = write(q->fd, f->buf, f->len);
+			if (w >= 0) {
+				f->drop = -1;
+				sent++;
+				bytes += f->len - dev->hdr_len;
+				gso += h.gso_type != VTAP_VNET_GSO_NONE;
+				continue;
+			}
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			if (errno == EBADFD || errno == EBADF) {
@@ -254,15 +479,31 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 					return vtap_err(-ENXIO);
 				break;
 			}
-			why = err_reason(errno);
-			f->drop = why;
-			vtap_stat_add(&q->stats->tx_drops[why], 1);
-			continue;
+			if (errno != EINVAL || !gso_offload(h.gso_type)) {
+				why = err_reason(errno);
+				f->drop = why;
+				vtap_stat_add(&q->stats->tx_drops[why], 1);
+				continue;
+			}
+			/* A checked GSO frame refused: the kernel lacks the
+			 * type. Segment it, and every later one. */
+			vtap_dev_sw_learn(dev, gso_offload(h.gso_type));
+			plan = VTAP_PLAN_SEGMENT;
 		}
-		f->drop = -1;
-		sent++;
-		bytes += f->len - dev->hdr_len;
-		gso += is_gso;
+		tx_soft(q, f, &h, &soft);
+		if (soft.unconsumed)
+			break;
+		if (plan == VTAP_PLAN_SEGMENT && soft.segs) {
+			sw_frames++;
+			sw_segs += soft.segs;
+		} else if (plan == VTAP_PLAN_CSUM && soft.segs) {
+			sw_csum++;
+		}
+		sent += soft.segs;
+		bytes += soft.bytes;
+		f->drop = soft.drop;
+		if (soft.drop >= 0)
+			vtap_stat_add(&q->stats->tx_drops[soft.drop], 1);
 	}
 	if (sent) {
 		vtap_stat_add(&q->stats->tx_packets, sent);
@@ -270,5 +511,6 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 		if (gso)
 			vtap_stat_add(&q->stats->tx_gso, gso);
 	}
+	vtap_queue_count_sw(q, sw_csum, sw_frames, sw_segs);
 	return (int)done;
 }

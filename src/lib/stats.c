@@ -292,3 +292,62 @@ int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
 	closedir(d);
 	return n;
 }
+
+/* Add one live stats file's header to @ret. */
+static void read_dev(const char *path, struct vtap_stats_dev *ret)
+{
+	struct vtap_stats_file hdr;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!file_is_live(fd) || fstat(fd, &st) ||
+	    (size_t)st.st_size < STATS_HDR_SIZE) {
+		close(fd);
+		return;
+	}
+	n = pread(fd, &hdr, sizeof(hdr), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) || hdr.magic != VTAP_STATS_MAGIC ||
+	    hdr.version != VTAP_STATS_VERSION)
+		return;
+	ret->handles++;
+	ret->sw_offloads |= hdr.sw_offloads & VTAP_OFFLOAD_ALL;
+	ret->pinned_offloads |= hdr.pinned_offloads & VTAP_OFFLOAD_ALL;
+	if (hdr.report_mode < VTAP_REPORT__COUNT)
+		ret->report_modes |= 1u << hdr.report_mode;
+}
+
+int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
+{
+	struct vtap_stats_dev r = {0};
+	char dir[64], path[320];
+	struct dirent *de;
+	size_t sz;
+	DIR *d;
+
+	if (!ifname || !*ifname || strchr(ifname, '/') || !ret ||
+	    ret->sz < offsetof(struct vtap_stats_dev, handles) + sizeof(int))
+		return vtap_err(-EINVAL);
+	sz = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
+	if (vtap_dev_run_path(dir, sizeof(dir), ifname, NULL))
+		return vtap_err(-ENAMETOOLONG);
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "stats.", 6))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			read_dev(path, &r);
+		}
+		closedir(d);
+	} else if (errno != ENOENT) {
+		return vtap_err(-errno);
+	}
+	r.sz = ret->sz;
+	memcpy(ret, &r, sz);
+	return 0;
+}

@@ -684,6 +684,7 @@ int vtap_steer__attach_dev(struct vtap_steer *s, struct vtap_dev *dev)
 		return vtap_err(err);
 	}
 	s->dev = dev;
+	vtap_dev_steer_attached(dev, s);
 	return 0;
 }
 
@@ -692,6 +693,7 @@ void vtap_steer__detach_dev(struct vtap_steer *s, struct vtap_dev *dev)
 	if (!s || !dev || s->dev != dev)
 		return;
 	vtap_dev_set_queue_hook(dev, NULL, NULL);
+	vtap_dev_steer_gone(dev, s);
 	s->dev = NULL;
 }
 
