@@ -82,6 +82,12 @@ static json_object *port_json(struct sw_port *p)
 			       json_object_new_boolean(p->existed));
 	json_object_object_add(o, "steered",
 			       json_object_new_boolean(p->steered));
+	json_object_object_add(
+		o, "hash_source",
+		json_object_new_string(port_hash_src_name(p->hash_src)));
+	json_object_object_add(
+		o, "shared_queues",
+		json_object_new_boolean(atomic_load(&p->shared)));
 	vl = json_object_new_object();
 	json_object_object_add(vl, "mode",
 			       json_object_new_string(mode_name(p->cfg.mode)));
@@ -109,19 +115,35 @@ static json_object *port_json(struct sw_port *p)
 	for (unsigned int q = 0; q < p->nq; q++) {
 		json_object *qo = json_object_new_object();
 		struct sw_qstats *s = &p->qs[q];
+		struct vtap_queue_stats ls = {0};
+		uint64_t rx_drops = atomic_load(&s->rx_bad), tx_drops;
 
+		tx_drops = atomic_load(&s->tx_full);
+		/* The library's counters of the queue (vtapctl stats dev). */
+		vtap_queue__stats(p->q[q], &ls);
+		for (unsigned int r = 0; r < VTAP_DROP__COUNT; r++) {
+			rx_drops += ls.rx_drops[r];
+			tx_drops += ls.tx_drops[r];
+		}
 		json_object_object_add(qo, "queue",
 				       json_object_new_int((int)q));
+		json_object_object_add(qo, "kernel_index",
+				       json_object_new_int(p->kidx[q]));
+#define LS(f) json_object_object_add(qo, #f, json_object_new_uint64(ls.f))
+		LS(rx_packets);
+		LS(rx_bytes);
+		LS(rx_gso);
+		LS(tx_packets);
+		LS(tx_bytes);
+		LS(tx_gso);
+#undef LS
+		json_object_object_add(qo, "rx_drops",
+				       json_object_new_uint64(rx_drops));
+		json_object_object_add(qo, "tx_drops",
+				       json_object_new_uint64(tx_drops));
 #define QS(f)                          \
 	json_object_object_add(qo, #f, \
 			       json_object_new_uint64(atomic_load(&s->f)))
-		QS(rx_packets);
-		QS(rx_bytes);
-		QS(rx_gso);
-		QS(rx_drops);
-		QS(tx_packets);
-		QS(tx_bytes);
-		QS(tx_drops);
 		QS(hash_checked);
 		QS(hash_mismatch);
 #undef QS

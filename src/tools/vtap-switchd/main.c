@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,17 @@ static void usage(FILE *f)
 		"  -h, --help          this help\n"
 		"  -V, --version       print the version\n",
 		SW_CONTROL_DEFAULT, SW_AGING_DEFAULT);
+}
+
+static bool log_debug;
+
+/* libvtap's messages: warnings always, the rest with VTAP_DEBUG set. */
+static int log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
+{
+	if (level != VTAP_LOG_WARN && !log_debug)
+		return 0;
+	fputs("vtap-switchd: libvtap: ", stderr);
+	return vfprintf(stderr, fmt, ap);
 }
 
 enum {
@@ -249,6 +261,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	log_debug = getenv("VTAP_DEBUG") != NULL;
+	vtap_set_log(log_stderr);
 	if (demo)
 		return demo_run(argv[0], demo_time, demo_queues, demo_conns);
 

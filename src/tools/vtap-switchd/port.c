@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * port.c - the taps under the switch's ports, and the bits of link setup
- * the daemon and its demo need (namespace moves, link up, an address)
+ * the daemon and its demo need (entering a namespace, link up, an address)
  *
- * Each port is a multiqueue tap with a virtio-net header on every frame
- * and the CSUM/TSO4/TSO6 (and USO where the kernel has it) offloads on,
- * so the kernel hands the switch whole GSO frames and accepts them back.
- * Offloads belong to the device (SPEC-NOTES.md), so they are set once.
+ * A port is a libvtap device: a multiqueue tap opened with
+ * vtap_dev__open() and a 20-byte virtio-net header on every frame, the
+ * CSUM/TSO4/TSO6/TSO_ECN (and USO where the kernel has it) offloads on, so
+ * the kernel hands the switch whole GSO frames and takes them back. A port
+ * with several queues gets vtap's RSS steering (vtap_steer__attach_dev():
+ * all hash types, the default key, the table spread over its queues) and
+ * libvtap reports each frame's hash from the very configuration the
+ * steering program uses (VTAP_REPORT_STEER); a one-queue port has no
+ * steering and gets the hash from the same types and key
+ * (VTAP_REPORT_CONFIG). Steering is attached and the hash set up before
+ * the link goes up, so no frame is queued by automq first. Offloads and
+ * the steering program belong to the device (SPEC-NOTES.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,18 +28,9 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <libmnl/libmnl.h>
-#include <linux/if_link.h>
-#include <linux/if_tun.h>
-#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
 #include "switchd.h"
-
-#ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#define TUN_F_USO6 0x40
-#endif
 
 int ns_enter(int nsfd, int *ret_saved)
 {
@@ -65,57 +64,6 @@ int port_netns_open(const char *name)
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
-}
-
-/*
- * RTM_NEWLINK on @ifname (looked up by name in the caller's namespace):
- * move it to @target_netns_fd (>= 0) and/or set it up.
- */
-int nl_link_set(const char *ifname, int target_netns_fd, bool up)
-{
-	char buf[8192];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	unsigned int seq = 1;
-	int ret;
-
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto close_nl;
-	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	if (up) {
-		ifm->ifi_change = IFF_UP;
-		ifm->ifi_flags = IFF_UP;
-	}
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	if (target_netns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD,
-				 (uint32_t)target_netns_fd);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto close_nl;
-	}
-	ret = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (ret < 0) {
-		ret = -errno;
-		goto close_nl;
-	}
-	ret = mnl_cb_run(buf, (size_t)ret, seq, mnl_socket_get_portid(nl), NULL,
-			 NULL);
-	ret = ret < 0 ? -errno : 0;
-close_nl:
-	mnl_socket_close(nl);
-	return ret;
 }
 
 int if_up(const char *ifname)
@@ -162,125 +110,169 @@ out:
 	return ret;
 }
 
-/* Set the device's offloads: everything the switch passes through. */
-static int set_offloads(int fd)
+const char *port_hash_src_name(uint8_t src)
 {
-	unsigned int full = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
-			    TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6;
+	static const char *const names[] = {
+		[SW_HASH_STEER] = "libvtap-steer",
+		[SW_HASH_CONFIG] = "libvtap-config",
+		[SW_HASH_RSS] = "libvtap-rss",
+		[SW_HASH_SOFT] = "software",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SW_HASH__COUNT,
+		       "names cover enum sw_hash_src");
 
-	if (!ioctl(fd, TUNSETOFFLOAD, full))
-		return 0;
-	/* A kernel without USO (before 6.2). */
-	if (!ioctl(fd, TUNSETOFFLOAD, full & ~(TUN_F_USO4 | TUN_F_USO6)))
-		return 0;
-	return -errno;
+	return src < SW_HASH__COUNT ? names[src] : "?";
 }
 
-#ifdef HAVE_VTAP_STEER
+/* Everything the switch passes through; USO only where the kernel has it. */
+static int set_offloads(struct sw_port *p)
+{
+	uint32_t full = VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4 |
+			VTAP_OFFLOAD_TSO6 | VTAP_OFFLOAD_TSO_ECN |
+			VTAP_OFFLOAD_USO;
+	int err = vtap_dev__set_offloads(p->dev, full);
+
+	if (err == -EOPNOTSUPP)
+		err = vtap_dev__set_offloads(p->dev, full & ~VTAP_OFFLOAD_USO);
+	return err;
+}
+
 /*
- * Give a port vtap's RSS steering (all hash types, the default key, the
- * table spread over every queue) and copy the table in effect, so the
- * egress queue choice and the hash check use the very same table. Done
- * before the link goes up, so no frame is queued by another rule.
+ * Give a port with several queues vtap's RSS steering (all hash types, the
+ * default key, the table spread over every queue) and copy the table in
+ * effect, so the egress queue choice and the hash check use the very same
+ * table the program and the hash report use.
  */
-static void steer_port(struct sw_port *p)
+static void steer_port(struct sw *sw, struct sw_port *p)
 {
 	VTAP_OPTS_INIT(vtap_steer_opts, so, .queues = p->nq);
 	struct vtap_steer_rss rss = {.sz = sizeof(rss)};
 	struct vtap_steer *st = vtap_steer__open(p->name, &so);
 
 	if (!st) {
-		fprintf(stderr,
-			"vtap-switchd: port '%s': no RSS steering (%s); the kernel's automq chooses queues\n",
-			p->name, strerror(errno));
+		if (!sw->quiet)
+			fprintf(stderr,
+				"vtap-switchd: port '%s': no RSS steering (%s); the kernel's automq chooses queues\n",
+				p->name, strerror(errno));
 		return;
 	}
 	rss.hash_types = VTAP_HASH_TYPE_ALL;
 	rss.kind = VTAP_STEER_TABLE_EQUAL;
 	if (vtap_steer__set_rss(st, &rss) ||
 	    vtap_steer__set_steps(st, VTAP_STEER_STEP_RSS) ||
-	    vtap_steer__attach(st, p->fds[0]) || vtap_steer__rss(st, &rss) ||
-	    !rss.table_len) {
-		fprintf(stderr,
-			"vtap-switchd: port '%s': RSS steering: %s; the kernel's automq chooses queues\n",
-			p->name, strerror(errno));
+	    vtap_steer__attach_dev(st, p->dev) || vtap_steer__rss(st, &rss) ||
+	    !rss.table_len || rss.table_len > SW_TABLE_LEN) {
+		if (!sw->quiet)
+			fprintf(stderr,
+				"vtap-switchd: port '%s': RSS steering: %s; the kernel's automq chooses queues\n",
+				p->name, strerror(errno));
 		vtap_steer__close(st);
 		return;
 	}
 	for (unsigned int i = 0; i < SW_TABLE_LEN; i++)
-		p->table[i] = rss.table[i % rss.table_len];
+		p->ktable[i] = rss.table[i % rss.table_len];
 	p->steered = true;
-	p->lib = st;
+	p->steer = st;
 }
-#endif
+
+/*
+ * Switch hash reporting on: from the steering map when the port is
+ * steered, else from the same types and key; with a library that cannot
+ * do either, from the switch's own vtap_rss, and as a last resort the
+ * workers hash in software (with that same configuration).
+ */
+static void report_port(struct sw *sw, struct sw_port *p)
+{
+	VTAP_OPTS_INIT(vtap_report_opts, ro, .mode = VTAP_REPORT_STEER);
+
+	if (!p->steered) {
+		ro.mode = VTAP_REPORT_CONFIG;
+		ro.hash_types = VTAP_HASH_TYPE_ALL;
+	}
+	if (!vtap_dev__set_report(p->dev, &ro)) {
+		p->hash_src = p->steered ? SW_HASH_STEER : SW_HASH_CONFIG;
+		return;
+	}
+	if (!vtap_dev__set_hash_report(p->dev, sw->rss)) {
+		p->hash_src = SW_HASH_RSS;
+		return;
+	}
+	if (!sw->quiet)
+		fprintf(stderr,
+			"vtap-switchd: port '%s': libvtap cannot report hashes (%s); hashing in software\n",
+			p->name, strerror(errno));
+	p->hash_src = SW_HASH_SOFT;
+}
+
+/* Link up in the namespace the tap lives in. */
+static int link_up(struct sw_port *p)
+{
+	int saved, ret;
+
+	if (p->netns_fd < 0)
+		return vtap_dev__set_up(p->dev, true);
+	ret = ns_enter(p->netns_fd, &saved);
+	if (ret)
+		return ret;
+	ret = if_up(p->name);
+	ns_leave(saved);
+	return ret;
+}
 
 int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 	      size_t errlen)
 {
-	int hs = (int)sw->hdr_size, ret;
+	VTAP_OPTS_INIT(vtap_dev_opts, o, .queues = p->nq,
+		       .vnet_hdr_len = SW_HDR_LEN);
+	int ret;
 
 	p->existed = if_nametoindex(p->name) != 0;
-	for (unsigned int q = 0; q < p->nq; q++)
-		p->fds[q] = -1;
-	for (unsigned int q = 0; q < p->nq; q++) {
-		struct ifreq ifr = {0};
-		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-
-		if (fd < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "open /dev/net/tun: %s",
-				 strerror(errno));
-			goto fail;
-		}
-		p->fds[q] = fd;
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->name);
-		ifr.ifr_flags =
-			IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
-		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-			ret = -errno;
-			snprintf(
-				err, errlen, "tap '%s' queue %u: %s%s", p->name,
-				q, strerror(errno),
-				errno == EPERM ? " (needs CAP_NET_ADMIN)"
-				: errno == EINVAL
-					? " (an existing device with other flags?)"
-					: "");
-			goto fail;
-		}
-	}
-	if (ioctl(p->fds[0], TUNSETVNETHDRSZ, &hs) < 0) {
+	p->dev = vtap_dev__open(p->name, &o);
+	if (!p->dev) {
 		ret = -errno;
-		snprintf(err, errlen, "tap '%s': vnet header size %d: %s",
-			 p->name, hs, strerror(errno));
-		goto fail;
+		snprintf(
+			err, errlen, "tap '%s': %s%s", p->name, strerror(errno),
+			errno == EPERM ? " (needs CAP_NET_ADMIN)"
+			: errno == EEXIST
+				? " (an existing device with other flags: it must be a multiqueue tap with vnet headers)"
+				: "");
+		return ret;
 	}
-	ret = set_offloads(p->fds[0]);
+	for (unsigned int q = 0; q < p->nq; q++) {
+		p->q[q] = vtap_dev__queue(p->dev, q);
+		if (!p->q[q]) {
+			ret = -ENOENT;
+			snprintf(err, errlen, "tap '%s': queue %u missing",
+				 p->name, q);
+			goto fail;
+		}
+		p->kidx[q] = (int16_t)vtap_queue__kernel_index(p->q[q]);
+	}
+	ret = set_offloads(p);
 	if (ret) {
 		snprintf(err, errlen, "tap '%s': offloads: %s", p->name,
 			 strerror(-ret));
 		goto fail;
 	}
-#ifdef HAVE_VTAP_STEER
 	if (p->nq > 1)
-		steer_port(p);
-#endif
+		steer_port(sw, p);
+	report_port(sw, p);
 	if (netns_fd >= 0) {
-		ret = nl_link_set(p->name, netns_fd, false);
+		ret = vtap_dev__set_netns(p->dev, netns_fd, 0);
 		if (ret) {
 			snprintf(err, errlen, "tap '%s': move to namespace: %s",
 				 p->name, strerror(-ret));
 			goto fail;
 		}
-		int saved;
-
-		ret = ns_enter(netns_fd, &saved);
-		if (!ret) {
-			ret = if_up(p->name);
-			ns_leave(saved);
+		p->netns_fd = dup(netns_fd);
+		if (p->netns_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "tap '%s': %s", p->name,
+				 strerror(errno));
+			goto fail;
 		}
-	} else {
-		ret = if_up(p->name);
 	}
+	ret = link_up(p);
 	if (ret) {
 		snprintf(err, errlen, "tap '%s': set up: %s", p->name,
 			 strerror(-ret));
@@ -294,13 +286,12 @@ fail:
 
 void port_close(struct sw_port *p)
 {
-#ifdef HAVE_VTAP_STEER
-	vtap_steer__close(p->lib);
-	p->lib = NULL;
-#endif
-	for (unsigned int q = 0; q < p->nq; q++) {
-		if (p->fds[q] >= 0)
-			close(p->fds[q]);
-		p->fds[q] = -1;
-	}
+	/* The steering handle follows the device: close it first. */
+	vtap_steer__close(p->steer);
+	p->steer = NULL;
+	vtap_dev__close(p->dev);
+	p->dev = NULL;
+	if (p->netns_fd >= 0)
+		close(p->netns_fd);
+	p->netns_fd = -1;
 }

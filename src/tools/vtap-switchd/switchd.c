@@ -4,30 +4,57 @@
  *
  * Theory of operation
  *
- * Worker w owns queue q of every port where q % workers == w: it alone
- * reads those fds (one epoll set per worker, level-triggered, at most
- * SW_BUDGET frames per fd per round). A frame is read into the worker's
- * buffer with its virtio-net header, forwarded by sw_fwd__decide() (MAC
- * table: lock-free lookups, seqlocked updates) and written, header and
- * all, to one queue of each egress port: a GSO frame crosses as one
- * write. The egress queue is the egress port's table[hash & 127], where
- * hash is the frame's reported hash, else its Toeplitz hash computed with
- * vtap_rss__hash() (the same key and table the ports steer with), so a
- * flow keeps to one queue pair. Writes to a tap fd are atomic per frame,
- * so any worker may write any queue; nothing on this path locks or
- * allocates.
+ * Ports are libvtap devices (port.c); every frame carries a 20-byte
+ * virtio-net header whose hash_value/hash_report libvtap fills on receive
+ * from the port's RSS configuration.
+ *
+ * Workers. Worker w owns queue q of every port where q % workers == w: it
+ * alone receives on it (one epoll set per worker, level-triggered), with
+ * vtap_queue__recv() into its SW_BATCH buffers (64 bytes of headroom each
+ * for a VLAN tag). Each frame is forwarded by sw_fwd__decide() (MAC table:
+ * lock-free lookups, seqlocked updates) and queued, by pointer, on the
+ * worker's list for its egress (port, queue); after the batch each list
+ * goes out with one vtap_queue__send(). A frame is never copied in user
+ * space: the buffer it was read into is the one written, header and all,
+ * so a 64 KiB TSO frame is one read() and one write(). A flooded frame is
+ * on several lists; a frame that must leave both tagged and untagged is
+ * edited in place only after the lists that hold it were sent.
+ *
+ * Egress queue. The egress port's table[hash & 127] (queue ids translated
+ * from the steering table's kernel indices), with the hash libvtap
+ * reported. Every port steers with the same key and types and an EQUAL
+ * table, so with equal queue counts the egress queue is the ingress
+ * queue's index: a flow keeps to one queue pair, and the worker that
+ * received a frame owns the queue it leaves by.
+ *
+ * Single writer per queue. libvtap's per-queue counters (and its send
+ * scratch buffer) have one writer: the thread running the queue. When
+ * ports have different queue counts (or a port is not steered, so any
+ * queue may receive any flow), a worker can pick an egress queue another
+ * worker owns. Such a port is marked @shared and every send to one of its
+ * queues takes that queue's mutex (uncontended in the usual case: about
+ * 20 ns against a write() of about 1 us); ports whose queues only their
+ * owners reach send without a lock. A per-(worker, queue) ring handing
+ * frames to the owner would avoid the lock but cost a copy or a buffer
+ * handoff for every frame; the lock costs nothing where it is not needed.
+ * @shared is computed by the main thread whenever ports change, before
+ * the frames that need it can flow: it is set, then a grace period passes
+ * (every worker has started a new round and so sees it), and only then are
+ * the new port's queues polled.
  *
  * Ports come and go only in the main thread. A port is published by
  * filling fwdp[idx] and ports[idx], then setting its bit in @present; it
  * is retired by clearing the bit, removing its fds from the workers'
  * epoll sets, then waiting for a grace period: the main thread bumps
  * @gen, wakes every worker, and waits until each has started a new round
- * (seen_gen == gen), after which no worker can still hold the port. Only
- * then are its MAC entries flushed and its fds closed.
+ * (seen_gen == gen), after which no worker can still hold the port (a
+ * worker sends everything it queued before it starts a new round). Only
+ * then are its MAC entries flushed and its device closed.
  *
  * A tap deleted under the switch makes its fds report EPOLLERR (reads
- * fail with EBADFD): the worker removes the fd from its set, marks the
- * port gone and pokes the main thread, which retires it.
+ * fail with EBADFD, vtap_queue__recv() with -ENXIO): the worker removes
+ * the fd from its set, marks the port gone and pokes the main thread,
+ * which retires it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -42,7 +69,11 @@
 #include "switchd.h"
 
 #define WAKE_TAG UINT64_MAX
-#define VNET_F_NEEDS_CSUM 1
+/* One receive buffer: headroom, header, the largest frame; page aligned. */
+#define BUF_STRIDE \
+	((SW_HEADROOM + SW_HDR_LEN + SW_FRAME_MAX + 4095) & ~(size_t)4095)
+/* Tries of a batch whose kernel queue is full before the rest is dropped. */
+#define SEND_TRIES 4
 
 static inline void add(_Atomic uint64_t *c, uint64_t v)
 {
@@ -57,68 +88,120 @@ uint64_t sw_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The hash that chooses queues: the reported one, else computed. */
-static uint32_t frame_hash(struct sw *sw, const uint8_t *pkt, size_t len,
-			   bool *reported)
+static inline uint32_t get_le32(const uint8_t *p)
 {
-	unsigned int hs = sw->hdr_size;
-	struct vtap_rss_result r;
-
-	if (hs >= 20) {
-		uint16_t rep = (uint16_t)(pkt[16] | pkt[17] << 8);
-
-		if (rep) {
-			*reported = true;
-			return (uint32_t)pkt[12] | (uint32_t)pkt[13] << 8 |
-			       (uint32_t)pkt[14] << 16 |
-			       (uint32_t)pkt[15] << 24;
-		}
-	}
-	*reported = false;
-	if (vtap_rss__hash(sw->rss, pkt + hs, len - hs, 0, &r) || !r.report)
-		return 0;
-	return r.hash;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
 }
 
-static void send_to(struct sw *sw, uint64_t mask, const uint8_t *pkt,
-		    size_t len, uint32_t hash)
+/*
+ * The frame's hash and report type, from the 20-byte header libvtap
+ * filled; for a port hashing in software, computed and written there.
+ */
+static uint32_t frame_hash(struct sw *sw, struct sw_port *in, uint8_t *pkt,
+			   size_t len, uint16_t *ret_report)
+{
+	if (in->hash_src == SW_HASH_SOFT) {
+		struct vtap_rss_result r = {0};
+
+		vtap_rss__hash(sw->rss, pkt + SW_HDR_LEN, len - SW_HDR_LEN, 0,
+			       &r);
+		pkt[12] = (uint8_t)r.hash;
+		pkt[13] = (uint8_t)(r.hash >> 8);
+		pkt[14] = (uint8_t)(r.hash >> 16);
+		pkt[15] = (uint8_t)(r.hash >> 24);
+		pkt[16] = (uint8_t)r.report;
+		pkt[17] = (uint8_t)(r.report >> 8);
+	}
+	*ret_report = (uint16_t)(pkt[16] | pkt[17] << 8);
+	return *ret_report ? get_le32(pkt + 12) : 0;
+}
+
+/* Send one egress list; what the kernel would not take is dropped. */
+static void out_send(struct sw_out *o)
+{
+	struct sw_port *e = o->port;
+	struct vtap_queue *q = e->q[o->qid];
+	bool locked = atomic_load_explicit(&e->shared, memory_order_relaxed);
+	unsigned int done = 0;
+
+	if (locked)
+		pthread_mutex_lock(&e->locks[o->qid].mu);
+	for (int tries = 0; done < o->n && tries < SEND_TRIES; tries++) {
+		int r = vtap_queue__send(q, o->f + done, o->n - done);
+
+		if (r < 0)
+			break;
+		done += (unsigned int)r;
+		if (done < o->n)
+			sched_yield();
+	}
+	if (locked)
+		pthread_mutex_unlock(&e->locks[o->qid].mu);
+	if (done < o->n)
+		add(&e->qs[o->qid].tx_full, o->n - done);
+	o->n = 0;
+}
+
+static void flush_all(struct sw_worker *w)
+{
+	for (unsigned int i = 0; i < w->n_outs; i++)
+		if (w->outs[i].n)
+			out_send(&w->outs[i]);
+	w->n_outs = 0;
+}
+
+/* Queue @pkt for queue @qid of port @e. */
+static void out_add(struct sw_worker *w, struct sw_port *e, unsigned int qid,
+		    uint8_t *pkt, size_t len)
+{
+	struct sw_out *o = NULL;
+
+	for (unsigned int i = 0; i < w->n_outs; i++) {
+		if (w->outs[i].port == e && w->outs[i].qid == qid) {
+			o = &w->outs[i];
+			break;
+		}
+	}
+	if (!o) {
+		if (w->n_outs == SW_OUTS)
+			flush_all(w);
+		o = &w->outs[w->n_outs++];
+		o->port = e;
+		o->qid = qid;
+		o->n = 0;
+	}
+	o->f[o->n++] = (struct vtap_frame){.buf = pkt, .cap = len, .len = len};
+	if (o->n == SW_BATCH)
+		out_send(o);
+}
+
+static void send_to(struct sw *sw, struct sw_worker *w, uint64_t mask,
+		    uint8_t *pkt, size_t len, uint32_t hash)
 {
 	while (mask) {
 		unsigned int idx = (unsigned int)__builtin_ctzll(mask);
 		struct sw_port *e = atomic_load_explicit(&sw->ports[idx],
 							 memory_order_acquire);
-		unsigned int q;
-		ssize_t n;
 
 		mask &= mask - 1;
 		if (!e)
 			continue;
-		q = e->nq > 1 ? e->table[hash & (SW_TABLE_LEN - 1)] : 0;
-		n = write(e->fds[q], pkt, len);
-		if (n == (ssize_t)len) {
-			add(&e->qs[q].tx_packets, 1);
-			add(&e->qs[q].tx_bytes, len - sw->hdr_size);
-		} else {
-			add(&e->qs[q].tx_drops, 1);
-		}
+		out_add(w, e, e->table[hash & (SW_TABLE_LEN - 1)], pkt, len);
 	}
 }
 
 /* Forward one frame of @len bytes (header included) at @pkt. */
-static void forward(struct sw *sw, struct sw_port *in, unsigned int q,
-		    uint8_t *pkt, size_t len, uint64_t now)
+static void forward(struct sw *sw, struct sw_worker *w, struct sw_port *in,
+		    unsigned int q, uint8_t *pkt, size_t len, uint64_t now)
 {
-	unsigned int hs = sw->hdr_size;
+	unsigned int hs = SW_HDR_LEN;
 	uint64_t present =
 		atomic_load_explicit(&sw->present, memory_order_acquire);
 	struct sw_fwd_result r;
-	bool reported = false;
-	uint32_t hash = 0;
+	uint16_t report;
+	uint32_t hash;
 
-	add(&in->qs[q].rx_packets, 1);
-	add(&in->qs[q].rx_bytes, len - hs);
-	if (pkt[1])
-		add(&in->qs[q].rx_gso, 1);
 	sw_fwd__decide(sw->mac, sw->fwdp, present, (unsigned int)in->idx,
 		       pkt + hs, len - hs, now, &r);
 	switch (r.verdict) {
@@ -126,11 +209,11 @@ static void forward(struct sw *sw, struct sw_port *in, unsigned int q,
 		break;
 	case SW_FWD_SHORT:
 		add(&in->ps.bad, 1);
-		add(&in->qs[q].rx_drops, 1);
+		add(&in->qs[q].rx_bad, 1);
 		return;
 	case SW_FWD_VLAN:
 		add(&in->ps.vlan_drops, 1);
-		add(&in->qs[q].rx_drops, 1);
+		add(&in->qs[q].rx_bad, 1);
 		return;
 	default:
 		add(&in->ps.filtered, 1);
@@ -138,25 +221,32 @@ static void forward(struct sw *sw, struct sw_port *in, unsigned int q,
 	}
 	add(r.flooded ? &in->ps.flooded : &in->ps.unicast, 1);
 
-	hash = frame_hash(sw, pkt, len, &reported);
-	if (in->steered && (reported || hash)) {
+	hash = frame_hash(sw, in, pkt, len, &report);
+	if (in->steered && report) {
 		add(&in->qs[q].hash_checked, 1);
-		if (in->table[hash & (SW_TABLE_LEN - 1)] != q)
+		if (in->ktable[hash & (SW_TABLE_LEN - 1)] != in->kidx[q])
 			add(&in->qs[q].hash_mismatch, 1);
 	}
 
-	/* First the ports that take the frame as it is, then the others. */
+	/*
+	 * First the ports that take the frame as it is, then the others;
+	 * the frame is edited only after the lists holding it were sent.
+	 */
 	if (r.in_tagged) {
-		send_to(sw, r.tagged, pkt, len, hash);
+		send_to(sw, w, r.tagged, pkt, len, hash);
 		if (r.untagged) {
+			if (r.tagged)
+				flush_all(w);
 			sw_frame_pop_tag(&pkt, &len, hs);
-			send_to(sw, r.untagged, pkt, len, hash);
+			send_to(sw, w, r.untagged, pkt, len, hash);
 		}
 	} else {
-		send_to(sw, r.untagged, pkt, len, hash);
+		send_to(sw, w, r.untagged, pkt, len, hash);
 		if (r.tagged) {
+			if (r.untagged)
+				flush_all(w);
 			sw_frame_push_tag(&pkt, &len, hs, r.vid);
-			send_to(sw, r.tagged, pkt, len, hash);
+			send_to(sw, w, r.tagged, pkt, len, hash);
 		}
 	}
 }
@@ -175,27 +265,27 @@ static void port_gone(struct sw *sw, struct sw_worker *w, struct sw_port *p,
 static void poll_queue(struct sw *sw, struct sw_worker *w, struct sw_port *p,
 		       unsigned int q, uint64_t now)
 {
-	int fd = p->fds[q];
+	int n;
 
-	for (int i = 0; i < SW_BUDGET; i++) {
-		/* Leave headroom so a VLAN tag can be pushed in place. */
-		uint8_t *pkt = w->buf + SW_HEADROOM;
-		ssize_t n = read(fd, pkt, sw->hdr_size + SW_FRAME_MAX);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			/* EBADFD/EIO/ENODEV...: the tap is gone. */
-			port_gone(sw, w, p, fd);
-			return;
-		}
-		if ((size_t)n < sw->hdr_size + 14) {
-			add(&p->qs[q].rx_drops, 1);
+	for (unsigned int i = 0; i < SW_BATCH; i++) {
+		w->rx[i].buf = w->bufs[i] + SW_HEADROOM;
+		w->rx[i].cap = SW_HDR_LEN + SW_FRAME_MAX;
+	}
+	n = vtap_queue__recv(p->q[q], w->rx, SW_BATCH);
+	if (n < 0) {
+		/* -ENXIO: EBADFD, the tap is gone. */
+		port_gone(sw, w, p, vtap_queue__fd(p->q[q]));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (w->rx[i].len < SW_HDR_LEN + 14) {
+			add(&p->qs[q].rx_bad, 1);
 			add(&p->ps.bad, 1);
 			continue;
 		}
-		forward(sw, p, q, pkt, (size_t)n, now);
+		forward(sw, w, p, q, w->rx[i].buf, w->rx[i].len, now);
 	}
+	flush_all(w);
 }
 
 static void *worker_main(void *arg)
@@ -241,7 +331,7 @@ static void *worker_main(void *arg)
 			if (!p || atomic_load(&p->gone))
 				continue;
 			if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
-				port_gone(sw, w, p, p->fds[q]);
+				port_gone(sw, w, p, vtap_queue__fd(p->q[q]));
 				continue;
 			}
 			poll_queue(sw, w, p, q, now);
@@ -267,7 +357,7 @@ int sw_init(struct sw *sw, const struct sw_config *cfg)
 			workers = SW_WORKERS_MAX;
 	}
 	sw->n_workers = workers;
-	sw->hdr_size = VTAP_VNET_HDR_V1_LEN;
+	sw->hdr_size = SW_HDR_LEN;
 	sw->mac = sw_mac__new(12, (uint64_t)cfg->aging_s * 1000);
 	sw->rss = vtap_rss__new(&ro);
 	sw->gone_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -289,8 +379,10 @@ int sw_init(struct sw *sw, const struct sw_config *cfg)
 					     : (int)i;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		w->buf = malloc(SW_HEADROOM + 64 + SW_FRAME_MAX);
-		if (w->epfd < 0 || w->wake_fd < 0 || !w->buf ||
+		w->bufs[0] = malloc(SW_BATCH * BUF_STRIDE);
+		for (unsigned int b = 1; w->bufs[0] && b < SW_BATCH; b++)
+			w->bufs[b] = w->bufs[0] + b * BUF_STRIDE;
+		if (w->epfd < 0 || w->wake_fd < 0 || !w->bufs[0] ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev)) {
 			sw->n_workers = i + 1;
 			sw_fini(sw);
@@ -363,6 +455,84 @@ struct sw_port *sw_port_find(struct sw *sw, const char *name)
 	return NULL;
 }
 
+/* The queue id at kernel index @kidx, or @fallback. */
+static uint16_t qid_of(const struct sw_port *p, uint16_t kidx,
+		       uint16_t fallback)
+{
+	for (unsigned int q = 0; q < p->nq; q++)
+		if (p->kidx[q] == (int16_t)kidx)
+			return (uint16_t)q;
+	return fallback;
+}
+
+/* Fill the queue-id table from the steering table (or spread by hash). */
+static void port_tables(struct sw_port *p)
+{
+	for (unsigned int i = 0; i < SW_TABLE_LEN; i++) {
+		uint16_t spread = (uint16_t)(i % p->nq);
+
+		p->table[i] =
+			p->steered ? qid_of(p, p->ktable[i], spread) : spread;
+	}
+	/* Without steering the kernel's automq puts a flow on any queue. */
+	p->any_queue = p->nq > 1 && !p->steered;
+}
+
+/*
+ * Whether a worker other than the owner of one of @e's queues may send to
+ * it, given the ports in @ports (@extra too, when not NULL): for every
+ * table entry, the worker that receives a flow on its ingress queue must
+ * own the queue the entry picks on @e.
+ */
+static bool needs_lock(const struct sw *sw, const struct sw_port *e,
+		       const struct sw_port *extra)
+{
+	unsigned int nw = sw->n_workers;
+
+	if (nw == 1)
+		return false;
+	for (unsigned int k = 0; k <= SW_PORTS_MAX; k++) {
+		const struct sw_port *in =
+			k < SW_PORTS_MAX ? atomic_load(&sw->ports[k]) : extra;
+
+		if (!in || in == e)
+			continue;
+		if (in->any_queue || e->any_queue)
+			return true;
+		for (unsigned int i = 0; i < SW_TABLE_LEN; i++)
+			if (in->table[i] % nw != e->table[i] % nw)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Recompute every port's @shared flag (with @extra about to join). Raising
+ * a flag is followed by a grace period, so every worker sees it before the
+ * frames that need it flow; lowering is safe once the port that needed it
+ * is retired (only owners then send to the queue).
+ */
+static void update_shared(struct sw *sw, struct sw_port *extra)
+{
+	bool raised = false;
+
+	if (extra)
+		atomic_store(&extra->shared, needs_lock(sw, extra, NULL));
+	for (unsigned int k = 0; k < SW_PORTS_MAX; k++) {
+		struct sw_port *p = atomic_load(&sw->ports[k]);
+		bool need;
+
+		if (!p)
+			continue;
+		need = needs_lock(sw, p, extra);
+		if (need && !atomic_load(&p->shared))
+			raised = true;
+		atomic_store(&p->shared, need);
+	}
+	if (raised)
+		grace_period(sw);
+}
+
 int sw_port_add(struct sw *sw, const struct sw_port_config *pc, int netns_fd,
 		char *err, size_t errlen)
 {
@@ -407,19 +577,22 @@ int sw_port_add(struct sw *sw, const struct sw_port_config *pc, int netns_fd,
 	p->nq = pc->queues ? pc->queues : (uint16_t)sw->n_workers;
 	p->netns_fd = -1;
 	p->qs = aligned_alloc(64, sizeof(*p->qs) * p->nq);
-	if (!p->qs) {
+	p->locks = aligned_alloc(64, sizeof(*p->locks) * p->nq);
+	if (!p->qs || !p->locks) {
 		ret = -ENOMEM;
 		goto free_port;
 	}
 	memset(p->qs, 0, sizeof(*p->qs) * p->nq);
-	for (unsigned int i = 0; i < SW_TABLE_LEN; i++)
-		p->table[i] = (uint16_t)(i % p->nq);
+	for (unsigned int q = 0; q < p->nq; q++)
+		pthread_mutex_init(&p->locks[q].mu, NULL);
 	ret = port_open(sw, p, netns_fd, err, errlen);
 	if (ret)
-		goto free_qs;
-	if (netns_fd >= 0)
-		p->netns_fd = own_ns >= 0 ? own_ns : dup(netns_fd);
+		goto free_locks;
+	if (own_ns >= 0)
+		close(own_ns);
 	own_ns = -1;
+	port_tables(p);
+	update_shared(sw, p);
 
 	sw->fwdp[idx].mode = p->cfg.mode;
 	sw->fwdp[idx].vid = p->cfg.vid;
@@ -434,12 +607,15 @@ int sw_port_add(struct sw *sw, const struct sw_port_config *pc, int netns_fd,
 		};
 
 		epoll_ctl(sw->workers[q % sw->n_workers].epfd, EPOLL_CTL_ADD,
-			  p->fds[q], &ev);
+			  vtap_queue__fd(p->q[q]), &ev);
 	}
 	return 0;
-free_qs:
-	free(p->qs);
+free_locks:
+	for (unsigned int q = 0; q < p->nq; q++)
+		pthread_mutex_destroy(&p->locks[q].mu);
 free_port:
+	free(p->locks);
+	free(p->qs);
 	free(p);
 close_ns:
 	if (own_ns >= 0)
@@ -452,16 +628,18 @@ static void port_retire(struct sw *sw, struct sw_port *p)
 	atomic_fetch_and(&sw->present, ~(1ull << p->idx));
 	for (unsigned int q = 0; q < p->nq; q++)
 		epoll_ctl(sw->workers[q % sw->n_workers].epfd, EPOLL_CTL_DEL,
-			  p->fds[q], NULL);
+			  vtap_queue__fd(p->q[q]), NULL);
 	grace_period(sw);
 	atomic_store(&sw->ports[p->idx], NULL);
 	grace_period(sw);
 	sw_mac__flush_port(sw->mac, (uint16_t)p->idx);
 	port_close(p);
-	if (p->netns_fd >= 0)
-		close(p->netns_fd);
+	for (unsigned int q = 0; q < p->nq; q++)
+		pthread_mutex_destroy(&p->locks[q].mu);
+	free(p->locks);
 	free(p->qs);
 	free(p);
+	update_shared(sw, NULL);
 }
 
 int sw_port_del(struct sw *sw, const char *name, char *err, size_t errlen)
@@ -514,7 +692,7 @@ void sw_fini(struct sw *sw)
 				close(w->epfd);
 			if (w->wake_fd > 0)
 				close(w->wake_fd);
-			free(w->buf);
+			free(w->bufs[0]);
 		}
 		free(sw->workers);
 		sw->workers = NULL;

@@ -19,26 +19,42 @@
 /* Room in front of a frame for a VLAN tag push. */
 #define SW_HEADROOM 64
 /* The largest frame: 64 KiB GSO frame, Ethernet and a VLAN tag. */
-#define SW_FRAME_MAX (65535 + 14 + 4)
-/* Frames read from one queue before looking at the others. */
-#define SW_BUDGET 64
+#define SW_FRAME_MAX VTAP_FRAME_MAX
+/* The virtio-net header on every port: 20 bytes, so libvtap reports the
+ * hash in it (virtio_net_hdr_v1_hash). */
+#define SW_HDR_LEN VTAP_VNET_HDR_HASH_LEN
+/* Frames received from one queue in one vtap_queue__recv() call. */
+#define SW_BATCH 32
+/* Egress (port, queue) pairs a worker collects frames for before sending. */
+#define SW_OUTS 16
 /* Indirection table entries used to choose an egress queue. */
-#define SW_TABLE_LEN 128
+#define SW_TABLE_LEN VTAP_RSS_TABLE_MAX
+
+/* Where a port's frames get their hash (struct sw_port @hash_src). */
+enum sw_hash_src {
+	SW_HASH_STEER = 0, /* libvtap reports it from the steering map */
+	SW_HASH_CONFIG, /* libvtap reports it from types and key alone */
+	SW_HASH_RSS, /* libvtap reports it from the switch's vtap_rss */
+	SW_HASH_SOFT, /* the switch computes it (fallback) */
+	SW_HASH__COUNT,
+};
 
 /*
- * Counters of one queue of a port. rx_* are written by the worker that
- * owns the queue; tx_* by whichever worker sends there (atomic adds).
+ * The switch's own counters of one queue of a port, next to the library's
+ * (vtap_queue__stats()). Written only by the worker that owns the queue's
+ * receive side, read by the control socket.
  */
 struct sw_qstats {
-	_Atomic uint64_t rx_packets;
-	_Atomic uint64_t rx_bytes;
-	_Atomic uint64_t rx_gso;
-	_Atomic uint64_t rx_drops;
-	_Atomic uint64_t tx_packets;
-	_Atomic uint64_t tx_bytes;
-	_Atomic uint64_t tx_drops;
 	_Atomic uint64_t hash_checked;
 	_Atomic uint64_t hash_mismatch;
+	_Atomic uint64_t rx_bad; /* short frames, VLAN not allowed */
+	_Atomic uint64_t
+		tx_full; /* dropped after the kernel queue stayed full */
+} __attribute__((aligned(64)));
+
+/* A queue's send lock, taken only when the port is @shared. */
+struct sw_qlock {
+	pthread_mutex_t mu;
 } __attribute__((aligned(64)));
 
 /* Per-port counters of the forwarding decision (worker atomic adds). */
@@ -55,15 +71,36 @@ struct sw_port {
 	char name[SW_IFNAMSIZ];
 	struct sw_port_config cfg;
 	uint16_t nq;
-	int fds[SW_QUEUES_MAX];
+	struct vtap_dev *dev;
+	struct vtap_steer *steer; /* vtap RSS steering, or NULL */
+	struct vtap_queue *q[SW_QUEUES_MAX];
+	int16_t kidx[SW_QUEUES_MAX]; /* kernel index of each queue id */
 	bool existed; /* the tap existed before: leave it behind */
 	bool steered; /* vtap RSS steering attached: check hashes */
+	uint8_t hash_src; /* enum sw_hash_src */
 	int netns_fd; /* namespace the tap lives in, or -1 */
+	/* The steering table in effect, as kernel indices (the hash check)
+	 * and as queue ids (the egress choice), SW_TABLE_LEN entries. */
+	uint16_t ktable[SW_TABLE_LEN];
 	uint16_t table[SW_TABLE_LEN];
+	/* Queue ids frames are expected on, per table entry: @table when
+	 * steered, all 0 with one queue; NULL-like (@any_queue) otherwise. */
+	bool any_queue;
+	/* Some worker other than a queue's owner may send to it: every send
+	 * takes the queue's lock (see the theory of operation). */
+	_Atomic bool shared;
 	struct sw_qstats *qs;
+	struct sw_qlock *locks;
 	struct sw_pstats ps;
 	_Atomic bool gone; /* the tap disappeared under us */
-	void *lib; /* libvtap handles, when the port uses them */
+};
+
+/* Frames a worker collected for one egress queue. */
+struct sw_out {
+	struct sw_port *port;
+	unsigned int qid;
+	unsigned int n;
+	struct vtap_frame f[SW_BATCH];
 };
 
 struct sw_worker {
@@ -74,7 +111,10 @@ struct sw_worker {
 	int wake_fd;
 	int cpu;
 	_Atomic uint64_t seen_gen;
-	uint8_t *buf;
+	uint8_t *bufs[SW_BATCH];
+	struct vtap_frame rx[SW_BATCH];
+	unsigned int n_outs;
+	struct sw_out outs[SW_OUTS];
 };
 
 struct sw {
@@ -110,8 +150,8 @@ uint64_t sw_now_ms(void);
 int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 	      size_t errlen);
 void port_close(struct sw_port *p);
+const char *port_hash_src_name(uint8_t src);
 int port_netns_open(const char *name);
-int nl_link_set(const char *ifname, int target_netns_fd, bool up);
 int ns_enter(int nsfd, int *ret_saved);
 void ns_leave(int saved);
 int if_up(const char *ifname);
