@@ -8,7 +8,14 @@
  * Offloads belong to the device, not to the fd that set them: `set` opens
  * one extra queue of the tap for the TUNSETOFFLOAD call and closes it; the
  * setting stays. `show` reads the active netdev features (ethtool), so it
- * opens nothing.
+ * opens nothing, and the headers of the live handles' stats files for what
+ * their send paths do in software. Each offload is then:
+ *   software - a live libvtap handle does it in software on send (frames
+ *              the consumer sends with it are segmented / checksummed
+ *              before the kernel sees them);
+ *   kernel   - set on the device (TUNSETOFFLOAD), and no handle does it
+ *              in software;
+ *   off      - neither.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +57,7 @@ static int offload_show(int argc, char **argv)
 {
 	struct vtap_dev_features feat;
 	struct vtap_dev_info info;
+	VTAP_OPTS_INIT(vtap_stats_dev, live);
 	bool probed;
 	const char *name = NULL;
 	int err;
@@ -67,16 +75,26 @@ static int offload_show(int argc, char **argv)
 	if (err)
 		return vtapctl_dev_err("offloads of", name, err);
 	probed = !vtap_features__probe(&feat);
+	if (vtap_stats__dev(name, &live))
+		memset(&live, 0, sizeof(live));
 
 	pr_obj_begin(NULL);
 	pr_str("name", "%s:\n", name);
 	pr_arr_begin("offloads");
 	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
 		bool on = info.offloads & bit;
+		bool sw = live.sw_offloads & bit;
 
 		pr_obj_begin(NULL);
 		pr_str("name", "  %-16s", vtap_offload__name(bit));
-		pr_str("state", " %-7s", on ? "kernel" : "off");
+		pr_str("state", " %-8s",
+		       sw   ? "software"
+		       : on ? "kernel"
+			    : "off");
+		pr_bool("kernel", NULL, on);
+		pr_bool("software", NULL, sw);
+		pr_bool("pinned", live.pinned_offloads & bit ? " pinned" : NULL,
+			live.pinned_offloads & bit);
 		if (probed)
 			pr_bool("supported",
 				feat.offloads & bit ? " supported"
@@ -86,6 +104,7 @@ static int offload_show(int argc, char **argv)
 		pr_obj_end();
 	}
 	pr_arr_end();
+	pr_u64("handles", "live handles: %llu\n", live.handles);
 	if (probed)
 		vtapctl_show_features(&feat);
 	pr_obj_end();

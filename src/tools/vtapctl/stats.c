@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stats.c - vtapctl stats: the per-queue counters of a tap's live handles
+ *
+ *   vtapctl stats dev NAME
+ *   vtapctl stats dev NAME watch [count N]
+ *
+ * The counters live in the shared stats files of every process that has the
+ * tap open through libvtap (vtap_stats__read() sums them per queue id), so
+ * reading them opens nothing and never stops the data path. `watch` reads
+ * them once a second and shows rates (packets and bits per second, per
+ * queue) from the difference of two reads over the time that really
+ * passed between them; text mode redraws the screen when stdout is a
+ * terminal, JSON mode prints one object per line per refresh. `count N`
+ * stops after N refreshes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vtap/vtap.h>
+
+#include "args.h"
+#include "printer.h"
+#include "vtapctl.h"
+
+static void stats_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vtapctl [-j] stats dev NAME [watch [count N]]\n"
+		"\n"
+		"Per-queue counters of the libvtap handles that have NAME open:\n"
+		"packets, bytes, GSO frames, drops by reason, hash report types\n"
+		"seen and software offload work. 'watch' refreshes every second\n"
+		"with rates; 'count N' stops after N refreshes.\n");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t drops(const uint64_t *d)
+{
+	uint64_t n = 0;
+
+	for (int r = 0; r < VTAP_DROP__COUNT; r++)
+		n += d[r];
+	return n;
+}
+
+/* The non-zero entries of a counter array, by name. */
+static void pr_named(const char *key, const char *title, const uint64_t *v,
+		     int count, const char *(*name)(int))
+{
+	bool any = false;
+	char fmt[64];
+
+	for (int i = 0; i < count; i++)
+		any |= v[i] != 0;
+	pr_obj_begin(key);
+	if (any)
+		pr_text("    %s:", title);
+	for (int i = 0; i < count; i++) {
+		if (pr_is_json()) {
+			pr_u64(name(i), NULL, v[i]);
+		} else if (v[i]) {
+			snprintf(fmt, sizeof(fmt), " %s %%llu", name(i));
+			pr_u64(name(i), fmt, v[i]);
+		}
+	}
+	if (any)
+		pr_text("\n");
+	pr_obj_end();
+}
+
+static const char *drop_name(int i)
+{
+	return vtap_drop_reason__name((enum vtap_drop_reason)i);
+}
+
+static const char *report_name(int i)
+{
+	return vtap_hash_report__name((enum vtap_hash_report)i);
+}
+
+/* One queue's counters (all of them in JSON, the usual ones in text). */
+static void pr_queue(const struct vtap_queue_stats *s)
+{
+	pr_u64("rx_packets", " %12llu", s->rx_packets);
+	pr_u64("rx_bytes", " %14llu", s->rx_bytes);
+	pr_u64("rx_gso", " %8llu", s->rx_gso);
+	pr_u64("tx_packets", " %12llu", s->tx_packets);
+	pr_u64("tx_bytes", " %14llu", s->tx_bytes);
+	pr_u64("tx_gso", " %8llu", s->tx_gso);
+	pr_text(" %8llu %8llu\n", (unsigned long long)drops(s->rx_drops),
+		(unsigned long long)drops(s->tx_drops));
+	pr_named("rx_drops", "rx drops", s->rx_drops, VTAP_DROP__COUNT,
+		 drop_name);
+	pr_named("tx_drops", "tx drops", s->tx_drops, VTAP_DROP__COUNT,
+		 drop_name);
+	pr_named("hash_reports", "hash reports", s->hash_reports,
+		 VTAP_HASH_REPORT__COUNT, report_name);
+	if (s->sw_csum || s->sw_gso_frames)
+		pr_text("    software: csum %llu gso_frames %llu "
+			"gso_segments %llu\n",
+			(unsigned long long)s->sw_csum,
+			(unsigned long long)s->sw_gso_frames,
+			(unsigned long long)s->sw_gso_segments);
+	pr_u64("sw_csum", NULL, s->sw_csum);
+	pr_u64("sw_gso_frames", NULL, s->sw_gso_frames);
+	pr_u64("sw_gso_segments", NULL, s->sw_gso_segments);
+}
+
+static const char header[] =
+	"queue   rx_packets       rx_bytes   rx_gso   tx_packets       "
+	"tx_bytes   tx_gso  rx_drop  tx_drop\n";
+
+static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
+{
+	struct vtap_queue_stats total = {0};
+
+	pr_obj_begin(NULL);
+	pr_str("name", "%s:", name);
+	pr_u64("queues", " %llu queue(s)\n", (uint64_t)n);
+	pr_text("%s", header);
+	pr_arr_begin("stats");
+	for (int i = 0; i < n; i++) {
+		pr_obj_begin(NULL);
+		pr_u64("queue", "%5llu", (uint64_t)i);
+		pr_queue(&st[i]);
+		pr_obj_end();
+		vtap_stats__sum(&total, &st[i]);
+	}
+	pr_arr_end();
+	pr_obj_begin("total");
+	pr_text("total");
+	pr_queue(&total);
+	pr_obj_end();
+	pr_obj_end();
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+static const char rate_header[] =
+	"queue     rx_pkt/s      rx_bit/s     tx_pkt/s      tx_bit/s  "
+	"drop/s   sw_seg/s\n";
+
+/* Rates of one queue between two reads @dt seconds apart. */
+static void pr_rates(const struct vtap_queue_stats *a,
+		     const struct vtap_queue_stats *b, double dt)
+{
+	double rxp = (double)(b->rx_packets - a->rx_packets) / dt;
+	double rxb = (double)(b->rx_bytes - a->rx_bytes) * 8 / dt;
+	double txp = (double)(b->tx_packets - a->tx_packets) / dt;
+	double txb = (double)(b->tx_bytes - a->tx_bytes) * 8 / dt;
+	double drp = (double)(drops(b->rx_drops) + drops(b->tx_drops) -
+			      drops(a->rx_drops) - drops(a->tx_drops)) /
+		     dt;
+	double seg = (double)(b->sw_gso_segments - a->sw_gso_segments) / dt;
+
+	pr_double("rx_packets_per_s", " %12.0f", rxp);
+	pr_double("rx_bits_per_s", " %13.0f", rxb);
+	pr_double("tx_packets_per_s", " %12.0f", txp);
+	pr_double("tx_bits_per_s", " %13.0f", txb);
+	pr_double("drops_per_s", " %7.0f", drp);
+	pr_double("sw_segments_per_s", " %10.0f\n", seg);
+	pr_u64("rx_packets", NULL, b->rx_packets);
+	pr_u64("tx_packets", NULL, b->tx_packets);
+}
+
+static int stats_watch(const char *name, uint32_t count)
+{
+	static struct vtap_queue_stats prev[VTAP_QUEUES_MAX],
+		cur[VTAP_QUEUES_MAX];
+	bool tty = !pr_is_json() && isatty(STDOUT_FILENO);
+	double t0, t1;
+	int n0, n;
+
+	n0 = vtap_stats__read(name, prev, VTAP_QUEUES_MAX);
+	if (n0 < 0) {
+		pr_err("counters of '%s': %s", name, strerror(-n0));
+		return EXIT_FAIL;
+	}
+	t0 = now_s();
+	for (uint32_t i = 0; !count || i < count; i++) {
+		struct vtap_queue_stats ta = {0}, tb = {0};
+
+		sleep(1);
+		n = vtap_stats__read(name, cur, VTAP_QUEUES_MAX);
+		t1 = now_s();
+		if (n < 0) {
+			pr_err("counters of '%s': %s", name, strerror(-n));
+			return EXIT_FAIL;
+		}
+		if (n > VTAP_QUEUES_MAX)
+			n = VTAP_QUEUES_MAX;
+		if (tty)
+			pr_text("\033[H\033[2J");
+		pr_obj_begin(NULL);
+		pr_str("name", "%s:", name);
+		pr_double("interval_s", " every %.1f s,", t1 - t0);
+		pr_u64("queues", " %llu queue(s)\n", (uint64_t)n);
+		pr_text("%s", rate_header);
+		pr_arr_begin("stats");
+		for (int q = 0; q < n; q++) {
+			/* A queue that appeared (or a handle that went):
+			 * rates from zero would lie, show the counts only. */
+			const struct vtap_queue_stats *a =
+				q < n0 &&
+						prev[q].rx_packets <=
+							cur[q].rx_packets &&
+						prev[q].tx_packets <=
+							cur[q].tx_packets
+					? &prev[q]
+					: &cur[q];
+
+			pr_obj_begin(NULL);
+			pr_u64("queue", "%5llu", (uint64_t)q);
+			pr_rates(a, &cur[q], t1 - t0);
+			pr_obj_end();
+			vtap_stats__sum(&ta, a);
+			vtap_stats__sum(&tb, &cur[q]);
+		}
+		pr_arr_end();
+		pr_obj_begin("total");
+		pr_text("total");
+		pr_rates(&ta, &tb, t1 - t0);
+		pr_obj_end();
+		pr_obj_end();
+		if (!tty && !pr_is_json())
+			pr_text("\n");
+		if (pr_flush())
+			return EXIT_FAIL;
+		memcpy(prev, cur, sizeof(prev));
+		n0 = n;
+		t0 = t1;
+	}
+	return EXIT_OK;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const char *const words[] = {"watch", "count", NULL};
+	static struct vtap_queue_stats st[VTAP_QUEUES_MAX];
+	const char *name;
+	bool watch = false;
+	uint32_t count = 0;
+	int n;
+
+	if (argc >= 1 && arg_is(argv[0], "help")) {
+		stats_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc < 2 || !arg_is(argv[0], "dev"))
+		return usage_err("stats: expected 'dev NAME'");
+	name = argv[1];
+	for (int i = 2; i < argc; i++) {
+		switch (arg_match(argv[i], words)) {
+		case 0:
+			watch = true;
+			break;
+		case 1:
+			if (i + 1 >= argc ||
+			    arg_u32(argv[i + 1], UINT32_MAX, &count) || !count)
+				return usage_err("stats: count needs a number "
+						 "above 0");
+			i++;
+			break;
+		default:
+			return usage_err("stats: unexpected '%s'", argv[i]);
+		}
+	}
+	if (count && !watch)
+		return usage_err("stats: count goes with watch");
+	if (vtap_dev__info(name, &(struct vtap_dev_info){0})) {
+		pr_err("counters of '%s': no such tun/tap device", name);
+		return EXIT_FAIL;
+	}
+	if (watch)
+		return stats_watch(name, count);
+	n = vtap_stats__read(name, st, VTAP_QUEUES_MAX);
+	if (n < 0) {
+		pr_err("counters of '%s': %s%s", name, strerror(-n),
+		       err_hint(n));
+		return EXIT_FAIL;
+	}
+	return stats_show(name, st, n > VTAP_QUEUES_MAX ? VTAP_QUEUES_MAX : n);
+}
