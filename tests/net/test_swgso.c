@@ -587,6 +587,44 @@ static void test_kernel_offloads_pass(void **state)
 	drain_tap();
 }
 
+/* vtapctl reads the live handle's counters and software set. */
+static void test_vtapctl(void **state)
+{
+	const char *b = getenv("VTAP_BUILDDIR") ?: "build";
+	struct vtap_queue_stats st;
+	char out[65536], want[64];
+
+	stats(&st);
+	assert_int_equal(nt_sh_out(out, sizeof(out),
+				   "ip netns exec %s %s/src/tools/vtapctl -j "
+				   "stats dev %s",
+				   ns, b, tap),
+			 0);
+	snprintf(want, sizeof(want), "\"sw_gso_segments\":%llu",
+		 (unsigned long long)st.sw_gso_segments);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(nt_sh_out(out, sizeof(out),
+				   "ip netns exec %s %s/src/tools/vtapctl -j "
+				   "offload show dev %s",
+				   ns, b, tap),
+			 0);
+	/* USO was forced into software by test_kernel_offloads_pass. */
+	assert_non_null(
+		strstr(out, "{\"name\":\"uso\",\"state\":\"software\""));
+	assert_non_null(strstr(out, "{\"name\":\"tso4\",\"state\":\"kernel\""));
+	assert_non_null(strstr(out, "\"handles\":1"));
+	assert_int_equal(nt_sh_out(out, sizeof(out),
+				   "ip netns exec %s %s/src/tools/vtapctl -j "
+				   "stats dev %s watch count 2 | wc -l",
+				   ns, b, tap),
+			 0);
+	assert_int_equal(atoi(out), 2);
+	assert_int_equal(nt_sh("%s/src/tools/vtapctl stats dev %s count 2 "
+			       "2>/dev/null",
+			       b, tap),
+			 2);
+}
+
 static int setup(void **state)
 {
 	VTAP_OPTS_INIT(vtap_dev_opts, o, .vnet_hdr_len = HDR,
@@ -643,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_tso),
 		cmocka_unit_test(test_needs_csum),
 		cmocka_unit_test(test_kernel_offloads_pass),
+		cmocka_unit_test(test_vtapctl),
 	};
 
 	nt_require_root();
