@@ -719,6 +719,7 @@ err_free:
 void vtap_dev__close(struct vtap_dev *dev)
 {
 	int saved = errno;
+	char path[64];
 
 	if (!dev)
 		return;
@@ -727,6 +728,13 @@ void vtap_dev__close(struct vtap_dev *dev)
 		queue_extra_free(&dev->queues[i]);
 	}
 	vtap_stats_close(dev);
+	/*
+	 * The run directory goes with the last handle unless it still holds
+	 * something: the intended queue count of a persistent tap, or another
+	 * process's stats (rmdir only removes an empty directory).
+	 */
+	if (!vtap_dev_run_path(path, sizeof(path), dev->name, NULL))
+		rmdir(path);
 	free(dev->queues);
 	free(dev);
 	errno = saved;
