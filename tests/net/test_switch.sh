@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_switch.sh - vtap-switchd in network namespaces: two then three
-# ports, ping and TCP between every pair, MAC learning seen in per-port
-# counters, ports added and removed at run time, a tap deleted under the
-# daemon, and a TCP transfer compared byte for byte (sha256).
+# ports (the third with one queue, so queues of different counts share
+# the workers), ping and TCP between every pair, MAC learning seen in
+# per-port counters, ports added and removed at run time, a tap deleted
+# under the daemon, the ports' libvtap counters (vtapctl stats), hashes
+# reported by libvtap agreeing with the steering, GSO frames crossing
+# whole, and a TCP transfer compared byte for byte (sha256).
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
@@ -72,8 +75,41 @@ check ping_ok "$N1" 2
 check ping_ok "$N2" 1
 check tcp_ok "$N1" 2 2000000 "$N2"
 
-# Third port at run time.
-check "$VTAPCTL" switch port add "$P3" queues 2 netns "$N3" control "$SOCK"
+# The ports' JSON: FIELD of port PORT (summed over queues for queue fields).
+show() { # PORT FIELD
+	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for p in d["ports"]:
+    if p["name"] != sys.argv[1]: continue
+    if sys.argv[2] in p: v = p[sys.argv[2]]
+    else: v = sum(q[sys.argv[2]] for q in p["queue_stats"])
+    print(str(v).lower())' "$1" "$2"
+}
+# Equal queue counts: each worker alone sends on the queues it reads.
+check test "$(show "$P1" shared_queues)" = false
+check test "$(show "$P1" hash_source)" = libvtap-steer
+check test "$(show "$P1" hash_checked)" -gt 0
+check test "$(show "$P1" hash_mismatch)" = 0
+check test "$(show "$P2" hash_mismatch)" = 0
+# The library's per-queue counters are the switch's: vtapctl stats agrees.
+# (vtapctl looks the tap up by name, so run it in the tap's namespace.)
+stats_rx() { # NS PORT -> rx_packets summed over queues, from vtapctl stats
+	ip netns exec "$1" "$VTAPCTL" -j stats dev "$2" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(q["rx_packets"] for q in d["stats"]))'
+}
+sw_rx=$(show "$P1" rx_packets); st_rx=$(stats_rx "$N1" "$P1")
+echo "port 1 rx: switch $sw_rx, vtapctl stats $st_rx"
+check test "$st_rx" -ge "$sw_rx"
+check test "$sw_rx" -gt 0
+
+# Third port at run time, with one queue: now some frames leave by a
+# queue another worker reads, so the ports' queues take their locks.
+check "$VTAPCTL" switch port add "$P3" queues 1 netns "$N3" control "$SOCK"
+check test "$(show "$P3" hash_source)" = libvtap-config
+check test "$(show "$P1" shared_queues)" = true
 addr "$N3" "$P3" 3
 check_exit 1 "$VTAPCTL" switch port add "$P3" control "$SOCK"
 for a in "$N1:1" "$N2:2" "$N3:3"; do
@@ -106,6 +142,7 @@ check "$VTAPCTL" switch show control "$SOCK"
 check "$VTAPCTL" switch port del "$P3" control "$SOCK"
 check_exit 1 "$VTAPCTL" switch port del "$P3" control "$SOCK"
 check_exit 1 ip -n "$N3" link show "$P3"
+check test "$(show "$P1" shared_queues)" = false
 check ping_ok "$N1" 2
 
 # A tap deleted under the daemon: reported, dropped, the daemon lives.
@@ -120,8 +157,16 @@ addr "$N2" "$P2" 2
 ip -n "$N1" neigh flush all
 check ping_ok "$N1" 2
 
-# Data integrity of a larger transfer (GSO frames through the switch).
+# Data integrity of a larger transfer; its GSO frames cross whole: every
+# GSO frame read from port 2 is written to port 1 as one GSO frame.
+gso_rx=$(show "$P2" rx_gso); gso_tx=$(show "$P1" tx_gso)
 check tcp_ok "$N2" 1 50000000 "$N1"
+gso_rx=$(( $(show "$P2" rx_gso) - gso_rx )); gso_tx=$(( $(show "$P1" tx_gso) - gso_tx ))
+echo "GSO frames: $gso_rx read from port 2, $gso_tx written to port 1"
+check test "$gso_rx" -gt 0
+check test "$gso_tx" = "$gso_rx"
+check test "$(show "$P1" hash_mismatch)" = 0
+check test "$(show "$P2" hash_mismatch)" = 0
 
 # Clean stop: SIGTERM, exit 0, socket and taps gone.
 kill -TERM $SW

@@ -311,6 +311,11 @@ static void *worker_main(void *arg)
 			memory_order_release);
 		if (atomic_load_explicit(&sw->stop, memory_order_relaxed))
 			break;
+		/*
+		 * Sleep until a queue has frames. Busy polling was measured
+		 * (docs/switch.md): with the CPUs shared with the endpoints
+		 * it costs more throughput than the wakeups it saves.
+		 */
 		n = epoll_wait(w->epfd, ev, 64, -1);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -358,6 +363,7 @@ int sw_init(struct sw *sw, const struct sw_config *cfg)
 	}
 	sw->n_workers = workers;
 	sw->hdr_size = SW_HDR_LEN;
+
 	sw->mac = sw_mac__new(12, (uint64_t)cfg->aging_s * 1000);
 	sw->rss = vtap_rss__new(&ro);
 	sw->gone_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
