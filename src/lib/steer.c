@@ -1153,9 +1153,13 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 		return vtap_err(-EINVAL);
 	obj = bpf_object__open_file(obj_path, NULL);
 	if (!obj) {
+		char msg[128];
+
 		err = -errno;
-		pr_warn("steer: open %s: %s\n", obj_path, strerror(-err));
-		return vtap_err(err);
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("steer: open %s: %s\n", obj_path, msg);
+		/* libbpf's own codes (ELF format, ...) mean: not a BPF object. */
+		return vtap_err(-err >= __LIBBPF_ERRNO__START ? -ENOEXEC : err);
 	}
 	jmp = bpf_object__find_map_by_name(obj, "vtap_steer_jmp");
 	pkt = bpf_object__find_map_by_name(obj, "vtap_steer_pkt");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <vtap/vtap.h>
 
 #include "args.h"
@@ -76,10 +77,26 @@ log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libbpf's levels are vtap's, so its messages take the same road. */
+__attribute__((format(printf, 2, 0))) static int
+libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return log_stderr((enum vtap_log_level)level, fmt, ap);
+}
+
+/* libbpf prints to stderr by default: only in verbose mode here. */
+__attribute__((format(printf, 2, 0))) static int
+libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *names[ARRAY_LEN(objects)];
 	int i = 1, idx;
+
+	libbpf_set_print(libbpf_silent);
 
 	while (i < argc && argv[i][0] == '-') {
 		const char *a = argv[i];
@@ -88,6 +105,7 @@ int main(int argc, char **argv)
 			pr_init(true);
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			vtap_set_log(log_stderr);
+			libbpf_set_print(libbpf_log);
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return EXIT_OK;
