@@ -8,7 +8,8 @@
  * CSUM/TSO4/TSO6/TSO_ECN (and USO where the kernel has it) offloads on, so
  * the kernel hands the switch whole GSO frames and takes them back. A port
  * with several queues gets vtap's RSS steering (vtap_steer__attach_dev():
- * all hash types, the default key, the table spread over its queues) and
+ * all hash types, the symmetric key sw_rss_key, the table spread over its
+ * queues) and
  * libvtap reports each frame's hash from the very configuration the
  * steering program uses (VTAP_REPORT_STEER); a one-queue port has no
  * steering and gets the hash from the same types and key
@@ -138,8 +139,8 @@ static int set_offloads(struct sw_port *p)
 }
 
 /*
- * Give a port with several queues vtap's RSS steering (all hash types, the
- * default key, the table spread over every queue) and copy the table in
+ * Give a port with several queues vtap's RSS steering (all hash types,
+ * sw_rss_key, the table spread over every queue) and copy the table in
  * effect, so the egress queue choice and the hash check use the very same
  * table the program and the hash report use.
  */
@@ -157,6 +158,8 @@ static void steer_port(struct sw *sw, struct sw_port *p)
 		return;
 	}
 	rss.hash_types = VTAP_HASH_TYPE_ALL;
+	rss.key_len = sizeof(sw_rss_key);
+	memcpy(rss.key, sw_rss_key, sizeof(sw_rss_key));
 	rss.kind = VTAP_STEER_TABLE_EQUAL;
 	if (vtap_steer__set_rss(st, &rss) ||
 	    vtap_steer__set_steps(st, VTAP_STEER_STEP_RSS) ||
@@ -188,6 +191,8 @@ static void report_port(struct sw *sw, struct sw_port *p)
 	if (!p->steered) {
 		ro.mode = VTAP_REPORT_CONFIG;
 		ro.hash_types = VTAP_HASH_TYPE_ALL;
+		ro.key = sw_rss_key;
+		ro.key_len = sizeof(sw_rss_key);
 	}
 	if (!vtap_dev__set_report(p->dev, &ro)) {
 		p->hash_src = p->steered ? SW_HASH_STEER : SW_HASH_CONFIG;

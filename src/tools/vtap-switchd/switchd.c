@@ -69,6 +69,13 @@
 #include "switchd.h"
 
 #define WAKE_TAG UINT64_MAX
+
+const uint8_t sw_rss_key[VTAP_RSS_KEY_LEN] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
 /* One receive buffer: headroom, header, the largest frame; page aligned. */
 #define BUF_STRIDE \
 	((SW_HEADROOM + SW_HDR_LEN + SW_FRAME_MAX + 4095) & ~(size_t)4095)
@@ -347,7 +354,8 @@ static void *worker_main(void *arg)
 
 int sw_init(struct sw *sw, const struct sw_config *cfg)
 {
-	VTAP_OPTS_INIT(vtap_rss_opts, ro, .hash_types = VTAP_HASH_TYPE_ALL);
+	VTAP_OPTS_INIT(vtap_rss_opts, ro, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .key = sw_rss_key, .key_len = sizeof(sw_rss_key));
 	unsigned int workers = cfg->workers;
 
 	memset(sw, 0, sizeof(*sw));

@@ -30,6 +30,16 @@
 /* Indirection table entries used to choose an egress queue. */
 #define SW_TABLE_LEN VTAP_RSS_TABLE_MAX
 
+/*
+ * The RSS key of every port: 0x6d5a repeated. With a key whose bits repeat
+ * every 16, swapping source and destination (addresses and ports) moves
+ * each input bit by a multiple of 16, so the Toeplitz hash of a packet and
+ * of its reply are equal: both directions of a connection take the same
+ * queue index, and so the same worker (Woo and Park, "Scalable TCP Session
+ * Monitoring with Symmetric Receive-side Scaling", 2012).
+ */
+extern const uint8_t sw_rss_key[VTAP_RSS_KEY_LEN];
+
 /* Where a port's frames get their hash (struct sw_port @hash_src). */
 enum sw_hash_src {
 	SW_HASH_STEER = 0, /* libvtap reports it from the steering map */
