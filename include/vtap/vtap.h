@@ -33,8 +33,8 @@ extern "C" {
  * @type: struct type, e.g. vtap_rss_opts
  * @name: variable name
  */
-#define VTAP_OPTS_INIT(type, name, ...)                                        \
-	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
+#define VTAP_OPTS_INIT(type, name, ...) \
+	struct type name = {.sz = sizeof(struct type), __VA_ARGS__}
 
 /* ===================================================================== */
 /* log                                                                   */
@@ -221,9 +221,9 @@ VTAP_API int vtap_pkt__parse(const void *frame, size_t len, unsigned int flags,
 
 enum vtap_toeplitz_impl {
 	VTAP_TOEPLITZ_AUTO = 0, /* the fastest the CPU supports */
-	VTAP_TOEPLITZ_BITLOOP,	/* reference: one key window per input bit */
-	VTAP_TOEPLITZ_TABLE,	/* per-byte-position tables, any CPU */
-	VTAP_TOEPLITZ_GFNI,	/* x86 GFNI (+AVX-512 where present) */
+	VTAP_TOEPLITZ_BITLOOP, /* reference: one key window per input bit */
+	VTAP_TOEPLITZ_TABLE, /* per-byte-position tables, any CPU */
+	VTAP_TOEPLITZ_GFNI, /* x86 GFNI (+AVX-512 where present) */
 	VTAP_TOEPLITZ__COUNT,
 };
 
@@ -242,9 +242,9 @@ struct vtap_toeplitz;
  * not supported by this CPU, or a value this library does not know) or
  * ENOMEM.
  */
-VTAP_API struct vtap_toeplitz *
-vtap_toeplitz__new(const uint8_t *key, size_t key_len,
-		   enum vtap_toeplitz_impl impl);
+VTAP_API struct vtap_toeplitz *vtap_toeplitz__new(const uint8_t *key,
+						  size_t key_len,
+						  enum vtap_toeplitz_impl impl);
 
 /**
  * vtap_toeplitz__free() - free a hasher
@@ -490,8 +490,8 @@ VTAP_API int vtap_rss__hash(const struct vtap_rss *rss, const void *frame,
 /* ===================================================================== */
 
 /* Header sizes (SPEC-NOTES.md "Header layouts"); all fields little-endian. */
-#define VTAP_VNET_HDR_LEN 10	  /* virtio_net_hdr */
-#define VTAP_VNET_HDR_V1_LEN 12	  /* virtio_net_hdr_v1 / mrg_rxbuf */
+#define VTAP_VNET_HDR_LEN 10 /* virtio_net_hdr */
+#define VTAP_VNET_HDR_V1_LEN 12 /* virtio_net_hdr_v1 / mrg_rxbuf */
 #define VTAP_VNET_HDR_HASH_LEN 20 /* virtio_net_hdr_v1_hash */
 
 #define VTAP_VNET_F_NEEDS_CSUM 1
@@ -528,17 +528,17 @@ struct vtap_vnet_hdr {
  * header validation (vnet), the software offloads and the queues.
  */
 enum vtap_drop_reason {
-	VTAP_DROP_SHORT = 0,	 /* shorter than its vnet header / L2 header */
-	VTAP_DROP_GSO_TYPE,	 /* unknown gso_type, or ECN without TSO */
-	VTAP_DROP_GSO_SIZE,	 /* gso_size 0 with a GSO type */
-	VTAP_DROP_CSUM,		 /* csum_start/csum_offset outside the frame or
+	VTAP_DROP_SHORT = 0, /* shorter than its vnet header / L2 header */
+	VTAP_DROP_GSO_TYPE, /* unknown gso_type, or ECN without TSO */
+	VTAP_DROP_GSO_SIZE, /* gso_size 0 with a GSO type */
+	VTAP_DROP_CSUM, /* csum_start/csum_offset outside the frame or
 				  * not what the GSO type needs */
-	VTAP_DROP_HDR_LEN,	 /* hdr_len past the end of the frame */
-	VTAP_DROP_HEADERS,	 /* L3/L4 headers malformed for the offload */
-	VTAP_DROP_TOO_BIG,	 /* larger than the buffer or the device allows */
-	VTAP_DROP_QUEUE_FULL,	 /* the kernel queue was full (EAGAIN) */
-	VTAP_DROP_UNSUPPORTED,	 /* needs an offload with no fallback */
-	VTAP_DROP_IO,		 /* any other read/write error */
+	VTAP_DROP_HDR_LEN, /* hdr_len past the end of the frame */
+	VTAP_DROP_HEADERS, /* L3/L4 headers malformed for the offload */
+	VTAP_DROP_TOO_BIG, /* larger than the buffer or the device allows */
+	VTAP_DROP_QUEUE_FULL, /* the kernel queue was full (EAGAIN) */
+	VTAP_DROP_UNSUPPORTED, /* needs an offload with no fallback */
+	VTAP_DROP_IO, /* any other read/write error */
 	VTAP_DROP__COUNT,
 };
 
@@ -722,8 +722,7 @@ VTAP_API int vtap_vnet__check(const struct vtap_vnet_hdr *h, const void *frame,
  *
  * Return: the new partial sum. Processes 8 bytes per step.
  */
-VTAP_API uint32_t vtap_csum__partial(const void *buf, size_t len,
-				     uint32_t sum);
+VTAP_API uint32_t vtap_csum__partial(const void *buf, size_t len, uint32_t sum);
 
 /**
  * vtap_csum__fold() - fold a partial sum to 16 bits, not complemented
@@ -907,10 +906,10 @@ VTAP_API int vtap_gso__next(struct vtap_gso *g, void *buf, size_t size,
 /* What a frame needs in software before it goes on; see vtap_offload__plan. */
 enum vtap_offload_plan {
 	VTAP_PLAN_PASS = 0, /* hand it on as it is */
-	VTAP_PLAN_CSUM,	    /* complete the checksum (vtap_csum__complete()),
+	VTAP_PLAN_CSUM, /* complete the checksum (vtap_csum__complete()),
 			     * clear NEEDS_CSUM */
-	VTAP_PLAN_SEGMENT,  /* segment it (vtap_gso__init(), vtap_gso__next()) */
-	VTAP_PLAN_DROP,	    /* drop it; the reason says why */
+	VTAP_PLAN_SEGMENT, /* segment it (vtap_gso__init(), vtap_gso__next()) */
+	VTAP_PLAN_DROP, /* drop it; the reason says why */
 	VTAP_PLAN__COUNT,
 };
 
@@ -967,15 +966,15 @@ struct vtap_queue;
 
 /* Flags of struct vtap_dev_opts. */
 enum vtap_dev_flags {
-	VTAP_DEV_TUN = 1u << 0,		 /* TUN (L3, no Ethernet header), not TAP */
-	VTAP_DEV_PERSIST = 1u << 1,	 /* make the device persistent */
-	VTAP_DEV_NO_CREATE = 1u << 2,	 /* open an existing device only */
-	VTAP_DEV_EXCL = 1u << 3,	 /* create only: EEXIST if it exists */
-	VTAP_DEV_SET_OWNER = 1u << 4,	 /* set the owner to @owner */
-	VTAP_DEV_SET_GROUP = 1u << 5,	 /* set the group to @group */
+	VTAP_DEV_TUN = 1u << 0, /* TUN (L3, no Ethernet header), not TAP */
+	VTAP_DEV_PERSIST = 1u << 1, /* make the device persistent */
+	VTAP_DEV_NO_CREATE = 1u << 2, /* open an existing device only */
+	VTAP_DEV_EXCL = 1u << 3, /* create only: EEXIST if it exists */
+	VTAP_DEV_SET_OWNER = 1u << 4, /* set the owner to @owner */
+	VTAP_DEV_SET_GROUP = 1u << 5, /* set the group to @group */
 	VTAP_DEV_SET_OFFLOADS = 1u << 6, /* set @offloads (else keep them) */
 	VTAP_DEV_SINGLE_QUEUE = 1u << 7, /* without IFF_MULTI_QUEUE */
-	VTAP_DEV_PIN = 1u << 8,		 /* pin @pinned (see pin_offloads) */
+	VTAP_DEV_PIN = 1u << 8, /* pin @pinned (see pin_offloads) */
 	/* Open an existing device with its own flags and header size (as a
 	 * tool inspecting a tap does) instead of checking them. */
 	VTAP_DEV_MATCH = 1u << 9,
@@ -1174,8 +1173,7 @@ VTAP_API int vtap_offloads__parse(const char *list, uint32_t *ret);
  *
  * Return: @buf ("none" for 0).
  */
-VTAP_API char *vtap_offloads__format(uint32_t offloads, char *buf,
-				     size_t size);
+VTAP_API char *vtap_offloads__format(uint32_t offloads, char *buf, size_t size);
 
 /**
  * struct vtap_offload_state - a device's offloads, kernel and promised
@@ -1252,14 +1250,14 @@ struct vtap_steer;
 
 /* Where hash reporting takes its configuration (struct vtap_report_opts). */
 enum vtap_report_mode {
-	VTAP_REPORT_OFF = 0,	/* no reporting: hash fields as the kernel
+	VTAP_REPORT_OFF = 0, /* no reporting: hash fields as the kernel
 				 * left them (zero) */
-	VTAP_REPORT_STEER = 1,	/* the RSS configuration of the steering
+	VTAP_REPORT_STEER = 1, /* the RSS configuration of the steering
 				 * program (types, key, table): one source of
 				 * truth, followed as it changes */
 	VTAP_REPORT_CONFIG = 2, /* a hash configuration alone (types, key),
 				 * without RSS steering */
-	VTAP_REPORT_RSS = 3,	/* a caller's vtap_rss handle (set by
+	VTAP_REPORT_RSS = 3, /* a caller's vtap_rss handle (set by
 				 * vtap_dev__set_hash_report()) */
 	VTAP_REPORT__COUNT,
 };
@@ -1325,7 +1323,8 @@ VTAP_API int vtap_dev__set_report(struct vtap_dev *dev,
  *
  * Return: enum vtap_report_mode.
  */
-VTAP_API enum vtap_report_mode vtap_dev__report_mode(const struct vtap_dev *dev);
+VTAP_API enum vtap_report_mode
+vtap_dev__report_mode(const struct vtap_dev *dev);
 
 /**
  * vtap_dev__set_sw_offloads() - do these offloads in software on send
@@ -1530,7 +1529,6 @@ VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
  */
 VTAP_API int vtap_dev__list(char (*names)[16], unsigned int max);
 
-
 /* ===================================================================== */
 /* queue - per-queue batched receive and send                            */
 /* ===================================================================== */
@@ -1625,7 +1623,6 @@ VTAP_API int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
  */
 VTAP_API int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 			      unsigned int n);
-
 
 /* ===================================================================== */
 /* stats - per-queue counters                                            */
@@ -1774,7 +1771,6 @@ VTAP_API void vtap_stats__sum(struct vtap_queue_stats *total,
  */
 VTAP_API int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret);
 
-
 /* ===================================================================== */
 /* steer - in-kernel steering: eBPF program, maps, rules, extension      */
 /* ===================================================================== */
@@ -1843,8 +1839,8 @@ struct vtap_steer;
  * (VTAP_STEER_NO_CREATE and no pins), EINVAL (bad options, pins of another
  * layout), ENOMEM.
  */
-VTAP_API struct vtap_steer *vtap_steer__open(const char *ifname,
-					     const struct vtap_steer_opts *opts);
+VTAP_API struct vtap_steer *
+vtap_steer__open(const char *ifname, const struct vtap_steer_opts *opts);
 
 /**
  * vtap_steer__close() - release the handle
@@ -1934,9 +1930,9 @@ VTAP_API uint32_t vtap_steer__steps(const struct vtap_steer *steer);
 
 /* How an RSS indirection table is made (struct vtap_steer_rss). */
 enum vtap_steer_table_kind {
-	VTAP_STEER_TABLE_EQUAL = 0,	/* spread over the first N queues */
-	VTAP_STEER_TABLE_WEIGHT = 1,	/* queue q gets weights[q] shares */
-	VTAP_STEER_TABLE_EXPLICIT = 2,	/* the entries as given */
+	VTAP_STEER_TABLE_EQUAL = 0, /* spread over the first N queues */
+	VTAP_STEER_TABLE_WEIGHT = 1, /* queue q gets weights[q] shares */
+	VTAP_STEER_TABLE_EXPLICIT = 2, /* the entries as given */
 };
 
 /**
@@ -2018,7 +2014,8 @@ VTAP_API int vtap_steer__set_queues(struct vtap_steer *steer, unsigned int n);
  *
  * Return: 1..VTAP_QUEUES_MAX.
  */
-VTAP_API unsigned int vtap_steer__intended_queues(const struct vtap_steer *steer);
+VTAP_API unsigned int
+vtap_steer__intended_queues(const struct vtap_steer *steer);
 
 /**
  * struct vtap_steer_rule - a flow rule (like `ethtool -N ... flow-type`)
@@ -2106,8 +2103,8 @@ VTAP_API int vtap_steer__rules(const struct vtap_steer *steer,
  * Return: 0, -ENOENT (no such file or program), -EINVAL (no socket-filter
  * program; or -ENOEXEC: not built with the helper header), -EPERM, -errno.
  */
-VTAP_API int vtap_steer__ext_set(struct vtap_steer *steer,
-				 const char *obj_path, const char *prog_name);
+VTAP_API int vtap_steer__ext_set(struct vtap_steer *steer, const char *obj_path,
+				 const char *prog_name);
 
 /**
  * vtap_steer__ext_del() - remove the extension, switching the step off
@@ -2148,13 +2145,13 @@ VTAP_API int vtap_steer__record_flow(struct vtap_steer *steer,
 
 /* Which step decided (struct vtap_steer_prediction). */
 enum vtap_steer_decider {
-	VTAP_STEER_BY_NONE = 0,	  /* every step off: 0 */
-	VTAP_STEER_BY_EXACT,	  /* an exact 5-tuple rule */
-	VTAP_STEER_BY_RULE,	  /* a prioritised rule */
-	VTAP_STEER_BY_EXT,	  /* the extension (its answer is unknown) */
-	VTAP_STEER_BY_RSS,	  /* RSS (table or unclassified queue) */
-	VTAP_STEER_BY_AUTOMQ,	  /* a recorded flow */
-	VTAP_STEER_BY_FLOW_HASH,  /* the symmetric flow hash */
+	VTAP_STEER_BY_NONE = 0, /* every step off: 0 */
+	VTAP_STEER_BY_EXACT, /* an exact 5-tuple rule */
+	VTAP_STEER_BY_RULE, /* a prioritised rule */
+	VTAP_STEER_BY_EXT, /* the extension (its answer is unknown) */
+	VTAP_STEER_BY_RSS, /* RSS (table or unclassified queue) */
+	VTAP_STEER_BY_AUTOMQ, /* a recorded flow */
+	VTAP_STEER_BY_FLOW_HASH, /* the symmetric flow hash */
 };
 
 /**
@@ -2188,8 +2185,7 @@ struct vtap_steer_prediction {
  * Return: 0 or a negative errno.
  */
 VTAP_API int vtap_steer__predict(struct vtap_steer *steer, const void *frame,
-				 size_t len,
-				 struct vtap_steer_prediction *ret);
+				 size_t len, struct vtap_steer_prediction *ret);
 
 /**
  * vtap_steer__prog_fd() - the steering program's fd (for tests, benches)
