@@ -1081,7 +1081,9 @@ VTAP_API bool vtap_dev__is_tun(const struct vtap_dev *dev);
  * Deletes the link (RTM_DELLINK) and removes /run/vtap/NAME. The steering
  * pins under /sys/fs/bpf/vtap/NAME are the steering module's to remove.
  *
- * Return: 0, -ENODEV (no such device), -EPERM, or another negative errno.
+ * Return: 0, -ENODEV (no such device; a /run/vtap/NAME left by a tap that
+ * went another way is removed all the same), -EPERM, or another negative
+ * errno.
  */
 VTAP_API int vtap_dev__delete(const char *name);
 

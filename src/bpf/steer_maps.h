@@ -166,7 +166,12 @@ struct vtap_steer_cfg {
 	__u32 next_rule_id;
 	__u32 rss_on_intent; /* RSS configured (even if switched off) */
 	struct vtap_steer_intent intent;
-	__u8 pad[36];
+	/*
+	 * The tap's ifindex when the pins were made (0: unknown). Pins whose
+	 * tap was deleted and made again under the same name are stale.
+	 */
+	__u32 ifindex;
+	__u8 pad[32];
 	struct vtap_steer_slot slot[2];
 };
 

@@ -771,8 +771,11 @@ int vtap_dev__delete(const char *name)
 		return vtap_err(-EINVAL);
 	}
 	ifindex = (int)if_nametoindex(name);
-	if (!ifindex)
+	if (!ifindex) {
+		/* Gone another way (ip link del, its namespace deleted). */
+		remove_run_dir(name);
 		return vtap_err(-ENODEV);
+	}
 	err = vtap_nl_link_del(ifindex);
 	if (err)
 		return vtap_err(err);

@@ -322,6 +322,7 @@ static int init_cfg(struct vtap_steer *s, unsigned int queues, bool tun)
 	int err;
 
 	memset(c, 0, sizeof(*c));
+	c->ifindex = if_nametoindex(s->ifname);
 	c->intended_queues = queues;
 	c->cur_queues = queues;
 	c->next_rule_id = 1;
@@ -449,6 +450,35 @@ static bool pins_exist(const struct vtap_steer *s)
 	return !pin_path(s, PIN_CFG, path, sizeof(path)) && !access(path, F_OK);
 }
 
+/*
+ * Whether the opened pins belong to an earlier tap of the same name (deleted
+ * without 'vtapctl dev del', e.g. with its namespace): their ifindex is not
+ * the tap's. Pins that predate the ifindex field, or a tap that does not
+ * exist (yet), are taken as they are.
+ */
+static bool pins_stale(const struct vtap_steer *s)
+{
+	unsigned int now = if_nametoindex(s->ifname);
+
+	return s->cfg->ifindex && now && s->cfg->ifindex != now;
+}
+
+/* Undo open_pins() and map_maps(), to start again from nothing. */
+static void close_all(struct vtap_steer *s)
+{
+	if (s->cfg)
+		munmap(s->cfg, s->cfg_len);
+	if (s->amq)
+		munmap(s->amq, s->amq_len);
+	s->cfg = NULL;
+	s->amq = NULL;
+	for (int i = 0; i < PIN__COUNT; i++) {
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+		s->fd[i] = -1;
+	}
+}
+
 /* IFF_* flags of an existing tun/tap, or a negative errno. */
 static int tun_flags(const char *ifname)
 {
@@ -517,7 +547,23 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 				s->dir, s->cfg->abi, VTAP_STEER_ABI);
 			err = -EINVAL;
 		}
+		if (!err && pins_stale(s)) {
+			/* A tap deleted and made again: its own config is none. */
+			pr_info("steer: %s holds the pins of an earlier %s; removing them\n",
+				s->dir, ifname);
+			if (flags & VTAP_STEER_NO_CREATE) {
+				err = -ENOENT;
+			} else {
+				close_all(s);
+				err = vtap_steer__unpin(ifname);
+				if (!err)
+					err = ensure_bpffs();
+				if (!err)
+					goto load;
+			}
+		}
 	} else {
+load:
 		if (!queues) {
 			int n = vtap_dev__intended_queues(ifname);
 

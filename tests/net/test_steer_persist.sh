@@ -114,4 +114,25 @@ if command -v setpriv >/dev/null; then
 	check "$VTAPCTL" dev del "$U"
 	check test ! -e "/sys/fs/bpf/vtap/$U"
 fi
+
+# A tap deleted another way (ip link del, its namespace deleted) leaves its
+# pins; a new tap of the same name must not inherit them (they describe
+# another device: here a TUN with 4 queues, the new one a TAP with 2), and
+# `vtapctl dev del` still removes them.
+S=$(uname_ sps)
+cleanup_add "rm -rf /sys/fs/bpf/vtap/$S"
+cleanup_add "ip link del $S"
+check "$VTAPCTL" dev add "$S" tun queues 4
+check "$VTAPCTL" rss set dev "$S" table equal 4
+check ip link del "$S"
+check "$VTAPCTL" dev add "$S" queues 2
+check_exit 1 "$VTAPCTL" rss show dev "$S"
+check "$VTAPCTL" rss set dev "$S" table equal 2
+got=$("$VTAPCTL" -j rss show dev "$S")
+check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["queues"] == 2' "$got"
+check ip link del "$S"
+check test -e "/sys/fs/bpf/vtap/$S"
+check "$VTAPCTL" dev del "$S"
+check test ! -e "/sys/fs/bpf/vtap/$S"
+check_exit 1 "$VTAPCTL" dev del "$S"
 finish

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vtap/vtap.h>
 
@@ -228,6 +229,15 @@ static int dev_add(int argc, char **argv)
 
 /* ---- dev del ---- */
 
+/* Whether steering pins of @name exist (for a tap that is gone). */
+static bool stale_pins(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), VTAP_STEER_PIN_DIR "/%s", name);
+	return !access(path, F_OK);
+}
+
 static int dev_del(int argc, char **argv)
 {
 	const char *name;
@@ -238,6 +248,10 @@ static int dev_del(int argc, char **argv)
 	name = argv[0];
 	vtapctl_capture_log();
 	err = vtap_dev__delete(name);
+	if (err == -ENODEV && stale_pins(name)) {
+		/* The tap went another way: its pins are left to remove. */
+		err = 0;
+	}
 	if (err == -EINVAL && *vtapctl_lib_reason()) {
 		pr_err("delete '%s': %s", name, vtapctl_lib_reason());
 		return EXIT_FAIL;
