@@ -811,7 +811,11 @@ static int check_rss(const struct vtap_steer_rss *r, unsigned int nq)
 				r->n_weights, nq);
 			return -EINVAL;
 		}
-		return 0;
+		for (unsigned int i = 0; i < r->n_weights; i++)
+			if (r->weights[i])
+				return 0;
+		pr_warn("steer: every weight is 0; at least one queue needs a share\n");
+		return -EINVAL;
 	case VTAP_STEER_TABLE_EXPLICIT:
 		if (!r->table_len || r->table_len > VTAP_RSS_TABLE_MAX ||
 		    (r->table_len & (r->table_len - 1))) {

@@ -130,6 +130,15 @@ check_exit 1 "$VTAPCTL" rss show dev "$S"
 check "$VTAPCTL" rss set dev "$S" table equal 2
 got=$("$VTAPCTL" -j rss show dev "$S")
 check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["queues"] == 2' "$got"
+# Weights: shares of the 128 entries in proportion; all zero is an error.
+check "$VTAPCTL" rss set dev "$S" table weight 1,3
+got=$("$VTAPCTL" -j rss show dev "$S")
+check python3 -c 'import json,sys; t = json.loads(sys.argv[1])["table"]; assert (t.count(0), t.count(1)) == (32, 96), t' "$got"
+check "$VTAPCTL" rss set dev "$S" table weight 0,1
+got=$("$VTAPCTL" -j rss show dev "$S")
+check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])["table"]) == {1}' "$got"
+check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 0,0
+check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 1,1,1
 check ip link del "$S"
 check test -e "/sys/fs/bpf/vtap/$S"
 check "$VTAPCTL" dev del "$S"
