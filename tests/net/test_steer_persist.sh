@@ -104,6 +104,11 @@ if command -v setpriv >/dev/null; then
 	cleanup_add "rm -rf /sys/fs/bpf/vtap/$U"
 	cleanup_add "ip link del $U"
 	check ip tuntap add dev "$U" mode tap multi_queue user 65534
+	# Before root made the pins, the owner cannot: one line, one hint.
+	err=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$VTAPCTL" rss set dev "$U" table equal 4 queues 4 2>&1)
+	check test "$(grep -o '(needs' <<<"$err" | wc -l)" = 1
+	check test "$(wc -l <<<"$err")" = 1
 	check "$VTAPCTL" rss set dev "$U" table equal 4 queues 4
 	check setpriv --reuid 65534 --regid 65534 --clear-groups \
 		"$VTAPCTL" rss set dev "$U" table 1,0

@@ -72,7 +72,8 @@ void steer_cli_err(const char *what, const char *dev, int err)
 	if (!strncmp(reason, "steer: ", 7))
 		reason += 7;
 	if (*reason)
-		pr_err("%s of '%s': %s%s", what, dev, reason, hint(err));
+		pr_err("%s of '%s': %s%s", what, dev, reason,
+		       strstr(reason, "(needs ") ? "" : hint(err));
 	else
 		pr_err("%s of '%s': %s%s", what, dev, strerror(-err),
 		       hint(err));
