@@ -352,6 +352,8 @@ static int check_flags(const char *name, unsigned int have, unsigned int want)
 {
 	static const unsigned int bits[] = {IFF_MULTI_QUEUE, IFF_VNET_HDR,
 					    IFF_NO_PI};
+	char diff[128];
+	size_t n = 0;
 
 	if ((have & (IFF_TUN | IFF_TAP)) != (want & (IFF_TUN | IFF_TAP))) {
 		pr_warn("%s: exists as a %s device, asked for %s\n", name,
@@ -359,16 +361,18 @@ static int check_flags(const char *name, unsigned int have, unsigned int want)
 			want & IFF_TUN ? "TUN" : "TAP");
 		return -EEXIST;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
-		if ((have & bits[i]) != (want & bits[i])) {
-			pr_warn("%s: exists with %s %s, asked for %s\n", name,
-				iff_name(bits[i]),
-				have & bits[i] ? "on" : "off",
-				want & bits[i] ? "on" : "off");
-			return -EEXIST;
-		}
-	}
-	return 0;
+	/* Every flag that differs, in one line. */
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
+		if ((have & bits[i]) != (want & bits[i]))
+			n += (size_t)snprintf(diff + n, sizeof(diff) - n,
+					      "%s%s %s, asked for %s",
+					      n ? "; " : "", iff_name(bits[i]),
+					      have & bits[i] ? "on" : "off",
+					      want & bits[i] ? "on" : "off");
+	if (!n)
+		return 0;
+	pr_warn("%s: exists with %s\n", name, diff);
+	return -EEXIST;
 }
 
 /* Open one queue fd of @dev (attached). Return: fd or -errno. */
@@ -583,7 +587,11 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		       : -ENODEV;
 	if (have >= 0) {
 		if (flags & VTAP_DEV_EXCL) {
-			pr_warn("%s: exists\n", dev->name);
+			/* Say how it differs, if it does (check_flags logs). */
+			err = check_flags(dev->name, have & IFF_MATCH,
+					  dev->iff);
+			if (!err)
+				pr_warn("%s: exists\n", dev->name);
 			err = -EEXIST;
 			goto err_free;
 		}
@@ -1419,7 +1427,13 @@ int vtap_dev__info(const char *name, struct vtap_dev_info *ret)
 		parse_mac(buf, info.mac);
 	info.up = !sysfs_long(name, "flags", &v) && (v & IFF_UP);
 	info.carrier = !sysfs_long(name, "carrier", &v) && v == 1;
-	n = count_rx_queues(name);
+	/*
+	 * The kernel's count; sysfs keeps rx-0 when no queue is attached, so
+	 * it is only the fallback for kernels without the attribute.
+	 */
+	n = vtap_nl_tun_queues(info.ifindex);
+	if (n < 0)
+		n = count_rx_queues(name);
 	info.attached_queues = n > 0 ? (unsigned int)n : 0;
 	n = vtap_dev__intended_queues(name);
 	info.intended_queues = n > 0 ? (unsigned int)n : 0;

@@ -235,6 +235,8 @@ struct vtap_nl_link {
 };
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set);
 int vtap_nl_link_del(int ifindex);
+/* Queues attached to a tun/tap now (IFLA_TUN_NUM_QUEUES), or -errno. */
+int vtap_nl_tun_queues(int ifindex);
 /* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */
 int vtap_nl_offloads(const char *name, uint32_t *ret);
 

@@ -27,8 +27,11 @@
  * not a constant expression). */
 #define NL_BUF_SIZE 8192
 
-/* Send @nlh and wait for its acknowledgement. Return: 0 or -errno. */
-static int nl_talk(struct nlmsghdr *nlh)
+/*
+ * Send @nlh and wait for its acknowledgement, handing any reply to @cb.
+ * Return: 0 or -errno.
+ */
+static int nl_talk_cb(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[NL_BUF_SIZE];
 	struct mnl_socket *nl;
@@ -52,7 +55,7 @@ static int nl_talk(struct nlmsghdr *nlh)
 	}
 	ret = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
 	while (ret > 0) {
-		ret = mnl_cb_run(buf, (size_t)ret, seq, portid, NULL, NULL);
+		ret = mnl_cb_run(buf, (size_t)ret, seq, portid, cb, data);
 		if (ret <= MNL_CB_STOP)
 			break;
 		ret = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
@@ -61,6 +64,56 @@ static int nl_talk(struct nlmsghdr *nlh)
 out:
 	mnl_socket_close(nl);
 	return ret;
+}
+
+static int nl_talk(struct nlmsghdr *nlh)
+{
+	return nl_talk_cb(nlh, NULL, NULL);
+}
+
+/* IFLA_TUN_NUM_QUEUES inside IFLA_LINKINFO / IFLA_INFO_DATA. */
+static int tun_queues_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a, *b, *c;
+	int *ret = data;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+	{
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+		{
+			if (mnl_attr_get_type(b) != IFLA_INFO_DATA)
+				continue;
+			mnl_attr_for_each_nested(c, b)
+			{
+				if (mnl_attr_get_type(c) ==
+					    IFLA_TUN_NUM_QUEUES &&
+				    !mnl_attr_validate(c, MNL_TYPE_U32))
+					*ret = (int)mnl_attr_get_u32(c);
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int vtap_nl_tun_queues(int ifindex)
+{
+	char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int n = -ENODATA, err;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	err = nl_talk_cb(nlh, tun_queues_cb, &n);
+	return err ? err : n;
 }
 
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)

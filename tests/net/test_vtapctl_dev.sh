@@ -31,6 +31,25 @@ check [ "$(json 'd["devices"][0]["owner"]' <<<"$j")" = 1000 ]
 check [ "$(json 'd["devices"][0]["mtu"]' <<<"$j")" = 9000 ]
 check [ "$(json 'd["devices"][0]["offloads"]' <<<"$j")" = csum,tso4 ]
 check [ "$(json '"csum" in d["features"]["offloads"]' <<<"$j")" = True ]
+# Nobody has it open yet: 0 queues attached (sysfs keeps rx-0 regardless).
+check [ "$(json 'd["devices"][0]["attached_queues"]' <<<"$j")" = 0 ]
+# A VMM that does not use libvtap opens all 4 queues with the usual flags;
+# while it holds them, dev show counts them.
+vmm=$(python3 - "$T" "$VTAPCTL" <<'PY'
+import fcntl, json, os, struct, subprocess, sys
+IFF_TAP, IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR = 0x2, 0x1000, 0x100, 0x4000
+fds = []
+for _ in range(4):
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH22x", sys.argv[1].encode(),
+                IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR))
+    fds.append(fd)
+out = subprocess.run([sys.argv[2], "-j", "dev", "show", sys.argv[1]],
+                     capture_output=True, check=True).stdout
+print(json.loads(out)["devices"][0]["attached_queues"])
+PY
+)
+check [ "$vmm" = 4 ]
 # Listing every tap includes ours, and parses.
 check [ "$("$VTAPCTL" -j dev show | json "'$T' in [x['name'] for x in d['devices']]")" = True ]
 check [ "$("$VTAPCTL" -j dev | json "'$T' in [x['name'] for x in d['devices']]")" = True ]
@@ -59,6 +78,12 @@ check [ "$rc" = 1 ]
 check grep -q "^vtapctl: create '$T': File exists" <<<"$err"
 err=$("$VTAPCTL" -j dev add "$T" 2>&1 >/dev/null)
 check [ "$(json '"File exists" in d["error"]' <<<"$err")" = True ]
+# A tap of that name with other flags: the error names each difference.
+err=$("$VTAPCTL" dev add "$T" vnet-hdr 0 2>&1); rc=$?
+check [ "$rc" = 1 ]
+check grep -q "exists with vnet_hdr on, asked for off" <<<"$err"
+err=$("$VTAPCTL" dev add "$T" tun 2>&1)
+check grep -q "exists as a TAP device, asked for TUN" <<<"$err"
 check_exit 1 "$VTAPCTL" dev show nosuchdev0
 check_exit 1 "$VTAPCTL" dev show lo
 check_exit 1 "$VTAPCTL" offload show dev nosuchdev0
