@@ -78,6 +78,38 @@ for o, w in zip(arr, want):
         (int(w[0]), int(w[1], 16), w[2], int(w[3])), (o, w)
 PY
 
+# pcapng input: the same frames rewritten as a pcapng file (section header,
+# interface description, enhanced packet blocks) hash the same.
+ng=$(mktemp --suffix=.pcapng)
+cleanup_add rm -f "$ng"
+check python3 - "$pcap" "$ng" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert struct.unpack("<I", data[:4])[0] == 0xA1B2C3D4
+linktype = struct.unpack("<I", data[20:24])[0]
+def block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+out += block(1, struct.pack("<HHI", linktype, 0, 65535))
+off, frames = 24, 0
+while off < len(data):
+    sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+    ts = sec * 1000000 + usec
+    out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF,
+                                incl, orig) + data[off + 16:off + 16 + incl])
+    off += 16 + incl
+    frames += 1
+assert frames > 2
+open(sys.argv[2], "wb").write(out)
+PY
+check test "$(head -c 4 "$ng" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a
+"$VTAPCTL" hash table 8 "$pcap" >"$expect"
+"$VTAPCTL" hash table 8 "$ng" >"$got"
+check test -s "$got"
+check diff -u "$expect" "$got"
+
 # Errors: one line on stderr, nothing on stdout, non-zero exit.
 for args in "key zz $pcap" "types tcpv5 $pcap" "table 3 $pcap" \
 	"table 256 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap"; do
