@@ -1219,6 +1219,13 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 		err = -ENOEXEC;
 		goto fail;
 	}
+	if (bpf_object__find_program_by_name(obj, "vtap_steer_cont")) {
+		/* It has the maps, but tail-calling it would loop. */
+		pr_warn("steer: %s is vtap's own steering program, not an extension\n",
+			obj_path);
+		err = -ENOEXEC;
+		goto fail;
+	}
 	bpf_object__for_each_program(p, obj)
 	{
 		bool match = prog_name

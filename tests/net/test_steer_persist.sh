@@ -144,6 +144,30 @@ got=$("$VTAPCTL" -j rss show dev "$S")
 check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])["table"]) == {1}' "$got"
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 0,0
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 1,1,1
+# The example extension: set, shown, refused when wrong, deleted.
+ext=$VTAP_BUILDDIR/src/bpf/ext_icmp.bpf.o
+check "$VTAPCTL" steer ext set dev "$S" obj "$ext"
+got=$("$VTAPCTL" -j steer show dev "$S")
+check python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+on = {s["step"]: s["on"] for s in d["steps"]}
+assert on["ext"] and d["ext"] == "vtap_ext_icmp", d
+' "$got"
+for bad in "obj $ext prog nosuch" "obj $VTAP_SRCDIR/README.md" \
+	"obj $VTAP_BUILDDIR/src/bpf/steer.bpf.o" "obj /nonexistent.o"; do
+	# shellcheck disable=SC2086
+	err=$("$VTAPCTL" steer ext set dev "$S" $bad 2>&1 >/dev/null); rc=$?
+	check test "$rc" = 1
+	check test "$(wc -l <<<"$err")" = 1
+	case "$err" in
+	*"no steering state"*) fail "misleading hint: $err" ;;
+	esac
+done
+check grep -q "not an extension" <<<"$("$VTAPCTL" steer ext set dev "$S" obj "$VTAP_BUILDDIR/src/bpf/steer.bpf.o" 2>&1)"
+check "$VTAPCTL" steer ext del dev "$S"
+got=$("$VTAPCTL" -j steer show dev "$S")
+check python3 -c 'import json,sys; d = json.loads(sys.argv[1]); assert d["ext"] is None, d' "$got"
 check ip link del "$S"
 check test -e "/sys/fs/bpf/vtap/$S"
 check "$VTAPCTL" dev del "$S"

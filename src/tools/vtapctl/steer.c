@@ -73,7 +73,8 @@ void steer_cli_err(const char *what, const char *dev, int err)
 		reason += 7;
 	if (*reason)
 		pr_err("%s of '%s': %s%s", what, dev, reason,
-		       strstr(reason, "(needs ") ? "" : hint(err));
+		       strstr(reason, "(needs ") || err == -ENOENT ? ""
+								   : hint(err));
 	else
 		pr_err("%s of '%s': %s%s", what, dev, strerror(-err),
 		       hint(err));
