@@ -144,6 +144,20 @@ got=$("$VTAPCTL" -j rss show dev "$S")
 check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])["table"]) == {1}' "$got"
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 0,0
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 1,1,1
+# bpffs not mounted (a fresh machine; `ip netns exec` gives a fresh /sys):
+# vtapctl mounts it at /sys/fs/bpf, as bpftool does. In a private mount
+# namespace, so the host's pins are untouched.
+if command -v unshare >/dev/null; then
+	out=$(unshare -m --propagation private bash -c '
+		umount /sys/fs/bpf 2>/dev/null
+		grep -q " /sys/fs/bpf bpf " /proc/mounts && exit 3
+		"$1" rss set dev "$2" table equal 2 || exit 4
+		grep -q " /sys/fs/bpf bpf " /proc/mounts || exit 5
+		"$1" -j rss show dev "$2"' _ "$VTAPCTL" "$S"); rc=$?
+	check test "$rc" = 0
+	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["equal"] == 2' "$out"
+fi
+
 # The example extension: set, shown, refused when wrong, deleted.
 ext=$VTAP_BUILDDIR/src/bpf/ext_icmp.bpf.o
 check "$VTAPCTL" steer ext set dev "$S" obj "$ext"
