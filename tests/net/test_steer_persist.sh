@@ -158,6 +158,65 @@ if command -v unshare >/dev/null; then
 	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["equal"] == 2' "$out"
 fi
 
+# A TUN (L3) tap prepared with vtapctl: the steering program is in L3 mode
+# (no Ethernet header), and a VMM-style reader of its 4 queues gets every
+# UDP flow on the queue `vtapctl hash` predicts for the same packets.
+N=$(uname_ spt)
+NS2=$(uname_ spm)
+cleanup_add "ip netns del $NS2"
+cleanup_add "rm -rf /sys/fs/bpf/vtap/$N"
+cleanup_add "ip link del $N"
+check "$VTAPCTL" dev add "$N" tun queues 4
+check "$VTAPCTL" rss set dev "$N" table equal 4
+check ip netns add "$NS2"
+cap=$(mktemp); qs=$(mktemp)
+cleanup_add rm -f "$cap" "$qs"
+python3 - "$N" "$NS2" "$cap" "$qs" <<'PY'
+import fcntl, os, struct, subprocess, sys, time
+name, ns, cap, qs = sys.argv[1:5]
+IFF_TUN, IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR = 0x1, 0x1000, 0x100, 0x4000
+fds = []
+for _ in range(4):
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH22x", name.encode(),
+                IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR))
+    fds.append(fd)
+def sh(*a): subprocess.run(a, check=True)
+sh("ip", "link", "set", name, "netns", ns)
+sh("ip", "-n", ns, "addr", "add", "10.77.0.1/24", "dev", name)
+sh("ip", "-n", ns, "link", "set", name, "up")
+send = ("import socket\n"
+        "for p in range(64):\n"
+        "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    s.bind(('10.77.0.1', 20000 + p))\n"
+        "    s.sendto(b'x' * 10, ('10.77.0.2', 30000 + p))\n")
+sh("ip", "netns", "exec", ns, "python3", "-c", send)
+time.sleep(0.3)
+got = []
+for q, fd in enumerate(fds):
+    while True:
+        try:
+            b = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        ip = b[12:]  # vtapctl dev add's 12-byte vnet header
+        if ip[0] >> 4 == 4 and ip[9] == 17 and ip[16:20] == bytes([10, 77, 0, 2]):
+            got.append((struct.unpack("!H", ip[20:22])[0], q, ip))
+got.sort()
+with open(cap, "wb") as f:  # DLT_RAW (101): bare IP, as TUN carries it
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+    for _, _, ip in got:
+        f.write(struct.pack("<IIII", 0, 0, len(ip), len(ip)) + ip)
+with open(qs, "w") as f:
+    f.writelines("%d\n" % q for _, q, _ in got)
+print("tun: %d flows on queues %s" % (len(got), sorted({q for _, q, _ in got})))
+sys.exit(0 if len(got) == 64 and len({q for _, q, _ in got}) == 4 else 1)
+PY
+check test $? = 0
+pred=$("$VTAPCTL" hash table 4 "$cap" | awk '{print $4}')
+check test "$(paste -d' ' "$qs" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0
+check test "$(wc -l <"$qs")" = 64
+
 # The example extension: set, shown, refused when wrong, deleted.
 ext=$VTAP_BUILDDIR/src/bpf/ext_icmp.bpf.o
 check "$VTAPCTL" steer ext set dev "$S" obj "$ext"
