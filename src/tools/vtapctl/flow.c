@@ -229,6 +229,8 @@ int cmd_flow(int argc, char **argv)
 {
 	static const char *const cmds[] = {"add", "del", "show", "help", NULL};
 
+	if (argc < 1 && pr_is_json())
+		return usage_err("flow: missing command (add, del or show)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -204,6 +204,8 @@ int cmd_hash(int argc, char **argv)
 			break;
 		}
 	}
+	if (!file && pr_is_json())
+		return usage_err("hash: missing FILE");
 	if (!file) {
 		hash_usage(stderr);
 		return EXIT_USAGE;

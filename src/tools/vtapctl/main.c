@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
+	if (i >= argc && pr_is_json())
+		return usage_err("missing OBJECT");
 	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -249,6 +249,8 @@ int cmd_rss(int argc, char **argv)
 {
 	static const char *const cmds[] = {"set", "show", "off", "help", NULL};
 
+	if (argc < 1 && pr_is_json())
+		return usage_err("rss: missing command (set, show or off)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;

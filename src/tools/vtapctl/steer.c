@@ -254,6 +254,8 @@ int cmd_steer(int argc, char **argv)
 	static const char *const ext_cmds[] = {"set", "del", NULL};
 	int c;
 
+	if (argc < 1 && pr_is_json())
+		return usage_err("steer: missing command (show or ext)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
