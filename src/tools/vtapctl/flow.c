@@ -25,6 +25,14 @@
 #include "vtapctl.h"
 #include "vtapctl_steer.h"
 
+/* Why a prefix was refused, for the usage error. */
+static const char *family_why(int err)
+{
+	return err == -EAFNOSUPPORT ? ": source and destination must both be "
+				      "IPv4 or both IPv6"
+				    : " (ADDR or ADDR/LEN)";
+}
+
 /* Parse ADDR[/LEN] into @addr, @len and the rule's family. */
 static int parse_prefix(const char *s, uint8_t *addr, uint8_t *len,
 			uint8_t *family)
@@ -34,6 +42,8 @@ static int parse_prefix(const char *s, uint8_t *addr, uint8_t *len,
 	uint8_t fam;
 	uint32_t v;
 
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
 	if (slash)
@@ -49,7 +59,7 @@ static int parse_prefix(const char *s, uint8_t *addr, uint8_t *len,
 		return -EINVAL;
 	}
 	if (*family && *family != fam)
-		return -EINVAL;
+		return -EAFNOSUPPORT;
 	*family = fam;
 	v = max;
 	if (slash && arg_u32(slash, max, &v))
@@ -83,11 +93,15 @@ static int flow_add(int argc, char **argv)
 				return usage_err(
 					"proto is tcp or udp, not '%s'", val);
 		} else if (arg_is(argv[i], "src")) {
-			if (parse_prefix(val, r.src, &r.src_len, &r.family))
-				return usage_err("bad source '%s'", val);
+			err = parse_prefix(val, r.src, &r.src_len, &r.family);
+			if (err)
+				return usage_err("bad source '%s'%s", val,
+						 family_why(err));
 		} else if (arg_is(argv[i], "dst")) {
-			if (parse_prefix(val, r.dst, &r.dst_len, &r.family))
-				return usage_err("bad destination '%s'", val);
+			err = parse_prefix(val, r.dst, &r.dst_len, &r.family);
+			if (err)
+				return usage_err("bad destination '%s'%s", val,
+						 family_why(err));
 		} else if (arg_is(argv[i], "sport")) {
 			if (arg_u32(val, 65535, &v))
 				return usage_err("bad port '%s'", val);
@@ -100,12 +114,14 @@ static int flow_add(int argc, char **argv)
 			r.dport = (uint16_t)v;
 		} else if (arg_is(argv[i], "queue")) {
 			if (arg_u32(val, VTAP_QUEUES_MAX - 1, &v))
-				return usage_err("bad queue '%s'", val);
+				return usage_err("bad queue '%s' (0..%d)", val,
+						 VTAP_QUEUES_MAX - 1);
 			r.queue = (uint16_t)v;
 			have_queue = true;
 		} else if (arg_is(argv[i], "prio")) {
 			if (arg_u32(val, 65535, &v))
-				return usage_err("bad priority '%s'", val);
+				return usage_err("bad priority '%s' (0..65535)",
+						 val);
 			r.prio = (uint16_t)v;
 		} else {
 			return usage_err("unknown argument '%s'", argv[i]);
