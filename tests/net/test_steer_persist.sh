@@ -29,7 +29,7 @@ check test -n "$id"
 # Usage errors of flow add: exit 2, one line saying why.
 err=$("$VTAPCTL" flow add dev "$T" src 10.0.0.1 dst fe80::1 queue 1 2>&1); rc=$?
 check test "$rc" = 2
-check grep -q "both IPv4 or both IPv6" <<<"$err"
+check grep -q "both be IPv4 or both IPv6" <<<"$err"
 for bad in "queue 256" "queue -1" "src 10.0.0.1/33 queue 1" "dst ::1/129 queue 1" \
 	"sport 65536 queue 1" "prio 65536 queue 1" "proto icmp queue 1" \
 	"proto tcp" "queue" "queue 1 bogus 2"; do
