@@ -173,6 +173,7 @@ fi
 # UDP flow on the queue `vtapctl hash` predicts for the same packets.
 N=$(uname_ spt)
 NS2=$(uname_ spm)
+cleanup_add "rm -rf /run/vtap/$N"
 cleanup_add "ip netns del $NS2"
 cleanup_add "rm -rf /sys/fs/bpf/vtap/$N"
 cleanup_add "ip link del $N"
