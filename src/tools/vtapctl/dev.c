@@ -25,12 +25,6 @@
 #include "printer.h"
 #include "vtapctl.h"
 
-/* Shared with offload.c (declared there too; both files are dev's). */
-void vtapctl_capture_log(void);
-const char *vtapctl_lib_reason(void);
-int vtapctl_dev_err(const char *what, const char *name, int err);
-void vtapctl_show_features(const struct vtap_dev_features *f);
-
 /* ---- the library's last warning, for one-line errors ---- */
 
 static char last_warn[256];
@@ -119,7 +113,6 @@ static int dev_add(int argc, char **argv)
 	const char *name;
 	struct vtap_dev *dev;
 	uint32_t mtu = 0, v;
-	char buf[96];
 	int i, w, err;
 
 	if (argc < 1)
@@ -220,8 +213,7 @@ static int dev_add(int argc, char **argv)
 		pr_str("name", NULL, name);
 		pr_u64("queues", NULL, opts.queues);
 		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
-		pr_str("offloads", NULL,
-		       vtap_offloads__format(opts.offloads, buf, sizeof(buf)));
+		vtapctl_pr_offloads("offloads", NULL, opts.offloads);
 		pr_obj_end();
 	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
@@ -331,10 +323,24 @@ static void show_one(const struct vtap_dev_info *in)
 	pr_bool("carrier", in->carrier ? " carrier on" : " carrier off",
 		in->carrier);
 	pr_text("\n   ");
-	pr_str("offloads", " offloads %s",
-	       vtap_offloads__format(in->offloads, buf, sizeof(buf)));
+	vtapctl_pr_offloads("offloads", " offloads %s", in->offloads);
 	pr_text("\n");
 	pr_obj_end();
+}
+
+void vtapctl_pr_offloads(const char *key, const char *fmt, uint32_t mask)
+{
+	char buf[128];
+
+	if (!pr_is_json()) {
+		pr_str(key, fmt, vtap_offloads__format(mask, buf, sizeof(buf)));
+		return;
+	}
+	pr_arr_begin(key);
+	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1)
+		if (mask & bit)
+			pr_str(NULL, NULL, vtap_offload__name(bit));
+	pr_arr_end();
 }
 
 void vtapctl_show_features(const struct vtap_dev_features *f)
@@ -345,8 +351,7 @@ void vtapctl_show_features(const struct vtap_dev_features *f)
 	pr_obj_begin("features");
 	pr_text("kernel tun features:");
 	pr_u64("tun_features", " flags 0x%llx", f->tun_features);
-	pr_str("offloads", " offloads %s",
-	       vtap_offloads__format(f->offloads, buf, sizeof(buf)));
+	vtapctl_pr_offloads("offloads", " offloads %s", f->offloads);
 	buf[0] = '\0';
 	for (int i = 0; i < 4; i++)
 		if (f->hdr_sizes & (1u << i))

@@ -27,12 +27,6 @@
 #include "printer.h"
 #include "vtapctl.h"
 
-/* From dev.c. */
-void vtapctl_capture_log(void);
-const char *vtapctl_lib_reason(void);
-int vtapctl_dev_err(const char *what, const char *name, int err);
-void vtapctl_show_features(const struct vtap_dev_features *f);
-
 static void offload_usage(FILE *f)
 {
 	fprintf(f,
@@ -119,7 +113,6 @@ static int offload_set(int argc, char **argv)
 	struct vtap_dev *dev;
 	const char *name = NULL;
 	uint32_t list;
-	char buf[96];
 	int err;
 
 	err = dev_arg(argc, argv, "set", &name);
@@ -150,8 +143,7 @@ static int offload_set(int argc, char **argv)
 	if (pr_is_json()) {
 		pr_obj_begin(NULL);
 		pr_str("name", NULL, name);
-		pr_str("offloads", NULL,
-		       vtap_offloads__format(list, buf, sizeof(buf)));
+		vtapctl_pr_offloads("offloads", NULL, list);
 		pr_obj_end();
 	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
