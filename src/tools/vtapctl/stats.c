@@ -278,8 +278,14 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (count && !watch)
 		return usage_err("stats: count goes with watch");
-	if (vtap_dev__info(name, &(struct vtap_dev_info){0})) {
-		pr_err("counters of '%s': no such tun/tap device", name);
+	/*
+	 * The counters live in /run/vtap, not in the netdev: a tap moved to
+	 * another network namespace still has them while a handle is open.
+	 */
+	if (vtap_dev__info(name, &(struct vtap_dev_info){0}) &&
+	    vtap_stats__read(name, st, VTAP_QUEUES_MAX) <= 0) {
+		pr_err("counters of '%s': no such tun/tap device here, and no open handle of it has counters",
+		       name);
 		return EXIT_FAIL;
 	}
 	if (watch)
