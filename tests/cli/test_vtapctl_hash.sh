@@ -112,7 +112,8 @@ check diff -u "$expect" "$got"
 
 # Errors: one line on stderr, nothing on stdout, non-zero exit.
 for args in "key zz $pcap" "types tcpv5 $pcap" "table 3 $pcap" \
-	"table 256 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap"; do
+	"table 256 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap" \
+	"$pcap key" "$pcap table" "types all $pcap $pcap"; do
 	# shellcheck disable=SC2086
 	"$VTAPCTL" hash $args >"$got" 2>"$err"
 	rc=$?

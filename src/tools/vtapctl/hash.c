@@ -150,8 +150,12 @@ int cmd_hash(int argc, char **argv)
 			hash_usage(stdout);
 			return EXIT_OK;
 		}
+		if (w >= 0 && i + 1 == argc && !strcmp(argv[i], words[w]))
+			return usage_err(
+				"hash: '%s' needs a value (a file named so: ./%s)",
+				argv[i], argv[i]);
 		if (w < 0 || i + 1 == argc) {
-			/* Not a keyword (or a keyword with no value): the file. */
+			/* Not a keyword (or a prefix with no value): the file. */
 			if (w == -2 && i + 1 < argc)
 				return usage_err("hash: ambiguous keyword '%s'",
 						 argv[i]);
