@@ -20,6 +20,8 @@
 
 #include "vtap/vtap.h"
 
+#include "bench_util.h"
+
 #define HDRS (14 + 20 + 20)
 #define PAYLOAD (65535 - 40)
 #define FRAME_LEN (HDRS + PAYLOAD)
@@ -28,14 +30,6 @@
 #define SEG_MAX (HDRS + MSS)
 /* Output ring: 64 frames' worth of segments (~6 MiB), beyond L2. */
 #define RING 64
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void build(uint8_t *f, struct vtap_vnet_hdr *h)
 {
@@ -75,7 +69,7 @@ static volatile uint64_t sink;
 static double run_gso(const uint8_t *f, const struct vtap_vnet_hdr *h,
 		      uint8_t *ring, unsigned long frames)
 {
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned long k = 0; k < frames; k++) {
 		uint8_t *out = ring + (k % RING) * SEGS * SEG_MAX;
@@ -88,13 +82,13 @@ static double run_gso(const uint8_t *f, const struct vtap_vnet_hdr *h,
 			out += SEG_MAX;
 	}
 	sink += ring[0];
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 /* The same bytes with memcpy: headers and payload of every segment. */
 static double run_memcpy(const uint8_t *f, uint8_t *ring, unsigned long frames)
 {
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned long k = 0; k < frames; k++) {
 		uint8_t *out = ring + (k % RING) * SEGS * SEG_MAX;
@@ -110,13 +104,13 @@ static double run_memcpy(const uint8_t *f, uint8_t *ring, unsigned long frames)
 		__asm__ volatile("" : : "r"(out) : "memory");
 	}
 	sink += ring[0];
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 /* Only the checksum of the same payload, for reference. */
 static double run_csum(const uint8_t *f, unsigned long frames)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	uint32_t s = 0;
 
 	for (unsigned long k = 0; k < frames; k++) {
@@ -124,7 +118,7 @@ static double run_csum(const uint8_t *f, unsigned long frames)
 		__asm__ volatile("" : "+r"(s));
 	}
 	sink += s;
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 /* Run @fn until about @secs seconds; returns Gbit/s of payload. */

@@ -13,161 +13,58 @@
  *
  * Usage: bench_queue_pps [SECONDS_PER_ROUND] [ROUNDS]   (root)
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <vtap/vtap.h>
+
+#include "bench_util.h"
 
 #define HDR 12
 #define FRAME 64
 #define BATCH 32
 
-static char ns[32], tap[16];
-static volatile bool gen_stop;
-static int ns_fd = -1;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void cleanup(void)
-{
-	char cmd[96];
-
-	if (ns[0]) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns);
-		if (system(cmd))
-			fprintf(stderr, "cleanup: %s failed\n", cmd);
-	}
-}
-
-static void on_signal(int sig)
-{
-	cleanup();
-	_exit(128 + sig);
-}
-
-static void *generator(void *arg)
-{
-	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
-				 .sll_protocol = htons(ETH_P_ALL)};
-	static uint8_t frame[FRAME];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov = {frame, FRAME};
-	int s, one = 1;
-
-	(void)arg;
-	if (setns(ns_fd, CLONE_NEWNET))
-		return NULL;
-	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return NULL;
-	ll.sll_ifindex = (int)if_nametoindex(tap);
-	setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	/* Broadcast UDP-ish frame: the reader only counts. */
-	memset(frame, 0xff, 6);
-	memcpy(frame + 6, "\x02\x77\x00\x00\x00\x09", 6);
-	frame[12] = 0x08, frame[13] = 0x00;
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < BATCH; i++) {
-		msgs[i].msg_hdr.msg_iov = &iov;
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &ll;
-		msgs[i].msg_hdr.msg_namelen = sizeof(ll);
-	}
-	while (!gen_stop)
-		sendmmsg(s, msgs, BATCH, MSG_DONTWAIT);
-	close(s);
-	return NULL;
-}
-
-static double rx_lib(struct vtap_queue *q, struct vtap_frame *f, double secs)
-{
-	double t0 = now(), t;
-	uint64_t n = 0;
-	unsigned int spins = 0;
-
-	do {
-		int r = vtap_queue__recv(q, f, BATCH);
-
-		if (r > 0)
-			n += (uint64_t)r;
-		if (++spins % 64 == 0)
-			t = now();
-		else
-			t = t0;
-	} while (t - t0 < secs);
-	return (double)n / (now() - t0);
-}
-
+/* Frames per second a plain read() loop gets from @fd. */
 static double rx_plain(int fd, uint8_t *buf, size_t cap, double secs)
 {
-	double t0 = now(), t;
+	struct bench_timer t = bench_timer_start(secs, 2048);
 	uint64_t n = 0;
-	unsigned int spins = 0;
 
 	do {
 		if (read(fd, buf, cap) > 0)
 			n++;
-		if (++spins % 2048 == 0)
-			t = now();
-		else
-			t = t0;
-	} while (t - t0 < secs);
-	return (double)n / (now() - t0);
+	} while (bench_timer_running(&t));
+	return bench_timer_rate(&t, n);
 }
 
+/* Frames per second vtap_queue__send() gets out in batches. */
 static double tx_lib(struct vtap_queue *q, struct vtap_frame *f, double secs)
 {
-	double t0 = now(), t;
+	struct bench_timer t = bench_timer_start(secs, 64);
 	uint64_t n = 0;
-	unsigned int spins = 0;
 
 	do {
 		int r = vtap_queue__send(q, f, BATCH);
 
 		if (r > 0)
 			n += (uint64_t)r;
-		if (++spins % 64 == 0)
-			t = now();
-		else
-			t = t0;
-	} while (t - t0 < secs);
-	return (double)n / (now() - t0);
+	} while (bench_timer_running(&t));
+	return bench_timer_rate(&t, n);
 }
 
+/* Frames per second a plain write() loop gets out. */
 static double tx_plain(int fd, const uint8_t *buf, size_t len, double secs)
 {
-	double t0 = now(), t;
+	struct bench_timer t = bench_timer_start(secs, 2048);
 	uint64_t n = 0;
-	unsigned int spins = 0;
 
 	do {
 		if (write(fd, buf, len) == (ssize_t)len)
 			n++;
-		if (++spins % 2048 == 0)
-			t = now();
-		else
-			t = t0;
-	} while (t - t0 < secs);
-	return (double)n / (now() - t0);
+	} while (bench_timer_running(&t));
+	return bench_timer_rate(&t, n);
 }
 
 int main(int argc, char **argv)
@@ -181,54 +78,38 @@ int main(int argc, char **argv)
 	struct vtap_queue_stats st;
 	struct vtap_dev *dev;
 	struct vtap_queue *q;
-	pthread_t gen;
-	char cmd[256];
+	static uint8_t gen_frame[FRAME];
+	struct iovec gen_iov[BATCH];
+	struct bench_gen gen;
 	int fd;
 
 	if (geteuid()) {
 		fprintf(stderr, "bench_queue_pps: needs root\n");
 		return 77;
 	}
-	snprintf(ns, sizeof(ns), "vtbench%d", (int)getpid());
-	snprintf(tap, sizeof(tap), "vtb%d", (int)getpid() % 1000000);
-	atexit(cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
-	if (system(cmd))
-		return 1;
-	dev = vtap_dev__open(tap, &opts);
-	if (!dev) {
-		perror("vtap_dev__open");
-		return 1;
-	}
-	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
-	ns_fd = open(cmd, O_RDONLY | O_CLOEXEC);
-	if (ns_fd < 0 || vtap_dev__set_netns(dev, ns_fd, 0)) {
-		perror("move to namespace");
-		return 1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "ip -n %s link set %s up && ip netns exec %s sysctl -qw "
-		 "net.ipv6.conf.%s.disable_ipv6=1",
-		 ns, tap, ns, tap);
-	if (system(cmd))
+	dev = bench_tap_in_netns("vtbench", "vtb", &opts);
+	if (!dev)
 		return 1;
 	q = vtap_dev__queue(dev, 0);
 	fd = vtap_queue__fd(q);
-	for (int i = 0; i < BATCH; i++)
-		f[i] = (struct vtap_frame){.buf = bufs[i],
-					   .cap = sizeof(bufs[i])};
+	bench_frames_init(f, bufs[0], sizeof(bufs[0]), BATCH);
 
-	/* Receive: the generator runs through every round. */
-	pthread_create(&gen, NULL, generator, NULL);
-	usleep(100000);
+	/*
+	 * Receive: the generator runs through every round, sending one
+	 * broadcast UDP-ish frame over and over (the reader only counts).
+	 */
+	memset(gen_frame, 0xff, 6);
+	memcpy(gen_frame + 6, "\x02\x77\x00\x00\x00\x09", 6);
+	gen_frame[12] = 0x08, gen_frame[13] = 0x00;
+	for (int i = 0; i < BATCH; i++)
+		gen_iov[i] = (struct iovec){gen_frame, FRAME};
+	if (bench_gen_start(&gen, gen_iov, BATCH))
+		return 1;
 	for (int r = 0; r < rounds; r++) {
-		lib_rx += rx_lib(q, f, secs);
+		lib_rx += bench_recv_rate(q, f, BATCH, secs);
 		plain_rx += rx_plain(fd, bufs[0], sizeof(bufs[0]), secs);
 	}
-	gen_stop = true;
-	pthread_join(gen, NULL);
+	bench_gen_stop(&gen);
 
 	/* Send: valid 64-byte frames to a MAC nobody has. */
 	for (int i = 0; i < BATCH; i++) {
@@ -258,6 +139,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.tx_packets,
 	       (unsigned long long)st.tx_drops[VTAP_DROP_QUEUE_FULL]);
 	vtap_dev__close(dev);
-	close(ns_fd);
+	close(bench_env.ns_fd);
 	return 0;
 }

@@ -13,79 +13,28 @@
  *
  * Usage: bench_report_pps [SECONDS_PER_ROUND] [ROUNDS]   (root)
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <vtap/vtap.h>
+
+#include "bench_util.h"
 
 #define HDR VTAP_VNET_HDR_HASH_LEN
 #define FRAME 64
 #define BATCH 32
 
-static char ns[32], tap[16];
-static volatile bool gen_stop;
-static int ns_fd = -1;
-
-static double now(void)
+/*
+ * The generator's frames: broadcast IPv4/UDP, one source port per flow, so
+ * every frame read is parsed and hashed when reporting is on.
+ */
+static void build_frames(uint8_t (*frame)[FRAME], struct iovec *iov)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void cleanup(void)
-{
-	char cmd[96];
-
-	if (ns[0]) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns);
-		if (system(cmd))
-			fprintf(stderr, "cleanup: %s failed\n", cmd);
-	}
-}
-
-static void on_signal(int sig)
-{
-	cleanup();
-	_exit(128 + sig);
-}
-
-static void *generator(void *arg)
-{
-	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
-				 .sll_protocol = htons(ETH_P_ALL)};
-	static uint8_t frame[BATCH][FRAME];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	int s, one = 1;
-
-	(void)arg;
-	if (setns(ns_fd, CLONE_NEWNET))
-		return NULL;
-	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return NULL;
-	ll.sll_ifindex = (int)if_nametoindex(tap);
-	setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	memset(msgs, 0, sizeof(msgs));
 	for (int i = 0; i < BATCH; i++) {
 		uint8_t *f = frame[i], *ip = f + 14, *udp = ip + 20;
 
-		/* Broadcast IPv4/UDP, one source port per flow. */
 		memset(f, 0xff, 6);
 		memcpy(f + 6, "\x02\x77\x00\x00\x00\x09", 6);
 		f[12] = 0x08, f[13] = 0x00;
@@ -98,34 +47,7 @@ static void *generator(void *arg)
 		udp[2] = 0x13, udp[3] = 0x89;
 		udp[5] = FRAME - 34;
 		iov[i] = (struct iovec){frame[i], FRAME};
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &ll;
-		msgs[i].msg_hdr.msg_namelen = sizeof(ll);
 	}
-	while (!gen_stop)
-		sendmmsg(s, msgs, BATCH, MSG_DONTWAIT);
-	close(s);
-	return NULL;
-}
-
-static double rx_lib(struct vtap_queue *q, struct vtap_frame *f, double secs)
-{
-	double t0 = now(), t;
-	uint64_t n = 0;
-	unsigned int spins = 0;
-
-	do {
-		int r = vtap_queue__recv(q, f, BATCH);
-
-		if (r > 0)
-			n += (uint64_t)r;
-		if (++spins % 64 == 0)
-			t = now();
-		else
-			t = t0;
-	} while (t - t0 < secs);
-	return (double)n / (now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -146,54 +68,32 @@ int main(int argc, char **argv)
 	struct vtap_steer *steer;
 	struct vtap_dev *dev;
 	struct vtap_queue *q;
-	pthread_t gen;
-	char cmd[256];
+	static uint8_t gen_frames[BATCH][FRAME];
+	struct iovec gen_iov[BATCH];
+	struct bench_gen gen;
 
 	if (geteuid()) {
 		fprintf(stderr, "bench_report_pps: needs root\n");
 		return 77;
 	}
-	snprintf(ns, sizeof(ns), "vtbrep%d", (int)getpid());
-	snprintf(tap, sizeof(tap), "vtr%d", (int)getpid() % 1000000);
-	atexit(cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
-	if (system(cmd))
-		return 1;
-	dev = vtap_dev__open(tap, &opts);
-	if (!dev) {
-		perror("vtap_dev__open");
-		return 1;
-	}
-	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
-	ns_fd = open(cmd, O_RDONLY | O_CLOEXEC);
-	if (ns_fd < 0 || vtap_dev__set_netns(dev, ns_fd, 0)) {
-		perror("move to namespace");
-		return 1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "ip -n %s link set %s up && ip netns exec %s sysctl -qw "
-		 "net.ipv6.conf.%s.disable_ipv6=1",
-		 ns, tap, ns, tap);
-	if (system(cmd))
+	dev = bench_tap_in_netns("vtbrep", "vtr", &opts);
+	if (!dev)
 		return 1;
 	q = vtap_dev__queue(dev, 0);
-	for (int i = 0; i < BATCH; i++)
-		f[i] = (struct vtap_frame){.buf = bufs[i],
-					   .cap = sizeof(bufs[i])};
+	bench_frames_init(f, bufs[0], sizeof(bufs[0]), BATCH);
 
-	pthread_create(&gen, NULL, generator, NULL);
-	usleep(100000);
+	build_frames(gen_frames, gen_iov);
+	if (bench_gen_start(&gen, gen_iov, BATCH))
+		return 1;
 	/* Without a steering program: off, hash config on. */
 	for (int r = 0; r < rounds; r++) {
 		vtap_dev__set_report(dev, NULL);
-		off += rx_lib(q, f, secs);
+		off += bench_recv_rate(q, f, BATCH, secs);
 		vtap_dev__set_report(dev, &cfg);
-		on += rx_lib(q, f, secs);
+		on += bench_recv_rate(q, f, BATCH, secs);
 	}
 	/* With RSS steering: off, reporting from the steering map. */
-	steer = vtap_steer__open(tap, &so);
+	steer = vtap_steer__open(bench_env.tap, &so);
 	if (!steer || vtap_steer__attach_dev(steer, dev) ||
 	    vtap_steer__set_rss(steer, &rss)) {
 		perror("steering");
@@ -201,12 +101,11 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++) {
 		vtap_dev__set_report(dev, NULL);
-		steer_off += rx_lib(q, f, secs);
+		steer_off += bench_recv_rate(q, f, BATCH, secs);
 		vtap_dev__set_report(dev, &st_opts);
-		steer_on += rx_lib(q, f, secs);
+		steer_on += bench_recv_rate(q, f, BATCH, secs);
 	}
-	gen_stop = true;
-	pthread_join(gen, NULL);
+	bench_gen_stop(&gen);
 	vtap_queue__stats(q, &st);
 
 	printf("bench_report_pps: %d-byte IPv4/UDP frames, %d-byte vnet "
@@ -224,6 +123,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.hash_reports[VTAP_HASH_REPORT_NONE]);
 	vtap_steer__close(steer);
 	vtap_dev__close(dev);
-	close(ns_fd);
+	close(bench_env.ns_fd);
 	return 0;
 }

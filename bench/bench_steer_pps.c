@@ -38,16 +38,10 @@
 #include "steer_impl.h"
 #include "vtap/vtap.h"
 
+#include "bench_util.h"
+
 static char tap[IFNAMSIZ] = "vtbench0", ns[32] = "vtbenchns";
 static atomic_bool stop;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int sh(const char *cmd)
 {
@@ -93,14 +87,14 @@ static double measure(int qfd, int udp, double secs)
 	usleep(200000);
 	while (read(qfd, buf, sizeof(buf)) > 0)
 		;
-	t0 = now_s();
+	t0 = bench_now();
 	do {
 		struct pollfd p = {.fd = qfd, .events = POLLIN};
 
 		poll(&p, 1, 10);
 		while (read(qfd, buf, sizeof(buf)) > 0)
 			n++;
-		t = now_s();
+		t = bench_now();
 	} while (t - t0 < secs);
 	atomic_store(&stop, true);
 	pthread_join(th, NULL);
