@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -209,4 +210,52 @@ int nt_enter(const char *ns)
 	err = setns(fd, CLONE_NEWNET);
 	close(fd);
 	return err;
+}
+
+uint64_t nt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct vtap_dev *nt_dev_open(const char *ifname,
+			     const struct vtap_dev_opts *opts)
+{
+	struct vtap_dev *dev = vtap_dev__open(ifname, opts);
+
+	if (!dev) {
+		fprintf(stderr, "open %s: %s\n", ifname, strerror(errno));
+		return NULL;
+	}
+	nt_link_cleanup(ifname);
+	return dev;
+}
+
+int nt_link_into_ns(const char *ifname, const char *ns, int net,
+		    const char *mac_prefix)
+{
+	const char *l = ifname;
+
+	if (nt_sh("ip link set %s address %s:01 netns %s && "
+		  "ip -n %s addr add 10.%d.0.1/24 dev %s && "
+		  "ip -n %s addr add fd%d::1/64 dev %s nodad && "
+		  "ip -n %s link set %s up && "
+		  "ip -n %s neigh add 10.%d.0.2 lladdr %s:02 dev %s && "
+		  "ip -n %s -6 neigh add fd%d::2 lladdr %s:02 dev %s",
+		  l, mac_prefix, ns, ns, net, l, ns, net, l, ns, l, ns, net,
+		  mac_prefix, l, ns, net, mac_prefix, l))
+		return -1;
+	return 0;
+}
+
+int nt_poll_queues(struct vtap_dev *dev, struct pollfd *pfd, int n,
+		   int timeout_ms)
+{
+	for (int q = 0; q < n; q++) {
+		pfd[q].fd = vtap_queue__fd(vtap_dev__queue(dev, q));
+		pfd[q].events = POLLIN;
+	}
+	return poll(pfd, (nfds_t)n, timeout_ms);
 }

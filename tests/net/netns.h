@@ -9,9 +9,13 @@
 #ifndef VTAP_TEST_NETNS_H
 #define VTAP_TEST_NETNS_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "vtap/vtap.h"
 
 /* Exit code meson reads as "skipped". */
 #define NT_SKIP 77
@@ -56,6 +60,35 @@ int nt_wait(pid_t pid);
  * process started in). Return: 0 or -1.
  */
 int nt_enter(const char *ns);
+
+/* Milliseconds on the monotonic clock (for test deadlines). */
+uint64_t nt_now_ms(void);
+
+/*
+ * Open tap @ifname with vtap_dev__open() and register it for deletion at
+ * exit. Return: the device, or NULL after printing why.
+ */
+struct vtap_dev *nt_dev_open(const char *ifname,
+			     const struct vtap_dev_opts *opts);
+
+/*
+ * Move host link @ifname into namespace @ns and give it MAC
+ * @mac_prefix:01, 10.@net.0.1/24 and fd@net::1/64 (no DAD); bring it up
+ * and add static neighbours 10.@net.0.2 and fd@net::2 with MAC
+ * @mac_prefix:02, so traffic to them from @ns leaves through the link.
+ * @mac_prefix is the first five bytes, e.g. "02:00:00:00:00".
+ * Return: 0 or -1.
+ */
+int nt_link_into_ns(const char *ifname, const char *ns, int net,
+		    const char *mac_prefix);
+
+/*
+ * Poll the fds of the first @n queues of @dev (at most @n entries of @pfd,
+ * indexed by queue id) for input, for up to @timeout_ms milliseconds.
+ * Return: poll()'s result: how many queues are readable, 0 or -1.
+ */
+int nt_poll_queues(struct vtap_dev *dev, struct pollfd *pfd, int n,
+		   int timeout_ms);
 
 /* Run the registered cleanups now (also runs at exit). */
 void nt_cleanup(void);

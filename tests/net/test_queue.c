@@ -46,14 +46,6 @@ static uint32_t ip4(uint8_t host)
 	return htonl(10u << 24 | 77u << 16 | (uint32_t)net3 << 8 | host);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* RFC 1071, computed here independently of the library. */
 static uint32_t sum16(const void *p, size_t len, uint32_t sum)
 {
@@ -225,17 +217,17 @@ static int ns_udp_socket(uint16_t port)
 /* Datagrams waiting on @s (drain with a short grace period). */
 static int drain_socket(int s, int want, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = nt_now_ms() + (uint64_t)ms;
 	char b[2048];
 	int n = 0;
 
-	while (now_ms() < end) {
+	while (nt_now_ms() < end) {
 		ssize_t r = recv(s, b, sizeof(b), 0);
 
 		if (r >= 0) {
 			n++;
 			if (n == want)
-				end = now_ms() + 50; /* catch extras */
+				end = nt_now_ms() + 50; /* catch extras */
 			continue;
 		}
 		usleep(1000);
@@ -304,10 +296,10 @@ typedef void (*frame_fn)(unsigned int qid, const uint8_t *buf, size_t len,
 static unsigned int drain_queues(int ms, frame_fn fn, void *ctx,
 				 unsigned int *per_q)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = nt_now_ms() + (uint64_t)ms;
 	unsigned int total = 0;
 
-	while (now_ms() < end) {
+	while (nt_now_ms() < end) {
 		bool any = false;
 
 		for (unsigned int q = 0; q < vtap_dev__num_queues(dev); q++) {
@@ -511,11 +503,11 @@ static void test_rx_tcp_gso(void **state)
 {
 	struct tcp_job job = {.port = 5201};
 	struct tcp_seen seen = {.port = 5201};
-	uint64_t end = now_ms() + 3000;
+	uint64_t end = nt_now_ms() + 3000;
 	pthread_t t;
 
 	assert_int_equal(pthread_create(&t, NULL, ns_tcp_client, &job), 0);
-	while (!seen.got_syn && now_ms() < end)
+	while (!seen.got_syn && nt_now_ms() < end)
 		drain_queues(20, on_tcp, &seen, NULL);
 	assert_true(seen.got_syn);
 	send_synack(&seen);

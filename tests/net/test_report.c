@@ -68,14 +68,6 @@ struct expect {
 	bool skip_icmp_queue; /* ICMP steered by the extension */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -156,17 +148,13 @@ static void check_frame(struct counts *c, const struct expect *e, int kidx,
 /* Receive on every queue for @ms milliseconds, checking each frame. */
 static void collect(struct counts *c, int ms, const struct expect *e)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = nt_now_ms() + (uint64_t)ms;
 
 	memset(c, 0, sizeof(*c));
-	while (now_ms() < end) {
+	while (nt_now_ms() < end) {
 		struct pollfd pfd[NQ];
 
-		for (int q = 0; q < NQ; q++) {
-			pfd[q].fd = vtap_queue__fd(vtap_dev__queue(dev, q));
-			pfd[q].events = POLLIN;
-		}
-		if (poll(pfd, NQ, 20) <= 0)
+		if (nt_poll_queues(dev, pfd, NQ, 20) <= 0)
 			continue;
 		for (int q = 0; q < NQ; q++) {
 			struct vtap_queue *vq = vtap_dev__queue(dev, q);
@@ -586,12 +574,9 @@ static int setup(void **state)
 	nt_name(ns, sizeof(ns), "rpn");
 	if (nt_ns_add(ns))
 		return -1;
-	dev = vtap_dev__open(tap, &o);
-	if (!dev) {
-		fprintf(stderr, "open %s: %s\n", tap, strerror(errno));
+	dev = nt_dev_open(tap, &o);
+	if (!dev)
 		return -1;
-	}
-	nt_link_cleanup(tap);
 	steer = vtap_steer__open(tap, &so);
 	if (!steer || vtap_steer__attach_dev(steer, dev)) {
 		fprintf(stderr, "steer %s: %s\n", tap, strerror(errno));
@@ -603,13 +588,7 @@ static int setup(void **state)
 		if (!frames[i].buf)
 			return -1;
 	}
-	if (nt_sh("ip link set %s address 02:00:00:00:00:01 netns %s && "
-		  "ip -n %s addr add 10.89.0.1/24 dev %s && "
-		  "ip -n %s addr add fd89::1/64 dev %s nodad && "
-		  "ip -n %s link set %s up && "
-		  "ip -n %s neigh add 10.89.0.2 lladdr 02:00:00:00:00:02 dev %s && "
-		  "ip -n %s -6 neigh add fd89::2 lladdr 02:00:00:00:00:02 dev %s",
-		  tap, ns, ns, tap, ns, tap, ns, tap, ns, tap, ns, tap))
+	if (nt_link_into_ns(tap, ns, 89, "02:00:00:00:00"))
 		return -1;
 	return 0;
 }

@@ -106,14 +106,6 @@ static void close_all(int *fds, int n)
 		close(fds[i]);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Read every queue for @ms milliseconds; check each frame against the
  * prediction unless @check is false (draining). Detached queues are read
@@ -122,17 +114,13 @@ static uint64_t now_ms(void)
 static void collect(struct counts *c, int ms, bool check)
 {
 	static uint8_t buf[65536];
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = nt_now_ms() + (uint64_t)ms;
 
 	memset(c, 0, sizeof(*c));
-	while (now_ms() < end) {
+	while (nt_now_ms() < end) {
 		struct pollfd pfd[NQ];
 
-		for (int q = 0; q < NQ; q++) {
-			pfd[q].fd = vtap_queue__fd(vtap_dev__queue(dev, q));
-			pfd[q].events = POLLIN;
-		}
-		if (poll(pfd, NQ, 20) <= 0)
+		if (nt_poll_queues(dev, pfd, NQ, 20) <= 0)
 			continue;
 		for (int q = 0; q < NQ; q++) {
 			struct vtap_queue *vq = vtap_dev__queue(dev, q);
@@ -398,24 +386,15 @@ static int setup(void **state)
 	nt_name(ns, sizeof(ns), "stn");
 	if (nt_ns_add(ns))
 		return -1;
-	dev = vtap_dev__open(tap, &o);
-	if (!dev) {
-		fprintf(stderr, "open %s: %s\n", tap, strerror(errno));
+	dev = nt_dev_open(tap, &o);
+	if (!dev)
 		return -1;
-	}
-	nt_link_cleanup(tap);
 	steer = vtap_steer__open(tap, &so);
 	if (!steer || vtap_steer__attach_dev(steer, dev)) {
 		fprintf(stderr, "steer %s: %s\n", tap, strerror(errno));
 		return -1;
 	}
-	if (nt_sh("ip link set %s address 02:00:00:00:00:01 netns %s && "
-		  "ip -n %s addr add 10.88.0.1/24 dev %s && "
-		  "ip -n %s addr add fd88::1/64 dev %s nodad && "
-		  "ip -n %s link set %s up && "
-		  "ip -n %s neigh add 10.88.0.2 lladdr 02:00:00:00:00:02 dev %s && "
-		  "ip -n %s -6 neigh add fd88::2 lladdr 02:00:00:00:00:02 dev %s",
-		  tap, ns, ns, tap, ns, tap, ns, tap, ns, tap, ns, tap))
+	if (nt_link_into_ns(tap, ns, 88, "02:00:00:00:00"))
 		return -1;
 	if (nt_enter(ns))
 		return -1;

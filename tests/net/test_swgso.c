@@ -647,20 +647,11 @@ static int setup(void **state)
 	nt_name(ns, sizeof(ns), "sgn");
 	if (nt_ns_add(ns))
 		return -1;
-	dev = vtap_dev__open(tap, &o);
-	if (!dev) {
-		fprintf(stderr, "open %s: %s\n", tap, strerror(errno));
+	dev = nt_dev_open(tap, &o);
+	if (!dev)
 		return -1;
-	}
-	nt_link_cleanup(tap);
 	q = vtap_dev__queue(dev, 0);
-	if (nt_sh("ip link set %s address 02:78:00:00:00:01 netns %s && "
-		  "ip -n %s addr add 10.78.0.1/24 dev %s && "
-		  "ip -n %s addr add fd78::1/64 dev %s nodad && "
-		  "ip -n %s link set %s up && "
-		  "ip -n %s neigh add 10.78.0.2 lladdr 02:78:00:00:00:02 dev %s && "
-		  "ip -n %s -6 neigh add fd78::2 lladdr 02:78:00:00:00:02 dev %s",
-		  tap, ns, ns, tap, ns, tap, ns, tap, ns, tap, ns, tap))
+	if (nt_link_into_ns(tap, ns, 78, "02:78:00:00:00"))
 		return -1;
 	return 0;
 }
