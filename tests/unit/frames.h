@@ -495,4 +495,32 @@ static inline bool frame_is_consistent(const struct frame *f)
 	return ok;
 }
 
+/*
+ * A finished frame: Ethernet, IPv4 10.0.0.1 > 10.0.0.2 or (@v6) IPv6
+ * fd00::1 > fd00::2, TCP or (@udp) UDP from @sport to @dport, and @payload
+ * bytes of frame_payload()'s default pattern.
+ */
+static inline void frame_l4(struct frame *f, bool v6, bool udp, uint16_t sport,
+			    uint16_t dport, size_t payload)
+{
+	uint8_t s4[4], d4[4], s6[16], d6[16];
+
+	frame_pton(AF_INET, "10.0.0.1", s4);
+	frame_pton(AF_INET, "10.0.0.2", d4);
+	frame_pton(AF_INET6, "fd00::1", s6);
+	frame_pton(AF_INET6, "fd00::2", d6);
+	frame_init(f);
+	frame_eth(f, NULL, NULL);
+	if (v6)
+		frame_ipv6(f, s6, d6);
+	else
+		frame_ipv4(f, s4, d4);
+	if (udp)
+		frame_udp(f, sport, dport);
+	else
+		frame_tcp(f, sport, dport);
+	frame_payload(f, NULL, payload);
+	frame_finish(f);
+}
+
 #endif /* VTAP_TESTS_FRAMES_H */

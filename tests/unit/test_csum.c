@@ -136,28 +136,12 @@ static void test_pseudo(void **state)
 static void seeded(struct frame *f, int v6, int udp, size_t payload,
 		   size_t *ret_start, size_t *ret_off, uint16_t *ret_want)
 {
-	uint8_t s4[4], d4[4], s6[16], d6[16];
 	uint8_t *ip, *l4;
 	size_t l4_len, off = udp ? 6 : 16;
 	uint32_t p;
 	uint16_t seed;
 
-	frame_pton(AF_INET, "10.0.0.1", s4);
-	frame_pton(AF_INET, "10.0.0.2", d4);
-	frame_pton(AF_INET6, "fd00::1", s6);
-	frame_pton(AF_INET6, "fd00::2", d6);
-	frame_init(f);
-	frame_eth(f, NULL, NULL);
-	if (v6)
-		frame_ipv6(f, s6, d6);
-	else
-		frame_ipv4(f, s4, d4);
-	if (udp)
-		frame_udp(f, 1, 2);
-	else
-		frame_tcp(f, 1, 2);
-	frame_payload(f, NULL, payload);
-	frame_finish(f);
+	frame_l4(f, v6, udp, 1, 2, payload);
 	ip = f->data + f->l3_off;
 	l4 = f->data + f->l4_off;
 	l4_len = f->len - f->l4_off;

@@ -127,21 +127,7 @@ enum { TCP, UDP };
 /* A valid GSO frame: Ethernet, IPv4/IPv6, TCP/UDP, @payload bytes. */
 static void build(struct frame *f, int v6, int udp, size_t payload)
 {
-	uint8_t s4[4] = {10, 0, 0, 1}, d4[4] = {10, 0, 0, 2};
-	uint8_t s6[16] = {0xfd, [15] = 1}, d6[16] = {0xfd, [15] = 2};
-
-	frame_init(f);
-	frame_eth(f, NULL, NULL);
-	if (v6)
-		frame_ipv6(f, s6, d6);
-	else
-		frame_ipv4(f, s4, d4);
-	if (udp)
-		frame_udp(f, 1000, 2000);
-	else
-		frame_tcp(f, 1000, 2000);
-	frame_payload(f, NULL, payload);
-	frame_finish(f);
+	frame_l4(f, v6, udp, 1000, 2000, payload);
 }
 
 static struct vtap_vnet_hdr hdr_for(const struct frame *f, int v6, int udp)
