@@ -25,6 +25,13 @@ pid=$!
 sleep 2
 kill -INT $pid
 wait $pid
+rc=$?
+cat "$OUT"
+check test "$rc" = 130
 check grep -q '^interrupted: cleaning up' "$OUT"
+# Cut short is not a failure: bytes in flight are not judged.
+check grep -Eq '^transfer check: .*: not checked \(interrupted\)$' "$OUT"
+check grep -q '^demo: interrupted$' "$OUT"
+check_exit 1 grep -q 'FAIL' "$OUT"
 check_exit 1 sh -c "ip -o link | grep -q 'vtdemo${pid}'"
 finish
