@@ -2034,12 +2034,14 @@ vtap_steer__intended_queues(const struct vtap_steer *steer);
  * @sport: source port, host order
  * @dport: destination port, host order
  * @queue: the queue matching frames go to
- * @prio: lower first; equal priorities in the order added
+ * @prio: lower first; equal priorities in the order added (by @id),
+ *	across exact and masked rules alike
  * @exact: set on read: the rule lives in the exact 5-tuple map (a rule
- *	with proto, full-length addresses and both ports); exact rules are
- *	looked up before the prioritised ones
+ *	with proto, full-length addresses and both ports); an exact rule is
+ *	one hash lookup, and only the masked rules that come before it in
+ *	the priority order are tried before it
  *
- * At most 256 prioritised rules, 65536 exact ones.
+ * At most 256 masked rules, 65536 exact ones.
  */
 struct vtap_steer_rule {
 	size_t sz;
@@ -2082,10 +2084,13 @@ VTAP_API int vtap_steer__rule_add(struct vtap_steer *steer,
 VTAP_API int vtap_steer__rule_del(struct vtap_steer *steer, uint32_t id);
 
 /**
- * vtap_steer__rules() - list the flow rules, exact ones first
+ * vtap_steer__rules() - list the flow rules in the order they are tried
  * @steer: handle
  * @ret_rules: array of @max rules (sz set or not: filled whole)
  * @max: its length
+ *
+ * The rules written are sorted as the program tries them: lower prio
+ * first, equal prio by id (the order added), exact and masked mixed.
  *
  * Return: the number of rules (may exceed @max: only @max are written),
  * or a negative errno.

@@ -9,8 +9,13 @@
  * attached queues. The chain, first match wins, each step switched by a
  * bit of the active configuration slot (steer_maps.h):
  *
- *   1. flow rules: the exact 5-tuple hash map, then the masked rules in
- *      priority order (the slot keeps them sorted);
+ *   1. flow rules in one priority order (lower prio first, equal prio by
+ *      id, i.e. in the order added; vtap_steer_rule_rank()): the exact
+ *      5-tuple hash map is looked up first, then the masked rules, which
+ *      the slot keeps sorted by rank, are scanned only while their rank is
+ *      below the exact match's; the first masked match there wins, else
+ *      the exact rule. So a frame with an exact match pays only for the
+ *      masked rules ranked before that rule;
  *   2. the user's extension, by tail call into vtap_steer_jmp[EXT]; it
  *      returns a queue or tail-calls vtap_steer_cont (jmp[CONT]); an empty
  *      slot makes the tail call fall through to step 3;
@@ -335,6 +340,7 @@ static __always_inline struct vtap_steer_slot *active_slot(__u32 *ret_idx)
 
 struct rulescan {
 	struct vtap_steer_key k;
+	__u64 limit; /* rank of the exact rule that matched, else ~0 */
 	__u32 slot;
 	__u32 n;
 	__u32 queue;
@@ -357,6 +363,9 @@ static long rulescan_step(__u32 i, void *ctx)
 	/* Re-bound i where the verifier sees it (clang drops the check). */
 	asm volatile("%0 &= 0xff" : "+r"(i));
 	rule = &c->slot[r->slot & 1].rules[i];
+	/* Sorted by rank: every rule from here on ranks after the exact one. */
+	if (vtap_steer_rule_rank(rule->prio, rule->id) > r->limit)
+		return 1;
 	if (!vtap_steer_rule_match(rule, &r->k))
 		return 0;
 	r->queue = rule->queue;
@@ -364,12 +373,17 @@ static long rulescan_step(__u32 i, void *ctx)
 	return 1;
 }
 
-/* Step 1: exact 5-tuple rules, then masked rules in priority order. */
+/*
+ * Step 1: the exact 5-tuple rule, unless a masked rule that ranks before it
+ * matches too (the masked rules in rank order, up to the exact one's).
+ */
 static __always_inline int rules_step(const struct vtap_steer_slot *s,
 				      __u32 slot, const struct pinfo *pi,
 				      __u32 *ret)
 {
-	struct rulescan r = {.slot = slot};
+	struct rulescan r = {.slot = slot, .limit = ~0ull};
+	__u32 exact_queue = 0;
+	int exact_found = 0;
 
 	if (pi->k.l4) {
 		struct vtap_steer_exact_key ek = {
@@ -384,17 +398,22 @@ static __always_inline int rules_step(const struct vtap_steer_slot *s,
 		__builtin_memcpy(ek.dst, pi->k.dst, 16);
 		v = bpf_map_lookup_elem(&exact, &ek);
 		if (v) {
-			*ret = v->queue;
-			return 1;
+			exact_queue = v->queue;
+			exact_found = 1;
+			r.limit = vtap_steer_rule_rank(v->prio, v->id);
 		}
 	}
 	r.n = s->nrules;
-	if (!r.n)
-		return 0;
-	r.k = pi->k;
-	bpf_loop(VTAP_STEER_RULES_MAX, rulescan_step, &r, 0);
-	*ret = r.queue;
-	return r.found;
+	if (r.n) {
+		r.k = pi->k;
+		bpf_loop(VTAP_STEER_RULES_MAX, rulescan_step, &r, 0);
+		if (r.found) {
+			*ret = r.queue;
+			return 1;
+		}
+	}
+	*ret = exact_queue;
+	return exact_found;
 }
 
 #ifdef VTAP_STEER_BITLOOP

@@ -26,7 +26,12 @@
  * directory (or by the owning handle for unpinned state).
  *
  * The exact 5-tuple rules live in a hash map whose elements the kernel
- * replaces atomically. The automq table is a second mmapable array
+ * replaces atomically. Each carries its prio and id, so that it takes its
+ * place in the one priority order of all rules (vtap_steer_rule_rank()):
+ * the program looks the frame's 5-tuple up first, then scans the masked
+ * rules, which a slot keeps sorted by rank, only while their rank is below
+ * the exact rule's; the first masked match there wins, else the exact
+ * rule. The automq table is a second mmapable array
  * ("automq"): one u16 per flow bucket, 0 = nothing recorded, q + 1 = the
  * queue user space last sent that flow's frames from; single 16-bit stores
  * need no ordering.
@@ -253,6 +258,16 @@ VTAP_STEER_INLINE int vtap_steer_addr_match(const __u32 *a, const __u32 *val,
 {
 	return ((a[0] & mask[0]) == val[0]) & ((a[1] & mask[1]) == val[1]) &
 	       ((a[2] & mask[2]) == val[2]) & ((a[3] & mask[3]) == val[3]);
+}
+
+/*
+ * The order flow rules are tried in, exact and masked alike: lower prio
+ * first, equal prio by id (ids are handed out in the order rules are added,
+ * from one counter for both kinds). A rule with a smaller value wins.
+ */
+VTAP_STEER_INLINE __u64 vtap_steer_rule_rank(__u16 prio, __u32 id)
+{
+	return (__u64)prio << 32 | id;
 }
 
 /* Whether rule @r matches the frame whose fields are @k. */

@@ -28,6 +28,15 @@
  * state, not against the queues attached at that moment: a persistent tap
  * is configured before its VMM opens it.
  *
+ * Rules. Exact and masked rules share one priority order, their rank
+ * (vtap_steer_rule_rank(): prio, then id). Ids come from one counter in
+ * the cfg header (next_rule_id) for both kinds, so the id order is the
+ * order added. A slot keeps its masked rules sorted by rank: a new rule
+ * goes after every rule of the same or a lower prio, and it has the
+ * largest id. The program and vtap_steer__predict() rely on that order to
+ * stop scanning at the first masked rule that ranks after the frame's
+ * exact rule.
+ *
  * Pins. With VTAP_STEER_PIN the maps and both programs are pinned under
  * /sys/fs/bpf/vtap/IFNAME/; a later open finds them (no CAP_BPF needed:
  * BPF_OBJ_GET on pins the caller may write, then mmap). bpffs is mounted
@@ -1057,7 +1066,10 @@ int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
 			a[i] = r->dst[i] & dm[i];
 		words(a, b.dst);
 		words(dm, b.dst_mask);
-		/* After every rule of the same or a lower priority value. */
+		/*
+		 * After every rule of the same or a lower priority value: the
+		 * new id is the largest, so the slot stays sorted by rank.
+		 */
 		for (pos = 0; pos < slot->nrules; pos++)
 			if (slot->rules[pos].prio > r->prio)
 				break;
@@ -1121,6 +1133,16 @@ static unsigned int mask_len(const uint32_t *mask)
 	return n;
 }
 
+/* qsort() order of a rule list: the order the rules are tried in. */
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct vtap_steer_rule *x = a, *y = b;
+	uint64_t rx = vtap_steer_rule_rank(x->prio, x->id);
+	uint64_t ry = vtap_steer_rule_rank(y->prio, y->id);
+
+	return (rx > ry) - (rx < ry);
+}
+
 int vtap_steer__rules(const struct vtap_steer *s, struct vtap_steer_rule *ret,
 		      size_t max)
 {
@@ -1181,6 +1203,8 @@ int vtap_steer__rules(const struct vtap_steer *s, struct vtap_steer_rule *ret,
 		r->queue = b->queue;
 		r->prio = b->prio;
 	}
+	if (ret)
+		qsort(ret, n < max ? n : max, sizeof(*ret), rule_cmp);
 	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
@@ -1421,6 +1445,9 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 	vtap_rss__hash_info(s->rss, &info, &p.rss);
 
 	if (flags & VTAP_STEER_F_RULES) {
+		/* As the program: exact rule, unless a masked one ranks first. */
+		uint64_t limit = UINT64_MAX;
+
 		if (k.l4) {
 			struct vtap_steer_exact_key ek = {0};
 			struct vtap_steer_exact_val v;
@@ -1435,17 +1462,23 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 				p.by = VTAP_STEER_BY_EXACT;
 				p.rule_id = v.id;
 				p.value = v.queue;
-				goto out;
+				limit = vtap_steer_rule_rank(v.prio, v.id);
 			}
 		}
 		for (unsigned int i = 0; i < slot->nrules; i++) {
-			if (vtap_steer_rule_match(&slot->rules[i], &k)) {
+			const struct vtap_steer_mrule *m = &slot->rules[i];
+
+			if (vtap_steer_rule_rank(m->prio, m->id) > limit)
+				break;
+			if (vtap_steer_rule_match(m, &k)) {
 				p.by = VTAP_STEER_BY_RULE;
-				p.rule_id = slot->rules[i].id;
-				p.value = slot->rules[i].queue;
+				p.rule_id = m->id;
+				p.value = m->queue;
 				goto out;
 			}
 		}
+		if (p.by == VTAP_STEER_BY_EXACT)
+			goto out;
 	}
 	if (flags & VTAP_STEER_F_EXT)
 		p.by = VTAP_STEER_BY_EXT;
