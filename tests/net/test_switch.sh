@@ -26,7 +26,38 @@ cleanup_add ip link del "$P1"
 cleanup_add ip link del "$P2"
 cleanup_add ip link del "$P3"
 
-"$VTAP_SWITCHD" --port "$P1,queues=2,netns=$N1" --port "$P2,queues=2,netns=$N2" \
+# Bad flags and config: exit 2 and one line on stderr naming the culprit,
+# before anything is created.
+bad() { # WANT-IN-MESSAGE ARGS...
+	local want=$1 rc
+	shift
+	"$VTAP_SWITCHD" --control "$TMP/never.sock" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	check test "$rc" = 2
+	check test "$(wc -l <"$TMP/err")" = 1
+	check grep -qF -- "$want" "$TMP/err"
+	check test ! -s "$TMP/out"
+	check test ! -e "$TMP/never.sock"
+}
+bad "unknown option '--bogus'" --bogus
+bad "unknown option '-x'" -x
+bad "option '--pin' takes no value" --pin=1
+bad "option '--workers' needs a value" --workers
+bad "workers must be 1..64, not '-1'" --workers -1
+bad "workers must be 1..64, not '99999999999999999999'" --workers 99999999999999999999
+bad "aging must be" --aging 0
+bad "queues must be 1..256, not '-1'" --port "$P1,queues=-1"
+bad "empty port spec" --port ""
+bad "unexpected argument 'extra'" extra
+printf '[port %s]\nqueues = 2\nbogus = 1\n' "$P1" >"$TMP/bad.conf"
+bad "config $TMP/bad.conf: line 3: unknown port option 'bogus'" -c "$TMP/bad.conf"
+bad "config $TMP/none.conf: No such file" -c "$TMP/none.conf"
+check_exit 1 ip link show "$P1"
+
+# The file's settings, with flags overriding it (workers, the port's queues).
+printf 'workers = 1\naging = 7\n[port %s]\nqueues = 1\nnetns = %s\n' \
+	"$P1" "$N1" >"$TMP/sw.conf"
+"$VTAP_SWITCHD" -c "$TMP/sw.conf" --port "$P1,queues=2,netns=$N1" --port "$P2,queues=2,netns=$N2" \
 	--workers 2 --control "$SOCK" 2>"$TMP/log" &
 SW=$!
 cleanup_add "kill $SW; wait $SW"
@@ -86,6 +117,14 @@ for p in d["ports"]:
     else: v = sum(q[sys.argv[2]] for q in p["queue_stats"])
     print(str(v).lower())' "$1" "$2"
 }
+# Config file and flags merged: workers and queues from the flags, aging
+# and the namespace from the file.
+top() { "$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
+import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+check test "$(top workers)" = 2
+check test "$(top aging_s)" = 7
+check test "$(show "$P1" queues)" = 2
+check test "$(show "$P1" netns)" = "$N1"
 # Equal queue counts: each worker alone sends on the queues it reads.
 check test "$(show "$P1" shared_queues)" = false
 check test "$(show "$P1" hash_source)" = libvtap-steer

@@ -246,6 +246,27 @@ static void test_load_file(void **state)
 	assert_int_equal(swcfg_load(&c, path, err, sizeof(err)), -ENOENT);
 }
 
+/* Messages of swcfg_load name the file once, then the line. */
+static void test_load_errors_name_file_and_line(void **state)
+{
+	static struct sw_config c;
+	char path[] = "/tmp/vtap-switch-cfgXXXXXX", err[256], want[300];
+	const char *text = "[port f0]\nqueues=0\n";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	swcfg_init(&c);
+	assert_int_equal(swcfg_load(&c, path, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s: line 2: queues must be 1..", path);
+	assert_memory_equal(err, want, strlen(want));
+	unlink(path);
+	assert_int_equal(swcfg_load(&c, path, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
+	assert_string_equal(err, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_port_spec),
 		cmocka_unit_test(test_add_port_replaces_and_limits),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_errors_name_file_and_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -444,8 +444,13 @@ int swcfg_load(struct sw_config *cfg, const char *path, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	else if (len == max)
 		ret = cfg_fail(err, errlen, "%s: larger than 1 MiB", path);
-	else
-		ret = swcfg_parse(cfg, buf, len, err, errlen);
+	else if ((ret = swcfg_parse(cfg, buf, len, err, errlen)) && err &&
+		 errlen) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, msg);
+	}
 	free(buf);
 	return ret;
 }

@@ -104,7 +104,11 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 		size_t errlen);
 
-/* Read and parse a file. Return: 0, -errno of the read, or -EINVAL. */
+/*
+ * Read and parse a file. Return: 0, -errno of the read, or -EINVAL; the
+ * message in @err starts with "PATH: " (then "line N: ..." for a parse
+ * error).
+ */
 int swcfg_load(struct sw_config *cfg, const char *path, char *err,
 	       size_t errlen);
 

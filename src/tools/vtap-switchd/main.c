@@ -185,7 +185,9 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	swcfg_init(&flags);
-	while ((c = getopt_long(argc, argv, "c:p:w:s:qhV", opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
+	while ((c = getopt_long(argc, argv, ":c:p:w:s:qhV", opts, NULL)) !=
+	       -1) {
 		struct sw_port_config pc;
 		char *end;
 
@@ -250,9 +252,28 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("vtap-switchd %s\n", VTAP_VERSION);
 			return 0;
-		default:
-			usage(stderr);
+		case ':':
+			fprintf(stderr,
+				"vtap-switchd: option '%s' needs a value; see 'vtap-switchd --help'\n",
+				argv[optind - 1]);
 			return 2;
+		default: {
+			const char *arg = argv[optind - 1];
+
+			if (!strncmp(arg, "--", 2) && optopt)
+				fprintf(stderr,
+					"vtap-switchd: option '%.*s' takes no value; see 'vtap-switchd --help'\n",
+					(int)strcspn(arg, "="), arg);
+			else if (!strncmp(arg, "--", 2))
+				fprintf(stderr,
+					"vtap-switchd: unknown option '%s'; see 'vtap-switchd --help'\n",
+					arg);
+			else
+				fprintf(stderr,
+					"vtap-switchd: unknown option '-%c'; see 'vtap-switchd --help'\n",
+					optopt);
+			return 2;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -268,7 +289,8 @@ int main(int argc, char **argv)
 
 	swcfg_init(&cfg);
 	if (config && swcfg_load(&cfg, config, err, sizeof(err))) {
-		fprintf(stderr, "vtap-switchd: config %s: %s\n", config, err);
+		/* swcfg_load's message starts with the file's name. */
+		fprintf(stderr, "vtap-switchd: config %s\n", err);
 		return 2;
 	}
 	/* Flags override the file: as if they were its last lines. */
