@@ -9,8 +9,16 @@
  * and AH headers, TCP/UDP/ICMP), every truncation of a set of them, and
  * thousands of random and mutated frames, in TAP (Ethernet) and TUN (bare
  * IP) mode. Configurations: random hash types, keys (1..52 bytes), tables,
- * unclassified queues, masked and exact flow rules, automq records, and
- * steps switched on and off at random.
+ * unclassified queues, masked and exact flow rules with random priorities
+ * (so exact and masked rules that match the same frame overlap in both
+ * orders), automq records, and steps switched on and off at random. The
+ * winner among overlapping rules is also checked against a plain oracle:
+ * the matching rule of the lowest (prio, id), found by a full scan.
+ *
+ * test_prio_* pin the order down on fixed cases: an exact rule of prio 20
+ * and a masked rule of prio 10 matching the same frame (the masked one
+ * wins), the prios swapped (the exact one wins), and equal prios (the one
+ * added first wins).
  *
  * BPF_PROG_TEST_RUN of a socket filter strips an Ethernet header with
  * eth_type_trans() before the program runs, so each frame is handed over
@@ -42,6 +50,8 @@ static unsigned long n_compared, n_mismatch;
 /* How often each step decided: every step must be exercised. */
 static unsigned long n_by[VTAP_STEER_BY_FLOW_HASH + 1];
 static unsigned long n_report[VTAP_HASH_REPORT__COUNT];
+/* Frames matched by an exact and a masked rule, by the winner's kind. */
+static unsigned long n_masked_over_exact, n_exact_over_masked;
 
 static uint32_t rnd(void)
 {
@@ -220,16 +230,14 @@ struct twin {
 	bool l3;
 };
 
-static void compare(struct twin *t, const uint8_t *frame, size_t len,
-		    const char *what)
+/* The program's answer for @frame (at most TWIN_FRAME_MAX bytes). */
+static uint32_t prog_run(const struct twin *t, const uint8_t *frame, size_t len)
 {
 	static uint8_t buf[DUMMY_HLEN + TWIN_FRAME_MAX];
-	struct vtap_steer_prediction p;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int err;
 
-	if (len > TWIN_FRAME_MAX)
-		len = TWIN_FRAME_MAX;
+	assert_true(len <= TWIN_FRAME_MAX);
 	memset(buf, 0, DUMMY_HLEN);
 	/* Local experimental EtherType: the kernel looks no further. */
 	buf[12] = 0x88;
@@ -242,18 +250,85 @@ static void compare(struct twin *t, const uint8_t *frame, size_t len,
 		fprintf(stderr, "test run of %zu bytes: %s\n", len,
 			strerror(errno));
 	assert_int_equal(err, 0);
+	return opts.retval;
+}
+
+/*
+ * The oracle for the rules step, independent of the twin's early stop:
+ * when an exact and a masked rule both match, the winner is the matching
+ * rule of the lowest (prio, id) over the whole masked list.
+ */
+static void check_overlap(const struct twin *t, const uint8_t *frame,
+			  size_t len, const struct vtap_steer_prediction *p)
+{
+	const struct vtap_steer_cfg *c = vtap_steer_cfg(t->steer);
+	const struct vtap_steer_slot *slot;
+	struct vtap_steer_exact_key ek = {0};
+	struct vtap_steer_exact_val v;
+	const struct vtap_steer_mrule *best = NULL;
+	struct vtap_pkt_info info;
+	struct vtap_steer_key k;
+
+	slot = &c->slot[__atomic_load_n(&c->active, __ATOMIC_ACQUIRE) & 1];
+	if (!(slot->flags & VTAP_STEER_F_RULES))
+		return;
+	vtap_pkt__parse(frame, len, t->l3 ? VTAP_PKT_L3 : 0, &info);
+	vtap_steer_key_from_info(&info, &k);
+	if (!k.l4)
+		return;
+	ek.l3 = k.l3;
+	ek.l4 = k.l4;
+	memcpy(ek.src, k.src, 16);
+	memcpy(ek.dst, k.dst, 16);
+	ek.sport = k.sport;
+	ek.dport = k.dport;
+	if (bpf_map_lookup_elem(vtap_steer_map_fd(t->steer, "exact"), &ek, &v))
+		return;
+	for (unsigned int i = 0; i < slot->nrules; i++) {
+		const struct vtap_steer_mrule *m = &slot->rules[i];
+
+		if (vtap_steer_rule_match(m, &k) &&
+		    (!best ||
+		     vtap_steer_rule_rank(m->prio, m->id) <
+			     vtap_steer_rule_rank(best->prio, best->id)))
+			best = m;
+	}
+	if (!best)
+		return;
+	if (vtap_steer_rule_rank(best->prio, best->id) <
+	    vtap_steer_rule_rank(v.prio, v.id)) {
+		assert_int_equal(p->by, VTAP_STEER_BY_RULE);
+		assert_int_equal(p->rule_id, best->id);
+		n_masked_over_exact++;
+	} else {
+		assert_int_equal(p->by, VTAP_STEER_BY_EXACT);
+		assert_int_equal(p->rule_id, v.id);
+		n_exact_over_masked++;
+	}
+}
+
+static void compare(struct twin *t, const uint8_t *frame, size_t len,
+		    const char *what)
+{
+	struct vtap_steer_prediction p;
+	uint32_t retval;
+
+	if (len > TWIN_FRAME_MAX)
+		len = TWIN_FRAME_MAX;
+	retval = prog_run(t, frame, len);
 	assert_int_equal(vtap_steer__predict(t->steer, frame, len, &p), 0);
 	assert_int_not_equal(p.by, VTAP_STEER_BY_EXT);
+	check_overlap(t, frame, len, &p);
 	n_compared++;
 	n_by[p.by]++;
 	if (p.by == VTAP_STEER_BY_RSS)
 		n_report[p.rss.report]++;
-	if (opts.retval != p.value) {
+	if (retval != p.value) {
 		n_mismatch++;
 		if (n_mismatch <= 10) {
 			fprintf(stderr,
 				"mismatch (%s, %s, len %zu): bpf %u, C %u (by %u, report %u hash 0x%08x)\n  ",
-				what, t->l3 ? "tun" : "tap", len, opts.retval,
+				what, t->l3 ? "tun" : "tap", len, retval,
 				p.value, p.by, p.rss.report, p.rss.hash);
 			for (size_t i = 0; i < len && i < 96; i++)
 				fprintf(stderr, "%02x", frame[i]);
@@ -301,7 +376,7 @@ static void random_rule(struct twin *t, const struct frame *f)
 		r.has_dport = true;
 		r.dport = ntohs(info.dport);
 	}
-	if (info.l4 && r.family && rnd_n(3) == 0) { /* an exact rule */
+	if (info.l4 && r.family && rnd_n(2) == 0) { /* an exact rule */
 		r.proto = info.l4 == VTAP_PKT_L4_TCP ? 6 : 17;
 		r.src_len = r.dst_len = r.family == 6 ? 128 : 32;
 		memcpy(r.src, info.src, 16);
@@ -401,6 +476,11 @@ static void check_coverage(const char *mode)
 		n_by[VTAP_STEER_BY_RULE], n_by[VTAP_STEER_BY_RSS],
 		n_by[VTAP_STEER_BY_AUTOMQ], n_by[VTAP_STEER_BY_FLOW_HASH],
 		n_by[VTAP_STEER_BY_NONE]);
+	fprintf(stderr,
+		"%s: exact and masked rule both matched: masked won %lu, exact won %lu\n",
+		mode, n_masked_over_exact, n_exact_over_masked);
+	assert_true(n_masked_over_exact > 0);
+	assert_true(n_exact_over_masked > 0);
 	for (int by = VTAP_STEER_BY_EXACT; by <= VTAP_STEER_BY_FLOW_HASH; by++)
 		if (by != VTAP_STEER_BY_EXT)
 			assert_true(n_by[by] > 0);
@@ -413,6 +493,7 @@ static void check_coverage(const char *mode)
 	fprintf(stderr, "\n");
 	assert_int_equal(n_mismatch, 0);
 	n_compared = n_mismatch = 0;
+	n_masked_over_exact = n_exact_over_masked = 0;
 	memset(n_by, 0, sizeof(n_by));
 	memset(n_report, 0, sizeof(n_report));
 }
@@ -429,9 +510,147 @@ static void test_tun(void **state)
 	check_coverage("tun");
 }
 
+/* An exact rule for the 5-tuple of frame_l4(@v6, TCP, 40000 -> 5201). */
+static uint32_t add_exact(struct twin *t, bool v6, uint16_t prio,
+			  uint16_t queue)
+{
+	VTAP_OPTS_INIT(vtap_steer_rule, r, .proto = 6, .has_sport = true,
+		       .sport = 40000, .has_dport = true, .dport = 5201,
+		       .queue = queue, .prio = prio);
+	uint32_t id;
+
+	r.family = v6 ? 6 : 4;
+	r.src_len = r.dst_len = v6 ? 128 : 32;
+	frame_pton(v6 ? AF_INET6 : AF_INET, v6 ? "fd00::1" : "10.0.0.1", r.src);
+	frame_pton(v6 ? AF_INET6 : AF_INET, v6 ? "fd00::2" : "10.0.0.2", r.dst);
+	assert_int_equal(vtap_steer__rule_add(t->steer, &r, &id), 0);
+	return id;
+}
+
+/* The masked rule "proto tcp dport 5201". */
+static uint32_t add_masked(struct twin *t, uint16_t prio, uint16_t queue)
+{
+	VTAP_OPTS_INIT(vtap_steer_rule, r, .proto = 6, .has_dport = true,
+		       .dport = 5201, .queue = queue, .prio = prio);
+	uint32_t id;
+
+	assert_int_equal(vtap_steer__rule_add(t->steer, &r, &id), 0);
+	return id;
+}
+
+/*
+ * Steer a TCP frame 40000 -> @dport (source port @sport) by program and
+ * twin; they must agree on the queue, and the twin names the rule.
+ */
+static uint32_t steer_tcp(struct twin *t, bool v6, uint16_t sport,
+			  uint16_t dport, uint32_t *ret_rule)
+{
+	struct vtap_steer_prediction p;
+	struct frame f;
+	uint32_t q;
+
+	frame_l4(&f, v6, false, sport, dport, 16);
+	q = prog_run(t, f.data, f.len);
+	assert_int_equal(vtap_steer__predict(t->steer, f.data, f.len, &p), 0);
+	assert_int_equal(q, p.value);
+	*ret_rule = p.rule_id;
+	return q;
+}
+
+/* vtap_steer__rules() lists @first before @second. */
+static void assert_listed_before(struct twin *t, uint32_t first,
+				 uint32_t second)
+{
+	struct vtap_steer_rule rules[8];
+	int n = vtap_steer__rules(t->steer, rules, 8), a = -1, b = -1;
+
+	assert_true(n >= 2 && n <= 8);
+	for (int i = 0; i < n; i++) {
+		if (rules[i].id == first)
+			a = i;
+		if (rules[i].id == second)
+			b = i;
+	}
+	assert_true(a >= 0 && b >= 0);
+	assert_true(a < b);
+}
+
+static void del_rules(struct twin *t, uint32_t a, uint32_t b)
+{
+	assert_int_equal(vtap_steer__rule_del(t->steer, a), 0);
+	assert_int_equal(vtap_steer__rule_del(t->steer, b), 0);
+}
+
+/*
+ * Exact rule prio 20 -> queue 3 and masked "tcp dport 5201" prio 10 ->
+ * queue 2: a frame both match goes to 2; with the prios swapped, to 3;
+ * with equal prios, to the rule added first. Each time the order of adding
+ * is the one that would give the other answer if only the ids counted.
+ */
+static void prio_case(bool v6)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 4);
+	struct twin t = {0};
+	uint32_t ex, ma, rule;
+
+	t.steer = vtap_steer__open("vtwinprio", &o);
+	assert_non_null(t.steer);
+	t.prog_fd = vtap_steer__prog_fd(t.steer);
+	assert_true(t.prog_fd >= 0);
+	assert_int_equal(vtap_steer__set_steps(t.steer, VTAP_STEER_STEP_RULES),
+			 0);
+
+	/* Masked prio 10 beats exact prio 20 (added first). */
+	ex = add_exact(&t, v6, 20, 3);
+	ma = add_masked(&t, 10, 2);
+	assert_int_equal(steer_tcp(&t, v6, 40000, 5201, &rule), 2);
+	assert_int_equal(rule, ma);
+	/* Another source port: the masked rule alone. */
+	assert_int_equal(steer_tcp(&t, v6, 40001, 5201, &rule), 2);
+	assert_int_equal(rule, ma);
+	/* Neither matches: no rule decides, the rules-only chain gives 0. */
+	assert_int_equal(steer_tcp(&t, v6, 40000, 80, &rule), 0);
+	assert_int_equal(rule, 0);
+	assert_listed_before(&t, ma, ex);
+	del_rules(&t, ex, ma);
+
+	/* Swapped: exact prio 10 beats masked prio 20 (added first). */
+	ma = add_masked(&t, 20, 2);
+	ex = add_exact(&t, v6, 10, 3);
+	assert_int_equal(steer_tcp(&t, v6, 40000, 5201, &rule), 3);
+	assert_int_equal(rule, ex);
+	assert_int_equal(steer_tcp(&t, v6, 40001, 5201, &rule), 2);
+	assert_int_equal(rule, ma);
+	assert_listed_before(&t, ex, ma);
+	del_rules(&t, ex, ma);
+
+	/* Equal prio: the order added decides, across the two kinds. */
+	ex = add_exact(&t, v6, 10, 3);
+	ma = add_masked(&t, 10, 2);
+	assert_int_equal(steer_tcp(&t, v6, 40000, 5201, &rule), 3);
+	assert_int_equal(rule, ex);
+	assert_listed_before(&t, ex, ma);
+	del_rules(&t, ex, ma);
+	ma = add_masked(&t, 10, 2);
+	ex = add_exact(&t, v6, 10, 3);
+	assert_int_equal(steer_tcp(&t, v6, 40000, 5201, &rule), 2);
+	assert_int_equal(rule, ma);
+	assert_listed_before(&t, ma, ex);
+	del_rules(&t, ex, ma);
+
+	vtap_steer__close(t.steer);
+}
+
+static void test_prio_exact_vs_masked(void **state)
+{
+	prio_case(false);
+	prio_case(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prio_exact_vs_masked),
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_tun),
 	};
