@@ -7,9 +7,11 @@
  *   vtapctl flow del dev NAME id ID
  *   vtapctl flow show dev NAME
  *
- * Rules are tried before the extension, RSS and automq; lower prio first.
- * A rule naming the protocol, both full addresses and both ports is an
- * exact 5-tuple rule (a hash map lookup, tried before the others).
+ * Rules are tried before the extension, RSS and automq; lower prio first,
+ * equal prio in the order added. A rule naming the protocol, both full
+ * addresses and both ports is an exact 5-tuple rule (a hash map lookup); it
+ * keeps its place in that order (docs/steering.md, "Rule order"). "show"
+ * lists the rules in the order they are tried.
  */
 #include <arpa/inet.h>
 #include <errno.h>
