@@ -3,7 +3,10 @@
 # test_steer_persist.sh - steering configured with vtapctl outlives vtapctl:
 # it reads back with `rss show`, and a new reader that opens the tap's
 # queues afterwards (as a VMM would, without libvtap) is steered by it.
-# The pins go away with `vtapctl dev del` (or vtap_steer__unpin()).
+# Exact 5-tuple rules keep their place in the priority order: a masked rule
+# of a lower prio wins over a matching exact rule, and loses to one of a
+# higher prio (`flow show` lists them in that order, and real traffic
+# follows it). The pins go away with `vtapctl dev del`.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3 for the queue reader"
@@ -26,6 +29,23 @@ case "$err" in
 esac
 id=$("$VTAPCTL" flow add dev "$T" proto udp dport 7777 queue 1)
 check test -n "$id"
+# 10.77.0.1:41000 > :7778: exact prio 20 -> 2 loses to masked prio 10 -> 0;
+# 10.77.0.1:41001 > :7779: exact prio 10 -> 2 wins over masked prio 20 -> 0.
+ex1=$("$VTAPCTL" flow add dev "$T" proto udp src 10.77.0.1 dst 10.77.0.2 sport 41000 dport 7778 queue 2 prio 20)
+ma1=$("$VTAPCTL" flow add dev "$T" proto udp dport 7778 queue 0 prio 10)
+ma2=$("$VTAPCTL" flow add dev "$T" proto udp dport 7779 queue 0 prio 20)
+ex2=$("$VTAPCTL" flow add dev "$T" proto udp src 10.77.0.1 dst 10.77.0.2 sport 41001 dport 7779 queue 2 prio 10)
+check test -n "$ex1" -a -n "$ma1" -a -n "$ma2" -a -n "$ex2"
+rules=$("$VTAPCTL" -j flow show dev "$T")
+check python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+want = [int(x) for x in sys.argv[2:]]
+assert [r["id"] for r in d] == want, (d, want)  # the order they are tried
+kind = {r["id"]: (r["prio"], r["exact"]) for r in d}
+assert kind[want[2]] == (10, True) and kind[want[3]] == (20, True), d
+assert kind[want[1]] == (10, False) and kind[want[4]] == (20, False), d
+' "$rules" "$id" "$ma1" "$ex2" "$ex1" "$ma2"
 # Usage errors of flow add: exit 2, one line saying why.
 err=$("$VTAPCTL" flow add dev "$T" src 10.0.0.1 dst fe80::1 queue 1 2>&1); rc=$?
 check test "$rc" = 2
@@ -79,9 +99,16 @@ send = ("import socket\n"
         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
         "for p in range(40):\n"
         "    s.sendto(b'x', ('10.77.0.2', 20000 + p))\n"
-        "    s.sendto(b'y', ('10.77.0.2', 7777))\n")
+        "    s.sendto(b'y', ('10.77.0.2', 7777))\n"
+        "t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "t.bind(('10.77.0.1', 41000))\n"
+        "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "u.bind(('10.77.0.1', 41001))\n"
+        "for p in range(10):\n"
+        "    t.sendto(b'z', ('10.77.0.2', 7778))\n"
+        "    u.sendto(b'z', ('10.77.0.2', 7779))\n")
 sh(f"ip netns exec {ns} python3 -c \"{send}\"")
-counts = {q: {"rss": 0, "rule": 0} for q in range(4)}
+counts = {q: {"rss": 0, "rule": 0, "7778": 0, "7779": 0} for q in range(4)}
 end = time.time() + 1.0
 while time.time() < end:
     r, _, _ = select.select(fds, [], [], 0.2)
@@ -94,11 +121,16 @@ while time.time() < end:
         if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17:
             continue
         dport = struct.unpack("!H", f[36:38])[0]
-        counts[q]["rule" if dport == 7777 else "rss"] += 1
+        if dport in (7778, 7779):
+            counts[q][str(dport)] += 1
+        else:
+            counts[q]["rule" if dport == 7777 else "rss"] += 1
 print("per queue:", counts)
 assert counts[3]["rss"] == 40, counts      # the table sends all to 3
 assert counts[1]["rule"] == 40, counts     # the flow rule wins over RSS
-assert sum(c["rss"] + c["rule"] for c in counts.values()) == 80, counts
+assert counts[0]["7778"] == 10, counts     # masked prio 10 over exact 20
+assert counts[2]["7779"] == 10, counts     # exact prio 10 over masked 20
+assert sum(sum(c.values()) for c in counts.values()) == 100, counts
 PY
 [ $? = 0 ] && ok "a new reader is steered by the pinned configuration" ||
 	fail "steering of a new reader"
