@@ -6,7 +6,9 @@
 # per-port counters, ports added and removed at run time, a tap deleted
 # under the daemon, the ports' libvtap counters (vtapctl stats), hashes
 # reported by libvtap agreeing with the steering, GSO frames crossing
-# whole, and a TCP transfer compared byte for byte (sha256).
+# whole, a TCP transfer compared byte for byte (sha256), VLAN access and
+# trunk ports, an existing persistent tap as a port (left in place), and
+# bad flags and config files (one line, exit 2).
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
@@ -218,10 +220,85 @@ check test "$gso_tx" = "$gso_rx"
 check test "$(show "$P1" hash_mismatch)" = 0
 check test "$(show "$P2" hash_mismatch)" = 0
 
+# VLANs: access ports on 10 and 20, a trunk carrying both (no native);
+# ports added at run time with their VLAN options, all in namespace 3.
+PA=$(uname_ va); PB=$(uname_ vb); PC=$(uname_ vc)
+cleanup_add ip -n "$N3" link del "$PA"
+cleanup_add ip -n "$N3" link del "$PB"
+cleanup_add ip -n "$N3" link del "$PC"
+check "$VTAPCTL" switch port add "$PA" queues 1 netns "$N3" vlan 10 control "$SOCK"
+check "$VTAPCTL" switch port add "$PB" queues 1 netns "$N3" trunk 10+20 control "$SOCK"
+check "$VTAPCTL" switch port add "$PC" queues 1 netns "$N3" vlan 20 control "$SOCK"
+check sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q '^port $PB: 1 queues, netns $N3, trunk vlans 10,20, no native'"
+check sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q '^port $PA: 1 queues, netns $N3, access vlan 10'"
+for p in "$PA" "$PB" "$PC"; do ip -n "$N3" link set "$p" up; done
+# Broadcast frames (EtherType 0x88b5) from one port, tagged or not; which
+# ports get them, and with which tag (None: untagged).
+cat >"$TMP/vlan.py" <<'PY'
+import socket, struct, sys, time
+ports = {}
+for n in "abc":
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((sys.argv["abc".index(n) + 1], 0))
+    s.setsockopt(263, 8, 1)  # PACKET_AUXDATA: the tag the kernel took off
+    s.setblocking(False)
+    ports[n] = s
+def recv(marker):
+    time.sleep(0.3)
+    res = {}
+    for n, s in ports.items():
+        try:
+            while True:
+                data, anc, _, addr = s.recvmsg(65536, 256)
+                if marker not in data or addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                vid = None
+                for lvl, typ, d in anc:
+                    st, _, _, _, _, tci, _ = struct.unpack("IIIHHHH", d[:20])
+                    if lvl == 263 and typ == 8 and st & 0x10:
+                        vid = tci & 0xfff
+                if data[12:14] == b"\x81\x00":
+                    vid = struct.unpack("!H", data[14:16])[0] & 0xfff
+                res[n] = vid
+        except BlockingIOError:
+            pass
+    return res
+cases = [("b", 10, {"a": None}), ("b", 20, {"c": None}), ("b", 30, {}),
+         ("b", 0, {}), ("a", 0, {"b": 10}), ("c", 0, {"b": 20}),
+         ("a", 20, {})]
+bad = 0
+for i, (src, tag, want) in enumerate(cases):
+    recv(b"-")  # drain
+    m = b"VLANTEST-%d-" % i
+    t = struct.pack("!HH", 0x8100, tag) if tag else b""
+    ports[src].send(b"\xff" * 6 + b"\x02\0\0\0\x5a\x01" + t +
+                    b"\x88\xb5" + m + bytes(40))
+    got = recv(m)
+    bad += got != want
+    print("from %s tag %s: got %s, want %s" % (src, tag, got, want))
+sys.exit(1 if bad else 0)
+PY
+check ip netns exec "$N3" python3 "$TMP/vlan.py" "$PA" "$PB" "$PC"
+check test "$(show "$PB" vlan_drops)" -ge 2
+for p in "$PA" "$PB" "$PC"; do check "$VTAPCTL" switch port del "$p" control "$SOCK"; done
+
+# An existing persistent tap becomes a port and stays when it goes.
+PP=$(uname_ pp)
+cleanup_add "$VTAPCTL" dev del "$PP"
+check "$VTAPCTL" dev add "$PP" queues 2
+check "$VTAPCTL" switch port add "$PP" queues 2 control "$SOCK"
+check test "$(show "$PP" persistent)" = true
+check test "$(show "$P1" persistent)" = false
+check "$VTAPCTL" switch port del "$PP" control "$SOCK"
+check ip link show "$PP"
+check "$VTAPCTL" switch port add "$PP" queues 2 control "$SOCK"
+
 # Clean stop: SIGTERM, exit 0, socket and taps gone.
 kill -TERM $SW
 wait $SW
 check test $? = 0
 check test ! -e "$SOCK"
 check_exit 1 ip -n "$N1" link show "$P1"
+# ...but the persistent tap stays.
+check ip link show "$PP"
 finish

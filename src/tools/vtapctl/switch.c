@@ -146,6 +146,44 @@ static void emit(const char *key, json_object *v)
 	}
 }
 
+/*
+ * "access vlan VID", or for a trunk "trunk vlans 10,20-30, native VID"
+ * (", no native" when untagged frames are dropped), in @buf.
+ */
+static void vlan_text(json_object *vl, char *buf, size_t len)
+{
+	json_object *allowed = NULL;
+	size_t n, used;
+	int64_t vid = get_i(vl, "vid");
+
+	if (strcmp(get_s(vl, "mode"), "trunk")) {
+		snprintf(buf, len, "access vlan %" PRId64, vid);
+		return;
+	}
+	used = (size_t)snprintf(buf, len, "trunk vlans ");
+	json_object_object_get_ex(vl, "allowed", &allowed);
+	n = allowed ? json_object_array_length(allowed) : 0;
+	for (size_t i = 0; i < n && used < len; i++) {
+		int64_t lo = json_object_get_int64(
+			json_object_array_get_idx(allowed, i));
+		int64_t hi = lo;
+
+		while (i + 1 < n &&
+		       json_object_get_int64(json_object_array_get_idx(
+			       allowed, i + 1)) == hi + 1) {
+			hi++;
+			i++;
+		}
+		used += (size_t)snprintf(buf + used, len - used,
+					 hi > lo ? "%s%" PRId64 "-%" PRId64
+						 : "%s%" PRId64,
+					 used > 12 ? "," : "", lo, hi);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used,
+			 vid ? ", native %" PRId64 : ", no native", vid);
+}
+
 static void show_text(json_object *o)
 {
 	json_object *ports, *mac;
@@ -161,12 +199,13 @@ static void show_text(json_object *o)
 			json_object *vl, *qs;
 			const char *ns = get_s(p, "netns");
 
+			char vlan[256];
+
 			json_object_object_get_ex(p, "vlan", &vl);
-			pr_text("port %s: %" PRId64
-				" queues%s%s, %s vlan %" PRId64 "%s\n",
+			vlan_text(vl, vlan, sizeof(vlan));
+			pr_text("port %s: %" PRId64 " queues%s%s, %s%s\n",
 				get_s(p, "name"), get_i(p, "queues"),
-				*ns ? ", netns " : "", ns, get_s(vl, "mode"),
-				get_i(vl, "vid"),
+				*ns ? ", netns " : "", ns, vlan,
 				json_object_get_boolean(
 					json_object_object_get(p, "steered"))
 					? ", vtap RSS steering"
