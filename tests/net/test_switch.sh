@@ -51,6 +51,11 @@ bad "aging must be" --aging 0
 bad "queues must be 1..256, not '-1'" --port "$P1,queues=-1"
 bad "empty port spec" --port ""
 bad "unexpected argument 'extra'" extra
+# A path longer than a unix socket address takes is refused, not cut.
+bad "--control: control path must be 1..107 bytes" --control "$TMP/$(printf '%0120d' 0)"
+bad "--control: control path must be 1..107 bytes" --control ""
+# A flag's value is one value: a newline in it adds no config line.
+bad "--workers: workers must be 1..64" --workers "$(printf '2\nport=%s' "$P1")"
 printf '[port %s]\nqueues = 2\nbogus = 1\n' "$P1" >"$TMP/bad.conf"
 bad "config $TMP/bad.conf: line 3: unknown port option 'bogus'" -c "$TMP/bad.conf"
 bad "config $TMP/none.conf: No such file" -c "$TMP/none.conf"

@@ -267,6 +267,33 @@ static void test_load_errors_name_file_and_line(void **state)
 	assert_string_equal(err, want);
 }
 
+/* swcfg_set: one key, one value, checked as in a file. */
+static void test_set_one_key(void **state)
+{
+	static struct sw_config c;
+	char err[256], path[200];
+
+	swcfg_init(&c);
+	memset(path, 'x', sizeof(path));
+	path[0] = '/';
+	path[SW_PATH_MAX] = '\0'; /* one byte more than sun_path holds */
+	assert_int_equal(swcfg_set(&c, "control", path, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "control path must be 1..107 bytes");
+	assert_string_equal(c.control, SW_CONTROL_DEFAULT);
+	path[SW_PATH_MAX - 1] = '\0';
+	assert_int_equal(swcfg_set(&c, "control", path, err, sizeof(err)), 0);
+	assert_string_equal(c.control, path);
+	assert_int_equal(swcfg_set(&c, "control", "", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		swcfg_set(&c, "workers", "2\nport=inj", err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(c.n_ports, 0);
+	assert_int_equal(swcfg_set(&c, "workers", "3", err, sizeof(err)), 0);
+	assert_int_equal(c.workers, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_add_port_replaces_and_limits),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_errors_name_file_and_line),
+		cmocka_unit_test(test_set_one_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

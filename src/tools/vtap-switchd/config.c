@@ -44,6 +44,10 @@ cfg_fail(char *err, size_t errlen, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		/* One line, whatever the value quoted in it holds. */
+		for (char *p = err; *p; p++)
+			if (iscntrl((unsigned char)*p))
+				*p = '?';
 	}
 	return -EINVAL;
 }
@@ -242,8 +246,8 @@ int swcfg_add_port(struct sw_config *cfg, const struct sw_port_config *pc)
 	return 0;
 }
 
-static int switch_set(struct sw_config *cfg, const char *key, const char *value,
-		      char *err, size_t errlen)
+int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
+	      char *err, size_t errlen)
 {
 	unsigned long v;
 
@@ -256,7 +260,8 @@ static int switch_set(struct sw_config *cfg, const char *key, const char *value,
 	} else if (!strcmp(key, "control")) {
 		if (!*value || strlen(value) >= sizeof(cfg->control))
 			return cfg_fail(err, errlen,
-					"control path empty or too long");
+					"control path must be 1..%zu bytes",
+					sizeof(cfg->control) - 1);
 		snprintf(cfg->control, sizeof(cfg->control), "%s", value);
 	} else if (!strcmp(key, "control_mode")) {
 		if (parse_uint(value, 0777, &v))
@@ -406,8 +411,7 @@ int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 			ret = swcfg_port_set(port, s, trim(eq + 1), msg,
 					     sizeof(msg));
 		else
-			ret = switch_set(cfg, s, trim(eq + 1), msg,
-					 sizeof(msg));
+			ret = swcfg_set(cfg, s, trim(eq + 1), msg, sizeof(msg));
 		if (ret)
 			return cfg_fail(err, errlen, "line %u: %s", lineno,
 					msg);

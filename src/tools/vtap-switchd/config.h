@@ -95,6 +95,14 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 		   const char *value, char *err, size_t errlen);
 
 /*
+ * Set one [switch] key (workers, control, control_mode, aging, pin, cpus,
+ * port) to @value, checked as in a file; flags go through here too.
+ * Return: 0 or -EINVAL with a message in @err.
+ */
+int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
+	      char *err, size_t errlen);
+
+/*
  * Parse configuration text (INI: "[switch]" and "[port NAME]" sections,
  * "key = value" lines, '#' or ';' comments; keys before any section belong
  * to [switch]). @text need not be NUL-terminated. Settings are applied on

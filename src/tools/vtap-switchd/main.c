@@ -301,27 +301,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (workers) {
-		char line[64];
+	/* Flags are checked as the file's keys are, then win over them. */
+	{
+		const char *const keys[] = {"workers", "aging", "control"};
+		const char *const vals[] = {workers, aging, control};
 
-		snprintf(line, sizeof(line), "workers=%s", workers);
-		if (swcfg_parse(&cfg, line, strlen(line), err, sizeof(err))) {
-			fprintf(stderr, "vtap-switchd: --workers: %s\n",
-				err + 8);
-			return 2;
+		for (size_t i = 0; i < 3; i++) {
+			if (vals[i] && swcfg_set(&cfg, keys[i], vals[i], err,
+						 sizeof(err))) {
+				fprintf(stderr, "vtap-switchd: --%s: %s\n",
+					keys[i], err);
+				return 2;
+			}
 		}
 	}
-	if (aging) {
-		char line[64];
-
-		snprintf(line, sizeof(line), "aging=%s", aging);
-		if (swcfg_parse(&cfg, line, strlen(line), err, sizeof(err))) {
-			fprintf(stderr, "vtap-switchd: --aging: %s\n", err + 8);
-			return 2;
-		}
-	}
-	if (control)
-		snprintf(cfg.control, sizeof(cfg.control), "%s", control);
 	if (pin)
 		cfg.pin = true;
 
