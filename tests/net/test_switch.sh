@@ -234,6 +234,15 @@ cleanup_add ip -n "$N3" link del "$PC"
 check "$VTAPCTL" switch port add "$PA" queues 1 netns "$N3" vlan 10 control "$SOCK"
 check "$VTAPCTL" switch port add "$PB" queues 1 netns "$N3" trunk 10+20 control "$SOCK"
 check "$VTAPCTL" switch port add "$PC" queues 1 netns "$N3" vlan 20 control "$SOCK"
+check_exit 2 "$VTAPCTL" switch port add "$(uname_ vd)" queues 1 trunk control "$SOCK"
+check_exit 2 "$VTAPCTL" switch port add "$(uname_ vd)" queues control "$SOCK"
+check sh -c "'$VTAPCTL' switch port add '$(uname_ vd)' queues 2>&1 | grep -q \"'queues' needs a value\""
+# A trunk list with commas, as in the usage: the same as with '+'.
+VD=$(uname_ vd)
+cleanup_add ip link del "$VD"
+check "$VTAPCTL" switch port add "$VD" trunk 10,20-22 native 5 control "$SOCK"
+check sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q '^port $VD: [0-9]* queues, trunk vlans 10,20-22, native 5'"
+check "$VTAPCTL" switch port del "$VD" control "$SOCK"
 check sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q '^port $PB: 1 queues, netns $N3, trunk vlans 10,20, no native'"
 check sh -c "'$VTAPCTL' switch show control '$SOCK' | grep -q '^port $PA: 1 queues, netns $N3, access vlan 10'"
 for p in "$PA" "$PB" "$PC"; do ip -n "$N3" link set "$p" up; done

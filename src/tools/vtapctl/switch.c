@@ -36,7 +36,7 @@ static void switch_usage(FILE *f)
 		"\n"
 		"Shows a running vtap-switchd (ports, queues, counters, MAC table) and\n"
 		"adds or removes ports at run time. The control socket defaults to\n"
-		"%s. LIST: VLAN ids and ranges, e.g. 10+20-30.\n",
+		"%s. LIST: VLAN ids and ranges, e.g. 10+20-30 or 10,20-30.\n",
 		CONTROL_DEFAULT);
 }
 
@@ -324,9 +324,11 @@ int cmd_switch(int argc, char **argv)
 	for (; i < argc; i += 2) {
 		int k = arg_match(argv[i], keys);
 
-		if (k < 0 || i + 1 >= argc)
+		if (k < 0)
 			return usage_err("switch: unexpected argument '%s'",
 					 argv[i]);
+		if (i + 1 >= argc)
+			return usage_err("switch: '%s' needs a value", argv[i]);
 		if (k == 5) {
 			path = argv[i + 1];
 			continue;
@@ -334,12 +336,17 @@ int cmd_switch(int argc, char **argv)
 		if (c != 1 || pc != 0)
 			return usage_err("switch: '%s' only goes with port add",
 					 argv[i]);
-		if (strchr(argv[i + 1], ','))
+		/* A trunk list may be written 10,20-30 too: ',' parts the
+		 * request's options, '+' is the same separator in a list. */
+		if (strchr(argv[i + 1], ',') && k != 3)
 			return usage_err("switch: bad value '%s'", argv[i + 1]);
-		len += (size_t)snprintf(req + len, sizeof(req) - len, ",%s=%s",
-					keys[k], argv[i + 1]);
+		len += (size_t)snprintf(req + len, sizeof(req) - len,
+					",%s=", keys[k]);
+		for (const char *v = argv[i + 1]; *v && len < sizeof(req); v++)
+			req[len++] = *v == ',' ? '+' : *v;
 		if (len >= sizeof(req))
 			return usage_err("switch: arguments too long");
+		req[len] = '\0';
 	}
 	return run(path, req, c == 0);
 }
