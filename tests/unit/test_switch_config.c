@@ -292,6 +292,29 @@ static void test_set_one_key(void **state)
 	assert_int_equal(c.n_ports, 0);
 	assert_int_equal(swcfg_set(&c, "workers", "3", err, sizeof(err)), 0);
 	assert_int_equal(c.workers, 3);
+	/* Permissions are octal with or without the leading 0. */
+	assert_int_equal(swcfg_set(&c, "control_mode", "600", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.control_mode, 0600);
+	assert_int_equal(swcfg_set(&c, "control_mode", "400", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.control_mode, 0400);
+	assert_int_equal(
+		swcfg_set(&c, "control_mode", "0660", err, sizeof(err)), 0);
+	assert_int_equal(c.control_mode, 0660);
+	assert_int_equal(
+		swcfg_set(&c, "control_mode", "0x1ff", err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(swcfg_set(&c, "control_mode", "680", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(swcfg_set(&c, "control_mode", "-1", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		swcfg_set(&c, "control_mode", "1777", err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(swcfg_set(&c, "control_mode", "", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(c.control_mode, 0660);
 }
 
 int main(void)

@@ -19,7 +19,8 @@
  *   vlan = 10 | trunk = 10,20-30 | native = 1
  *
  * Everything is bounded: a line is at most 1023 bytes, a number is
- * decimal (or 0 octal / 0x hex), a name fits its buffer, and every error
+ * decimal (or 0 octal / 0x hex; control_mode is always octal, as chmod
+ * reads it), a name fits its buffer, and every error
  * names its line.
  */
 #include <ctype.h>
@@ -264,7 +265,11 @@ int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
 					sizeof(cfg->control) - 1);
 		snprintf(cfg->control, sizeof(cfg->control), "%s", value);
 	} else if (!strcmp(key, "control_mode")) {
-		if (parse_uint(value, 0777, &v))
+		char *end;
+
+		/* Always octal, as chmod reads it: "600" is 0600, not 0x258. */
+		v = strtoul(value, &end, 8);
+		if (!*value || *value < '0' || *value > '7' || *end || v > 0777)
 			return cfg_fail(
 				err, errlen,
 				"control_mode must be octal permissions, not '%s'",
