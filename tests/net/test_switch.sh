@@ -51,6 +51,9 @@ bad "aging must be" --aging 0
 bad "queues must be 1..256, not '-1'" --port "$P1,queues=-1"
 bad "empty port spec" --port ""
 bad "unexpected argument 'extra'" extra
+bad "--time must be 1..3600, not '-1'" --demo --time -1
+bad "--queues must be 2..64, not '1'" --demo --queues 1
+bad "--conns must be 1..64, not ''" --demo --conns ""
 # A path longer than a unix socket address takes is refused, not cut.
 bad "--control: control path must be 1..107 bytes" --control "$TMP/$(printf '%0120d' 0)"
 bad "--control: control path must be 1..107 bytes" --control ""

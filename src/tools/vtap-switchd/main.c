@@ -9,6 +9,7 @@
  * The main thread owns the ports, the control socket and the signals;
  * the workers (switchd.c) move the frames.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -230,12 +231,21 @@ int main(int argc, char **argv)
 		case OPT_TIME:
 		case OPT_QUEUES:
 		case OPT_CONNS: {
-			unsigned long v = strtoul(optarg, &end, 10);
+			/* RSS needs two queues to show anything: --queues 2.. */
+			unsigned long lo = c == OPT_QUEUES ? 2 : 1;
+			unsigned long hi = c == OPT_TIME ? 3600 : 64;
+			unsigned long v;
 
-			if (*end || !v || v > (c == OPT_TIME ? 3600 : 64)) {
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!isdigit((unsigned char)*optarg) || *end || errno ||
+			    v < lo || v > hi) {
 				fprintf(stderr,
-					"vtap-switchd: bad number '%s'\n",
-					optarg);
+					"vtap-switchd: --%s must be %lu..%lu, not '%s'\n",
+					c == OPT_TIME	  ? "time"
+					: c == OPT_QUEUES ? "queues"
+							  : "conns",
+					lo, hi, optarg);
 				return 2;
 			}
 			if (c == OPT_TIME)
