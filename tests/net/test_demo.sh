@@ -33,5 +33,15 @@ check grep -q '^interrupted: cleaning up' "$OUT"
 check grep -Eq '^transfer check: .*: not checked \(interrupted\)$' "$OUT"
 check grep -q '^demo: interrupted$' "$OUT"
 check_exit 1 grep -q 'FAIL' "$OUT"
+# SIGTERM likewise, with the shell's status for it.
+"$VTAP_SWITCHD" --demo --time 30 >"$OUT" 2>&1 &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+rc=$?
+check test "$rc" = 143
+check grep -q '^demo: interrupted$' "$OUT"
+check_exit 1 sh -c "ip -o link | grep -q 'vtdemo${pid}'"
 check_exit 1 sh -c "ip -o link | grep -q 'vtdemo${pid}'"
 finish

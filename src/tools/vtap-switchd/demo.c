@@ -18,7 +18,7 @@
  * stops early and still cleans up: the ports' taps go with their fds and
  * the namespaces with the last fd that holds them; the transfer is then
  * not judged (bytes in flight were never received) and the exit status
- * is 130.
+ * is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
  *
  * The last lines are meant for scripts:
  *   transfer check: SENT bytes sent, RECEIVED received: PASS|FAIL
@@ -213,11 +213,12 @@ out:
 	return NULL;
 }
 
-static bool got_signal(int sfd)
+/* The number of a pending signal (SIGINT, SIGTERM, SIGHUP), or 0. */
+static int got_signal(int sfd)
 {
 	struct signalfd_siginfo si;
 
-	return read(sfd, &si, sizeof(si)) > 0;
+	return read(sfd, &si, sizeof(si)) > 0 ? (int)si.ssi_signo : 0;
 }
 
 static void print_human(double v, const char *unit, char *out, size_t n)
@@ -245,7 +246,7 @@ int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,
 	bool interrupted = false, ok_transfer, ok_hash;
 	double t0, t1, last = 0;
 	sigset_t mask;
-	int sfd, ret = 1;
+	int sfd, ret = 1, signo = 0;
 	const bool tty = isatty(STDOUT_FILENO);
 
 	(void)argv0;
@@ -340,9 +341,12 @@ int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,
 			break;
 	while (atomic_load(&d.senders_done) < started) {
 		double t = now_s() - t0;
+		int sig;
 
 		usleep(250000);
-		if (got_signal(sfd)) {
+		sig = got_signal(sfd);
+		if (sig) {
+			signo = sig;
 			interrupted = true;
 			atomic_store(&d.abort, true);
 		}
@@ -430,7 +434,7 @@ int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,
 	ret = ok_transfer && ok_hash ? 0 : 1;
 	if (interrupted) {
 		/* The shell's convention for a command ended by a signal. */
-		ret = 128 + SIGINT;
+		ret = 128 + signo;
 		printf("demo: interrupted\n");
 	} else {
 		printf("demo: %s\n", ret ? "FAIL" : "PASS");
