@@ -33,7 +33,7 @@ cleanup_add ip link del "$P3"
 bad() { # WANT-IN-MESSAGE ARGS...
 	local want=$1 rc
 	shift
-	"$VTAP_SWITCHD" --control "$TMP/never.sock" "$@" >"$TMP/out" 2>"$TMP/err"
+	timeout 10 "$VTAP_SWITCHD" --control "$TMP/never.sock" "$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	check test "$rc" = 2
 	check test "$(wc -l <"$TMP/err")" = 1
@@ -62,7 +62,19 @@ bad "--workers: workers must be 1..64" --workers "$(printf '2\nport=%s' "$P1")"
 printf '[port %s]\nqueues = 2\nbogus = 1\n' "$P1" >"$TMP/bad.conf"
 bad "config $TMP/bad.conf: line 3: unknown port option 'bogus'" -c "$TMP/bad.conf"
 bad "config $TMP/none.conf: No such file" -c "$TMP/none.conf"
+printf 'cpus = 4000\n' >"$TMP/cpus.conf"
+bad "cpus: CPU 4000 is not one this process may run on" -c "$TMP/cpus.conf"
 check_exit 1 ip link show "$P1"
+
+# --pin: every worker on one CPU, also with more workers than CPUs.
+"$VTAP_SWITCHD" -q --pin --workers 3 --control "$TMP/pin.sock" &
+pin=$!
+for i in $(seq 50); do [ -S "$TMP/pin.sock" ] && break; sleep 0.1; done
+pinned=$(for t in /proc/$pin/task/*; do
+	[ "${t##*/}" = "$pin" ] || sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\)$/\1/p' "$t/status"
+done | wc -l)
+kill $pin; wait $pin
+check test "$pinned" = 3
 
 # The file's settings, with flags overriding it (workers, the port's queues).
 printf 'workers = 1\naging = 7\n[port %s]\nqueues = 1\nnetns = %s\n' \

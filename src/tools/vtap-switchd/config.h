@@ -51,7 +51,8 @@ struct sw_port_config {
  * @control: control socket path
  * @control_mode: its permission bits (default 0600)
  * @aging_s: MAC address aging time in seconds
- * @pin: pin worker i to CPU cpus[i % n_cpus] (or CPU i when n_cpus is 0)
+ * @pin: pin worker i to CPU cpus[i % n_cpus] (main.c fills @cpus with the
+ *	 usable CPUs when the file gives none)
  * @cpus: CPU list for pinning
  * @n_cpus: entries in @cpus
  * @ports: the ports

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 		"                      overrides a port of the same name in CONFIG\n"
 		"  -w, --workers N     worker threads (default: the largest queue count)\n"
 		"  -s, --control PATH  control socket (default %s)\n"
-		"      --pin           pin worker i to CPU i\n"
+		"      --pin           pin worker i to the i-th usable CPU\n"
 		"      --aging SECONDS MAC address aging time (default %d)\n"
 		"  -q, --quiet         no messages but errors\n"
 		"      --demo          run the self-contained demo (root): two\n"
@@ -155,6 +156,38 @@ close_fds:
 	close(tfd);
 	close(sfd);
 	return ret;
+}
+
+/*
+ * Check the cpus list against the CPUs this process may run on, or without
+ * a list take those CPUs in order (worker i gets the i-th, wrapping
+ * around: "CPU i" would not exist for a worker past the last CPU).
+ * Return: 0, or 1 after printing the error.
+ */
+static int pin_cpus(struct sw_config *cfg)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "vtap-switchd: CPU affinity: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < cfg->n_cpus; i++) {
+		if (cfg->cpus[i] >= CPU_SETSIZE ||
+		    !CPU_ISSET(cfg->cpus[i], &set)) {
+			fprintf(stderr,
+				"vtap-switchd: cpus: CPU %u is not one this process may run on\n",
+				cfg->cpus[i]);
+			return 1;
+		}
+	}
+	if (cfg->n_cpus)
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && cfg->n_cpus < SW_WORKERS_MAX; c++)
+		if (CPU_ISSET(c, &set))
+			cfg->cpus[cfg->n_cpus++] = (uint16_t)c;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -327,6 +360,8 @@ int main(int argc, char **argv)
 	}
 	if (pin)
 		cfg.pin = true;
+	if (cfg.pin && pin_cpus(&cfg))
+		return 2;
 
 	/* Signals go to the main thread's signalfd, never to the workers. */
 	sigemptyset(&mask);
