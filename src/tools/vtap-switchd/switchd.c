@@ -349,6 +349,8 @@ static void *worker_main(void *arg)
 			poll_queue(sw, w, p, q, now);
 		}
 	}
+	/* A worker that is gone holds nothing: grace periods skip it. */
+	atomic_store_explicit(&w->seen_gen, UINT64_MAX, memory_order_release);
 	return NULL;
 }
 
