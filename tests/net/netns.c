@@ -2,6 +2,7 @@
 /*
  * netns.c - helpers for tests that use real taps in network namespaces
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -258,4 +259,30 @@ int nt_poll_queues(struct vtap_dev *dev, struct pollfd *pfd, int n,
 		pfd[q].events = POLLIN;
 	}
 	return poll(pfd, (nfds_t)n, timeout_ms);
+}
+
+socklen_t nt_sockaddr(struct sockaddr_storage *ss, bool v6, int net, int host,
+		      uint16_t port)
+{
+	char text[64];
+
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		struct sockaddr_in6 *b = (struct sockaddr_in6 *)ss;
+
+		b->sin6_family = AF_INET6;
+		b->sin6_port = htons(port);
+		snprintf(text, sizeof(text), "fd%d::%d", net, host);
+		if (host)
+			inet_pton(AF_INET6, text, &b->sin6_addr);
+		return sizeof(*b);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	snprintf(text, sizeof(text), "10.%d.0.%d", net, host);
+	if (host)
+		inet_pton(AF_INET, text, &a->sin_addr);
+	return sizeof(*a);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "vtap/vtap.h"
@@ -70,6 +71,15 @@ uint64_t nt_now_ms(void);
  */
 struct vtap_dev *nt_dev_open(const char *ifname,
 			     const struct vtap_dev_opts *opts);
+
+/*
+ * Fill @ss with the address of host @host on test network @net, the
+ * addressing nt_link_into_ns() uses: 10.@net.0.@host or fd@net::@host
+ * (@v6), port @port. Host 0 is the wildcard address (for bind()).
+ * Return: the address length to pass with it.
+ */
+socklen_t nt_sockaddr(struct sockaddr_storage *ss, bool v6, int net, int host,
+		      uint16_t port);
 
 /*
  * Move host link @ifname into namespace @ns and give it MAC

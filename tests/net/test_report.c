@@ -184,29 +184,14 @@ static void send_udp(uint16_t sport_base, uint16_t dport, int n)
 	assert_int_equal(nt_enter(ns), 0);
 	for (int i = 0; i < n; i++) {
 		bool v6 = i & 1;
-		struct sockaddr_storage ss = {0}, me = {0};
-		socklen_t len;
+		struct sockaddr_storage ss, me;
+		socklen_t len = nt_sockaddr(
+			&ss, v6, 89, 2, dport ? dport : (uint16_t)(30000 + i));
 		int fd = socket(v6 ? AF_INET6 : AF_INET,
 				SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 		assert_true(fd >= 0);
-		if (v6) {
-			struct sockaddr_in6 *b = (void *)&ss, *m = (void *)&me;
-
-			b->sin6_family = m->sin6_family = AF_INET6;
-			b->sin6_port = htons(dport ? dport : 30000 + i);
-			m->sin6_port = htons((uint16_t)(sport_base + i));
-			inet_pton(AF_INET6, "fd89::2", &b->sin6_addr);
-			len = sizeof(*b);
-		} else {
-			struct sockaddr_in *a = (void *)&ss, *m = (void *)&me;
-
-			a->sin_family = m->sin_family = AF_INET;
-			a->sin_port = htons(dport ? dport : 30000 + i);
-			m->sin_port = htons((uint16_t)(sport_base + i));
-			inet_pton(AF_INET, "10.89.0.2", &a->sin_addr);
-			len = sizeof(*a);
-		}
+		nt_sockaddr(&me, v6, 89, 0, (uint16_t)(sport_base + i));
 		assert_int_equal(bind(fd, (struct sockaddr *)&me, len), 0);
 		assert_int_equal(
 			sendto(fd, "report", 6, 0, (struct sockaddr *)&ss, len),
@@ -222,27 +207,13 @@ static void send_tcp(int n, int *fds)
 	assert_int_equal(nt_enter(ns), 0);
 	for (int i = 0; i < n; i++) {
 		bool v6 = i & 1;
-		struct sockaddr_storage ss = {0};
-		socklen_t len;
+		struct sockaddr_storage ss;
+		socklen_t len =
+			nt_sockaddr(&ss, v6, 89, 2, (uint16_t)(5300 + i));
 		int fd = socket(v6 ? AF_INET6 : AF_INET,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		assert_true(fd >= 0);
-		if (v6) {
-			struct sockaddr_in6 *b = (void *)&ss;
-
-			b->sin6_family = AF_INET6;
-			b->sin6_port = htons((uint16_t)(5300 + i));
-			inet_pton(AF_INET6, "fd89::2", &b->sin6_addr);
-			len = sizeof(*b);
-		} else {
-			struct sockaddr_in *a = (void *)&ss;
-
-			a->sin_family = AF_INET;
-			a->sin_port = htons((uint16_t)(5300 + i));
-			inet_pton(AF_INET, "10.89.0.2", &a->sin_addr);
-			len = sizeof(*a);
-		}
 		connect(fd, (struct sockaddr *)&ss, len);
 		fds[i] = fd;
 	}

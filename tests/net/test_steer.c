@@ -72,28 +72,13 @@ static void send_tcp_flows(uint16_t port, int n, int *fds)
 	assert_int_equal(nt_enter(ns), 0);
 	for (int i = 0; i < n; i++) {
 		bool v6 = i & 1;
-		struct sockaddr_storage ss = {0};
-		socklen_t len;
+		struct sockaddr_storage ss;
+		socklen_t len = nt_sockaddr(&ss, v6, 88, 2,
+					    port ? port : (uint16_t)(5300 + i));
 		int fd = socket(v6 ? AF_INET6 : AF_INET,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		assert_true(fd >= 0);
-		if (v6) {
-			struct sockaddr_in6 *b = (void *)&ss;
-
-			b->sin6_family = AF_INET6;
-			b->sin6_port =
-				htons(port ? port : (uint16_t)(5300 + i));
-			inet_pton(AF_INET6, "fd88::2", &b->sin6_addr);
-			len = sizeof(*b);
-		} else {
-			struct sockaddr_in *a = (void *)&ss;
-
-			a->sin_family = AF_INET;
-			a->sin_port = htons(port ? port : (uint16_t)(5300 + i));
-			inet_pton(AF_INET, "10.88.0.2", &a->sin_addr);
-			len = sizeof(*a);
-		}
 		connect(fd, (struct sockaddr *)&ss, len);
 		fds[i] = fd;
 	}
