@@ -97,6 +97,26 @@ static int tun_queues_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Start an rtnetlink link request of @type for @ifindex in @buf (at least
+ * NL_BUF_SIZE bytes); attributes may follow. Return: the message, with its
+ * ifinfomsg in *@ret_ifi.
+ */
+static struct nlmsghdr *link_msg(char *buf, uint16_t type, int ifindex,
+				 struct ifinfomsg **ret_ifi)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	*ret_ifi = ifi;
+	return nlh;
+}
+
 int vtap_nl_tun_queues(int ifindex)
 {
 	char buf[NL_BUF_SIZE];
@@ -106,12 +126,7 @@ int vtap_nl_tun_queues(int ifindex)
 
 	if (ifindex <= 0)
 		return -ENODEV;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = link_msg(buf, RTM_GETLINK, ifindex, &ifi);
 	err = nl_talk_cb(nlh, tun_queues_cb, &n);
 	return err ? err : n;
 }
@@ -124,12 +139,7 @@ int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 
 	if (ifindex <= 0)
 		return -ENODEV;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = link_msg(buf, RTM_NEWLINK, ifindex, &ifi);
 	if (set->up >= 0) {
 		ifi->ifi_change = IFF_UP;
 		ifi->ifi_flags = set->up ? IFF_UP : 0;
@@ -152,12 +162,7 @@ int vtap_nl_link_del(int ifindex)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_DELLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = link_msg(buf, RTM_DELLINK, ifindex, &ifi);
 	return nl_talk(nlh);
 }
 
