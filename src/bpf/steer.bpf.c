@@ -242,6 +242,12 @@ static __always_inline void parse_ipv6(struct __sk_buff *skb, __u32 off,
 	nh = ip[6];
 	off += 40;
 
+	/*
+	 * Unrolled: the 6.1 verifier's control-flow check rejects this loop
+	 * ("back-edge") because a helper call precedes its head; 6.7 relaxed
+	 * the check. IPV6_EXT_MAX + 1 copies cost little.
+	 */
+#pragma unroll
 	for (n = 0; n <= IPV6_EXT_MAX; n++) {
 		__u32 hlen;
 
