@@ -1532,6 +1532,140 @@ VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
 VTAP_API int vtap_dev__list(char (*names)[16], unsigned int max);
 
 /* ===================================================================== */
+/* qdepth - queue depth and a memory budget per tap                      */
+/* ===================================================================== */
+
+/*
+ * Every queue of a tap holds up to txqueuelen frames for its reader (tun's
+ * per-queue ring; a frame arriving at a full ring is dropped and counted in
+ * the link's tx_dropped). With many queues and GSO frames that multiplies:
+ * 16 queues x 1000 x 64 KiB pin 1 GiB behind a slow reader. vtap can fix
+ * the depth (qlen) or derive it from a byte budget:
+ *
+ *   depth = budget / (queues x frame), at least VTAP_QDEPTH_FLOOR and at
+ *   most VTAP_QDEPTH_MAX
+ *
+ * where queues is the number attached (when none is: the recorded queue
+ * count of a persistent tap, else 1) and frame is the MTU, or
+ * VTAP_QDEPTH_GSO_FRAME once any GSO offload (tso4, tso6, tso_ecn, uso,
+ * udp_tunnel) is on. A budget too small for the floor is not an error:
+ * the floor wins, and vtap_qdepth__info() reports the tap over budget.
+ * The setting is kept with the tap's run state (/run/vtap/NAME/qdepth) and
+ * applied again by libvtap whenever a handle opens the tap, attaches or
+ * detaches a queue, or changes the offloads or the MTU. A process that
+ * does not use libvtap leaves the depth where it was last applied.
+ */
+
+/* The depth a budget never goes below (the virtio ring size). */
+#define VTAP_QDEPTH_FLOOR 256u
+/* The largest depth vtap sets (qlen, or derived from a budget). */
+#define VTAP_QDEPTH_MAX 65536u
+/* The largest frame once a GSO offload is on. */
+#define VTAP_QDEPTH_GSO_FRAME 65536u
+
+enum vtap_qdepth_mode {
+	VTAP_QDEPTH_KERNEL, /* nothing set: txqueuelen stays as it is */
+	VTAP_QDEPTH_QLEN, /* a fixed depth per queue */
+	VTAP_QDEPTH_BUDGET, /* a depth derived from a byte budget */
+	VTAP_QDEPTH__COUNT,
+};
+
+/**
+ * struct vtap_qdepth_opts - how deep a tap's queues are
+ * @sz: sizeof(struct vtap_qdepth_opts)
+ * @mode: enum vtap_qdepth_mode; VTAP_QDEPTH_KERNEL forgets a qlen or
+ *	budget set before (the depth stays where it is) and gives writers
+ *	back an unlimited send buffer
+ * @qlen: VTAP_QDEPTH_QLEN: the depth, 1..VTAP_QDEPTH_MAX
+ * @budget_bytes: VTAP_QDEPTH_BUDGET: the bytes all queues may hold, >= 1
+ */
+struct vtap_qdepth_opts {
+	size_t sz;
+	uint32_t mode;
+	uint32_t qlen;
+	uint64_t budget_bytes;
+};
+
+/**
+ * vtap_dev__set_qdepth() - fix the queue depth or set a memory budget
+ * @dev: handle (its queues count as attached)
+ * @opts: the setting
+ *
+ * Records the setting in the tap's run state and applies it: txqueuelen
+ * by rtnetlink (IFLA_TXQLEN, which resizes every queue's ring), and for a
+ * budget a matching send buffer for the writers (TUNSETSNDBUF of depth x
+ * frame bytes per queue). From then on every libvtap handle of the tap
+ * applies it again when queues attach or detach and when offloads or the
+ * MTU change.
+ *
+ * Return: 0, -EINVAL (bad @opts; logged), -EPERM (needs CAP_NET_ADMIN),
+ * -ENODEV (the link is not in this namespace), or another negative errno.
+ * Context: may sleep.
+ */
+VTAP_API int vtap_dev__set_qdepth(struct vtap_dev *dev,
+				  const struct vtap_qdepth_opts *opts);
+
+/**
+ * vtap_qdepth__set() - vtap_dev__set_qdepth() for a tap by name
+ * @name: interface name
+ * @opts: the setting
+ *
+ * As vtap_dev__set_qdepth(), for a tool preparing a tap: the queues
+ * counted are the ones attached by others (when none are: the recorded
+ * queue count, else 1). Opens the tap for a moment to set the send buffer.
+ *
+ * Return: as vtap_dev__set_qdepth(), and -EINVAL for a link that is not a
+ * tun/tap device.
+ * Context: may sleep.
+ */
+VTAP_API int vtap_qdepth__set(const char *name,
+			      const struct vtap_qdepth_opts *opts);
+
+/**
+ * struct vtap_qdepth_info - a tap's queue depth and what it can hold
+ * @mode: enum vtap_qdepth_mode recorded for the tap
+ * @qlen: the depth in force (txqueuelen), frames per queue
+ * @set_qlen: VTAP_QDEPTH_QLEN: the depth asked for, else 0
+ * @budget_bytes: VTAP_QDEPTH_BUDGET: the budget, else 0
+ * @queues: queues counted (attached; when none are, the recorded count,
+ *	else 1)
+ * @frame_bytes: the largest frame (MTU, or VTAP_QDEPTH_GSO_FRAME with GSO)
+ * @worst_case_bytes: @qlen x @queues x @frame_bytes
+ * @over_budget: a budget is set and @worst_case_bytes exceeds it (the
+ *	floor won, or the depth was changed outside libvtap)
+ * @queue_full_drops: frames dropped because their queue was full, towards
+ *	the reader (the link's tx_dropped; whole device)
+ */
+struct vtap_qdepth_info {
+	uint32_t mode;
+	uint32_t qlen;
+	uint32_t set_qlen;
+	uint64_t budget_bytes;
+	uint32_t queues;
+	uint32_t frame_bytes;
+	uint64_t worst_case_bytes;
+	bool over_budget;
+	uint64_t queue_full_drops;
+};
+
+/**
+ * vtap_qdepth__info() - read a tap's queue depth by name
+ * @name: interface name
+ * @ret: result
+ *
+ * Return: 0, -ENODEV (no such link in this namespace), -EINVAL.
+ */
+VTAP_API int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret);
+
+/**
+ * vtap_qdepth_mode__name() - name of a mode
+ * @mode: enum vtap_qdepth_mode
+ *
+ * Return: "kernel", "qlen" or "budget"; NULL if out of range.
+ */
+VTAP_API const char *vtap_qdepth_mode__name(enum vtap_qdepth_mode mode);
+
+/* ===================================================================== */
 /* queue - per-queue batched receive and send                            */
 /* ===================================================================== */
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "dev_impl.h"
+#include "qdepth_impl.h"
 #include "steer_impl.h"
 
 #define TUN_PATH "/dev/net/tun"
@@ -707,6 +708,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	}
 	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
 		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
+	vtap_qdepth_update(dev);
 	return dev;
 
 err_unpersist:
@@ -970,6 +972,7 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 	}
 	dev->kernel_offloads = offloads;
 	vtap_dev_publish(dev);
+	vtap_qdepth_update(dev);
 	return 0;
 }
 
@@ -1219,6 +1222,8 @@ static void call_hook(struct vtap_dev *dev, enum vtap_dev_event ev,
 {
 	if (dev->hook)
 		dev->hook(dev, ev, qid, &dev->map, dev->hook_ctx);
+	/* The queue count changed: so may the depth a budget allows. */
+	vtap_qdepth_update(dev);
 }
 
 unsigned int vtap_dev__num_queues(const struct vtap_dev *dev)
@@ -1346,10 +1351,14 @@ int vtap_dev__set_up(struct vtap_dev *dev, bool up)
 int vtap_dev__set_mtu(struct vtap_dev *dev, unsigned int mtu)
 {
 	struct vtap_nl_link set = {.up = -1, .mtu = mtu, .netns_fd = -1};
+	int err;
 
 	if (!dev || !mtu)
 		return vtap_err(-EINVAL);
-	return link_set(dev, &set);
+	err = link_set(dev, &set);
+	if (!err)
+		vtap_qdepth_update(dev);
+	return err;
 }
 
 int vtap_dev__set_mac(struct vtap_dev *dev, const uint8_t mac[6])

@@ -232,11 +232,20 @@ struct vtap_nl_link {
 	const uint8_t *mac; /* NULL keep */
 	int netns_fd; /* -1 keep */
 	int netns_pid; /* 0 keep (used when netns_fd is -1) */
+	unsigned int txqlen; /* 0 keep */
 };
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set);
 int vtap_nl_link_del(int ifindex);
 /* Queues attached to a tun/tap now (IFLA_TUN_NUM_QUEUES), or -errno. */
 int vtap_nl_tun_queues(int ifindex);
+/* What one RTM_GETLINK tells of a link. */
+struct vtap_nl_link_state {
+	unsigned int mtu;
+	unsigned int txqlen;
+	int tun_queues; /* IFLA_TUN_NUM_QUEUES, -1 when absent */
+	uint64_t tx_dropped; /* IFLA_STATS64 */
+};
+int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret);
 /* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */
 int vtap_nl_offloads(const char *name, uint32_t *ret);
 

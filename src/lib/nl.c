@@ -131,6 +131,55 @@ int vtap_nl_tun_queues(int ifindex)
 	return err ? err : n;
 }
 
+/* IFLA_MTU, IFLA_TXQLEN, IFLA_STATS64 and the tun queue count. */
+static int link_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vtap_nl_link_state *st = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+	{
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_MTU:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				st->mtu = mnl_attr_get_u32(a);
+			break;
+		case IFLA_TXQLEN:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				st->txqlen = mnl_attr_get_u32(a);
+			break;
+		case IFLA_STATS64:
+			if (mnl_attr_get_payload_len(a) >=
+			    sizeof(struct rtnl_link_stats64)) {
+				struct rtnl_link_stats64 s;
+
+				memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
+				st->tx_dropped = s.tx_dropped;
+			}
+			break;
+		}
+	}
+	return tun_queues_cb(nlh, &st->tun_queues);
+}
+
+int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret)
+{
+	struct vtap_nl_link_state st = {.tun_queues = -1};
+	char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int err;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = link_msg(buf, RTM_GETLINK, ifindex, &ifi);
+	err = nl_talk_cb(nlh, link_state_cb, &st);
+	if (err)
+		return err;
+	*ret = st;
+	return 0;
+}
+
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 {
 	char buf[NL_BUF_SIZE];
@@ -148,6 +197,8 @@ int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 		mnl_attr_put_u32(nlh, IFLA_MTU, set->mtu);
 	if (set->mac)
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, set->mac);
+	if (set->txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, set->txqlen);
 	if (set->netns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)set->netns_fd);
 	else if (set->netns_pid > 0)

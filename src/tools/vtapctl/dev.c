@@ -4,13 +4,16 @@
  *
  *   vtapctl dev add NAME [queues N] [vnet-hdr 0|10|12|20] [offload LIST]
  *                        [owner UID] [group GID] [mtu N] [tun]
+ *                        [qlen N | budget BYTES]
+ *   vtapctl dev set NAME qlen N | budget BYTES | budget off
  *   vtapctl dev del NAME
  *   vtapctl dev show [NAME]
  *
  * `dev add` makes a persistent multiqueue tap ready for a VMM: IFF_TAP,
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header by
  * default (virtio 1.0's virtio_net_hdr_v1, what QEMU uses), its queue
- * count recorded in /run/vtap/NAME/queues.
+ * count recorded in /run/vtap/NAME/queues. The queue depth and budget
+ * are qdepth.c's.
  */
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -24,6 +27,7 @@
 #include "args.h"
 #include "printer.h"
 #include "vtapctl.h"
+#include "vtapctl_qdepth.h"
 
 /* ---- the library's last warning, for one-line errors ---- */
 
@@ -88,15 +92,24 @@ static void dev_usage(FILE *f)
 	fprintf(f,
 		"Usage: vtapctl [-j] dev add NAME [queues N] [vnet-hdr 0|10|12|20]\n"
 		"                            [offload LIST] [owner UID] [group GID]\n"
-		"                            [mtu N] [tun]\n"
+		"                            [mtu N] [tun] [qlen N | budget BYTES]\n"
+		"       vtapctl [-j] dev set NAME qlen N | budget BYTES | budget off\n"
 		"       vtapctl [-j] dev del NAME\n"
 		"       vtapctl [-j] dev show [NAME]\n"
 		"\n"
 		"  add   create a persistent multiqueue tap for a VMM (default: 1 queue,\n"
 		"        12-byte vnet header, no offloads); LIST is all, none or a comma\n"
 		"        list of csum,tso4,tso6,tso_ecn,uso,udp_tunnel,udp_tunnel_csum\n"
+		"  set   qlen N: fix the depth of every queue (txqueuelen), 1..65536\n"
+		"        frames; budget BYTES (K, M, G, T: powers of 1024): keep attached\n"
+		"        queues x depth x largest frame (the MTU, or 64 KiB with a GSO\n"
+		"        offload on) within BYTES, the depth never below 256 (a smaller\n"
+		"        budget: the floor wins, with a note of the budget it needs),\n"
+		"        redone by libvtap when queues attach or detach or offloads\n"
+		"        change; budget off: forget it, the depth stays as it is\n"
 		"  del   delete a tap, its /run/vtap state and its steering pins\n"
-		"  show  flags, queues, offloads, owner, link state; and the kernel's\n"
+		"  show  flags, queues, offloads, owner, link state, queue depth, budget\n"
+		"        and the worst-case bytes the queues hold; and the kernel's\n"
 		"        probed tun features\n");
 }
 
@@ -110,6 +123,7 @@ static int dev_add(int argc, char **argv)
 	VTAP_OPTS_INIT(vtap_dev_opts, opts,
 		       .flags = VTAP_DEV_PERSIST | VTAP_DEV_EXCL, .queues = 1,
 		       .vnet_hdr_len = VTAP_VNET_HDR_V1_LEN);
+	VTAP_OPTS_INIT(vtap_qdepth_opts, qd);
 	const char *name;
 	struct vtap_dev *dev;
 	uint32_t mtu = 0, v;
@@ -122,6 +136,21 @@ static int dev_add(int argc, char **argv)
 	    strchr(name, '%'))
 		return usage_err("dev add: invalid interface name '%s'", name);
 	for (i = 1; i < argc; i += 2) {
+		/* qlen from its second letter on: "q" stays queues. */
+		if ((strlen(argv[i]) > 1 && arg_is(argv[i], "qlen")) ||
+		    arg_is(argv[i], "budget")) {
+			if (i + 1 >= argc)
+				return usage_err("dev add: '%s' needs a value",
+						 argv[i][0] == 'q' ? "qlen"
+								   : "budget");
+			err = vtapctl_qdepth_arg("dev add",
+						 argv[i][0] == 'q' ? "qlen"
+								   : "budget",
+						 argv[i + 1], false, &qd);
+			if (err)
+				return err;
+			continue;
+		}
 		w = arg_match(argv[i], words);
 		if (w == 6) { /* tun: no value */
 			opts.flags |= VTAP_DEV_TUN;
@@ -207,6 +236,16 @@ static int dev_add(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
+	if (qd.mode != VTAP_QDEPTH_KERNEL) {
+		/* With its queues attached: they are the ones counted. */
+		err = vtap_dev__set_qdepth(dev, &qd);
+		if (err) {
+			vtap_dev__close(dev);
+			vtap_dev__delete(name);
+			return vtapctl_dev_err("set the queue depth of", name,
+					       err);
+		}
+	}
 	vtap_dev__close(dev);
 	if (pr_is_json()) {
 		pr_obj_begin(NULL);
@@ -214,8 +253,11 @@ static int dev_add(int argc, char **argv)
 		pr_u64("queues", NULL, opts.queues);
 		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
 		vtapctl_pr_offloads("offloads", NULL, opts.offloads);
-		pr_obj_end();
 	}
+	if (vtapctl_qdepth_done(name))
+		return EXIT_FAIL;
+	if (pr_is_json())
+		pr_obj_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -324,6 +366,7 @@ static void show_one(const struct vtap_dev_info *in)
 		in->carrier);
 	pr_text("\n   ");
 	vtapctl_pr_offloads("offloads", " offloads %s", in->offloads);
+	vtapctl_show_qdepth(in->name);
 	pr_text("\n");
 	pr_obj_end();
 }
@@ -424,6 +467,9 @@ int cmd_dev(int argc, char **argv)
 
 	if (argc < 1)
 		return dev_show(0, argv);
+	/* set from its second letter on: "s" stays show. */
+	if (strlen(argv[0]) > 1 && arg_is(argv[0], "set"))
+		return vtapctl_dev_set(argc - 1, argv + 1);
 	c = arg_match(argv[0], cmds);
 	switch (c) {
 	case 0:

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qdepth.c - queue depth and a memory budget per tap
+ *
+ * Theory of operation
+ *
+ * tun gives each queue a ring of txqueuelen frames for its reader
+ * (tun_net_xmit() drops a frame that finds its ring full and counts it in
+ * the link's tx_dropped); changing txqueuelen resizes every ring, attached
+ * or detached (tun_queue_resize()). The memory a slow reader can pin is
+ * therefore queues x txqueuelen x the largest frame, which is the MTU, or
+ * 64 KiB once a GSO offload lets the stack hand the tap whole GSO frames.
+ *
+ * vtap either fixes the depth (QLEN) or derives it from a byte budget
+ * (BUDGET) with vtap_qdepth_rule(): budget / (queues x frame), never below
+ * the virtio ring size (256) and never above VTAP_QDEPTH_MAX. The rule
+ * depends on the attached queues, the MTU and the offloads, so it is
+ * applied again whenever one of them changes through libvtap: dev.c calls
+ * vtap_qdepth_update() after a queue attaches or detaches, after the
+ * offloads or the MTU change, and when a handle opens the tap. The writer
+ * side gets a matching send buffer (TUNSETSNDBUF, depth x frame bytes per
+ * queue; it belongs to the device and applies to queues attached later).
+ *
+ * The setting is one line in the tap's run state (vtap_qdepth_record()),
+ * so it outlives the process that set it, as the queue count does. The
+ * queues counted are the kernel's (IFLA_TUN_NUM_QUEUES), so handles of
+ * several processes agree; a tool that opens the tap only to set the send
+ * buffer leaves its own queue out. When no queue is attached, the recorded
+ * queue count of a persistent tap stands in for the VMM still to come.
+ *
+ * State comes from rtnetlink (MTU, txqueuelen, queues, tx_dropped) and
+ * ethtool (offloads) in the caller's namespace; a handle whose link moved
+ * elsewhere does not apply anything.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dev_impl.h"
+#include "qdepth_impl.h"
+
+#define RECORD_FILE "qdepth"
+
+static const char *const mode_names[] = {
+	[VTAP_QDEPTH_KERNEL] = "kernel",
+	[VTAP_QDEPTH_QLEN] = "qlen",
+	[VTAP_QDEPTH_BUDGET] = "budget",
+};
+
+static_assert(ARRAY_SIZE(mode_names) == VTAP_QDEPTH__COUNT,
+	      "mode_names covers every enum vtap_qdepth_mode");
+
+const char *vtap_qdepth_mode__name(enum vtap_qdepth_mode mode)
+{
+	return (unsigned int)mode < VTAP_QDEPTH__COUNT ? mode_names[mode]
+						       : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the rule (pure)                                                    */
+/* ------------------------------------------------------------------ */
+
+uint32_t vtap_qdepth_frame(unsigned int mtu, bool gso)
+{
+	if (gso)
+		return VTAP_QDEPTH_GSO_FRAME;
+	return mtu ? mtu : 1;
+}
+
+uint32_t vtap_qdepth_rule(const struct vtap_qdepth_cfg *cfg,
+			  unsigned int queues, unsigned int mtu, bool gso)
+{
+	uint64_t per_frame, depth;
+
+	switch (cfg->mode) {
+	case VTAP_QDEPTH_QLEN:
+		return cfg->qlen;
+	case VTAP_QDEPTH_BUDGET:
+		per_frame = (uint64_t)(queues ? queues : 1) *
+			    vtap_qdepth_frame(mtu, gso);
+		depth = cfg->budget / per_frame;
+		if (depth < VTAP_QDEPTH_FLOOR)
+			return VTAP_QDEPTH_FLOOR;
+		if (depth > VTAP_QDEPTH_MAX)
+			return VTAP_QDEPTH_MAX;
+		return (uint32_t)depth;
+	default:
+		return 0;
+	}
+}
+
+int vtap_qdepth_sndbuf(uint32_t depth, uint32_t frame)
+{
+	uint64_t b = (uint64_t)depth * frame;
+
+	return b > INT_MAX || !b ? INT_MAX : (int)b;
+}
+
+static int check_cfg(const char *name, const struct vtap_qdepth_cfg *cfg)
+{
+	switch (cfg->mode) {
+	case VTAP_QDEPTH_KERNEL:
+		return 0;
+	case VTAP_QDEPTH_QLEN:
+		if (cfg->qlen >= 1 && cfg->qlen <= VTAP_QDEPTH_MAX)
+			return 0;
+		pr_warn("%s: qlen %" PRIu32 " is not in 1..%u\n", name,
+			cfg->qlen, VTAP_QDEPTH_MAX);
+		return -EINVAL;
+	case VTAP_QDEPTH_BUDGET:
+		if (cfg->budget)
+			return 0;
+		pr_warn("%s: a budget of 0 bytes: give one of at least 1 "
+			"byte, or turn the budget off\n",
+			name);
+		return -EINVAL;
+	default:
+		pr_warn("%s: queue depth mode %" PRIu32 " unknown\n", name,
+			cfg->mode);
+		return -EINVAL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the record in the run state                                        */
+/* ------------------------------------------------------------------ */
+
+/* A decimal number of digits only, no sign, no spaces, at most @max. */
+static int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!len || len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d = (unsigned int)(s[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int vtap_qdepth_parse(const char *text, struct vtap_qdepth_cfg *ret)
+{
+	struct vtap_qdepth_cfg cfg = {0};
+	const char *num;
+	size_t len;
+	uint64_t v;
+
+	if (!strncmp(text, "qlen ", 5)) {
+		cfg.mode = VTAP_QDEPTH_QLEN;
+		num = text + 5;
+	} else if (!strncmp(text, "budget ", 7)) {
+		cfg.mode = VTAP_QDEPTH_BUDGET;
+		num = text + 7;
+	} else {
+		return -EINVAL;
+	}
+	len = strcspn(num, "\n");
+	if (strcmp(num + len, "\n") && strcmp(num + len, ""))
+		return -EINVAL;
+	if (parse_u64(num, len,
+		      cfg.mode == VTAP_QDEPTH_QLEN ? VTAP_QDEPTH_MAX
+						   : UINT64_MAX,
+		      &v) ||
+	    !v)
+		return -EINVAL;
+	if (cfg.mode == VTAP_QDEPTH_QLEN)
+		cfg.qlen = (uint32_t)v;
+	else
+		cfg.budget = v;
+	*ret = cfg;
+	return 0;
+}
+
+int vtap_qdepth_format(const struct vtap_qdepth_cfg *cfg, char *buf,
+		       size_t size)
+{
+	int n;
+
+	if (cfg->mode == VTAP_QDEPTH_QLEN)
+		n = snprintf(buf, size, "qlen %" PRIu32 "\n", cfg->qlen);
+	else if (cfg->mode == VTAP_QDEPTH_BUDGET)
+		n = snprintf(buf, size, "budget %" PRIu64 "\n", cfg->budget);
+	else
+		return -EINVAL;
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+static int record_read(const char *name, struct vtap_qdepth_cfg *ret)
+{
+	char path[96], buf[64];
+	struct stat st;
+	ssize_t n;
+	int fd, err;
+
+	*ret = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
+	if (vtap_dev_run_path(path, sizeof(path), name, RECORD_FILE))
+		return -ENAMETOOLONG;
+	/* Never follow a link, never block on a FIFO: the directory may
+	 * belong to the tap's owner. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	buf[n] = '\0';
+	if ((size_t)n != strlen(buf) || vtap_qdepth_parse(buf, ret)) {
+		*ret = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int record_write(const char *name, const struct vtap_qdepth_cfg *cfg)
+{
+	char path[96], tmp[112], buf[64];
+	int fd, len, err;
+
+	if (vtap_dev_run_path(path, sizeof(path), name, RECORD_FILE))
+		return -ENAMETOOLONG;
+	if (cfg->mode == VTAP_QDEPTH_KERNEL)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	len = vtap_qdepth_format(cfg, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	err = vtap_dev_run_mkdir(name);
+	if (err)
+		return err;
+	/* A new file renamed over the old one: readers see either. */
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	err = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int vtap_qdepth_record(const char *name, struct vtap_qdepth_cfg *cfg,
+		       bool write)
+{
+	return write ? record_write(name, cfg) : record_read(name, cfg);
+}
+
+/* ------------------------------------------------------------------ */
+/* applying                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The queues the rule counts: @attached (the kernel's count minus the
+ * caller's own transient queues), or when none are attached the recorded
+ * count of a persistent tap, else 1.
+ */
+static unsigned int queues_counted(const char *name, int attached)
+{
+	int n;
+
+	if (attached > 0)
+		return (unsigned int)attached;
+	n = vtap_dev__intended_queues(name);
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+/* GSO on the link now (ethtool's view: what the stack may hand it). */
+static bool link_gso(const char *name)
+{
+	uint32_t off = 0;
+
+	if (vtap_nl_offloads(name, &off))
+		return false;
+	return off & VTAP_QDEPTH_GSO_OFFLOADS;
+}
+
+struct apply_ctx {
+	const char *name;
+	int ifindex;
+	int fd; /* an attached queue of the tap for TUNSETSNDBUF, or -1 */
+	int own; /* queues of the caller not to count */
+	int fallback; /* attached queues when the kernel does not say */
+	bool reset_sndbuf; /* give back the unlimited send buffer */
+};
+
+static int apply(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
+{
+	struct vtap_nl_link_state st;
+	unsigned int queues;
+	uint32_t depth, frame;
+	bool gso;
+	int err, sndbuf;
+
+	err = vtap_nl_link_get(c->ifindex, &st);
+	if (err) {
+		pr_warn("%s: reading the link: %s\n", c->name, strerror(-err));
+		return err;
+	}
+	gso = link_gso(c->name);
+	queues = queues_counted(c->name, st.tun_queues >= 0
+						 ? st.tun_queues - c->own
+						 : c->fallback);
+	depth = vtap_qdepth_rule(cfg, queues, st.mtu, gso);
+	frame = vtap_qdepth_frame(st.mtu, gso);
+	if (depth && depth != st.txqlen) {
+		struct vtap_nl_link set = {
+			.up = -1, .netns_fd = -1, .txqlen = depth};
+
+		err = vtap_nl_link_set(c->ifindex, &set);
+		if (err) {
+			pr_warn("%s: setting the queue depth (txqueuelen) to "
+				"%" PRIu32 ": %s\n",
+				c->name, depth, strerror(-err));
+			return err;
+		}
+		pr_debug("%s: queue depth %" PRIu32 " (%u queue(s), %" PRIu32
+			 "-byte frames)\n",
+			 c->name, depth, queues, frame);
+	}
+	if (c->fd < 0)
+		return 0;
+	if (cfg->mode == VTAP_QDEPTH_BUDGET)
+		sndbuf = vtap_qdepth_sndbuf(depth, frame);
+	else if (c->reset_sndbuf)
+		sndbuf = INT_MAX;
+	else
+		return 0;
+	if (ioctl(c->fd, TUNSETSNDBUF, &sndbuf)) {
+		err = -errno;
+		pr_warn("%s: TUNSETSNDBUF %d: %s\n", c->name, sndbuf,
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* The fd of an attached queue of @dev, or -1. */
+static int attached_fd(const struct vtap_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->n_queues; i++)
+		if (dev->queues[i].kidx >= 0)
+			return dev->queues[i].fd;
+	return -1;
+}
+
+void vtap_qdepth_update(struct vtap_dev *dev)
+{
+	struct vtap_qdepth_cfg cfg;
+	struct apply_ctx c = {
+		.name = dev->name,
+		.ifindex = dev->ifindex,
+		.fd = attached_fd(dev),
+		.fallback = (int)(dev->map.base + dev->map.n_attached),
+	};
+	int err;
+
+	if (dev->moved)
+		return;
+	err = vtap_qdepth_record(dev->name, &cfg, false);
+	if (err) {
+		pr_info("%s: queue depth record unreadable: %s\n", dev->name,
+			strerror(-err));
+		return;
+	}
+	if (cfg.mode == VTAP_QDEPTH_KERNEL)
+		return;
+	err = apply(&c, &cfg);
+	if (err)
+		pr_info("%s: the queue depth stays as it was\n", dev->name);
+}
+
+static int opts_cfg(const char *name, const struct vtap_qdepth_opts *opts,
+		    struct vtap_qdepth_cfg *ret)
+{
+	if (!opts || !OPTS_VALID(opts, struct vtap_qdepth_opts))
+		return -EINVAL;
+	*ret = (struct vtap_qdepth_cfg){
+		.mode = OPTS_GET(opts, mode, VTAP_QDEPTH_KERNEL),
+		.qlen = OPTS_GET(opts, qlen, 0),
+		.budget = OPTS_GET(opts, budget_bytes, 0),
+	};
+	return check_cfg(name, ret);
+}
+
+/* Apply @cfg and record it (after it applied: a refused one is not kept). */
+static int set_cfg(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
+{
+	int err = apply(c, cfg);
+
+	if (err)
+		return err;
+	err = vtap_qdepth_record(c->name, (struct vtap_qdepth_cfg *)cfg, true);
+	if (err)
+		pr_warn("%s: recording the queue depth in %s: %s (it will not "
+			"follow queue and offload changes)\n",
+			c->name, vtap_run_dir(), strerror(-err));
+	return err;
+}
+
+int vtap_dev__set_qdepth(struct vtap_dev *dev,
+			 const struct vtap_qdepth_opts *opts)
+{
+	struct vtap_qdepth_cfg cfg;
+	struct apply_ctx c;
+	int err;
+
+	if (!dev)
+		return vtap_err(-EINVAL);
+	err = opts_cfg(dev->name, opts, &cfg);
+	if (err)
+		return vtap_err(err);
+	if (dev->moved) {
+		pr_warn("%s: the link is in another network namespace\n",
+			dev->name);
+		return vtap_err(-ENODEV);
+	}
+	c = (struct apply_ctx){
+		.name = dev->name,
+		.ifindex = dev->ifindex,
+		.fd = attached_fd(dev),
+		.fallback = (int)(dev->map.base + dev->map.n_attached),
+		.reset_sndbuf = true,
+	};
+	return vtap_err(set_cfg(&c, &cfg));
+}
+
+int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, dopts,
+		       .flags = VTAP_DEV_NO_CREATE | VTAP_DEV_MATCH,
+		       .queues = 1);
+	struct vtap_qdepth_cfg cfg;
+	struct vtap_dev *dev;
+	struct apply_ctx c;
+	int flags, err;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
+		return vtap_err(-EINVAL);
+	err = opts_cfg(name, opts, &cfg);
+	if (err)
+		return vtap_err(err);
+	flags = vtap_dev_sysfs_tun_flags(name);
+	if (flags == -EINVAL)
+		pr_warn("%s: not a tun/tap device\n", name);
+	if (flags < 0)
+		return vtap_err(flags);
+	c = (struct apply_ctx){
+		.name = name,
+		.ifindex = (int)if_nametoindex(name),
+		.fd = -1,
+		.reset_sndbuf = true,
+	};
+	if (!c.ifindex)
+		return vtap_err(-ENODEV);
+	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A
+	 * single-queue tap in use has none to spare: its depth still
+	 * applies. */
+	dev = vtap_dev__open(name, &dopts);
+	if (!dev && errno != EBUSY)
+		return -errno;
+	if (dev) {
+		c.fd = attached_fd(dev);
+		c.own = (int)dev->map.n_attached;
+	}
+	err = set_cfg(&c, &cfg);
+	vtap_dev__close(dev);
+	return vtap_err(err);
+}
+
+int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret)
+{
+	struct vtap_qdepth_info info = {0};
+	struct vtap_nl_link_state st;
+	struct vtap_qdepth_cfg cfg;
+	int ifindex, err;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
+	    !ret)
+		return vtap_err(-EINVAL);
+	ifindex = (int)if_nametoindex(name);
+	if (!ifindex)
+		return vtap_err(-ENODEV);
+	err = vtap_nl_link_get(ifindex, &st);
+	if (err)
+		return vtap_err(err);
+	/* A record that does not parse counts as none. */
+	vtap_qdepth_record(name, &cfg, false);
+	info.mode = cfg.mode;
+	info.qlen = st.txqlen;
+	info.set_qlen = cfg.mode == VTAP_QDEPTH_QLEN ? cfg.qlen : 0;
+	info.budget_bytes = cfg.mode == VTAP_QDEPTH_BUDGET ? cfg.budget : 0;
+	info.queues = queues_counted(name, st.tun_queues);
+	info.frame_bytes = vtap_qdepth_frame(st.mtu, link_gso(name));
+	info.worst_case_bytes =
+		(uint64_t)info.qlen * info.queues * info.frame_bytes;
+	info.over_budget = cfg.mode == VTAP_QDEPTH_BUDGET &&
+			   info.worst_case_bytes > cfg.budget;
+	info.queue_full_drops = st.tx_dropped;
+	*ret = info;
+	return 0;
+}
