@@ -220,13 +220,19 @@ void vtapctl_pr_queue_full_drops(const char *name)
 {
 	struct vtap_qdepth_info qi;
 
+	/*
+	 * Towards the reader is rx in libvtap's counters; the kernel counts
+	 * these as the link's tx_dropped. Not tx_drops.queue_full: that is a
+	 * write that found the writer's send buffer full.
+	 */
 	if (vtap_qdepth__info(name, &qi)) {
 		/* The link is not in this namespace. */
-		pr_null("queue_full_drops");
+		pr_null("rx_queue_full_drops");
 		return;
 	}
-	pr_u64("queue_full_drops",
-	       "kernel: %llu frame(s) dropped because a queue towards the "
-	       "reader was full (whole device, the link's tx_dropped)\n",
+	pr_u64("rx_queue_full_drops",
+	       "kernel: rx_queue_full_drops %llu (frames for the reader "
+	       "dropped because their queue was full; whole device: the "
+	       "link's tx_dropped)\n",
 	       qi.queue_full_drops);
 }

@@ -26,6 +26,7 @@
 #include "args.h"
 #include "printer.h"
 #include "vtapctl.h"
+#include "vtapctl_qdepth.h"
 
 static void stats_usage(FILE *f)
 {
@@ -34,8 +35,10 @@ static void stats_usage(FILE *f)
 		"\n"
 		"Per-queue counters of the libvtap handles that have NAME open:\n"
 		"packets, bytes, GSO frames, drops by reason, hash report types\n"
-		"seen and software offload work. 'watch' refreshes every second\n"
-		"with rates; 'count N' stops after N refreshes.\n");
+		"seen and software offload work; and the frames the kernel dropped\n"
+		"because a queue towards the reader was full (the link's tx_dropped,\n"
+		"for the whole device: tun does not count them per queue). 'watch'\n"
+		"refreshes every second with rates; 'count N' stops after N refreshes.\n");
 }
 
 static double now_s(void)
@@ -143,6 +146,8 @@ static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 	pr_text("total");
 	pr_queue(&total);
 	pr_obj_end();
+	/* The kernel's count: tun keeps none per queue. */
+	vtapctl_pr_queue_full_drops(name);
 	pr_obj_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
