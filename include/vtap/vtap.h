@@ -976,7 +976,9 @@ enum vtap_dev_flags {
 	VTAP_DEV_SINGLE_QUEUE = 1u << 7, /* without IFF_MULTI_QUEUE */
 	VTAP_DEV_PIN = 1u << 8, /* pin @pinned (see pin_offloads) */
 	/* Open an existing device with its own flags and header size (as a
-	 * tool inspecting a tap does) instead of checking them. */
+	 * tool inspecting a tap does) instead of checking them. The
+	 * handle's queues are a tool's: the queue depth rule does not count
+	 * them (see the qdepth section). */
 	VTAP_DEV_MATCH = 1u << 9,
 };
 

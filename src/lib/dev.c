@@ -630,6 +630,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	}
 	memcpy(dev->name, kname, IFNAMSIZ);
 	dev->created = have < 0;
+	dev->tool = flags & VTAP_DEV_MATCH;
 	dev->ifindex = (int)if_nametoindex(dev->name);
 	dev->queues[0] = (struct vtap_queue){.dev = dev, .fd = fd, .id = 0};
 	n = count_rx_queues(dev->name);

@@ -101,6 +101,7 @@ struct vtap_dev {
 	unsigned int iff; /* IFF_* used with TUNSETIFF */
 	unsigned int hdr_len; /* vnet header size, 0 = none */
 	bool created; /* this handle created the device */
+	bool tool; /* VTAP_DEV_MATCH: a tool's queues, not counted (qdepth) */
 	bool moved; /* the netdev left our namespace */
 	unsigned int n_queues; /* ids 0..n_queues-1 */
 	struct vtap_queue *queues; /* VTAP_QUEUES_MAX entries */

@@ -24,8 +24,9 @@
  * The setting is one line in the tap's run state (vtap_qdepth_record()),
  * so it outlives the process that set it, as the queue count does. The
  * queues counted are the kernel's (IFLA_TUN_NUM_QUEUES), so handles of
- * several processes agree; a tool that opens the tap only to set the send
- * buffer leaves its own queue out. When no queue is attached, the recorded
+ * several processes agree; the queues of a tool's handle (VTAP_DEV_MATCH:
+ * vtapctl opening a tap to change its offloads or its send buffer) are
+ * left out. When no queue is attached, the recorded
  * queue count of a persistent tap stands in for the VMM still to come.
  *
  * State comes from rtnetlink (MTU, txqueuelen, queues, tx_dropped) and
@@ -376,6 +377,7 @@ void vtap_qdepth_update(struct vtap_dev *dev)
 		.name = dev->name,
 		.ifindex = dev->ifindex,
 		.fd = attached_fd(dev),
+		.own = dev->tool ? (int)dev->map.n_attached : 0,
 		.fallback = (int)(dev->map.base + dev->map.n_attached),
 	};
 	int err;
@@ -444,6 +446,7 @@ int vtap_dev__set_qdepth(struct vtap_dev *dev,
 		.name = dev->name,
 		.ifindex = dev->ifindex,
 		.fd = attached_fd(dev),
+		.own = dev->tool ? (int)dev->map.n_attached : 0,
 		.fallback = (int)(dev->map.base + dev->map.n_attached),
 		.reset_sndbuf = true,
 	};
@@ -486,7 +489,7 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 		return -errno;
 	if (dev) {
 		c.fd = attached_fd(dev);
-		c.own = (int)dev->map.n_attached;
+		c.own = (int)dev->map.n_attached; /* a tool's handle */
 	}
 	err = set_cfg(&c, &cfg);
 	vtap_dev__close(dev);

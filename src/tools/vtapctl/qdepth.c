@@ -139,7 +139,7 @@ int vtapctl_dev_set(int argc, char **argv)
 	if (argc < 1)
 		return usage_err("dev set: missing NAME");
 	name = argv[0];
-	if (argc < 3)
+	if (argc < 2)
 		return usage_err("dev set: expected NAME qlen N, budget BYTES "
 				 "or budget off");
 	for (i = 1; i < argc; i += 2) {
@@ -149,8 +149,8 @@ int vtapctl_dev_set(int argc, char **argv)
 					 w == -2 ? "ambiguous" : "unknown",
 					 argv[i]);
 		if (i + 1 >= argc)
-			return usage_err("dev set: '%s' needs a value",
-					 words[w]);
+			return usage_err("dev set: '%s' needs a value (%s)",
+					 words[w], w ? "BYTES or off" : "N");
 		err = vtapctl_qdepth_arg("dev set", words[w], argv[i + 1], true,
 					 &opts);
 		if (err)
@@ -161,8 +161,13 @@ int vtapctl_dev_set(int argc, char **argv)
 	vtapctl_capture_log();
 	err = vtap_qdepth__set(name, &opts);
 	if (err == -EINVAL && *vtapctl_lib_reason()) {
-		pr_err("set the queue depth of '%s': %s", name,
-		       vtapctl_lib_reason());
+		const char *why = vtapctl_lib_reason();
+		size_t n = strlen(name);
+
+		/* The library's "NAME: cause", named once. */
+		if (!strncmp(why, name, n) && !strncmp(why + n, ": ", 2))
+			why += n + 2;
+		pr_err("set the queue depth of '%s': %s", name, why);
 		return EXIT_FAIL;
 	}
 	if (err)
