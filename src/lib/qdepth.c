@@ -222,10 +222,12 @@ static int record_read(const char *name, struct vtap_qdepth_cfg *ret)
 		return -EINVAL;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err)
+	if (n < 0) {
+		err = -errno;
+		close(fd);
 		return err;
+	}
+	close(fd);
 	buf[n] = '\0';
 	if ((size_t)n != strlen(buf) || vtap_qdepth_parse(buf, ret)) {
 		*ret = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
