@@ -709,7 +709,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	}
 	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
 		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
-	vtap_qdepth_update(dev);
+	vtap_qdepth_opened(dev);
 	return dev;
 
 err_unpersist:

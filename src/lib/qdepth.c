@@ -399,6 +399,20 @@ void vtap_qdepth_update(struct vtap_dev *dev)
 		pr_info("%s: the queue depth stays as it was\n", dev->name);
 }
 
+void vtap_qdepth_opened(struct vtap_dev *dev)
+{
+	struct vtap_qdepth_cfg none = {.mode = VTAP_QDEPTH_KERNEL};
+
+	if (!dev->created) {
+		vtap_qdepth_update(dev);
+		return;
+	}
+	/* Left by a tap deleted another way (ip link del, its namespace). */
+	if (vtap_qdepth_record(dev->name, &none, true) == 0)
+		return;
+	pr_info("%s: cannot remove a stale queue depth record\n", dev->name);
+}
+
 static int opts_cfg(const char *name, const struct vtap_qdepth_opts *opts,
 		    struct vtap_qdepth_cfg *ret)
 {

@@ -68,4 +68,10 @@ int vtap_qdepth_record(const char *name, struct vtap_qdepth_cfg *cfg,
  */
 void vtap_qdepth_update(struct vtap_dev *dev);
 
+/*
+ * The hook at open: a tap this handle created forgets a record left by an
+ * earlier tap of the same name; an existing one gets its setting applied.
+ */
+void vtap_qdepth_opened(struct vtap_dev *dev);
+
 #endif /* VTAP_QDEPTH_IMPL_H */

@@ -118,6 +118,16 @@ check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 1000 ]
 check [ "$("$VTAPCTL" -j dev show "$T2" | json "d['devices'][0]['qdepth_mode']")" = kernel ]
 check "$VTAPCTL" dev del "$T2"
 
+# A tap deleted another way leaves its record; a new tap of that name
+# does not inherit it.
+check "$VTAPCTL" dev add "$T2" queues 2 budget 1M
+check test -e "/run/vtap/$T2/qdepth"
+check ip link del "$T2"
+check "$VTAPCTL" dev add "$T2" queues 2
+check test ! -e "/run/vtap/$T2/qdepth"
+check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 1000 ]
+check "$VTAPCTL" dev del "$T2"
+
 check "$VTAPCTL" dev del "$T"
 check test ! -e "/run/vtap/$T"
 finish
