@@ -254,7 +254,7 @@ static int dev_add(int argc, char **argv)
 		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
 		vtapctl_pr_offloads("offloads", NULL, opts.offloads);
 	}
-	if (vtapctl_qdepth_done(name))
+	if (qd.mode != VTAP_QDEPTH_KERNEL && vtapctl_qdepth_done(name))
 		return EXIT_FAIL;
 	if (pr_is_json())
 		pr_obj_end();
