@@ -1763,6 +1763,115 @@ VTAP_API int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 			      unsigned int n);
 
 /* ===================================================================== */
+/* gro - coalescing MSS-sized segments into GSO frames on send           */
+/* ===================================================================== */
+
+/* What vtap_queue__set_gro() coalesces (struct vtap_gro_opts @types). */
+#define VTAP_GRO_TCP (1u << 0) /* TCP segments -> TCPV4/TCPV6 frames */
+#define VTAP_GRO_UDP (1u << 1) /* UDP datagrams -> UDP_L4 (USO) frames */
+#define VTAP_GRO_ALL 0x3u
+
+/* The default and the largest number of segments in one coalesced frame. */
+#define VTAP_GRO_SEGS_DEFAULT 64
+#define VTAP_GRO_SEGS_MAX 128
+
+/*
+ * Why a TCP (or, with VTAP_GRO_UDP, UDP) frame was written as it was
+ * instead of being merged (struct vtap_queue_stats @gro_not_merged).
+ */
+enum vtap_gro_reason {
+	VTAP_GRO_ALONE = 0, /* no segment of its flow next to it in the batch
+			     * (or the one before ended its run with PSH) */
+	VTAP_GRO_VNET, /* its vnet header: already GSO, or flags other than
+			* NEEDS_CSUM/DATA_VALID, or csum fields elsewhere */
+	VTAP_GRO_FLAGS, /* TCP flags other than ACK and PSH (SYN, FIN, RST,
+			 * URG, ECE, CWR), or no ACK */
+	VTAP_GRO_EMPTY, /* no payload */
+	VTAP_GRO_IP_OPTIONS, /* IPv4 options */
+	VTAP_GRO_FRAGMENT, /* an IP fragment */
+	VTAP_GRO_IPV6_EXT, /* IPv6 extension headers other than hop-by-hop
+			    * and destination options (without HAO) */
+	VTAP_GRO_LENGTH, /* IP or UDP length fields disagree with the frame
+			  * (padding, truncation) */
+	VTAP_GRO_CSUM, /* an IP or L4 checksum does not verify (and the vnet
+			* header says neither DATA_VALID nor NEEDS_CSUM) */
+	VTAP_GRO_ORDER, /* not the next in sequence: out of order, overlap,
+			 * retransmission */
+	VTAP_GRO_HEADERS, /* headers differ from the run's: ACK, window, TTL,
+			   * TOS/traffic class, DF, options, ... */
+	VTAP_GRO_IP_ID, /* IPv4 ID is not the previous one plus 1 */
+	VTAP_GRO_SIZE, /* larger than the run's segment size, or the
+			* coalesced frame is full (64 KiB or max_segs) */
+	VTAP_GRO__COUNT,
+};
+
+/**
+ * vtap_gro_reason__name() - name of a not-merged reason
+ * @reason: enum vtap_gro_reason
+ *
+ * Return: "alone", "vnet", "flags", "empty", "ip_options", "fragment",
+ * "ipv6_ext", "length", "csum", "order", "headers", "ip_id", "size"; NULL
+ * if out of range.
+ */
+VTAP_API const char *vtap_gro_reason__name(enum vtap_gro_reason reason);
+
+/**
+ * struct vtap_gro_opts - how a queue coalesces on send
+ * @sz: sizeof(struct vtap_gro_opts)
+ * @types: VTAP_GRO_* to coalesce; 0 = TCP, plus UDP where the kernel's
+ *	tap write path takes USO frames (probed: Linux 6.2 and later)
+ * @max_segs: segments per coalesced frame, 2..VTAP_GRO_SEGS_MAX; 0 =
+ *	VTAP_GRO_SEGS_DEFAULT
+ */
+struct vtap_gro_opts {
+	size_t sz;
+	uint32_t types;
+	unsigned int max_segs;
+};
+
+/**
+ * vtap_queue__set_gro() - coalesce segments on send (software GRO)
+ * @q: queue of a device with a vnet header
+ * @opts: what to coalesce; NULL switches coalescing off (the default)
+ *
+ * With coalescing on, vtap_queue__send() merges consecutive frames of a
+ * batch that are MSS-sized segments of one TCP flow (IPv4 or IPv6): in
+ * sequence, the same ACK, window, TTL/hop limit, TOS/traffic class, DF,
+ * IPv4 IDs counting up by one, the same TCP options (timestamps included,
+ * when equal), no flag but ACK (PSH allowed on the last), every segment
+ * but the last of the same size, checksums that verify (or a vnet header
+ * with DATA_VALID or NEEDS_CSUM). They become one frame with gso_type
+ * TCPV4/TCPV6, gso_size the segment size, NEEDS_CSUM with csum_start at
+ * the TCP header, csum_offset 16 and the pseudo-header sum without length
+ * in the checksum field, written with one write(). With VTAP_GRO_UDP,
+ * UDP datagrams of one flow of equal size (the last may be shorter)
+ * become one UDP_L4 frame the same way. Anything else is written as it
+ * came: IPv4 options, fragments, out-of-order or overlapping data, bad
+ * checksums, SYN/FIN/RST/URG. Segmenting a coalesced frame again
+ * (vtap_gso__*, or the kernel) gives back exactly the segments merged.
+ * Counted per queue: gro_frames, gro_segments, gro_not_merged[reason].
+ *
+ * Types the device does in software on send (vtap_dev__set_sw_offloads())
+ * are not coalesced; nor is anything while CSUM is in the software set.
+ *
+ * Return: 0, -EINVAL (bad options, or no vnet header), -EOPNOTSUPP
+ * (VTAP_GRO_UDP asked for and the kernel's tap lacks USO).
+ * Context: control path; may probe the device's features once (see
+ * vtap_dev__features()). The queue's thread picks the change up at its
+ * next send.
+ */
+VTAP_API int vtap_queue__set_gro(struct vtap_queue *q,
+				 const struct vtap_gro_opts *opts);
+
+/**
+ * vtap_queue__gro() - what a queue coalesces
+ * @q: queue
+ *
+ * Return: VTAP_GRO_* mask, 0 when coalescing is off.
+ */
+VTAP_API uint32_t vtap_queue__gro(const struct vtap_queue *q);
+
+/* ===================================================================== */
 /* stats - per-queue counters                                            */
 /* ===================================================================== */
 
@@ -1782,6 +1891,11 @@ VTAP_API int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
  *	in software
  * @sw_gso_frames: GSO frames segmented in software on send
  * @sw_gso_segments: segments of those written (also in @tx_packets)
+ * @gro_frames: coalesced frames written (vtap_queue__set_gro()); each
+ *	counts once in @tx_packets and @tx_gso
+ * @gro_segments: frames merged into them
+ * @gro_not_merged: TCP (and UDP when coalesced) frames written as they
+ *	came, by enum vtap_gro_reason
  *
  * Layout of the shared stats file (one per open device handle,
  * /run/vtap/IFNAME/stats.PID.N): struct vtap_stats_file header then
@@ -1804,6 +1918,9 @@ struct vtap_queue_stats {
 	uint64_t sw_csum;
 	uint64_t sw_gso_frames;
 	uint64_t sw_gso_segments;
+	uint64_t gro_frames;
+	uint64_t gro_segments;
+	uint64_t gro_not_merged[VTAP_GRO__COUNT];
 };
 
 #define VTAP_STATS_MAGIC 0x56545354u /* "VTST" */

@@ -90,9 +90,14 @@ struct vtap_queue {
 	uint32_t rep_seq;
 	uint64_t rep_gen;
 	bool rep_valid;
-	/* Software offloads on send: one segment with its vnet header. */
+	/* Software offloads on send: one segment with its vnet header; also
+	 * where a coalesced frame is built (gro.c). */
 	uint8_t *scratch;
 	size_t scratch_len;
+	/* Coalescing on send (vtap_queue__set_gro()): VTAP_GRO_* and the
+	 * segment limit, stored by the control path, loaded per batch. */
+	uint32_t gro_types;
+	uint32_t gro_max_segs;
 };
 
 struct vtap_dev {

@@ -30,6 +30,21 @@ __attribute__((format(printf, 2, 3))) void vtap_log(enum vtap_log_level level,
 #define pr_info(fmt, ...) vtap_log(VTAP_LOG_INFO, "vtap: " fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) vtap_log(VTAP_LOG_DEBUG, "vtap: " fmt, ##__VA_ARGS__)
 
+/* IPv6 extension headers vtap_pkt_parse_ext() walked over, by type. */
+#define VTAP_PKT_EXT_HOP (1u << 0)
+#define VTAP_PKT_EXT_ROUTING (1u << 1)
+#define VTAP_PKT_EXT_FRAG (1u << 2)
+#define VTAP_PKT_EXT_DST (1u << 3)
+#define VTAP_PKT_EXT_AH (1u << 4)
+
+/*
+ * vtap_pkt__parse() that also says which IPv6 extension headers it walked
+ * over (VTAP_PKT_EXT_* in *@ret_ext; 0 for IPv4 or no IP), for the
+ * coalescer, which must not merge what it cannot repeat (AH, fragments).
+ */
+int vtap_pkt_parse_ext(const void *frame, size_t len, unsigned int flags,
+		       struct vtap_pkt_info *ret_info, uint32_t *ret_ext);
+
 /* Set errno from a negative error code and return it (for int returns). */
 static inline int vtap_err(int err)
 {

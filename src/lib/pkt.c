@@ -170,8 +170,25 @@ static bool is_ipv6_ext(uint8_t nh)
 	       nh == IPPROTO_AH;
 }
 
+/* The VTAP_PKT_EXT_* bit of an extension header type. */
+static uint32_t ext_bit(uint8_t nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+		return VTAP_PKT_EXT_HOP;
+	case IPPROTO_ROUTING:
+		return VTAP_PKT_EXT_ROUTING;
+	case IPPROTO_FRAGMENT:
+		return VTAP_PKT_EXT_FRAG;
+	case IPPROTO_DSTOPTS:
+		return VTAP_PKT_EXT_DST;
+	default:
+		return VTAP_PKT_EXT_AH;
+	}
+}
+
 static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
-		       struct vtap_pkt_info *info)
+		       struct vtap_pkt_info *info, uint32_t *ext)
 {
 	const uint8_t *ip = b + off;
 	uint8_t nh;
@@ -205,6 +222,7 @@ static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
 		if (len - off < hlen)
 			break;
 
+		*ext |= ext_bit(nh);
 		if (nh == IPPROTO_DSTOPTS && !info->has_hao)
 			scan_dstopts(h, h + hlen, info);
 		else if (nh == IPPROTO_ROUTING && !info->has_rh2 &&
@@ -231,12 +249,21 @@ static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
 int vtap_pkt__parse(const void *frame, size_t len, unsigned int flags,
 		    struct vtap_pkt_info *ret_info)
 {
+	uint32_t ext;
+
+	return vtap_pkt_parse_ext(frame, len, flags, ret_info, &ext);
+}
+
+int vtap_pkt_parse_ext(const void *frame, size_t len, unsigned int flags,
+		       struct vtap_pkt_info *ret_info, uint32_t *ret_ext)
+{
 	const uint8_t *b = frame;
 	struct vtap_pkt_info info;
+	uint32_t ext = 0;
 	size_t off = 0;
 	int version;
 
-	if (!frame || !ret_info)
+	if (!frame || !ret_info || !ret_ext)
 		return vtap_err(-EINVAL);
 	memset(&info, 0, sizeof(info));
 	/* Offsets are 16 bits; a longer frame is parsed over its first 64K. */
@@ -252,7 +279,7 @@ int vtap_pkt__parse(const void *frame, size_t len, unsigned int flags,
 		if (version == 4)
 			parse_ipv4(b, len, off, &info);
 		else if (version == 6)
-			parse_ipv6(b, len, off, &info);
+			parse_ipv6(b, len, off, &info, &ext);
 	}
 	if (info.l3 == VTAP_PKT_L3_NONE) {
 		uint8_t n_vlan = info.n_vlan;
@@ -260,7 +287,9 @@ int vtap_pkt__parse(const void *frame, size_t len, unsigned int flags,
 		memset(&info, 0, sizeof(info));
 		info.n_vlan = n_vlan;
 		info.l3_off = (uint16_t)off;
+		ext = 0;
 	}
 	*ret_info = info;
+	*ret_ext = ext;
 	return 0;
 }

@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "dev_impl.h"
+#include "gro.h"
 #include "steer_maps.h"
 
 unsigned int vtap_queue__id(const struct vtap_queue *q)
@@ -437,80 +438,315 @@ static void tx_soft(struct vtap_queue *q, const struct vtap_frame *f,
 			VTAP_DROP_TOO_BIG; /* cannot happen: sized at open */
 }
 
+/* What one send call did, added to the counters at its end. */
+struct tx_acc {
+	unsigned int sent;
+	uint64_t bytes, gso, sw_csum, sw_frames, sw_segs;
+	uint64_t gro_frames, gro_segs;
+	uint64_t not_merged[VTAP_GRO__COUNT];
+};
+
+/* How sending one frame (or one coalesced run) ended. */
+enum tx_status {
+	TX_NEXT, /* consumed: written or dropped */
+	TX_STOP, /* EAGAIN: not consumed, stop the batch */
+	TX_GONE, /* the fd is gone (EBADF): stop the batch */
+};
+
+/*
+ * Send frame @f, already checked by tx_check() (@why, @h, @plan): write it,
+ * segment or checksum it in software, or count its drop.
+ */
+static enum tx_status send_one(struct vtap_queue *q, struct vtap_frame *f,
+			       int why, const struct vtap_vnet_hdr *h,
+			       enum vtap_offload_plan plan, struct tx_acc *a)
+{
+	struct vtap_dev *dev = q->dev;
+	struct tx_soft soft;
+	ssize_t w;
+
+	if (why >= 0) {
+		f->drop = why;
+		vtap_stat_add(&q->stats->tx_drops[why], 1);
+		return TX_NEXT;
+	}
+	if (plan == VTAP_PLAN_PASS) {
+		w = write(q->fd, f->buf, f->len);
+		if (w >= 0) {
+			f->drop = -1;
+			a->sent++;
+			a->bytes += f->len - dev->hdr_len;
+			a->gso += h->gso_type != VTAP_VNET_GSO_NONE;
+			return TX_NEXT;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			return TX_STOP;
+		if (errno == EBADFD || errno == EBADF)
+			return TX_GONE;
+		if (errno != EINVAL || !gso_offload(h->gso_type)) {
+			why = err_reason(errno);
+			f->drop = why;
+			vtap_stat_add(&q->stats->tx_drops[why], 1);
+			return TX_NEXT;
+		}
+		/* A checked GSO frame refused: the kernel lacks the type.
+		 * Segment it, and every later one. */
+		vtap_dev_sw_learn(dev, gso_offload(h->gso_type));
+		plan = VTAP_PLAN_SEGMENT;
+	}
+	tx_soft(q, f, h, &soft);
+	if (soft.unconsumed)
+		return TX_STOP;
+	if (plan == VTAP_PLAN_SEGMENT && soft.segs) {
+		a->sw_frames++;
+		a->sw_segs += soft.segs;
+	} else if (plan == VTAP_PLAN_CSUM && soft.segs) {
+		a->sw_csum++;
+	}
+	a->sent += soft.segs;
+	a->bytes += soft.bytes;
+	f->drop = soft.drop;
+	if (soft.drop >= 0)
+		vtap_stat_add(&q->stats->tx_drops[soft.drop], 1);
+	return TX_NEXT;
+}
+
+/* One frame of a batch, checked and (with coalescing on) parsed. */
+struct tx_item {
+	int why; /* tx_check() */
+	struct vtap_vnet_hdr h;
+	enum vtap_offload_plan plan;
+	int gro; /* vtap_gro_parse() */
+	int join; /* why it did not join the run before it, or -1 */
+	struct vtap_gro_seg seg;
+};
+
+static void tx_classify(const struct vtap_dev *dev,
+			const struct vtap_gro_cfg *cfg,
+			const struct vtap_frame *f, struct tx_item *it)
+{
+	it->why = tx_check(dev, f, &it->h, &it->plan);
+	it->join = -1;
+	it->gro = VTAP_GRO_OTHER;
+	if (it->why < 0 && it->plan == VTAP_PLAN_PASS)
+		it->gro = vtap_gro_parse(cfg, f->buf, f->len, &it->seg);
+}
+
+/*
+ * The coalescing configuration for this batch: the queue's types, minus
+ * what the device does in software (merging what is then segmented again
+ * gains nothing; NEEDS_CSUM frames need the kernel's CSUM).
+ */
+static void gro_config(const struct vtap_queue *q, struct vtap_gro_cfg *cfg)
+{
+	const struct vtap_dev *dev = q->dev;
+	uint32_t sw = vtap_dev_sw_offloads(dev);
+
+	cfg->types = __atomic_load_n(&q->gro_types, __ATOMIC_RELAXED);
+	cfg->max_segs = __atomic_load_n(&q->gro_max_segs, __ATOMIC_RELAXED);
+	cfg->hdr_len = dev->hdr_len;
+	cfg->pflags = dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0;
+	if (sw & VTAP_OFFLOAD_CSUM)
+		cfg->types = 0;
+	if (sw & (VTAP_OFFLOAD_TSO4 | VTAP_OFFLOAD_TSO6))
+		cfg->types &= ~VTAP_GRO_TCP;
+	if (sw & VTAP_OFFLOAD_USO)
+		cfg->types &= ~VTAP_GRO_UDP;
+	if (cfg->hdr_len < VTAP_VNET_HDR_LEN || !q->scratch)
+		cfg->types = 0;
+}
+
+/*
+ * Write the @run->n frames @f as one coalesced frame. When the kernel
+ * refuses it (anything but EAGAIN), the frames go one by one instead.
+ * *@ret_done: frames consumed.
+ */
+static enum tx_status send_run(struct vtap_queue *q,
+			       const struct vtap_gro_cfg *cfg,
+			       const struct vtap_gro_run *run,
+			       struct vtap_frame *f, struct tx_acc *a,
+			       unsigned int *ret_done)
+{
+	size_t len = vtap_gro_build(cfg, run, f, q->scratch, q->scratch_len);
+	enum tx_status st = TX_NEXT;
+	unsigned int i = 0;
+
+	*ret_done = 0;
+	if (len && write(q->fd, q->scratch, len) >= 0) {
+		for (i = 0; i < run->n; i++)
+			f[i].drop = -1;
+		a->sent++;
+		a->bytes += len - cfg->hdr_len;
+		a->gso++;
+		a->gro_frames++;
+		a->gro_segs += run->n;
+		*ret_done = run->n;
+		return TX_NEXT;
+	}
+	if (len && (errno == EAGAIN || errno == EINTR))
+		return TX_STOP;
+	if (len && (errno == EBADFD || errno == EBADF))
+		return TX_GONE;
+	for (; i < run->n && st == TX_NEXT; i++) {
+		struct vtap_vnet_hdr h = {0};
+
+		st = send_one(q, &f[i], -1, &h, VTAP_PLAN_PASS, a);
+		if (st == TX_NEXT)
+			a->not_merged[VTAP_GRO_ALONE]++;
+	}
+	*ret_done = st == TX_NEXT ? i : i - 1;
+	return st;
+}
+
+/*
+ * The send loop with coalescing: frame @done starts a run, which grows
+ * while the next frames join it (each frame is checked and parsed once:
+ * the one that did not join starts the next run).
+ */
+static int send_gro(struct vtap_queue *q, const struct vtap_gro_cfg *cfg,
+		    struct vtap_frame *frames, unsigned int n, struct tx_acc *a)
+{
+	const struct vtap_dev *dev = q->dev;
+	struct tx_item items[2], *cur = &items[0], *nxt = &items[1], *t;
+	unsigned int done = 0;
+	bool have_next = false;
+	enum tx_status st;
+
+	while (done < n) {
+		struct vtap_gro_run run;
+		unsigned int k = 1, used;
+
+		if (!have_next)
+			tx_classify(dev, cfg, &frames[done], cur);
+		have_next = false;
+		if (cur->gro == VTAP_GRO_CANDIDATE) {
+			vtap_gro_start(&run, &cur->seg);
+			while (done + k < n) {
+				tx_classify(dev, cfg, &frames[done + k], nxt);
+				have_next = true;
+				if (nxt->gro != VTAP_GRO_CANDIDATE)
+					break;
+				nxt->join = vtap_gro_add(cfg, &run, &nxt->seg);
+				if (nxt->join != VTAP_GRO_CANDIDATE)
+					break;
+				have_next = false;
+				k++;
+			}
+		}
+		if (k > 1) {
+			st = send_run(q, cfg, &run, &frames[done], a, &used);
+			done += used;
+			if (st != TX_NEXT)
+				return st == TX_GONE && !done ? -ENXIO
+							      : (int)done;
+		} else {
+			st = send_one(q, &frames[done], cur->why, &cur->h,
+				      cur->plan, a);
+			if (st == TX_STOP)
+				break;
+			if (st == TX_GONE)
+				return done ? (int)done : -ENXIO;
+			if (cur->gro >= 0)
+				a->not_merged[cur->gro]++;
+			else if (cur->gro == VTAP_GRO_CANDIDATE)
+				a->not_merged[cur->join >= 0
+						      ? cur->join
+						      : VTAP_GRO_ALONE]++;
+			done++;
+		}
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	return (int)done;
+}
+
 int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 		     unsigned int n)
 {
-	struct vtap_dev *dev;
-	unsigned int done = 0, sent = 0;
-	uint64_t bytes = 0, gso = 0, sw_csum = 0, sw_frames = 0, sw_segs = 0;
+	struct vtap_gro_cfg cfg;
+	struct tx_acc a = {0};
+	unsigned int done = 0;
+	int ret;
 
 	if (!q || (!frames && n))
 		return vtap_err(-EINVAL);
 	if (q->kidx < 0)
 		return vtap_err(-ENXIO);
-	dev = q->dev;
-	for (; done < n; done++) {
-		struct vtap_frame *f = &frames[done];
-		enum vtap_offload_plan plan;
-		struct vtap_vnet_hdr h;
-		struct tx_soft soft;
-		ssize_t w;
-		int why;
+	gro_config(q, &cfg);
+	if (cfg.types) {
+		ret = send_gro(q, &cfg, frames, n, &a);
+	} else {
+		for (; done < n; done++) {
+			struct vtap_frame *f = &frames[done];
+			enum vtap_offload_plan plan;
+			struct vtap_vnet_hdr h;
+			enum tx_status st;
+			int why = tx_check(q->dev, f, &h, &plan);
 
-		why = tx_check(dev, f, &h, &plan);
-		if (why >= 0) {
-			f->drop = why;
-			vtap_stat_add(&q->stats->tx_drops[why], 1);
-			continue;
-		}
-		if (plan == VTAP_PLAN_PASS) {
-			w = write(q->fd, f->buf, f->len);
-			if (w >= 0) {
-				f->drop = -1;
-				sent++;
-				bytes += f->len - dev->hdr_len;
-				gso += h.gso_type != VTAP_VNET_GSO_NONE;
-				continue;
-			}
-			if (errno == EAGAIN || errno == EINTR)
+			st = send_one(q, f, why, &h, plan, &a);
+			if (st == TX_STOP)
 				break;
-			if (errno == EBADFD || errno == EBADF) {
+			if (st == TX_GONE) {
 				if (!done)
 					return vtap_err(-ENXIO);
 				break;
 			}
-			if (errno != EINVAL || !gso_offload(h.gso_type)) {
-				why = err_reason(errno);
-				f->drop = why;
-				vtap_stat_add(&q->stats->tx_drops[why], 1);
-				continue;
-			}
-			/* A checked GSO frame refused: the kernel lacks the
-			 * type. Segment it, and every later one. */
-			vtap_dev_sw_learn(dev, gso_offload(h.gso_type));
-			plan = VTAP_PLAN_SEGMENT;
 		}
-		tx_soft(q, f, &h, &soft);
-		if (soft.unconsumed)
-			break;
-		if (plan == VTAP_PLAN_SEGMENT && soft.segs) {
-			sw_frames++;
-			sw_segs += soft.segs;
-		} else if (plan == VTAP_PLAN_CSUM && soft.segs) {
-			sw_csum++;
-		}
-		sent += soft.segs;
-		bytes += soft.bytes;
-		f->drop = soft.drop;
-		if (soft.drop >= 0)
-			vtap_stat_add(&q->stats->tx_drops[soft.drop], 1);
+		ret = (int)done;
 	}
-	if (sent) {
-		vtap_stat_add(&q->stats->tx_packets, sent);
-		vtap_stat_add(&q->stats->tx_bytes, bytes);
-		if (gso)
-			vtap_stat_add(&q->stats->tx_gso, gso);
+	if (a.sent) {
+		vtap_stat_add(&q->stats->tx_packets, a.sent);
+		vtap_stat_add(&q->stats->tx_bytes, a.bytes);
+		if (a.gso)
+			vtap_stat_add(&q->stats->tx_gso, a.gso);
 	}
-	vtap_queue_count_sw(q, sw_csum, sw_frames, sw_segs);
-	return (int)done;
+	vtap_queue_count_sw(q, a.sw_csum, a.sw_frames, a.sw_segs);
+	if (a.gro_frames) {
+		vtap_stat_add(&q->stats->gro_frames, a.gro_frames);
+		vtap_stat_add(&q->stats->gro_segments, a.gro_segs);
+	}
+	if (cfg.types)
+		for (unsigned int r = 0; r < VTAP_GRO__COUNT; r++)
+			if (a.not_merged[r])
+				vtap_stat_add(&q->stats->gro_not_merged[r],
+					      a.not_merged[r]);
+	return ret < 0 ? vtap_err(ret) : ret;
+}
+
+int vtap_queue__set_gro(struct vtap_queue *q, const struct vtap_gro_opts *opts)
+{
+	struct vtap_dev_features feat;
+	uint32_t types, segs;
+	bool uso;
+
+	if (!q || !q->dev->hdr_len || !OPTS_VALID(opts, struct vtap_gro_opts))
+		return vtap_err(-EINVAL);
+	if (!opts) {
+		__atomic_store_n(&q->gro_types, 0, __ATOMIC_RELAXED);
+		return 0;
+	}
+	types = OPTS_GET(opts, types, 0);
+	segs = OPTS_GET(opts, max_segs, 0);
+	if ((types & ~VTAP_GRO_ALL) || segs == 1 || segs > VTAP_GRO_SEGS_MAX)
+		return vtap_err(-EINVAL);
+	/* USO frames written to a tap need a kernel that takes them: the
+	 * same release that added TUN_F_USO4/6 (Linux 6.2). */
+	uso = !vtap_dev__features(q->dev, &feat) &&
+	      (feat.offloads & VTAP_OFFLOAD_USO) &&
+	      !(__atomic_load_n(&q->dev->sw_learned, __ATOMIC_RELAXED) &
+		VTAP_OFFLOAD_USO);
+	if (!types)
+		types = VTAP_GRO_TCP | (uso ? VTAP_GRO_UDP : 0);
+	else if ((types & VTAP_GRO_UDP) && !uso)
+		return vtap_err(-EOPNOTSUPP);
+	__atomic_store_n(&q->gro_max_segs, segs ? segs : VTAP_GRO_SEGS_DEFAULT,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&q->gro_types, types, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t vtap_queue__gro(const struct vtap_queue *q)
+{
+	return q ? __atomic_load_n(&q->gro_types, __ATOMIC_RELAXED) : 0;
 }
