@@ -980,6 +980,9 @@ enum vtap_dev_flags {
 	 * handle's queues are a tool's: the queue depth rule does not count
 	 * them (see the qdepth section). */
 	VTAP_DEV_MATCH = 1u << 9,
+	/* Open the queues with IFF_NAPI: the kernel runs its own GRO on what
+	 * is written (per queue fd; needs CAP_NET_ADMIN). */
+	VTAP_DEV_NAPI = 1u << 10,
 };
 
 /**
@@ -1842,10 +1845,12 @@ struct vtap_gro_opts {
  * but the last of the same size, checksums that verify (or a vnet header
  * with DATA_VALID or NEEDS_CSUM). They become one frame with gso_type
  * TCPV4/TCPV6, gso_size the segment size, NEEDS_CSUM with csum_start at
- * the TCP header, csum_offset 16 and the pseudo-header sum without length
- * in the checksum field, written with one write(). With VTAP_GRO_UDP,
- * UDP datagrams of one flow of equal size (the last may be shorter)
- * become one UDP_L4 frame the same way. Anything else is written as it
+ * the TCP header, csum_offset 16 and in the checksum field the
+ * pseudo-header sum with the coalesced frame's TCP length (the kernel's
+ * convention: its software GSO adjusts that seed per segment when it
+ * forwards the frame to a device without TSO), written with one write().
+ * With VTAP_GRO_UDP, UDP datagrams of one flow of equal size (the last
+ * may be shorter) become one UDP_L4 frame the same way. Anything else is written as it
  * came: IPv4 options, fragments, out-of-order or overlapping data, bad
  * checksums, SYN/FIN/RST/URG. Segmenting a coalesced frame again
  * (vtap_gso__*, or the kernel) gives back exactly the segments merged.

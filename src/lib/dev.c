@@ -516,7 +516,7 @@ static int validate_opts(const struct vtap_dev_opts *opts)
 
 	if (!OPTS_VALID(opts, struct vtap_dev_opts))
 		return -EINVAL;
-	if (flags & ~((VTAP_DEV_MATCH << 1) - 1)) {
+	if (flags & ~((VTAP_DEV_NAPI << 1) - 1)) {
 		pr_warn("unknown vtap_dev_opts flags 0x%x\n", flags);
 		return -EINVAL;
 	}
@@ -582,6 +582,8 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		dev->iff |= IFF_MULTI_QUEUE;
 	if (dev->hdr_len)
 		dev->iff |= IFF_VNET_HDR;
+	if (flags & VTAP_DEV_NAPI)
+		dev->iff |= IFF_NAPI;
 
 	have = dev->name[0] && !strchr(dev->name, '%')
 		       ? vtap_dev_sysfs_tun_flags(dev->name)
@@ -597,7 +599,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 			goto err_free;
 		}
 		if (flags & VTAP_DEV_MATCH)
-			dev->iff = have & IFF_MATCH;
+			dev->iff = (have & IFF_MATCH) | (dev->iff & IFF_NAPI);
 		err = check_flags(dev->name, have & IFF_MATCH, dev->iff);
 		if (err)
 			goto err_free;

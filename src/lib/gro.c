@@ -38,10 +38,20 @@
  * The merged frame: the first segment's headers, then every segment's
  * payload in order; vnet header NEEDS_CSUM, csum_start at the L4 header,
  * csum_offset 16 (TCP) or 6 (UDP), gso_type TCPV4/TCPV6/UDP_L4, gso_size
- * the first payload, hdr_len the header bytes; the L4 checksum field holds
- * the pseudo-header sum without the length (SPEC-NOTES.md "Kernel
- * checks"); IP lengths and the IPv4 header checksum are those of the
- * merged frame, TCP flags those of the last segment.
+ * the first payload, hdr_len the header bytes; IP lengths and the IPv4
+ * header checksum are those of the merged frame, TCP flags those of the
+ * last segment.
+ *
+ * The checksum seed. The L4 checksum field holds the pseudo-header sum
+ * (folded, not complemented) WITH the merged frame's L4 length, as Linux's
+ * own stack and GRO (tcp4_gro_complete()) leave it: when the kernel
+ * segments the frame again (forwarding to a device without TSO),
+ * tcp_gso_segment() and __udp_gso_segment() adjust the seed by the
+ * difference between that length and each segment's, so a seed without
+ * the length gives every segment a wrong checksum. tests/net/test_gro.sh
+ * shows it: routed on through a veth without offloads, a seed without
+ * length makes the next hop count InCsumErrors and the transfer stall.
+ * Local delivery does not look at the seed (CHECKSUM_PARTIAL is trusted).
  */
 #include <string.h>
 
@@ -387,8 +397,8 @@ size_t vtap_gro_build(const struct vtap_gro_cfg *cfg,
 	} else {
 		put_be16(l4 + 4, (uint16_t)(run->len - f->l4_off));
 	}
-	/* The seed: the pseudo-header sum without the length. */
-	c = vtap_csum__fold(pseudo(f, b, 0));
+	/* The seed, with the length (see the top of the file). */
+	c = vtap_csum__fold(pseudo(f, b, (uint32_t)(run->len - f->l4_off)));
 	memcpy(l4 + (tcp ? 16 : 6), &c, 2);
 	return hdr_len + run->len;
 }

@@ -215,7 +215,9 @@ static void check_written(const uint8_t *b, size_t len, unsigned int first,
 		struct vtap_vnet_hdr h;
 		struct vtap_gro_seg s;
 		const uint8_t *fr = b + HDR, *ip;
+		uint32_t l4_len;
 		uint16_t seed;
+		uint8_t proto;
 
 		assert_int_equal(vtap_gro_parse(&cfg_tcp, st.f[first].buf,
 						st.f[first].len, &s),
@@ -232,16 +234,18 @@ static void check_written(const uint8_t *b, size_t len, unsigned int first,
 		assert_int_equal(h.csum_offset,
 				 s.l4 == VTAP_PKT_L4_UDP ? 6 : 16);
 		assert_int_equal(h.hdr_len, s.hdrs_len);
-		/* the seed: pseudo-header without length, not complemented */
+		/* the seed: the pseudo-header sum with the merged frame's
+		 * L4 length, not complemented (Linux's convention, which its
+		 * tcp_gso_segment()/__udp_gso_segment() adjust per segment) */
 		ip = fr + s.l3_off;
+		l4_len = (uint32_t)(len - HDR - s.l4_off);
+		proto = s.l4 == VTAP_PKT_L4_UDP ? 17 : 6;
 		seed = vtap_csum__fold(
 			s.l3 == VTAP_PKT_L3_IPV4
-				? vtap_csum__pseudo4(
-					  ip + 12, ip + 16,
-					  s.l4 == VTAP_PKT_L4_UDP ? 17 : 6, 0)
-				: vtap_csum__pseudo6(
-					  ip + 8, ip + 24,
-					  s.l4 == VTAP_PKT_L4_UDP ? 17 : 6, 0));
+				? vtap_csum__pseudo4(ip + 12, ip + 16, proto,
+						     l4_len)
+				: vtap_csum__pseudo6(ip + 8, ip + 24, proto,
+						     l4_len));
 		assert_memory_equal(fr + h.csum_start + h.csum_offset, &seed,
 				    2);
 		assert_int_equal(vtap_vnet__check(&h, fr, len - HDR, NULL), 0);
