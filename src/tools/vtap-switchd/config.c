@@ -17,6 +17,7 @@
  *   queues = 2
  *   netns = blue
  *   vlan = 10 | trunk = 10,20-30 | native = 1
+ *   offloads = csum,tso4 | gro = no | napi = yes
  *
  * Everything is bounded: a line is at most 1023 bytes, a number is
  * decimal (or 0 octal / 0x hex; control_mode is always octal, as chmod
@@ -31,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <vtap/vtap.h>
 
 #include "config.h"
 
@@ -60,6 +63,7 @@ void swcfg_port_init(struct sw_port_config *pc, const char *name)
 		snprintf(pc->name, sizeof(pc->name), "%s", name);
 	pc->mode = SW_VLAN_ACCESS;
 	pc->vid = 1;
+	pc->gro = -1;
 }
 
 void swcfg_init(struct sw_config *cfg)
@@ -191,6 +195,35 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 			return cfg_fail(err, errlen,
 					"native needs trunk first");
 		pc->vid = (uint16_t)v;
+	} else if (!strcmp(key, "offloads")) {
+		char list[128];
+		uint32_t off;
+
+		/* '+' joins names in a --port spec, where ',' is taken */
+		if (strlen(value) >= sizeof(list))
+			value = "?";
+		snprintf(list, sizeof(list), "%s", value);
+		for (char *c = list; *c; c++)
+			if (*c == '+')
+				*c = ',';
+		if (vtap_offloads__parse(list, &off))
+			return cfg_fail(
+				err, errlen,
+				"offloads must be none, all or names like csum+tso4, not '%s'",
+				value);
+		pc->offloads = off;
+		pc->offloads_set = true;
+	} else if (!strcmp(key, "gro") || !strcmp(key, "napi")) {
+		bool b;
+
+		if (parse_bool(value, &b))
+			return cfg_fail(err, errlen,
+					"%s must be yes or no, not '%s'", key,
+					value);
+		if (key[0] == 'g')
+			pc->gro = b;
+		else
+			pc->napi = b;
 	} else {
 		return cfg_fail(err, errlen, "unknown port option '%s'", key);
 	}

@@ -35,6 +35,12 @@ enum sw_vlan_mode {
  * @vid: ACCESS: the port's VLAN; TRUNK: the native VLAN whose frames go
  *	untagged (0 = none: untagged frames are dropped)
  * @allowed: TRUNK: bitmap of the allowed VLAN ids
+ * @offloads: VTAP_OFFLOAD_* to set on the tap when @offloads_set (else
+ *	csum, tso4, tso6, tso_ecn and uso where the kernel has it)
+ * @offloads_set: @offloads was given ("offloads = LIST")
+ * @gro: coalesce segments written to the tap: 1 yes, 0 no, -1 (default)
+ *	where the tap's offloads include TSO
+ * @napi: open the tap's queues with IFF_NAPI (the kernel's GRO on writes)
  */
 struct sw_port_config {
 	char name[SW_IFNAMSIZ];
@@ -43,6 +49,10 @@ struct sw_port_config {
 	uint8_t mode;
 	uint16_t vid;
 	uint64_t allowed[4096 / 64];
+	uint32_t offloads;
+	bool offloads_set;
+	int8_t gro;
+	bool napi;
 };
 
 /**
@@ -81,7 +91,8 @@ void swcfg_port_init(struct sw_port_config *pc, const char *name);
 
 /*
  * Parse a port spec "NAME[,queues=N][,netns=NS][,vlan=VID]
- * [,trunk=LIST][,native=VID]" (LIST: VIDs and ranges "10,20-30" joined
+ * [,trunk=LIST][,native=VID][,offloads=LIST][,gro=yes|no][,napi=yes|no]"
+ * (offloads LIST: "none", "all" or names joined with '+'; LIST: VIDs and ranges "10,20-30" joined
  * with '+' or ':' since ',' separates options, e.g. trunk=10+20-30).
  * Return: 0 or -EINVAL with a message in @err.
  */

@@ -16,6 +16,11 @@
  * (VTAP_REPORT_CONFIG). Steering is attached and the hash set up before
  * the link goes up, so no frame is queued by automq first. Offloads and
  * the steering program belong to the device (SPEC-NOTES.md).
+ *
+ * A port may set other offloads ("offloads = none": its peer's stack then
+ * sends MSS-sized segments). Frames written to a port whose tap has TSO
+ * are coalesced (vtap_queue__set_gro()): MSS-sized segments arriving from
+ * a port without offloads reach the peer as GSO frames.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,17 +130,51 @@ const char *port_hash_src_name(uint8_t src)
 	return src < SW_HASH__COUNT ? names[src] : "?";
 }
 
-/* Everything the switch passes through; USO only where the kernel has it. */
-static int set_offloads(struct sw_port *p)
+/*
+ * Everything the switch passes through, USO only where the kernel has it;
+ * or what the port's configuration says. Return: the offloads set, or a
+ * negative errno.
+ */
+static int64_t set_offloads(struct sw_port *p)
 {
 	uint32_t full = VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4 |
 			VTAP_OFFLOAD_TSO6 | VTAP_OFFLOAD_TSO_ECN |
 			VTAP_OFFLOAD_USO;
-	int err = vtap_dev__set_offloads(p->dev, full);
+	int err;
 
-	if (err == -EOPNOTSUPP)
-		err = vtap_dev__set_offloads(p->dev, full & ~VTAP_OFFLOAD_USO);
-	return err;
+	if (p->cfg.offloads_set)
+		full = p->cfg.offloads;
+	err = vtap_dev__set_offloads(p->dev, full);
+	if (err == -EOPNOTSUPP && !p->cfg.offloads_set) {
+		full &= ~VTAP_OFFLOAD_USO;
+		err = vtap_dev__set_offloads(p->dev, full);
+	}
+	return err ? err : (int64_t)full;
+}
+
+/*
+ * Coalesce what the switch writes to the tap (vtap_queue__set_gro()):
+ * by default where the tap has TSO, i.e. where its peer's stack takes
+ * GSO frames as its own; "gro = yes" forces it, "gro = no" keeps every
+ * frame as it came.
+ */
+static void gro_port(struct sw *sw, struct sw_port *p, uint32_t offloads)
+{
+	VTAP_OPTS_INIT(vtap_gro_opts, go);
+	bool on = p->cfg.gro > 0 ||
+		  (p->cfg.gro < 0 && (offloads & VTAP_OFFLOAD_CSUM) &&
+		   (offloads & (VTAP_OFFLOAD_TSO4 | VTAP_OFFLOAD_TSO6)));
+
+	for (unsigned int q = 0; on && q < p->nq; q++) {
+		int err = vtap_queue__set_gro(p->q[q], &go);
+
+		if (err && !sw->quiet) {
+			fprintf(stderr,
+				"vtap-switchd: port '%s': no coalescing on queue %u (%s)\n",
+				p->name, q, strerror(-err));
+			return;
+		}
+	}
 }
 
 /*
@@ -229,8 +268,11 @@ int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 {
 	VTAP_OPTS_INIT(vtap_dev_opts, o, .queues = p->nq,
 		       .vnet_hdr_len = SW_HDR_LEN);
+	int64_t off;
 	int ret;
 
+	if (p->cfg.napi)
+		o.flags |= VTAP_DEV_NAPI;
 	p->existed = if_nametoindex(p->name) != 0;
 	p->dev = vtap_dev__open(p->name, &o);
 	if (!p->dev) {
@@ -253,12 +295,14 @@ int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 		}
 		p->kidx[q] = (int16_t)vtap_queue__kernel_index(p->q[q]);
 	}
-	ret = set_offloads(p);
-	if (ret) {
+	off = set_offloads(p);
+	if (off < 0) {
+		ret = (int)off;
 		snprintf(err, errlen, "tap '%s': offloads: %s", p->name,
 			 strerror(-ret));
 		goto fail;
 	}
+	gro_port(sw, p, (uint32_t)off);
 	if (p->nq > 1)
 		steer_port(sw, p);
 	report_port(sw, p);

@@ -35,10 +35,12 @@ static void stats_usage(FILE *f)
 		"\n"
 		"Per-queue counters of the libvtap handles that have NAME open:\n"
 		"packets, bytes, GSO frames, drops by reason, hash report types\n"
-		"seen and software offload work; and the frames the kernel dropped\n"
-		"because a queue towards the reader was full (the link's tx_dropped,\n"
-		"for the whole device: tun does not count them per queue). 'watch'\n"
-		"refreshes every second with rates; 'count N' stops after N refreshes.\n");
+		"seen, software offload work and coalescing on send (frames,\n"
+		"segments merged, why segments were not merged); and the frames\n"
+		"the kernel dropped because a queue towards the reader was full\n"
+		"(the link's tx_dropped, for the whole device: tun does not count\n"
+		"them per queue). 'watch' refreshes every second with rates;\n"
+		"'count N' stops after N refreshes.\n");
 }
 
 static double now_s(void)
@@ -93,6 +95,11 @@ static const char *report_name(int i)
 	return vtap_hash_report__name((enum vtap_hash_report)i);
 }
 
+static const char *gro_reason_name(int i)
+{
+	return vtap_gro_reason__name((enum vtap_gro_reason)i);
+}
+
 /* One queue's counters (all of them in JSON, the usual ones in text). */
 static void pr_queue(const struct vtap_queue_stats *s)
 {
@@ -119,6 +126,14 @@ static void pr_queue(const struct vtap_queue_stats *s)
 	pr_u64("sw_csum", NULL, s->sw_csum);
 	pr_u64("sw_gso_frames", NULL, s->sw_gso_frames);
 	pr_u64("sw_gso_segments", NULL, s->sw_gso_segments);
+	if (s->gro_frames)
+		pr_text("    coalesced: frames %llu segments %llu\n",
+			(unsigned long long)s->gro_frames,
+			(unsigned long long)s->gro_segments);
+	pr_u64("gro_frames", NULL, s->gro_frames);
+	pr_u64("gro_segments", NULL, s->gro_segments);
+	pr_named("gro_not_merged", "not merged", s->gro_not_merged,
+		 VTAP_GRO__COUNT, gro_reason_name);
 }
 
 static const char header[] =

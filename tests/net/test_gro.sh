@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_gro.sh - coalescing on send through vtap-switchd: port P1's tap has
+# no offloads (offloads=none), so namespace N1's stack hands the switch
+# MSS-sized segments; port P2's tap has TSO, so the switch coalesces what
+# it writes there (gro on by default). TCP transfers N1 -> N2 over IPv4
+# and IPv6 are compared byte for byte (sha256); N2's InCsumErrors (TCP,
+# TCP6, IP) do not move while its stack receives the coalesced frames, and
+# P2's counters (vtapctl stats) show merges. Then N2 routes the same
+# transfer on to N3 over a veth without offloads, so the kernel segments
+# the coalesced frames again (its tcp_gso_segment() and checksum code):
+# N3 must get the same bytes with no checksum errors either. Last, with
+# gro=no on P2 nothing is merged.
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+command -v ethtool >/dev/null || skip "needs ethtool"
+[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+
+N1=$(uname_ g1); N2=$(uname_ g2); N3=$(uname_ g3)
+P1=$(uname_ q1); P2=$(uname_ q2)
+TMP=$(mktemp -d)
+SOCK=$TMP/ctl.sock
+cleanup_add rm -rf "$TMP"
+for ns in $N1 $N2 $N3; do
+	ip netns add "$ns" || fail "ip netns add $ns"
+	cleanup_add ip netns del "$ns"
+	ip -n "$ns" link set lo up
+done
+cleanup_add ip link del "$P1"
+cleanup_add ip link del "$P2"
+
+start() { # extra P2 options
+	"$VTAP_SWITCHD" --port "$P1,queues=1,netns=$N1,offloads=none" \
+		--port "$P2,queues=1,netns=$N2$1" --workers 1 \
+		--control "$SOCK" 2>"$TMP/log" &
+	SW=$!
+	cleanup_add "kill $SW; wait $SW"
+	for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	[ -S "$SOCK" ] || { cat "$TMP/log" >&2; fail "daemon did not start"; finish; }
+	ip -n "$N1" addr add 10.198.0.1/24 dev "$P1"
+	ip -n "$N1" addr add fd98::1/64 dev "$P1" nodad
+	ip -n "$N2" addr add 10.198.0.2/24 dev "$P2"
+	ip -n "$N2" addr add fd98::2/64 dev "$P2" nodad
+	ip -n "$N1" link set "$P1" up
+	ip -n "$N2" link set "$P2" up
+	ip -n "$N1" route add 10.199.0.0/24 via 10.198.0.2
+	ip -n "$N1" -6 route add fd99::/64 via fd98::2
+}
+stop() {
+	kill "$SW"; wait "$SW"
+	rm -f "$SOCK"
+}
+
+# N2 routes 10.199.0.0/24 and fd99::/64 to N3 over a veth pair whose
+# offloads are off: GSO frames leaving N2 are segmented in software.
+ip link add vg2$$ netns "$N2" type veth peer vg3$$ netns "$N3"
+ip -n "$N2" addr add 10.199.0.1/24 dev vg2$$
+ip -n "$N2" addr add fd99::1/64 dev vg2$$ nodad
+ip -n "$N3" addr add 10.199.0.2/24 dev vg3$$
+ip -n "$N3" addr add fd99::2/64 dev vg3$$ nodad
+ip -n "$N2" link set vg2$$ up
+ip -n "$N3" link set vg3$$ up
+ip netns exec "$N2" ethtool -K vg2$$ tx off tso off gso off >/dev/null 2>&1
+ip netns exec "$N3" ethtool -K vg3$$ gro off >/dev/null 2>&1
+ip netns exec "$N2" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+ip -n "$N3" route add 10.198.0.0/24 via 10.199.0.1
+ip -n "$N3" -6 route add fd98::/64 via fd99::1
+
+# The sum of the checksum error counters of namespace $1.
+csum_errors() {
+	ip netns exec "$1" python3 -c '
+n = 0
+for path, keys in (("/proc/net/snmp", ("Tcp:", "Udp:", "Ip:")),):
+    lines = open(path).read().split("\n")
+    for i in range(0, len(lines) - 1, 2):
+        h, v = lines[i].split(), lines[i + 1].split()
+        if h and h[0] in keys:
+            d = dict(zip(h[1:], map(int, v[1:])))
+            n += d.get("InCsumErrors", 0)
+for line in open("/proc/net/snmp6"):
+    k, v = line.split()
+    if k.endswith("InCsumErrors"):
+        n += int(v)
+print(n)'
+}
+
+# TCP transfer of $3 random bytes from ns $1 to address $2 in ns $4;
+# compare sha256 and length.
+tcp_ok() {
+	local from=$1 to=$2 bytes=$3 tons=$4
+	rm -f "$TMP/rx" "$TMP/tx"
+	ip netns exec "$tons" python3 -c '
+import hashlib, socket, sys
+a = sys.argv[2]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((a, 5556)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
+' "$TMP/rx" "$to" &
+	local rx=$!
+	sleep 0.3
+	ip netns exec "$from" python3 -c '
+import hashlib, os, socket, sys, time
+a = sys.argv[2]
+data = os.urandom(int(sys.argv[3]))
+for i in range(50):
+    try:
+        s = socket.create_connection((a, 5556), timeout=5); break
+    except OSError: time.sleep(0.1)
+s.sendall(data); s.close()
+open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
+' "$TMP/tx" "$to" "$bytes"
+	wait $rx
+	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
+}
+
+# A total counter of P2's libvtap handles (vtapctl -j stats).
+stat_of() { # FIELD
+	"$VTAPCTL" -j stats dev "$P2" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["total"][sys.argv[1]])' "$1"
+}
+
+start ""
+# N1 really sends MSS-sized segments: its tap has no TSO.
+check test "$(ip netns exec "$N1" ethtool -k "$P1" | sed -n 's/^tcp-segmentation-offload: \([a-z]*\).*/\1/p')" = off
+
+e2=$(csum_errors "$N2")
+check tcp_ok "$N1" 10.198.0.2 8000000 "$N2"
+check tcp_ok "$N1" fd98::2 8000000 "$N2"
+check test "$(csum_errors "$N2")" = "$e2"
+frames=$(stat_of gro_frames)
+segs=$(stat_of gro_segments)
+echo "P2: $frames coalesced frames of $segs segments"
+check test "$frames" -gt 100
+check test "$segs" -gt $((2 * frames))
+check test "$(stat_of tx_gso)" -ge "$frames"
+
+# Routed on through a veth without offloads: the kernel segments again.
+e3=$(csum_errors "$N3")
+f0=$frames
+check tcp_ok "$N1" 10.199.0.2 4000000 "$N3"
+check tcp_ok "$N1" fd99::2 4000000 "$N3"
+check test "$(csum_errors "$N3")" = "$e3"
+check test "$(csum_errors "$N2")" = "$e2"
+check test "$(stat_of gro_frames)" -gt "$f0"
+stop
+
+# gro=no: every segment written as it came.
+start ",gro=no"
+check tcp_ok "$N1" 10.198.0.2 2000000 "$N2"
+check test "$(stat_of gro_frames)" = 0
+check test "$(csum_errors "$N2")" = "$e2"
+stop
+finish
