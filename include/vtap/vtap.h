@@ -827,10 +827,14 @@ struct vtap_gso {
  *   is completed from the seed in the field (vtap_csum__complete()).
  * - TCPV4, TCPV6 (ECN bit or not), UDP_L4: vtap_vnet_layout.segs segments
  *   of at most gso_size payload bytes each, every one a complete frame.
- * - UDP (UFO, which needs IP fragmentation): refused, -EOPNOTSUPP with
- *   reason UNSUPPORTED. So is IPv6 with a routing header of a type other
- *   than 2 or 4 that still has segments left (its final destination,
- *   needed for the checksum, is unknown).
+ * - UDP (UFO): the datagram's IP fragments, gso_size bytes of IP payload
+ *   each (rounded down to a multiple of 8; UDP header in the first), the
+ *   UDP checksum completed over the whole datagram when NEEDS_CSUM. IPv4:
+ *   the headers repeated with length, MF, offset and header checksum set
+ *   (DF cleared); IPv6: a fragment header inserted before the UDP header.
+ * - IPv6 with a routing header of a type other than 2 or 4 that still has
+ *   segments left is refused, -EOPNOTSUPP with reason UNSUPPORTED (its
+ *   final destination, needed for the checksum, is unknown).
  *
  * A GSO frame whose segments would not fit the IP length fields (headers
  * plus gso_size over 64 KiB) is refused with -EMSGSIZE, reason TOO_BIG.
@@ -928,7 +932,8 @@ enum vtap_offload_plan {
  *   for the ECN bit), else SEGMENT (CWR then stays on the first segment
  *   only). TSO without CSUM counts as no TSO, as TUNSETOFFLOAD treats it.
  * - UDP_L4: PASS with CSUM and USO, else SEGMENT.
- * - UDP (UFO): DROP with UNSUPPORTED (vtap does not fragment IP).
+ * - UDP (UFO): SEGMENT (IP fragmentation in software; no offload bit
+ *   names UFO since Linux 4.14).
  * - anything else: DROP with GSO_TYPE.
  *
  * A GSO frame of one segment still gets SEGMENT when the destination lacks

@@ -32,6 +32,23 @@
  * seeded it with or without the length (SPEC-NOTES.md: without, for
  * TSO/USO). The L4 header length is even (TCP: 4 * data offset, UDP: 8),
  * so the header and payload sums chain without byte rotation.
+ *
+ * UFO (gso_type UDP, as legacy guests send it) is IP fragmentation, not
+ * segmentation: the UDP datagram stays one datagram. Its checksum is
+ * completed once, over the whole datagram (when NEEDS_CSUM; otherwise the
+ * field is left as the sender wrote it), then the IP payload (UDP header
+ * included) is cut into fragments of F = gso_size rounded down to a
+ * multiple of 8 (the unit of fragment offsets). IPv4: every fragment
+ * repeats the L2 and IP headers (options included) with total length,
+ * MF, offset and header checksum fixed; DF is cleared, as Linux's
+ * inet_gso_segment() does, the ID is the datagram's. IPv6: a fragment
+ * header goes in front of the UDP header (after every extension header
+ * the frame has), with the next-header field that named UDP changed to
+ * 44 and an identification derived from the addresses and the completed
+ * UDP header. For UFO the state's fields are reused: @seq holds the IPv6
+ * identification, @pseudo the UDP checksum, @csum_start whether it was
+ * computed here (NEEDS_CSUM: the UDP length is set too), @csum_offset the
+ * offset of the next-header byte to change.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -43,6 +60,7 @@ enum gso_mode {
 	GSO_CSUM, /* non-GSO frame: a copy with its checksum completed */
 	GSO_TCP, /* TSO */
 	GSO_UDP, /* USO (UDP_L4) */
+	GSO_UFO, /* UFO (UDP): IP fragments */
 };
 
 #define TCP_FIN 0x01
@@ -87,6 +105,91 @@ static int refuse(int err, enum vtap_drop_reason reason,
 	return vtap_err(err);
 }
 
+/* The UDP checksum of the whole datagram, from the addresses. */
+static uint16_t ufo_csum(const struct vtap_gso *g)
+{
+	const struct vtap_vnet_layout *lo = &g->lo;
+	const uint8_t *p = g->frame, *uh = p + lo->l4_off;
+	uint32_t l4_len = (uint32_t)(g->len - lo->l4_off);
+	uint8_t hdr[8];
+	uint32_t sum;
+	uint16_t c;
+
+	if (lo->l3 == VTAP_PKT_L3_IPV4)
+		sum = vtap_csum__pseudo4(p + lo->l3_off + 12,
+					 p + lo->l3_off + 16, 17, l4_len);
+	else
+		sum = vtap_csum__pseudo6(p + lo->ip6_src_off,
+					 p + lo->ip6_dst_off, 17, l4_len);
+	memcpy(hdr, uh, 4);
+	put_be16(hdr + 4, (uint16_t)l4_len);
+	hdr[6] = hdr[7] = 0;
+	sum = vtap_csum__partial(hdr, 8, sum);
+	sum = vtap_csum__partial(uh + 8, l4_len - 8, sum);
+	c = vtap_csum__finish(sum);
+	return c ? c : 0xffff;
+}
+
+/*
+ * The offset of the next-header byte that names the UDP header: the IPv6
+ * header's, or the last extension header's (the chain was validated by
+ * vtap_vnet__check_frame(): every header lies inside the frame).
+ */
+static size_t ufo_nh_off(const struct vtap_gso *g)
+{
+	const uint8_t *p = g->frame;
+	size_t nh = g->lo.l3_off + 6, off = g->lo.l3_off + 40;
+
+	while (off < g->lo.l4_off) {
+		uint8_t type = p[nh]; /* of the header at off */
+
+		nh = off;
+		off += type == 51 ? ((size_t)p[off + 1] + 2) * 4
+				  : ((size_t)p[off + 1] + 1) * 8;
+	}
+	return nh;
+}
+
+static int ufo_init(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
+		    enum vtap_drop_reason *ret_reason)
+{
+	const struct vtap_vnet_layout *lo = &g->lo;
+	const uint8_t *p = g->frame;
+	size_t ip_payload = g->len - lo->l4_off;
+	uint16_t c;
+
+	/* The reassembled datagram must fit the IP length fields. */
+	if (lo->l4_off - lo->l3_off + ip_payload >
+	    (lo->l3 == VTAP_PKT_L3_IPV4 ? 0xffffu : 0xffffu + 40))
+		return refuse(-EMSGSIZE, VTAP_DROP_TOO_BIG, ret_reason);
+	g->mode = GSO_UFO;
+	g->gso_size = (uint16_t)(h->gso_size & ~7u);
+	/* in memory order, as stored */
+	if (h->flags & VTAP_VNET_F_NEEDS_CSUM)
+		c = ufo_csum(g);
+	else
+		memcpy(&c, p + lo->l4_off + 6, 2);
+	g->pseudo = c;
+	g->csum_start = (h->flags & VTAP_VNET_F_NEEDS_CSUM) != 0;
+	if (lo->l3 == VTAP_PKT_L3_IPV4) {
+		g->ip_id = get_be16(p + lo->l3_off + 4);
+	} else {
+		/* FNV-1a over the addresses and the UDP header */
+		uint32_t id = 2166136261u;
+		uint8_t uh[8];
+
+		memcpy(uh, p + lo->l4_off, 8);
+		memcpy(uh + 6, &c, 2);
+		for (size_t i = 0; i < 32; i++)
+			id = (id ^ p[lo->l3_off + 8 + i]) * 16777619u;
+		for (size_t i = 0; i < 8; i++)
+			id = (id ^ uh[i]) * 16777619u;
+		g->seq = id ? id : 1;
+		g->csum_offset = (uint16_t)ufo_nh_off(g);
+	}
+	return 0;
+}
+
 int vtap_gso__init_flags(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
 			 const void *frame, size_t len, unsigned int flags,
 			 enum vtap_drop_reason *ret_reason)
@@ -118,10 +221,10 @@ int vtap_gso__init_flags(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
 			h->flags & VTAP_VNET_F_NEEDS_CSUM ? GSO_CSUM : GSO_COPY;
 		return 0;
 	}
-	if (type == VTAP_VNET_GSO_UDP)
-		return refuse(-EOPNOTSUPP, VTAP_DROP_UNSUPPORTED, ret_reason);
 	if (lo.l3 == VTAP_PKT_L3_IPV6 && !lo.ip6_dst_known)
 		return refuse(-EOPNOTSUPP, VTAP_DROP_UNSUPPORTED, ret_reason);
+	if (type == VTAP_VNET_GSO_UDP)
+		return ufo_init(g, h, ret_reason);
 
 	/* The IP length fields must hold the longest segment. */
 	seg_max = lo.hdrs_len +
@@ -164,6 +267,12 @@ size_t vtap_gso__seg_max(const struct vtap_gso *g)
 {
 	if (g->mode == GSO_COPY || g->mode == GSO_CSUM)
 		return g->len;
+	if (g->mode == GSO_UFO) {
+		size_t rest = g->len - g->lo.l4_off;
+
+		return g->lo.l4_off + (g->lo.l3 == VTAP_PKT_L3_IPV6 ? 8 : 0) +
+		       (rest < g->gso_size ? rest : g->gso_size);
+	}
 	return g->lo.hdrs_len +
 	       (g->lo.payload < g->gso_size ? g->lo.payload : g->gso_size);
 }
@@ -214,6 +323,54 @@ static void fix_segment(const struct vtap_gso *g, uint8_t *b, uint32_t i,
 	memcpy(l4 + (g->mode == GSO_TCP ? 16 : 6), &c, 2);
 }
 
+/* Fragment g->next of a UFO datagram (see the top of the file). */
+static int ufo_next(struct vtap_gso *g, uint8_t *b, size_t size,
+		    size_t *ret_len)
+{
+	const struct vtap_vnet_layout *lo = &g->lo;
+	const bool v6 = lo->l3 == VTAP_PKT_L3_IPV6;
+	size_t hl = lo->l4_off, fh = v6 ? 8 : 0;
+	size_t rest = g->len - lo->l4_off;
+	size_t start = (size_t)g->next * g->gso_size;
+	size_t plen = rest - start < g->gso_size ? rest - start : g->gso_size;
+	bool more = start + plen < rest;
+	uint8_t *ip = b + lo->l3_off;
+	uint16_t c;
+
+	if (size < hl + fh + plen)
+		return vtap_err(-ENOBUFS);
+	memcpy(b, g->frame, hl);
+	memcpy(b + hl + fh, g->frame + hl + start, plen);
+	if (!start && g->csum_start) {
+		/* The UDP header: the whole datagram's length, checksum. */
+		uint8_t *uh = b + hl + fh;
+
+		put_be16(uh + 4, (uint16_t)rest);
+		memcpy(uh + 6, &g->pseudo, 2);
+	}
+	if (!v6) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+
+		put_be16(ip + 2, (uint16_t)(hl - lo->l3_off + plen));
+		put_be16(ip + 6, (uint16_t)(start / 8 | (more ? 0x2000 : 0)));
+		ip[10] = ip[11] = 0;
+		c = vtap_csum__finish(vtap_csum__partial(ip, ihl, 0));
+		memcpy(ip + 10, &c, 2);
+	} else {
+		uint8_t *fr = b + hl;
+
+		put_be16(ip + 4, (uint16_t)(hl - lo->l3_off - 40 + fh + plen));
+		b[g->csum_offset] = 44;
+		fr[0] = 17;
+		fr[1] = 0;
+		put_be16(fr + 2, (uint16_t)(start | (more ? 1 : 0)));
+		put_be32(fr + 4, g->seq);
+	}
+	g->next++;
+	*ret_len = hl + fh + plen;
+	return 1;
+}
+
 int vtap_gso__next(struct vtap_gso *g, void *buf, size_t size, size_t *ret_len)
 {
 	uint8_t *b = buf;
@@ -235,6 +392,9 @@ int vtap_gso__next(struct vtap_gso *g, void *buf, size_t size, size_t *ret_len)
 		*ret_len = g->len;
 		return 1;
 	}
+
+	if (g->mode == GSO_UFO)
+		return ufo_next(g, b, size, ret_len);
 
 	hl = g->lo.hdrs_len;
 	off = hl + (size_t)g->next * g->gso_size;

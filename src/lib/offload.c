@@ -61,9 +61,11 @@ enum vtap_offload_plan vtap_offload__plan(const struct vtap_vnet_hdr *h,
 		need = VTAP_OFFLOAD_USO;
 		break;
 	case VTAP_VNET_GSO_UDP:
+		/* UFO: no offload bit names it any more (Linux dropped UFO
+		 * from TUNSETOFFLOAD in 4.14); fragment it in software. */
 		if (ecn)
 			return drop(VTAP_DROP_GSO_TYPE, ret_reason);
-		return drop(VTAP_DROP_UNSUPPORTED, ret_reason);
+		return VTAP_PLAN_SEGMENT;
 	default:
 		return drop(VTAP_DROP_GSO_TYPE, ret_reason);
 	}

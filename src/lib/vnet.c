@@ -375,6 +375,16 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 		return refuse(VTAP_DROP_CSUM, ret_reason);
 	lo.payload = (uint32_t)(len - lo.hdrs_len);
 	lo.segs = lo.payload ? (lo.payload + h->gso_size - 1) / h->gso_size : 1;
+	if (type == VTAP_VNET_GSO_UDP) {
+		/* UFO: IP fragments of gso_size bytes (rounded down to the
+		 * 8-byte unit of fragment offsets), UDP header included. */
+		uint32_t fs = h->gso_size & ~7u;
+		uint32_t ip_payload = (uint32_t)(len - lo.l4_off);
+
+		if (!fs)
+			return refuse(VTAP_DROP_GSO_SIZE, ret_reason);
+		lo.segs = (ip_payload + fs - 1) / fs;
+	}
 	if (type == VTAP_VNET_GSO_UDP_L4 && lo.segs > VTAP_VNET_UDP_SEGS_MAX)
 		return refuse(VTAP_DROP_TOO_BIG, ret_reason);
 out:

@@ -85,6 +85,82 @@ static void check_segment(const struct vtap_vnet_hdr *h,
 	}
 }
 
+/*
+ * UFO: IP fragments. Put their payloads back together by offset: the
+ * result must be the datagram (its UDP checksum completed and verifying
+ * when NEEDS_CSUM), every fragment at most the rounded gso_size.
+ */
+static void run_ufo(const struct vtap_vnet_hdr *h,
+		    const struct vtap_vnet_layout *lo, struct vtap_gso *g,
+		    const uint8_t *frame, size_t len)
+{
+	const int v6 = lo->l3 == VTAP_PKT_L3_IPV6;
+	size_t total = len - lo->l4_off, fs = h->gso_size & ~7u, got = 0;
+	size_t max = vtap_gso__seg_max(g), n;
+	uint8_t *buf = malloc(max), *re = calloc(1, total ? total : 1);
+	uint32_t count = 0;
+	int ret;
+
+	if (!buf || !re)
+		abort();
+	while ((ret = vtap_gso__next(g, buf, max, &n)) == 1) {
+		const uint8_t *ip = buf + lo->l3_off;
+		size_t off, plen;
+
+		count++;
+		if (n < (size_t)lo->l4_off + (v6 ? 8u : 0u))
+			abort();
+		if (!v6) {
+			if (!verifies(
+				    sum_be(0, ip, (size_t)(ip[0] & 0xf) * 4)) ||
+			    (size_t)(ip[2] << 8 | ip[3]) != n - lo->l3_off)
+				abort();
+			off = (size_t)((ip[6] << 8 | ip[7]) & 0x1fff) * 8;
+			plen = n - lo->l4_off;
+			if (off + plen > total)
+				abort();
+			memcpy(re + off, buf + lo->l4_off, plen);
+		} else {
+			const uint8_t *fh = buf + lo->l4_off;
+
+			if ((size_t)(ip[4] << 8 | ip[5]) !=
+				    n - lo->l3_off - 40 ||
+			    fh[0] != 17)
+				abort();
+			off = (size_t)(fh[2] << 8 | fh[3]) & ~7u;
+			plen = n - lo->l4_off - 8;
+			if (off + plen > total)
+				abort();
+			memcpy(re + off, fh + 8, plen);
+		}
+		if (plen > fs)
+			abort();
+		got += plen;
+	}
+	if (ret || count != vtap_gso__segs(g) || got != total)
+		abort();
+	if (memcmp(re + 8, frame + lo->l4_off + 8, total - 8) ||
+	    memcmp(re, frame + lo->l4_off, 4))
+		abort();
+	if (h->flags & VTAP_VNET_F_NEEDS_CSUM) {
+		uint32_t s = 17 + (uint32_t)total;
+
+		if (v6) {
+			s = sum_be(s, frame + lo->ip6_src_off, 16);
+			s = sum_be(s, frame + lo->ip6_dst_off, 16);
+		} else {
+			s = sum_be(s, frame + lo->l3_off + 12, 8);
+		}
+		if (!verifies(sum_be(s, re, total)) ||
+		    (size_t)(re[4] << 8 | re[5]) != total)
+			abort();
+	} else if (memcmp(re, frame + lo->l4_off, 8)) {
+		abort();
+	}
+	free(buf);
+	free(re);
+}
+
 static void run(const struct vtap_vnet_hdr *h, const uint8_t *frame, size_t len,
 		unsigned int flags)
 {
@@ -106,8 +182,18 @@ static void run(const struct vtap_vnet_hdr *h, const uint8_t *frame, size_t len,
 		abort();
 	segs = vtap_gso__segs(&g);
 	max = vtap_gso__seg_max(&g);
-	if (segs != lo.segs || !segs || max > len)
+	/* an IPv6 fragment grows by its fragment header */
+	if (segs != lo.segs || !segs ||
+	    max > len + ((h->gso_type & ~VTAP_VNET_GSO_ECN) ==
+						 VTAP_VNET_GSO_UDP &&
+					 lo.l3 == VTAP_PKT_L3_IPV6
+				 ? 8
+				 : 0))
 		abort();
+	if ((h->gso_type & ~VTAP_VNET_GSO_ECN) == VTAP_VNET_GSO_UDP) {
+		run_ufo(h, &lo, &g, frame, len);
+		return;
+	}
 	if (h->flags & VTAP_VNET_F_NEEDS_CSUM) {
 		const uint8_t *f = frame + h->csum_start + h->csum_offset;
 

@@ -457,6 +457,115 @@ static void test_non_gso(void **state)
 	free(f);
 }
 
+/*
+ * UFO: the datagram comes back as IP fragments whose payloads, put back
+ * together by offset, are the UDP header (checksum completed) and data.
+ */
+static void ufo_case(int v6, int ext, int needs_csum, size_t payload,
+		     uint16_t gso_size)
+{
+	struct shape s = {.v6 = v6,
+			  .udp = 1,
+			  .ext = ext,
+			  .payload = payload,
+			  .ip_id = 0x4242};
+	struct frame *f = new_frame(), *want = new_frame();
+	uint8_t *out = malloc(FRAME_MAX), *re = calloc(1, FRAME_MAX);
+	struct vtap_vnet_hdr h = {.gso_type = VTAP_VNET_GSO_UDP,
+				  .gso_size = gso_size};
+	size_t fs = gso_size & ~7u, got = 0, n, hl, want_len;
+	uint32_t id = 0, count = 0;
+	struct vtap_gso g;
+	bool last_seen = false;
+	int r;
+
+	assert_non_null(out);
+	assert_non_null(re);
+	build(f, &s);
+	memcpy(want, f, sizeof(*f));
+	hl = f->l4_off;
+	want_len = f->len - hl;
+	if (needs_csum) {
+		h.flags = VTAP_VNET_F_NEEDS_CSUM;
+		h.csum_start = (uint16_t)f->l4_off;
+		h.csum_offset = 6;
+		seed(f, &s);
+	}
+	assert_int_equal(vtap_gso__init(&g, &h, f->data, f->len), 0);
+	assert_int_equal(vtap_gso__segs(&g), (want_len + fs - 1) / fs);
+	while ((r = vtap_gso__next(&g, out, vtap_gso__seg_max(&g), &n)) == 1) {
+		const uint8_t *ip = out + f->l3_off;
+		size_t off, plen;
+		bool more;
+
+		count++;
+		/* everything before the IP header as it was */
+		assert_memory_equal(out, f->data, f->l3_off);
+		if (!v6) {
+			uint16_t fo = be16(ip + 6);
+
+			assert_int_equal(be16(ip + 2), n - f->l3_off);
+			assert_int_equal(
+				frame_fold(frame_sum(0, ip, hl - f->l3_off)),
+				0);
+			assert_int_equal(be16(ip + 4), 0x4242);
+			off = (size_t)(fo & 0x1fff) * 8;
+			more = fo & 0x2000;
+			assert_false(fo & 0x4000); /* DF cleared */
+			plen = n - hl;
+			memcpy(re + off, out + hl, plen);
+		} else {
+			const uint8_t *fh = out + hl;
+			/* the next-header byte naming the fragment header */
+			size_t nh = ext ? hl - 24 : f->l3_off + 6; /* AH last */
+
+			assert_int_equal(out[nh], 44);
+			assert_int_equal(be16(ip + 4), n - f->l3_off - 40);
+			assert_int_equal(fh[0], 17);
+			off = be16(fh + 2) & ~7u;
+			more = fh[3] & 1;
+			if (count == 1)
+				id = be32(fh + 4);
+			assert_int_equal(be32(fh + 4), id);
+			plen = n - hl - 8;
+			memcpy(re + off, fh + 8, plen);
+			/* the extension headers before it unchanged */
+			if (ext)
+				assert_memory_equal(out + f->l3_off + 40,
+						    f->data + f->l3_off + 40,
+						    nh - f->l3_off - 40);
+		}
+		assert_true(plen <= fs);
+		if (more)
+			assert_int_equal(plen, fs);
+		assert_false(last_seen);
+		last_seen = !more;
+		got += plen;
+	}
+	assert_int_equal(r, 0);
+	assert_true(last_seen);
+	assert_int_equal(got, want_len);
+	/* reassembled: the datagram with its full checksum */
+	assert_memory_equal(re, want->data + hl, want_len);
+	free(out);
+	free(re);
+	free(want);
+	free(f);
+}
+
+static void test_ufo(void **state)
+{
+	(void)state;
+	srand(11);
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int cs = 0; cs < 2; cs++) {
+			ufo_case(v6, 0, cs, 5000, 1480);
+			ufo_case(v6, 0, cs, 4000, 1203); /* rounded to 1200 */
+			ufo_case(v6, 0, cs, 100, 1480); /* one fragment */
+		}
+	ufo_case(1, 1, 1, 9000, 1448);
+}
+
 static void test_refused(void **state)
 {
 	struct shape s = {.payload = 3000, .gso_size = 1000};
@@ -493,12 +602,13 @@ static void test_refused(void **state)
 	h.flags = 0;
 	REFUSED(-EINVAL, VTAP_DROP_HEADERS);
 
-	/* UFO: IP fragmentation is not done */
+	/* UFO: a gso_size below the 8-byte fragment unit */
 	s.udp = 1;
 	build(f, &s);
 	h = hdr_of(f, &s);
 	h.gso_type = VTAP_VNET_GSO_UDP;
-	REFUSED(-EOPNOTSUPP, VTAP_DROP_UNSUPPORTED);
+	h.gso_size = 7;
+	REFUSED(-EINVAL, VTAP_DROP_GSO_SIZE);
 
 	/* IPv6 routing header of an unknown type with segments left */
 	frame_init(f);
@@ -633,8 +743,7 @@ static void test_plan(void **state)
 	assert_int_equal(r, VTAP_DROP__COUNT); /* untouched so far */
 
 	h.gso_type = VTAP_VNET_GSO_UDP;
-	assert_int_equal(vtap_offload__plan(&h, all, &r), VTAP_PLAN_DROP);
-	assert_int_equal(r, VTAP_DROP_UNSUPPORTED);
+	assert_int_equal(vtap_offload__plan(&h, all, &r), VTAP_PLAN_SEGMENT);
 	h.gso_type = 2;
 	assert_int_equal(vtap_offload__plan(&h, all, &r), VTAP_PLAN_DROP);
 	assert_int_equal(r, VTAP_DROP_GSO_TYPE);
@@ -654,6 +763,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp4_basic),
+		cmocka_unit_test(test_ufo),
 		cmocka_unit_test(test_tcp_flags_wrap),
 		cmocka_unit_test(test_tcp4_options),
 		cmocka_unit_test(test_tcp6),
