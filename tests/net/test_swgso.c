@@ -13,6 +13,8 @@
  *   captured with a packet socket in NS: every segment's IP and TCP
  *   checksums verify (computed here, independently of the library), the
  *   sequence numbers and flags are right and the payload is the pattern;
+ * - UFO frames (IPv4 and IPv6, up to 60000 bytes) are fragmented and
+ *   reach the UDP socket whole;
  * - NEEDS_CSUM frames get their checksum completed;
  * and NS's InCsumErrors counters (/proc/net/snmp, snmp6) do not move. A
  * control frame with a wrong checksum does move them, so they are live.
@@ -381,6 +383,54 @@ static void test_uso(void **state)
 	assert_int_equal(e1.udp6, e0.udp6);
 }
 
+/*
+ * UFO (gso_type UDP): vtap fragments the datagram in software; the
+ * namespace's stack reassembles it and the socket gets it whole.
+ */
+static void ufo_stream(bool v6)
+{
+	const uint16_t gso = v6 ? 1448 : 1480;
+	const size_t sizes[] = {100, 1400, 1473, 3000, 8000, 20000, 60000};
+	struct vtap_queue_stats a, b;
+	int fd = udp_socket(v6);
+	size_t off = 0;
+
+	stats(&a);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t len = sizes[i], flen;
+		struct vtap_vnet_hdr h;
+		ssize_t n;
+
+		flen = build(v6, 17, off, len, gso, 0, 0, false);
+		assert_int_equal(vtap_vnet__decode(fbuf, HDR, &h), 0);
+		h.gso_type = VTAP_VNET_GSO_UDP;
+		assert_int_equal(vtap_vnet__encode(&h, fbuf, HDR), 0);
+		send_frame(flen);
+		assert_true(readable(fd, 2000));
+		n = recv(fd, rbuf, sizeof(rbuf), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(rbuf, pattern + off, len);
+		off += len;
+	}
+	assert_false(readable(fd, 50));
+	close(fd);
+	stats(&b);
+	assert_int_equal(b.sw_gso_frames - a.sw_gso_frames, 7);
+	assert_true(b.sw_gso_segments - a.sw_gso_segments > 7);
+}
+
+static void test_ufo(void **state)
+{
+	struct csum_errors e0, e1;
+
+	csum_errors(&e0);
+	ufo_stream(false);
+	ufo_stream(true);
+	csum_errors(&e1);
+	assert_int_equal(e1.udp, e0.udp);
+	assert_int_equal(e1.udp6, e0.udp6);
+}
+
 /* Check one captured TCP segment; return its payload length. */
 static size_t check_segment(bool v6, const uint8_t *eth, size_t len,
 			    uint32_t *next_seq, uint32_t seq0, bool first,
@@ -669,6 +719,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uso),
+		cmocka_unit_test(test_ufo),
 		cmocka_unit_test(test_tso),
 		cmocka_unit_test(test_needs_csum),
 		cmocka_unit_test(test_kernel_offloads_pass),
