@@ -203,6 +203,36 @@ static void test_port_spec(void **state)
 	assert_string_equal(err, "expected KEY=VALUE, not 'queues'");
 	assert_int_equal(swcfg_parse_port(&pc, "a=b", err, sizeof(err)),
 			 -EINVAL);
+
+	/* offloads, gro, napi */
+	assert_int_equal(swcfg_parse_port(&pc, "t2", err, sizeof(err)), 0);
+	assert_false(pc.offloads_set);
+	assert_int_equal(pc.gro, -1);
+	assert_false(pc.napi);
+	assert_int_equal(
+		swcfg_parse_port(&pc, "t2,offloads=csum+tso4,gro=no,napi=yes",
+				 err, sizeof(err)),
+		0);
+	assert_true(pc.offloads_set);
+	assert_int_equal(pc.offloads, VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4);
+	assert_int_equal(pc.gro, 0);
+	assert_true(pc.napi);
+	assert_int_equal(swcfg_parse_port(&pc, "t2,offloads=none,gro=yes", err,
+					  sizeof(err)),
+			 0);
+	assert_true(pc.offloads_set);
+	assert_int_equal(pc.offloads, 0);
+	assert_int_equal(pc.gro, 1);
+	assert_int_equal(
+		swcfg_parse_port(&pc, "t2,offloads=tso9", err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(
+		err,
+		"offloads must be none, all or names like csum+tso4, not 'tso9'");
+	assert_int_equal(
+		swcfg_parse_port(&pc, "t2,gro=maybe", err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "gro must be yes or no, not 'maybe'");
 }
 
 static void test_add_port_replaces_and_limits(void **state)
