@@ -493,10 +493,13 @@ VTAP_API int vtap_rss__hash(const struct vtap_rss *rss, const void *frame,
 #define VTAP_VNET_HDR_LEN 10 /* virtio_net_hdr */
 #define VTAP_VNET_HDR_V1_LEN 12 /* virtio_net_hdr_v1 / mrg_rxbuf */
 #define VTAP_VNET_HDR_HASH_LEN 20 /* virtio_net_hdr_v1_hash */
+#define VTAP_VNET_HDR_TUNNEL_LEN 24 /* virtio_net_hdr_v1_hash_tunnel */
 
 #define VTAP_VNET_F_NEEDS_CSUM 1
 #define VTAP_VNET_F_DATA_VALID 2
 #define VTAP_VNET_F_RSC_INFO 4
+/* UDP tunnel GSO: the outer UDP checksum is to be computed too. */
+#define VTAP_VNET_F_UDP_TUNNEL_CSUM 8
 
 #define VTAP_VNET_GSO_NONE 0
 #define VTAP_VNET_GSO_TCPV4 1
@@ -504,12 +507,23 @@ VTAP_API int vtap_rss__hash(const struct vtap_rss *rss, const void *frame,
 #define VTAP_VNET_GSO_TCPV6 4
 #define VTAP_VNET_GSO_UDP_L4 5
 #define VTAP_VNET_GSO_ECN 0x80
+/*
+ * UDP tunnel GSO (Linux 6.17, 24-byte header): one of these with the inner
+ * type (TCPV4, TCPV6, UDP_L4): the frame is an outer IPv4/IPv6 + UDP packet
+ * (VXLAN, Geneve, ...) carrying a GSO frame. outer_th_offset is the outer
+ * UDP header, inner_nh_offset the inner IP header, csum_start the inner L4
+ * header.
+ */
+#define VTAP_VNET_GSO_UDP_TUNNEL_IPV4 0x20
+#define VTAP_VNET_GSO_UDP_TUNNEL_IPV6 0x40
+#define VTAP_VNET_GSO_UDP_TUNNEL 0x60
 
 /**
  * struct vtap_vnet_hdr - a decoded virtio-net header, host byte order
  *
  * Fields past the header size in use (num_buffers for 10 bytes, hash_* for
- * 10 and 12) are zero after decoding and ignored when encoding.
+ * 10 and 12, outer_th_offset and inner_nh_offset below 24) are zero after
+ * decoding and ignored when encoding.
  */
 struct vtap_vnet_hdr {
 	uint8_t flags;
@@ -521,6 +535,8 @@ struct vtap_vnet_hdr {
 	uint16_t num_buffers;
 	uint32_t hash_value;
 	uint16_t hash_report;
+	uint16_t outer_th_offset;
+	uint16_t inner_nh_offset;
 };
 
 /*
@@ -599,6 +615,10 @@ VTAP_API int vtap_vnet__encode(const struct vtap_vnet_hdr *h, void *buf,
  *	IPv6 destination, or the last hop of a type 2 or 4 routing header)
  * @ip6_dst_known: false when a routing header of another type still has
  *	segments left, so the final destination cannot be found
+ * @outer_l3: UDP tunnel GSO: the outer IP version (VTAP_PKT_L3_*), NONE
+ *	for other frames; @l3 .. @ip6_dst_off then describe the inner packet
+ * @outer_l3_off: UDP tunnel GSO: offset of the outer IP header
+ * @outer_th_off: UDP tunnel GSO: offset of the outer UDP header
  */
 struct vtap_vnet_layout {
 	uint8_t l3;
@@ -611,6 +631,9 @@ struct vtap_vnet_layout {
 	uint16_t ip6_src_off;
 	uint16_t ip6_dst_off;
 	bool ip6_dst_known;
+	uint8_t outer_l3;
+	uint16_t outer_l3_off;
+	uint16_t outer_th_off;
 };
 
 /*
@@ -807,6 +830,9 @@ struct vtap_gso {
 	uint16_t csum_start;
 	uint16_t csum_offset;
 	uint8_t mode;
+	uint8_t outer_csum;
+	uint16_t outer_ip_id;
+	uint32_t outer_pseudo;
 };
 
 /**

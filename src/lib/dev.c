@@ -521,8 +521,9 @@ static int validate_opts(const struct vtap_dev_opts *opts)
 		return -EINVAL;
 	}
 	if (hdr && hdr != VTAP_VNET_HDR_LEN && hdr != VTAP_VNET_HDR_V1_LEN &&
-	    hdr != VTAP_VNET_HDR_HASH_LEN) {
-		pr_warn("vnet header size %u: must be 0, 10, 12 or 20\n", hdr);
+	    hdr != VTAP_VNET_HDR_HASH_LEN && hdr != VTAP_VNET_HDR_TUNNEL_LEN) {
+		pr_warn("vnet header size %u: must be 0, 10, 12, 20 or 24\n",
+			hdr);
 		return -EINVAL;
 	}
 	if (queues > VTAP_QUEUES_MAX) {
@@ -1132,8 +1133,8 @@ void vtap_dev_steer_gone(struct vtap_dev *dev, const struct vtap_steer *steer)
 	}
 }
 
-/* Never software: the 24-byte header they need is not used by queues. */
-#define SW_NEVER (VTAP_OFFLOAD_UDP_TUNNEL | VTAP_OFFLOAD_UDP_TUNNEL_CSUM)
+/* Software only with the 24-byte header, which alone can describe them. */
+#define SW_TUNNEL (VTAP_OFFLOAD_UDP_TUNNEL | VTAP_OFFLOAD_UDP_TUNNEL_CSUM)
 
 static void sw_update(struct vtap_dev *dev)
 {
@@ -1141,7 +1142,9 @@ static void sw_update(struct vtap_dev *dev)
 
 	if (dev->is_pinned)
 		sw |= dev->pinned_offloads & ~dev->kernel_offloads;
-	__atomic_store_n(&dev->sw_set, sw & ~SW_NEVER, __ATOMIC_RELAXED);
+	if (dev->hdr_len < VTAP_VNET_HDR_TUNNEL_LEN)
+		sw &= ~SW_TUNNEL;
+	__atomic_store_n(&dev->sw_set, sw, __ATOMIC_RELAXED);
 }
 
 uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev)

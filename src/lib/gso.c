@@ -207,7 +207,7 @@ int vtap_gso__init_flags(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
 	if (err < 0)
 		return refuse(err, reason, ret_reason);
 
-	type = h->gso_type & ~VTAP_VNET_GSO_ECN;
+	type = h->gso_type & ~(VTAP_VNET_GSO_ECN | VTAP_VNET_GSO_UDP_TUNNEL);
 	memset(g, 0, sizeof(*g));
 	g->frame = p;
 	g->len = len;
@@ -232,6 +232,22 @@ int vtap_gso__init_flags(struct vtap_gso *g, const struct vtap_vnet_hdr *h,
 	l3_max = 0xffff + (lo.l3 == VTAP_PKT_L3_IPV6 ? 40 : 0);
 	if (seg_max - lo.l3_off > l3_max)
 		return refuse(-EMSGSIZE, VTAP_DROP_TOO_BIG, ret_reason);
+	if (lo.outer_l3 != VTAP_PKT_L3_NONE) {
+		const uint8_t *oip = p + lo.outer_l3_off;
+
+		l3_max = 0xffff + (lo.outer_l3 == VTAP_PKT_L3_IPV6 ? 40 : 0);
+		if (seg_max - lo.outer_l3_off > l3_max)
+			return refuse(-EMSGSIZE, VTAP_DROP_TOO_BIG, ret_reason);
+		g->outer_csum = (h->flags & VTAP_VNET_F_UDP_TUNNEL_CSUM) != 0;
+		if (lo.outer_l3 == VTAP_PKT_L3_IPV4) {
+			g->outer_ip_id = get_be16(oip + 4);
+			g->outer_pseudo =
+				vtap_csum__pseudo4(oip + 12, oip + 16, 17, 0);
+		} else {
+			g->outer_pseudo =
+				vtap_csum__pseudo6(oip + 8, oip + 24, 17, 0);
+		}
+	}
 
 	if (lo.l4 == VTAP_PKT_L4_TCP) {
 		g->mode = GSO_TCP;
@@ -278,6 +294,45 @@ size_t vtap_gso__seg_max(const struct vtap_gso *g)
 }
 
 /*
+ * UDP tunnel GSO: the outer headers of segment @i (@seg bytes in @b, its
+ * inner headers and checksum already final): outer IPv4 total length, id +
+ * i and header checksum, or IPv6 payload length; outer UDP length, and its
+ * checksum computed over the segment with VTAP_VNET_F_UDP_TUNNEL_CSUM, left
+ * as the frame has it (0: none) without, as Linux's
+ * __skb_udp_tunnel_segment() does.
+ */
+static void fix_outer(const struct vtap_gso *g, uint8_t *b, uint32_t i,
+		      size_t seg)
+{
+	const struct vtap_vnet_layout *lo = &g->lo;
+	uint8_t *ip = b + lo->outer_l3_off, *uh = b + lo->outer_th_off;
+	size_t ulen = seg - lo->outer_th_off;
+	uint16_t c = 0;
+
+	if (lo->outer_l3 == VTAP_PKT_L3_IPV4) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+
+		put_be16(ip + 2, (uint16_t)(seg - lo->outer_l3_off));
+		put_be16(ip + 4, (uint16_t)(g->outer_ip_id + i));
+		ip[10] = ip[11] = 0;
+		c = vtap_csum__finish(vtap_csum__partial(ip, ihl, 0));
+		memcpy(ip + 10, &c, 2);
+	} else {
+		put_be16(ip + 4, (uint16_t)(seg - lo->outer_l3_off - 40));
+	}
+	put_be16(uh + 4, (uint16_t)ulen);
+	if (g->outer_csum) {
+		uint32_t sum = add32(g->outer_pseudo, htons((uint16_t)ulen));
+
+		uh[6] = uh[7] = 0;
+		c = vtap_csum__finish(vtap_csum__partial(uh, ulen, sum));
+		if (!c)
+			c = 0xffff;
+		memcpy(uh + 6, &c, 2);
+	}
+}
+
+/*
  * Fix up the copied headers of segment @i, @seg bytes, in @b; its payload
  * is the frame's @plen bytes at @off.
  */
@@ -321,6 +376,8 @@ static void fix_segment(const struct vtap_gso *g, uint8_t *b, uint32_t i,
 	if (g->mode == GSO_UDP && !c)
 		c = 0xffff; /* 0 means "no checksum" in UDP */
 	memcpy(l4 + (g->mode == GSO_TCP ? 16 : 6), &c, 2);
+	if (lo->outer_l3 != VTAP_PKT_L3_NONE)
+		fix_outer(g, b, i, seg);
 }
 
 /* Fragment g->next of a UFO datagram (see the top of the file). */

@@ -40,11 +40,14 @@ enum vtap_offload_plan vtap_offload__plan(const struct vtap_vnet_hdr *h,
 {
 	const bool csum = offloads & VTAP_OFFLOAD_CSUM;
 	const bool ecn = h->gso_type & VTAP_VNET_GSO_ECN;
+	const uint8_t tunnel = h->gso_type & VTAP_VNET_GSO_UDP_TUNNEL;
 	uint32_t need;
 
-	switch (h->gso_type & ~VTAP_VNET_GSO_ECN) {
+	if (tunnel == VTAP_VNET_GSO_UDP_TUNNEL)
+		return drop(VTAP_DROP_GSO_TYPE, ret_reason);
+	switch (h->gso_type & ~(VTAP_VNET_GSO_ECN | VTAP_VNET_GSO_UDP_TUNNEL)) {
 	case VTAP_VNET_GSO_NONE:
-		if (ecn)
+		if (ecn || tunnel)
 			return drop(VTAP_DROP_GSO_TYPE, ret_reason);
 		if ((h->flags & VTAP_VNET_F_NEEDS_CSUM) && !csum)
 			return VTAP_PLAN_CSUM;
@@ -63,7 +66,7 @@ enum vtap_offload_plan vtap_offload__plan(const struct vtap_vnet_hdr *h,
 	case VTAP_VNET_GSO_UDP:
 		/* UFO: no offload bit names it any more (Linux dropped UFO
 		 * from TUNSETOFFLOAD in 4.14); fragment it in software. */
-		if (ecn)
+		if (ecn || tunnel)
 			return drop(VTAP_DROP_GSO_TYPE, ret_reason);
 		return VTAP_PLAN_SEGMENT;
 	default:
@@ -71,6 +74,11 @@ enum vtap_offload_plan vtap_offload__plan(const struct vtap_vnet_hdr *h,
 	}
 	if (ecn)
 		need |= VTAP_OFFLOAD_TSO_ECN;
+	if (tunnel)
+		need |= VTAP_OFFLOAD_UDP_TUNNEL |
+			(h->flags & VTAP_VNET_F_UDP_TUNNEL_CSUM
+				 ? VTAP_OFFLOAD_UDP_TUNNEL_CSUM
+				 : 0);
 	if (csum && (offloads & need) == need)
 		return VTAP_PLAN_PASS;
 	return VTAP_PLAN_SEGMENT;

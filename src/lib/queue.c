@@ -334,6 +334,8 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 /* The offload a GSO type needs, for learning what the kernel refuses. */
 static uint32_t gso_offload(uint8_t gso_type)
 {
+	if (gso_type & VTAP_VNET_GSO_UDP_TUNNEL)
+		return VTAP_OFFLOAD_UDP_TUNNEL;
 	if (gso_type & VTAP_VNET_GSO_ECN)
 		return VTAP_OFFLOAD_TSO_ECN;
 	switch (gso_type) {

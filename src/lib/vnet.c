@@ -104,6 +104,10 @@ int vtap_vnet__decode(const void *buf, size_t hdr_size,
 		h.hash_value = get_le32(p + 12);
 	if (hdr_size >= 18)
 		h.hash_report = get_le16(p + 16);
+	if (hdr_size >= VTAP_VNET_HDR_TUNNEL_LEN) {
+		h.outer_th_offset = get_le16(p + 20);
+		h.inner_nh_offset = get_le16(p + 22);
+	}
 	*ret = h;
 	return 0;
 }
@@ -127,6 +131,10 @@ int vtap_vnet__encode(const struct vtap_vnet_hdr *h, void *buf, size_t hdr_size)
 		put_le32(p + 12, h->hash_value);
 	if (hdr_size >= 18)
 		put_le16(p + 16, h->hash_report);
+	if (hdr_size >= VTAP_VNET_HDR_TUNNEL_LEN) {
+		put_le16(p + 20, h->outer_th_offset);
+		put_le16(p + 22, h->inner_nh_offset);
+	}
 	return 0;
 }
 
@@ -304,6 +312,44 @@ static int parse_headers(const uint8_t *p, size_t len, unsigned int flags,
 	return 0;
 }
 
+/*
+ * The headers of a UDP tunnel GSO frame: the outer ones (the IP version
+ * the tunnel bit names, UDP at outer_th_offset), then the inner packet at
+ * inner_nh_offset parsed as a bare IP frame of the inner GSO type. @lo
+ * describes the inner headers (offsets from the frame's start) and where
+ * the outer ones are. Returns 0, or -1 (reason HEADERS).
+ */
+static int parse_tunnel(const struct vtap_vnet_hdr *h, const uint8_t *p,
+			size_t len, unsigned int flags,
+			struct vtap_vnet_layout *lo)
+{
+	struct vtap_vnet_layout outer = {0}, inner = {0};
+	uint8_t want = h->gso_type & VTAP_VNET_GSO_UDP_TUNNEL_IPV4
+			       ? VTAP_PKT_L3_IPV4
+			       : VTAP_PKT_L3_IPV6;
+	size_t nh = h->inner_nh_offset;
+
+	if (parse_headers(p, len, flags, VTAP_VNET_GSO_UDP_L4, &outer) < 0 ||
+	    outer.l3 != want || outer.l4_off != h->outer_th_offset ||
+	    nh < outer.hdrs_len || nh >= len)
+		return -1;
+	if (parse_headers(p + nh, len - nh, VTAP_PKT_L3,
+			  h->gso_type & ~VTAP_VNET_GSO_UDP_TUNNEL, &inner) < 0)
+		return -1;
+	*lo = inner;
+	lo->l3_off = (uint16_t)(nh + inner.l3_off);
+	lo->l4_off = (uint16_t)(nh + inner.l4_off);
+	lo->hdrs_len = (uint16_t)(nh + inner.hdrs_len);
+	lo->ip6_src_off =
+		(uint16_t)(inner.ip6_src_off ? nh + inner.ip6_src_off : 0);
+	lo->ip6_dst_off =
+		(uint16_t)(inner.ip6_dst_off ? nh + inner.ip6_dst_off : 0);
+	lo->outer_l3 = outer.l3;
+	lo->outer_l3_off = outer.l3_off;
+	lo->outer_th_off = outer.l4_off;
+	return 0;
+}
+
 static int refuse(enum vtap_drop_reason reason,
 		  enum vtap_drop_reason *ret_reason)
 {
@@ -319,7 +365,7 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 {
 	struct vtap_vnet_layout lo = {0};
 	const bool tap = !(flags & VTAP_PKT_L3);
-	uint8_t type;
+	uint8_t type, tunnel;
 	bool csum;
 
 	if (!h || (!frame && len))
@@ -327,7 +373,8 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 	if (tap && len < ETH_HLEN)
 		return refuse(VTAP_DROP_SHORT, ret_reason);
 
-	type = h->gso_type & ~VTAP_VNET_GSO_ECN;
+	tunnel = h->gso_type & VTAP_VNET_GSO_UDP_TUNNEL;
+	type = h->gso_type & ~(VTAP_VNET_GSO_ECN | VTAP_VNET_GSO_UDP_TUNNEL);
 	switch (type) {
 	case VTAP_VNET_GSO_NONE:
 	case VTAP_VNET_GSO_UDP:
@@ -341,6 +388,10 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 	default:
 		return refuse(VTAP_DROP_GSO_TYPE, ret_reason);
 	}
+	/* A tunnel carries TCP or UDP_L4 GSO, over IPv4 or IPv6, not both. */
+	if (tunnel && (tunnel == VTAP_VNET_GSO_UDP_TUNNEL ||
+		       type == VTAP_VNET_GSO_NONE || type == VTAP_VNET_GSO_UDP))
+		return refuse(VTAP_DROP_GSO_TYPE, ret_reason);
 	if (type != VTAP_VNET_GSO_NONE &&
 	    (h->gso_size == 0 || h->gso_size == GSO_BY_FRAGS))
 		return refuse(VTAP_DROP_GSO_SIZE, ret_reason);
@@ -361,6 +412,8 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 		return refuse(VTAP_DROP_CSUM, ret_reason);
 	if (type == VTAP_VNET_GSO_UDP_L4 && (!csum || h->csum_offset != 6))
 		return refuse(VTAP_DROP_CSUM, ret_reason);
+	if (tunnel && !csum)
+		return refuse(VTAP_DROP_CSUM, ret_reason);
 
 	if (type == VTAP_VNET_GSO_NONE) {
 		lo.hdrs_len = 0;
@@ -369,8 +422,12 @@ int vtap_vnet__check_frame(const struct vtap_vnet_hdr *h, const void *frame,
 		goto out;
 	}
 
-	if (parse_headers(frame, len, flags, h->gso_type, &lo) < 0)
+	if (tunnel) {
+		if (parse_tunnel(h, frame, len, flags, &lo) < 0)
+			return refuse(VTAP_DROP_HEADERS, ret_reason);
+	} else if (parse_headers(frame, len, flags, h->gso_type, &lo) < 0) {
 		return refuse(VTAP_DROP_HEADERS, ret_reason);
+	}
 	if (csum && h->csum_start != lo.l4_off)
 		return refuse(VTAP_DROP_CSUM, ret_reason);
 	lo.payload = (uint32_t)(len - lo.hdrs_len);

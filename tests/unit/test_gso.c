@@ -566,6 +566,170 @@ static void test_ufo(void **state)
 	ufo_case(1, 1, 1, 9000, 1448);
 }
 
+/*
+ * UDP tunnel GSO: VXLAN (8-byte header) or Geneve (8 bytes plus 8 of
+ * options) over IPv4 or IPv6, carrying TCP over IPv4 or IPv6, with or
+ * without the outer checksum. Every segment is checked with frames.h's
+ * own checksum code: outer and inner lengths, IDs, checksums, sequence
+ * numbers; the payloads put together give the frame's.
+ */
+static void tunnel_case(int outer6, int inner6, int geneve, int ocsum)
+{
+	struct shape is = {.v6 = inner6,
+			   .payload = 7000,
+			   .gso_size = 1300,
+			   .seq = 0xfffffff0,
+			   .ip_id = 0xfffe};
+	struct frame *in = new_frame(), *f = new_frame();
+	uint8_t *out = malloc(FRAME_MAX), *got = malloc(FRAME_MAX);
+	size_t th, tl = geneve ? 16 : 8, nh, got_len = 0, n, ihl;
+	struct vtap_vnet_hdr h = {0};
+	struct vtap_gso g;
+	uint32_t i = 0;
+	uint8_t *p;
+	int r;
+
+	assert_non_null(out);
+	assert_non_null(got);
+	build(in, &is);
+	/* the outer packet around the inner Ethernet frame */
+	frame_init(f);
+	frame_eth(f, NULL, NULL);
+	if (outer6)
+		frame_ipv6(f, d6, s6);
+	else
+		frame_ipv4_ex(f, d4, s4, NULL, 0, 0);
+	if (!outer6)
+		frame_put_be16(f->data + f->l3_off + 4, 0x7000);
+	frame_udp(f, 50000, geneve ? 6081 : 4789);
+	th = f->l4_off;
+	p = frame_put(f, tl);
+	if (geneve) {
+		p[0] = 2; /* 8 bytes of options */
+		p[2] = 0x65; /* protocol: transparent Ethernet bridging */
+		p[3] = 0x58;
+		p[8] = 0x01; /* option class, type, length 1 */
+		p[10] = 0x80;
+		p[11] = 1;
+	} else {
+		p[0] = 0x08; /* VNI valid */
+		p[6] = 42;
+	}
+	memcpy(frame_put(f, in->len), in->data, in->len);
+	frame_finish(f);
+	if (!ocsum)
+		frame_put_be16(f->data + th + 6, 0);
+	nh = th + 8 + tl + in->l3_off;
+
+	h.flags = VTAP_VNET_F_NEEDS_CSUM |
+		  (ocsum ? VTAP_VNET_F_UDP_TUNNEL_CSUM : 0);
+	h.gso_type =
+		(uint8_t)((inner6 ? VTAP_VNET_GSO_TCPV6 : VTAP_VNET_GSO_TCPV4) |
+			  (outer6 ? VTAP_VNET_GSO_UDP_TUNNEL_IPV6
+				  : VTAP_VNET_GSO_UDP_TUNNEL_IPV4));
+	h.gso_size = is.gso_size;
+	h.csum_start = (uint16_t)(th + 8 + tl + in->l4_off);
+	h.csum_offset = 16;
+	h.hdr_len = (uint16_t)(h.csum_start + 20);
+	h.outer_th_offset = (uint16_t)th;
+	h.inner_nh_offset = (uint16_t)nh;
+	assert_int_equal(vtap_gso__init(&g, &h, f->data, f->len), 0);
+	assert_int_equal(vtap_gso__segs(&g), (7000 + 1299) / 1300);
+	while ((r = vtap_gso__next(&g, out, FRAME_MAX, &n)) == 1) {
+		const uint8_t *oip = out + f->l3_off, *uh = out + th;
+		const uint8_t *iip = out + nh, *tcp = out + h.csum_start;
+		size_t l4len = n - h.csum_start;
+		uint32_t sum;
+
+		/* outer */
+		if (!outer6) {
+			assert_int_equal(frame_fold(frame_sum(0, oip, 20)), 0);
+			assert_int_equal(be16(oip + 2), n - f->l3_off);
+			assert_int_equal(be16(oip + 4), (uint16_t)(0x7000 + i));
+		} else {
+			assert_int_equal(be16(oip + 4), n - f->l3_off - 40);
+		}
+		assert_int_equal(be16(uh + 4), n - th);
+		if (ocsum) {
+			sum = frame_sum(0, oip + (outer6 ? 8 : 12),
+					outer6 ? 32 : 8);
+			sum += 17 + (uint32_t)(n - th);
+			assert_int_equal(frame_fold(frame_sum(sum, uh, n - th)),
+					 0);
+		} else {
+			assert_int_equal(be16(uh + 6), 0);
+		}
+		/* the tunnel header and inner Ethernet as they were */
+		assert_memory_equal(out + th + 8, f->data + th + 8,
+				    nh - th - 8);
+		/* inner */
+		if (!inner6) {
+			ihl = 20;
+			assert_int_equal(frame_fold(frame_sum(0, iip, ihl)), 0);
+			assert_int_equal(be16(iip + 2), n - nh);
+			assert_int_equal(be16(iip + 4), (uint16_t)(0xfffe + i));
+			sum = frame_sum(0, iip + 12, 8);
+		} else {
+			assert_int_equal(be16(iip + 4), n - nh - 40);
+			sum = frame_sum(0, iip + 8, 32);
+		}
+		sum += 6 + (uint32_t)l4len;
+		assert_int_equal(frame_fold(frame_sum(sum, tcp, l4len)), 0);
+		assert_int_equal(be32(tcp + 4), 0xfffffff0u + i * 1300);
+		memcpy(got + got_len, tcp + 20, n - h.csum_start - 20);
+		got_len += n - h.csum_start - 20;
+		i++;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(got_len, 7000);
+	assert_memory_equal(got, in->data + in->l4_off + 20, 7000);
+	free(out);
+	free(got);
+	free(in);
+	free(f);
+}
+
+static void test_tunnel(void **state)
+{
+	struct vtap_vnet_hdr h = {.flags = VTAP_VNET_F_NEEDS_CSUM,
+				  .gso_size = 1000,
+				  .csum_offset = 16};
+	enum vtap_drop_reason r;
+
+	(void)state;
+	srand(12);
+	for (int o6 = 0; o6 < 2; o6++)
+		for (int i6 = 0; i6 < 2; i6++)
+			for (int gen = 0; gen < 2; gen++)
+				for (int cs = 0; cs < 2; cs++)
+					tunnel_case(o6, i6, gen, cs);
+	/* both tunnel bits, or a tunnel around nothing: refused */
+	h.gso_type = VTAP_VNET_GSO_TCPV4 | VTAP_VNET_GSO_UDP_TUNNEL;
+	assert_int_equal(vtap_offload__plan(&h, VTAP_OFFLOAD_ALL, &r),
+			 VTAP_PLAN_DROP);
+	assert_int_equal(r, VTAP_DROP_GSO_TYPE);
+	/* the plan: software unless the destination has the tunnel offloads */
+	h.gso_type = VTAP_VNET_GSO_TCPV4 | VTAP_VNET_GSO_UDP_TUNNEL_IPV4;
+	assert_int_equal(vtap_offload__plan(
+				 &h, VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4, &r),
+			 VTAP_PLAN_SEGMENT);
+	assert_int_equal(vtap_offload__plan(&h,
+					    VTAP_OFFLOAD_CSUM |
+						    VTAP_OFFLOAD_TSO4 |
+						    VTAP_OFFLOAD_UDP_TUNNEL,
+					    &r),
+			 VTAP_PLAN_PASS);
+	h.flags |= VTAP_VNET_F_UDP_TUNNEL_CSUM;
+	assert_int_equal(vtap_offload__plan(&h,
+					    VTAP_OFFLOAD_CSUM |
+						    VTAP_OFFLOAD_TSO4 |
+						    VTAP_OFFLOAD_UDP_TUNNEL,
+					    &r),
+			 VTAP_PLAN_SEGMENT);
+	assert_int_equal(vtap_offload__plan(&h, VTAP_OFFLOAD_ALL, &r),
+			 VTAP_PLAN_PASS);
+}
+
 static void test_refused(void **state)
 {
 	struct shape s = {.payload = 3000, .gso_size = 1000};
@@ -764,6 +928,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp4_basic),
 		cmocka_unit_test(test_ufo),
+		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_tcp_flags_wrap),
 		cmocka_unit_test(test_tcp4_options),
 		cmocka_unit_test(test_tcp6),
