@@ -34,6 +34,32 @@ static int verifies(uint32_t s)
 	return s == 0xffff;
 }
 
+/* UDP tunnel GSO: the outer IP and UDP headers of a segment. */
+static void check_outer(const struct vtap_vnet_hdr *h,
+			const struct vtap_vnet_layout *lo, const uint8_t *b,
+			size_t n)
+{
+	const uint8_t *ip = b + lo->outer_l3_off, *uh = b + lo->outer_th_off;
+	size_t ulen = n - lo->outer_th_off;
+	uint32_t s = 17 + (uint32_t)ulen;
+
+	if (lo->outer_l3 == VTAP_PKT_L3_IPV4) {
+		if (!verifies(sum_be(0, ip, (size_t)(ip[0] & 0xf) * 4)) ||
+		    (size_t)(ip[2] << 8 | ip[3]) != n - lo->outer_l3_off)
+			abort();
+		s = sum_be(s, ip + 12, 8);
+	} else {
+		if ((size_t)(ip[4] << 8 | ip[5]) != n - lo->outer_l3_off - 40)
+			abort();
+		s = sum_be(s, ip + 8, 32);
+	}
+	if ((size_t)(uh[4] << 8 | uh[5]) != ulen)
+		abort();
+	if ((h->flags & VTAP_VNET_F_UDP_TUNNEL_CSUM) &&
+	    !verifies(sum_be(s, uh, ulen)))
+		abort();
+}
+
 static void check_segment(const struct vtap_vnet_hdr *h,
 			  const struct vtap_vnet_layout *lo, const uint8_t *b,
 			  size_t n, uint32_t seed)
@@ -75,6 +101,8 @@ static void check_segment(const struct vtap_vnet_hdr *h,
 	s = sum_be(s, b + lo->l4_off, l4_len);
 	if (!verifies(s))
 		abort();
+	if (lo->outer_l3 != VTAP_PKT_L3_NONE)
+		check_outer(h, lo, b, n);
 	if (lo->l4 == VTAP_PKT_L4_UDP) {
 		const uint8_t *uh = b + lo->l4_off;
 
@@ -230,15 +258,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *frame;
 	size_t len;
 
-	if (size < VTAP_VNET_HDR_V1_LEN)
+	size_t hl = VTAP_VNET_HDR_V1_LEN;
+
+	if (size < hl)
 		return 0;
-	vtap_vnet__decode(data, VTAP_VNET_HDR_V1_LEN, &h);
-	len = size - VTAP_VNET_HDR_V1_LEN;
+	vtap_vnet__decode(data, hl, &h);
+	/* UDP tunnel GSO: 4 more bytes, outer_th_offset and inner_nh_offset
+	 * (a 24-byte header without the hash fields between). */
+	if (h.gso_type & VTAP_VNET_GSO_UDP_TUNNEL) {
+		if (size < hl + 4)
+			return 0;
+		h.outer_th_offset = (uint16_t)(data[hl] | data[hl + 1] << 8);
+		h.inner_nh_offset =
+			(uint16_t)(data[hl + 2] | data[hl + 3] << 8);
+		hl += 4;
+	}
+	len = size - hl;
 	/* An exact-size copy, so reads past the end are caught. */
 	frame = malloc(len ? len : 1);
 	if (!frame)
 		return 0;
-	memcpy(frame, data + VTAP_VNET_HDR_V1_LEN, len);
+	memcpy(frame, data + hl, len);
 	run(&h, frame, len, 0);
 	run(&h, frame, len, VTAP_PKT_L3);
 	free(frame);
