@@ -586,9 +586,9 @@ VTAP_API int vtap_vnet__decode(const void *buf, size_t hdr_size,
  * @buf: output, @hdr_size bytes
  * @hdr_size: header size in use (>= 10, as for vtap_vnet__decode())
  *
- * Writes exactly @hdr_size bytes: the fields that fit wholly, little-endian,
- * and zeros for everything else (padding, fields of longer layouts, the
- * 24-byte tunnel offsets).
+ * Writes exactly @hdr_size bytes: the fields that fit wholly, little-endian
+ * (the tunnel offsets with a 24-byte header), and zeros for everything
+ * else (padding, fields of longer layouts).
  *
  * Return: 0, or -EINVAL for NULL pointers or @hdr_size < 10.
  */
@@ -656,14 +656,16 @@ struct vtap_vnet_layout {
  *
  * 1. SHORT: TAP mode and @len below an Ethernet header (14 bytes).
  * 2. GSO_TYPE: gso_type other than NONE, TCPV4, TCPV6, UDP, UDP_L4, with
- *    the ECN bit allowed on TCPV4/TCPV6 only.
+ *    the ECN bit allowed on TCPV4/TCPV6 only; a UDP tunnel bit
+ *    (VTAP_VNET_GSO_UDP_TUNNEL_IPV4 or _IPV6, not both) only with TCPV4,
+ *    TCPV6 or UDP_L4.
  * 3. GSO_SIZE: a GSO type with gso_size 0 or 0xffff (GSO_BY_FRAGS).
  * 4. HDR_LEN: hdr_len past the end of the frame, or (TAP mode) non-zero
  *    and below 14.
  * 5. CSUM: NEEDS_CSUM with csum_start + csum_offset + 2 > @len, or with
  *    csum_start below 20 (40 for TCPV6), the smallest network header; TCP
  *    GSO with NEEDS_CSUM and csum_offset != 16; UDP_L4 without NEEDS_CSUM or
- *    with csum_offset != 6.
+ *    with csum_offset != 6; UDP tunnel GSO without NEEDS_CSUM.
  * 6. HEADERS (GSO frames only): Ethernet, up to two VLAN tags (0x8100,
  *    0x88a8), then the IP version gso_type names (TCPV4: IPv4, TCPV6:
  *    IPv6, UDP/UDP_L4: either) with a sane header (IPv4 IHL >= 5, not a
@@ -671,7 +673,11 @@ struct vtap_vnet_layout {
  *    VTAP_PKT_IPV6_EXT_MAX, no fragment header), the L4 protocol the type
  *    names, and a whole TCP header (data offset >= 5, options included) or
  *    UDP header inside the frame. With NEEDS_CSUM, csum_start must be the
- *    L4 header's offset (reason CSUM otherwise).
+ *    L4 header's offset (reason CSUM otherwise). UDP tunnel GSO: the outer
+ *    headers parsed so (the IP version the tunnel bit names, UDP) with the
+ *    UDP header at outer_th_offset, then the inner packet at
+ *    inner_nh_offset (after the outer UDP header) parsed as a bare IP
+ *    packet of the inner type; the layout describes the inner headers.
  * 7. TOO_BIG: UDP_L4 with more than VTAP_VNET_UDP_SEGS_MAX segments.
  *
  * Checks 1-5 and 7 are what the kernel's tap write path
@@ -858,6 +864,12 @@ struct vtap_gso {
  *   UDP checksum completed over the whole datagram when NEEDS_CSUM. IPv4:
  *   the headers repeated with length, MF, offset and header checksum set
  *   (DF cleared); IPv6: a fragment header inserted before the UDP header.
+ * - UDP tunnel GSO (24-byte header): the inner packet segmented as above,
+ *   the tunnel header and inner Ethernet copied, the outer IPv4 total
+ *   length, ID (+ i) and header checksum or IPv6 payload length, and the
+ *   outer UDP length set; the outer UDP checksum computed over each
+ *   segment with VTAP_VNET_F_UDP_TUNNEL_CSUM, left as the frame has it
+ *   (0) without.
  * - IPv6 with a routing header of a type other than 2 or 4 that still has
  *   segments left is refused, -EOPNOTSUPP with reason UNSUPPORTED (its
  *   final destination, needed for the checksum, is unknown).
@@ -960,6 +972,9 @@ enum vtap_offload_plan {
  * - UDP_L4: PASS with CSUM and USO, else SEGMENT.
  * - UDP (UFO): SEGMENT (IP fragmentation in software; no offload bit
  *   names UFO since Linux 4.14).
+ * - a UDP tunnel bit with TCPV4/TCPV6/UDP_L4: as the inner type, with
+ *   VTAP_OFFLOAD_UDP_TUNNEL (and _CSUM for VTAP_VNET_F_UDP_TUNNEL_CSUM)
+ *   needed as well.
  * - anything else: DROP with GSO_TYPE.
  *
  * A GSO frame of one segment still gets SEGMENT when the destination lacks
@@ -1022,8 +1037,8 @@ enum vtap_dev_flags {
  * @flags: enum vtap_dev_flags
  * @queues: queues to open, 1..VTAP_QUEUES_MAX; 0 = the intended count
  *	recorded for a persistent tap (vtap_dev__intended_queues()), else 1
- * @vnet_hdr_len: 0 (no virtio-net header), 10, 12 or 20
- *	(VTAP_VNET_HDR_*_LEN)
+ * @vnet_hdr_len: 0 (no virtio-net header), 10, 12, 20 or 24
+ *	(VTAP_VNET_HDR_*_LEN; 24 carries the UDP tunnel GSO offsets)
  * @offloads: VTAP_OFFLOAD_* to set with VTAP_DEV_SET_OFFLOADS
  * @pinned: VTAP_OFFLOAD_* to pin with VTAP_DEV_PIN
  * @owner: uid for VTAP_DEV_SET_OWNER
@@ -1098,7 +1113,7 @@ VTAP_API int vtap_dev__ifindex(const struct vtap_dev *dev);
  * vtap_dev__vnet_hdr_len() - the virtio-net header size of every frame
  * @dev: handle
  *
- * Return: 0, 10, 12 or 20.
+ * Return: 0, 10, 12, 20 or 24.
  */
 VTAP_API unsigned int vtap_dev__vnet_hdr_len(const struct vtap_dev *dev);
 
@@ -1386,8 +1401,8 @@ vtap_dev__report_mode(const struct vtap_dev *dev);
  * Everything else passes through untouched: the kernel's tap write path
  * takes every GSO type and NEEDS_CSUM whatever TUNSETOFFLOAD says.
  * TSO without CSUM counts as no TSO (vtap_offload__plan()). UDP tunnel
- * GSO needs the 24-byte header, which vtap's queues do not use, so it is
- * never software.
+ * GSO can be software only on a device opened with the 24-byte header,
+ * the only one that describes such frames.
  *
  * Return: 0 or -EINVAL (unknown bits, or no vnet header).
  */
