@@ -350,18 +350,17 @@ int vtap_gro_add(const struct vtap_gro_cfg *cfg, struct vtap_gro_run *run,
 	return VTAP_GRO_CANDIDATE;
 }
 
-size_t vtap_gro_build(const struct vtap_gro_cfg *cfg,
-		      const struct vtap_gro_run *run,
-		      const struct vtap_frame *frames, void *buf, size_t size)
+size_t vtap_gro_build_headers(const struct vtap_gro_cfg *cfg,
+			      const struct vtap_gro_run *run, void *buf,
+			      size_t size)
 {
 	const struct vtap_gro_seg *f = &run->first;
 	const size_t hl = f->hdrs_len, hdr_len = cfg->hdr_len;
 	uint8_t *h = buf, *b = h + hdr_len, *ip, *l4;
 	const bool tcp = f->l4 == VTAP_PKT_L4_TCP;
-	size_t off = hl;
 	uint16_t c;
 
-	if (size < hdr_len + run->len)
+	if (size < hdr_len + hl)
 		return 0;
 	memset(h, 0, hdr_len);
 	h[0] = VTAP_VNET_F_NEEDS_CSUM;
@@ -372,15 +371,7 @@ size_t vtap_gro_build(const struct vtap_gro_cfg *cfg,
 	put_le16(h + 4, (uint16_t)f->payload);
 	put_le16(h + 6, f->l4_off);
 	put_le16(h + 8, tcp ? 16 : 6);
-
 	memcpy(b, f->frame, hl);
-	for (unsigned int i = 0; i < run->n; i++) {
-		const uint8_t *p = (const uint8_t *)frames[i].buf + hdr_len;
-		size_t plen = frames[i].len - hdr_len - hl;
-
-		memcpy(b + off, p + hl, plen);
-		off += plen;
-	}
 
 	ip = b + f->l3_off;
 	l4 = b + f->l4_off;
@@ -392,13 +383,32 @@ size_t vtap_gro_build(const struct vtap_gro_cfg *cfg,
 	} else {
 		put_be16(ip + 4, (uint16_t)(run->len - f->l3_off - IPV6_HLEN));
 	}
-	if (tcp) {
+	if (tcp)
 		l4[13] = run->last.tcp_flags;
-	} else {
+	else
 		put_be16(l4 + 4, (uint16_t)(run->len - f->l4_off));
-	}
 	/* The seed, with the length (see the top of the file). */
 	c = vtap_csum__fold(pseudo(f, b, (uint32_t)(run->len - f->l4_off)));
 	memcpy(l4 + (tcp ? 16 : 6), &c, 2);
-	return hdr_len + run->len;
+	return hdr_len + hl;
+}
+
+size_t vtap_gro_build(const struct vtap_gro_cfg *cfg,
+		      const struct vtap_gro_run *run,
+		      const struct vtap_frame *frames, void *buf, size_t size)
+{
+	const size_t hl = run->first.hdrs_len, hdr_len = cfg->hdr_len;
+	size_t off;
+
+	if (size < hdr_len + run->len)
+		return 0;
+	off = vtap_gro_build_headers(cfg, run, buf, size);
+	for (unsigned int i = 0; i < run->n; i++) {
+		const uint8_t *p = (const uint8_t *)frames[i].buf + hdr_len;
+		size_t plen = frames[i].len - hdr_len - hl;
+
+		memcpy((uint8_t *)buf + off, p + hl, plen);
+		off += plen;
+	}
+	return off;
 }

@@ -99,6 +99,18 @@ int vtap_gro_add(const struct vtap_gro_cfg *cfg, struct vtap_gro_run *run,
 		 const struct vtap_gro_seg *s);
 
 /*
+ * Write the vnet header and the headers of @run's merged frame (the first
+ * segment's, with lengths, checksums and flags of the whole) into @buf:
+ * what goes in front of the payloads, which follow from each frame as it
+ * is (the queue writes them with writev(), without copying).
+ * Return: the length written (@cfg->hdr_len + the first segment's
+ * hdrs_len), or 0 when @size is short.
+ */
+size_t vtap_gro_build_headers(const struct vtap_gro_cfg *cfg,
+			      const struct vtap_gro_run *run, void *buf,
+			      size_t size);
+
+/*
  * Write the merged frame of @run, whose @run->n frames are @frames (as
  * parsed into the run, vnet header included), with a new vnet header
  * (@cfg->hdr_len bytes) into @buf.

@@ -58,6 +58,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dev_impl.h"
@@ -569,12 +570,23 @@ static enum tx_status send_run(struct vtap_queue *q,
 			       struct vtap_frame *f, struct tx_acc *a,
 			       unsigned int *ret_done)
 {
-	size_t len = vtap_gro_build(cfg, run, f, q->scratch, q->scratch_len);
+	struct iovec iov[VTAP_GRO_SEGS_MAX + 1];
+	size_t hl = run->first.hdrs_len, len;
 	enum tx_status st = TX_NEXT;
 	unsigned int i = 0;
 
+	/* The merged headers from the scratch buffer, then each payload
+	 * where it is: one writev(), no copy. */
+	len = vtap_gro_build_headers(cfg, run, q->scratch, q->scratch_len);
+	iov[0] = (struct iovec){.iov_base = q->scratch, .iov_len = len};
+	for (i = 0; i < run->n; i++)
+		iov[i + 1] = (struct iovec){
+			.iov_base = (uint8_t *)f[i].buf + cfg->hdr_len + hl,
+			.iov_len = f[i].len - cfg->hdr_len - hl};
+	len = cfg->hdr_len + run->len;
+	i = 0;
 	*ret_done = 0;
-	if (len && write(q->fd, q->scratch, len) >= 0) {
+	if (iov[0].iov_len && writev(q->fd, iov, (int)run->n + 1) >= 0) {
 		for (i = 0; i < run->n; i++)
 			f[i].drop = -1;
 		a->sent++;
@@ -585,9 +597,9 @@ static enum tx_status send_run(struct vtap_queue *q,
 		*ret_done = run->n;
 		return TX_NEXT;
 	}
-	if (len && (errno == EAGAIN || errno == EINTR))
+	if (iov[0].iov_len && (errno == EAGAIN || errno == EINTR))
 		return TX_STOP;
-	if (len && (errno == EBADFD || errno == EBADF))
+	if (iov[0].iov_len && (errno == EBADFD || errno == EBADF))
 		return TX_GONE;
 	for (; i < run->n && st == TX_NEXT; i++) {
 		struct vtap_vnet_hdr h = {0};
