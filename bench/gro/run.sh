@@ -101,7 +101,7 @@ for s in $SETUPS; do
 		done
 	done
 	if [ "$s" = gro ] && [ -x "$BUILD/src/tools/vtapctl" ]; then
-		"$BUILD/src/tools/vtapctl" stats dev vtgtb$$ | grep -E "coalesced|not merged" >&2
+		"$BUILD/src/tools/vtapctl" stats dev vtgtb$$ | sed -n "/^total/,\$p" | grep -E "coalesced|not merged" >&2
 	fi
 	cleanup_setup
 done
