@@ -2,7 +2,7 @@
 /*
  * vtap.h - the public API of libvtap, a virtio-net datapath for Linux TAP
  *
- * Conventions (see docs/ and STYLE.md):
+ * Conventions (the theory of operation is in docs/):
  * - Opaque handles with object-first names: vtap_<object>__<verb>().
  * - Calls that will grow take an options struct whose first field, sz, is
  *   its size (use VTAP_OPTS_INIT); NULL options mean defaults.
@@ -196,8 +196,8 @@ struct vtap_pkt_info {
  * @flags: enum vtap_pkt_flags
  * @ret_info: result; always filled (l3 NONE when nothing usable was found)
  *
- * Follows the parsing rules of SPEC-NOTES.md: up to two VLAN tags (0x8100,
- * 0x88a8), IPv4 or IPv6 by EtherType with a matching version nibble, IPv6
+ * Follows the parsing rules of docs/hashing.md "Parsing": up to two VLAN
+ * tags (0x8100, 0x88a8), IPv4 or IPv6 by EtherType with a matching version nibble, IPv6
  * extension headers (at most VTAP_PKT_IPV6_EXT_MAX), HAO and RH2. The IP
  * length fields are not used. An IPv6 fragment header ends the walk (vtap
  * rule: all fragments of a packet then give the same fields, and a later
@@ -446,7 +446,8 @@ VTAP_API int vtap_rss__get(const struct vtap_rss *rss,
  * @info: result of vtap_pkt__parse()
  * @ret: hash, report and queue
  *
- * Implements SPEC-NOTES.md "Which fields are hashed", with vtap's _EX rule:
+ * Implements the virtio spec's field selection (virtio 1.2 5.1.6.4.3.1;
+ * docs/hashing.md "The cascade"), with vtap's _EX rule:
  * an _EX type applies to every IPv6 packet and an L4 type wins over IPv6_EX.
  * First match wins:
  * - IPv4: TCP with ports and TCPv4 -> {src, dst, sport, dport}, TCPV4;
@@ -489,7 +490,7 @@ VTAP_API int vtap_rss__hash(const struct vtap_rss *rss, const void *frame,
 /* vnet - virtio-net header encode, decode and validation                */
 /* ===================================================================== */
 
-/* Header sizes (SPEC-NOTES.md "Header layouts"); all fields little-endian. */
+/* Header sizes (virtio 1.2 5.1.6 "Device Operation"); all little-endian. */
 #define VTAP_VNET_HDR_LEN 10 /* virtio_net_hdr */
 #define VTAP_VNET_HDR_V1_LEN 12 /* virtio_net_hdr_v1 / mrg_rxbuf */
 #define VTAP_VNET_HDR_HASH_LEN 20 /* virtio_net_hdr_v1_hash */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "printer.h"
@@ -140,6 +141,18 @@ const char *err_hint(int err)
 	default:
 		return "";
 	}
+}
+
+const char *arg_bpf_obj(const char *name, char *buf, size_t size)
+{
+	int n;
+
+	if (strchr(name, '/') || !access(name, F_OK))
+		return name;
+	n = snprintf(buf, size, "%s/%s", VTAP_BPF_OBJ_DIR, name);
+	if (n < 0 || (size_t)n >= size || access(buf, F_OK))
+		return name;
+	return buf;
 }
 
 int usage_err(const char *fmt, ...)

@@ -50,6 +50,14 @@ int arg_u16_list(const char *s, uint16_t max, uint16_t *out, size_t max_n);
  */
 const char *err_hint(int err);
 
+/*
+ * Where to load a BPF object named on the command line from: @name itself
+ * when it holds a '/' or exists, else VTAP_BPF_OBJ_DIR/@name (the objects
+ * installed with vtap) when that exists, else @name.
+ * Return: @name or @buf.
+ */
+const char *arg_bpf_obj(const char *name, char *buf, size_t size);
+
 /* Print a usage error ("PROG: MESSAGE; see 'PROG help'") and return 2. */
 __attribute__((format(printf, 1, 2))) int usage_err(const char *fmt, ...);
 

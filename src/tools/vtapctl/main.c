@@ -60,6 +60,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "Options:\n"
 		   "  -j, --json     JSON output (errors too, on stderr)\n"
+		   "  -v, --verbose  the library's log messages on stderr\n"
 		   "  -h, --help     this help\n"
 		   "  -V, --version  print the version\n"
 		   "\n"

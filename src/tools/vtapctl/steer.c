@@ -196,6 +196,7 @@ static int ext_set(int argc, char **argv)
 {
 	const char *dev = steer_cli_dev(argc, argv), *obj = NULL, *prog = NULL;
 	struct vtap_steer *s;
+	char path[4096];
 	int err;
 
 	if (!dev)
@@ -215,7 +216,8 @@ static int ext_set(int argc, char **argv)
 	s = steer_cli_open("steer ext set", dev, true, 0);
 	if (!s)
 		return EXIT_FAIL;
-	err = vtap_steer__ext_set(s, obj, prog);
+	err = vtap_steer__ext_set(s, arg_bpf_obj(obj, path, sizeof(path)),
+				  prog);
 	if (err)
 		steer_cli_err("steer ext set", dev, err);
 	vtap_steer__close(s);
