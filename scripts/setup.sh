@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential meson ninja-build pkg-config
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev linux-libc-dev
-	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev
+	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev libinih-dev libsystemd-dev
 	iproute2 iputils-ping procps python3 gawk clang-format
 	iperf3 vde2 gnuplot-nox
 )

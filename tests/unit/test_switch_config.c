@@ -175,6 +175,57 @@ static void test_nul_and_long_lines(void **state)
 	assert_int_equal(c.aging_s, 7);
 }
 
+/*
+ * What libinih brings (':' as separator, ';' comments after a value)
+ * and what vtap keeps around it: indented lines are lines of their own
+ * (never the continuation of a value), a [port NAME] without keys is a
+ * port, a 1023-byte line fits and the line numbers count every line.
+ */
+static void test_inih_dialect(void **state)
+{
+	static struct sw_config c;
+	static char line[1100];
+	char err[256] = "";
+	size_t n;
+
+	swcfg_init(&c);
+	assert_int_equal(parse(&c,
+			       "aging: 42\n"
+			       "[port p0]\n"
+			       "netns = blue   ; the blue tenant\n"
+			       "    queues = 3\n"
+			       "[port p1]\n",
+			       err),
+			 0);
+	assert_int_equal(c.aging_s, 42);
+	assert_int_equal(c.n_ports, 2);
+	assert_string_equal(c.ports[0].netns, "blue");
+	assert_int_equal(c.ports[0].queues, 3);
+	assert_string_equal(c.ports[1].name, "p1");
+	assert_int_equal(c.ports[1].queues, 0);
+
+	/* cpus = 0,0,0,... up to 1023 bytes: fits; one more: too long. */
+	swcfg_init(&c);
+	n = (size_t)snprintf(line, sizeof(line), "cpus = 0");
+	while (n + 2 <= 1023)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ",0");
+	assert_int_equal(parse(&c, line, err), -EINVAL); /* > 64 CPUs */
+	/* The whole line reached the value check (not "too long"). */
+	assert_int_equal(strncmp(err, "line 1: cpus must be", 20), 0);
+	memset(line, ' ', 1000);
+	memcpy(line + 1000, "aging = 9", 10);
+	assert_int_equal(parse(&c, line, err), 0);
+	assert_int_equal(c.aging_s, 9);
+	memset(line, ' ', 1024);
+	memcpy(line + 1024, "aging = 9", 10);
+	assert_int_equal(parse(&c, line, err), -EINVAL);
+	assert_string_equal(err, "line 1: too long");
+	assert_int_equal(parse(&c, "\n# x\n[switch]\n\naging = x\n", err),
+			 -EINVAL);
+	assert_string_equal(err, "line 5: aging must be 1..1000000 seconds, "
+				 "not 'x'");
+}
+
 static void test_port_spec(void **state)
 {
 	struct sw_port_config pc;
@@ -355,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_section_reopen_merges),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_inih_dialect),
 		cmocka_unit_test(test_port_spec),
 		cmocka_unit_test(test_add_port_replaces_and_limits),
 		cmocka_unit_test(test_load_file),

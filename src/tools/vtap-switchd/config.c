@@ -19,10 +19,12 @@
  *   vlan = 10 | trunk = 10,20-30 | native = 1
  *   offloads = csum,tso4 | gro = no | napi = yes
  *
- * Everything is bounded: a line is at most 1023 bytes, a number is
- * decimal (or 0 octal / 0x hex; control_mode is always octal, as chmod
- * reads it), a name fits its buffer, and every error
- * names its line.
+ * libinih splits the lines into keys and values ("key: value" works too,
+ * and ';' after white space starts a comment); the sections and the
+ * values are vtap's (see parse_reader()). Everything is bounded: a line
+ * is at most 1023 bytes, a number is decimal (or 0 octal / 0x hex;
+ * control_mode is always octal, as chmod reads it), a name fits its
+ * buffer, and every error names its line.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ini.h>
 #include <vtap/vtap.h>
 
 #include "config.h"
@@ -368,92 +371,161 @@ static char *trim(char *s)
 	return s;
 }
 
+/*
+ * libinih reads the text through parse_reader(), one line per call, and
+ * hands each "key = value" to parse_handler(). The reader keeps what
+ * inih does not check or cannot know: the line number, the bounds (line
+ * length, NUL bytes), the section headers (vtap's "[port NAME]" creates
+ * the port even without keys; inih calls the handler for keys only), and
+ * it removes leading white space, so an indented line is never taken as
+ * the continuation of the previous value (inih's multi-line values).
+ */
+struct parse_ctx {
+	struct sw_config *cfg;
+	struct sw_port_config *port; /* current [port NAME], or NULL */
+	const char *text;
+	size_t len, pos;
+	unsigned int lineno;
+	int failed; /* -EINVAL once an error is in @err */
+	char *err;
+	size_t errlen;
+};
+
+/* Start a [switch] or [port NAME] section; 0 or -EINVAL. */
+static int parse_section(struct parse_ctx *c, char *s)
+{
+	char *end = strchr(s, ']'), *name;
+
+	if (!end || *trim(end + 1))
+		return cfg_fail(c->err, c->errlen,
+				"line %u: bad section header", c->lineno);
+	*end = '\0';
+	name = trim(s + 1);
+	if (!strcmp(name, "switch")) {
+		c->port = NULL;
+		return 0;
+	}
+	if (strncmp(name, "port", 4) || !isspace((unsigned char)name[4]))
+		return cfg_fail(
+			c->err, c->errlen,
+			"line %u: unknown section '[%s]' (switch or port NAME)",
+			c->lineno, name);
+	name = trim(name + 4);
+	if (!valid_name(name, SW_IFNAMSIZ))
+		return cfg_fail(c->err, c->errlen,
+				"line %u: bad port name '%s'", c->lineno, name);
+	c->port = NULL;
+	for (unsigned int i = 0; i < c->cfg->n_ports; i++)
+		if (!strcmp(c->cfg->ports[i].name, name))
+			c->port = &c->cfg->ports[i];
+	if (!c->port) {
+		if (c->cfg->n_ports == SW_PORTS_MAX)
+			return cfg_fail(c->err, c->errlen,
+					"line %u: more than %d ports",
+					c->lineno, SW_PORTS_MAX);
+		c->port = &c->cfg->ports[c->cfg->n_ports++];
+		swcfg_port_init(c->port, name);
+	}
+	return 0;
+}
+
+/* inih's reader: the next line into @buf (@size bytes), or NULL at end. */
+static char *parse_reader(char *buf, int size, void *arg)
+{
+	struct parse_ctx *c = arg;
+	char line[LINE_MAX_LEN], *s;
+	size_t n = 0;
+
+	if (c->failed || c->pos >= c->len)
+		return NULL;
+	c->lineno++;
+	while (c->pos < c->len && c->text[c->pos] != '\n') {
+		if (n + 1 >= sizeof(line)) {
+			c->failed = cfg_fail(c->err, c->errlen,
+					     "line %u: too long", c->lineno);
+			return NULL;
+		}
+		if (c->text[c->pos] == '\0') {
+			c->failed = cfg_fail(c->err, c->errlen,
+					     "line %u: NUL byte", c->lineno);
+			return NULL;
+		}
+		line[n++] = c->text[c->pos++];
+	}
+	c->pos++; /* the '\n' */
+	line[n] = '\0';
+	s = line;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '[') {
+		c->failed = parse_section(c, s);
+		if (c->failed)
+			return NULL;
+		s = ""; /* handled: inih sees an empty line */
+	}
+	/* The line, its '\n' and the NUL must fit inih's buffer. */
+	if (size < 2 || strlen(s) + 2 > (size_t)size) {
+		c->failed = cfg_fail(c->err, c->errlen, "line %u: too long",
+				     c->lineno);
+		return NULL;
+	}
+	snprintf(buf, (size_t)size, "%s\n", s);
+	return buf;
+}
+
+/* inih's handler: one "key = value" of the current section. */
+static int parse_handler(void *arg, const char *section, const char *key,
+			 const char *value)
+{
+	struct parse_ctx *c = arg;
+	char msg[256];
+	int ret;
+
+	if (c->failed)
+		return 0;
+	if (!*key) {
+		c->failed = cfg_fail(c->err, c->errlen, "line %u: empty key",
+				     c->lineno);
+		return 0;
+	}
+	if (c->port)
+		ret = swcfg_port_set(c->port, key, value, msg, sizeof(msg));
+	else
+		ret = swcfg_set(c->cfg, key, value, msg, sizeof(msg));
+	if (ret) {
+		c->failed = cfg_fail(c->err, c->errlen, "line %u: %s",
+				     c->lineno, msg);
+		return 0;
+	}
+	return 1;
+}
+
 int swcfg_parse(struct sw_config *cfg, const char *text, size_t len, char *err,
 		size_t errlen)
 {
-	struct sw_port_config *port = NULL;
-	char line[LINE_MAX_LEN], msg[256];
-	unsigned int lineno = 0;
-	size_t pos = 0;
+	struct parse_ctx c = {
+		.cfg = cfg,
+		.text = text,
+		.len = len,
+		.err = err,
+		.errlen = errlen,
+	};
+	int line;
 
-	while (pos < len) {
-		size_t n = 0;
-		char *s, *eq;
-		int ret;
-
-		lineno++;
-		while (pos < len && text[pos] != '\n') {
-			if (n + 1 >= sizeof(line))
-				return cfg_fail(err, errlen,
-						"line %u: too long", lineno);
-			if (text[pos] == '\0')
-				return cfg_fail(err, errlen,
-						"line %u: NUL byte", lineno);
-			line[n++] = text[pos++];
-		}
-		pos++; /* the '\n' */
-		line[n] = '\0';
-		s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']'), *name;
-
-			if (!end || *trim(end + 1))
-				return cfg_fail(err, errlen,
-						"line %u: bad section header",
-						lineno);
-			*end = '\0';
-			name = trim(s + 1);
-			if (!strcmp(name, "switch")) {
-				port = NULL;
-				continue;
-			}
-			if (strncmp(name, "port", 4) ||
-			    !isspace((unsigned char)name[4]))
-				return cfg_fail(
-					err, errlen,
-					"line %u: unknown section '[%s]' (switch or port NAME)",
-					lineno, name);
-			name = trim(name + 4);
-			if (!valid_name(name, SW_IFNAMSIZ))
-				return cfg_fail(err, errlen,
-						"line %u: bad port name '%s'",
-						lineno, name);
-			port = NULL;
-			for (unsigned int i = 0; i < cfg->n_ports; i++)
-				if (!strcmp(cfg->ports[i].name, name))
-					port = &cfg->ports[i];
-			if (!port) {
-				if (cfg->n_ports == SW_PORTS_MAX)
-					return cfg_fail(
-						err, errlen,
-						"line %u: more than %d ports",
-						lineno, SW_PORTS_MAX);
-				port = &cfg->ports[cfg->n_ports++];
-				swcfg_port_init(port, name);
-			}
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq)
-			return cfg_fail(err, errlen,
-					"line %u: expected 'key = value'",
-					lineno);
-		*eq = '\0';
-		s = trim(s);
-		if (!*s)
-			return cfg_fail(err, errlen, "line %u: empty key",
-					lineno);
-		if (port)
-			ret = swcfg_port_set(port, s, trim(eq + 1), msg,
-					     sizeof(msg));
-		else
-			ret = swcfg_set(cfg, s, trim(eq + 1), msg, sizeof(msg));
-		if (ret)
-			return cfg_fail(err, errlen, "line %u: %s", lineno,
-					msg);
-	}
+#ifdef HAVE_INI_MAX_LINE
+	/* Debian's libinih sizes its line buffer at run time: room for
+	 * vtap's longest line, its '\n' and the NUL. */
+	if (ini_max_line < LINE_MAX_LEN + 2)
+		ini_max_line = LINE_MAX_LEN + 2;
+#endif
+	line = ini_parse_stream(parse_reader, &c, parse_handler, &c);
+	if (c.failed)
+		return c.failed;
+	if (line > 0) /* inih's own error: a line without '=' or ':' */
+		return cfg_fail(err, errlen, "line %d: expected 'key = value'",
+				line);
+	if (line < 0)
+		return cfg_fail(err, errlen, "out of memory");
 	return 0;
 }
 
