@@ -283,6 +283,16 @@ int swcfg_add_port(struct sw_config *cfg, const struct sw_port_config *pc)
 	return 0;
 }
 
+bool swcfg_port_equal(const struct sw_port_config *a,
+		      const struct sw_port_config *b)
+{
+	return !strcmp(a->name, b->name) && a->queues == b->queues &&
+	       !strcmp(a->netns, b->netns) && a->mode == b->mode &&
+	       a->vid == b->vid &&
+	       (a->mode != SW_VLAN_TRUNK ||
+		!memcmp(a->allowed, b->allowed, sizeof(a->allowed)));
+}
+
 int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
 	      char *err, size_t errlen)
 {

@@ -138,6 +138,10 @@ int swcfg_load(struct sw_config *cfg, const char *path, char *err,
  */
 int swcfg_add_port(struct sw_config *cfg, const struct sw_port_config *pc);
 
+/* Whether two port configurations ask for the same port. */
+bool swcfg_port_equal(const struct sw_port_config *a,
+		      const struct sw_port_config *b);
+
 /* Whether VLAN @vid is allowed on a trunk port. */
 static inline bool swcfg_vid_allowed(const struct sw_port_config *pc,
 				     uint16_t vid)

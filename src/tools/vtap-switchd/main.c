@@ -7,7 +7,9 @@
  *   vtap-switchd --demo [--time SECONDS] [--queues N] [--conns N]
  *
  * The main thread owns the ports, the control socket and the signals;
- * the workers (switchd.c) move the frames.
+ * the workers (switchd.c) move the frames. Under systemd (Type=notify) it
+ * says READY=1 once every port exists and is up, STATUS= lines, RELOADING=1
+ * and READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM/SIGINT.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,7 +25,28 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+/* Without libsystemd there is no service manager to tell. */
+static int sd_notifyf(int unset, const char *fmt, ...)
+{
+	return 0;
+}
+#endif
+
 #include "switchd.h"
+
+/*
+ * What the command line asked for; the configuration is built from it
+ * (the file, then the flags on top) at start and again on SIGHUP.
+ */
+struct cmdline {
+	const char *config;
+	struct sw_config flags; /* the --port flags */
+	const char *workers, *aging, *control;
+	bool pin;
+};
 
 static void usage(FILE *f)
 {
@@ -77,7 +100,98 @@ enum {
 	OPT_CONNS,
 };
 
-static int run(struct sw *sw)
+static int pin_cpus(struct sw_config *cfg);
+
+/*
+ * Build the configuration: defaults, the file, the flags on top, the CPU
+ * list. Return: 0, or 2 after printing one line (@what names the moment:
+ * "" at start, "reload: " on SIGHUP).
+ */
+static int build_config(struct sw_config *cfg, const struct cmdline *cl,
+			const char *what)
+{
+	const char *const keys[] = {"workers", "aging", "control"};
+	const char *const vals[] = {cl->workers, cl->aging, cl->control};
+	char err[512];
+
+	swcfg_init(cfg);
+	if (cl->config && swcfg_load(cfg, cl->config, err, sizeof(err))) {
+		/* swcfg_load's message starts with the file's name. */
+		fprintf(stderr, "vtap-switchd: %sconfig %s\n", what, err);
+		return 2;
+	}
+	/* Flags override the file: as if they were its last lines. */
+	for (unsigned int i = 0; i < cl->flags.n_ports; i++) {
+		if (swcfg_add_port(cfg, &cl->flags.ports[i])) {
+			fprintf(stderr, "vtap-switchd: %smore than %d ports\n",
+				what, SW_PORTS_MAX);
+			return 2;
+		}
+	}
+	/* Flags are checked as the file's keys are, then win over them. */
+	for (size_t i = 0; i < 3; i++) {
+		if (vals[i] &&
+		    swcfg_set(cfg, keys[i], vals[i], err, sizeof(err))) {
+			fprintf(stderr, "vtap-switchd: %s--%s: %s\n", what,
+				keys[i], err);
+			return 2;
+		}
+	}
+	if (cl->pin)
+		cfg->pin = true;
+	if (cfg->pin && pin_cpus(cfg))
+		return 2;
+	return 0;
+}
+
+/* Ports that run, for STATUS= and the log. */
+static unsigned int ports_up(struct sw *sw)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < SW_PORTS_MAX; i++)
+		n += atomic_load(&sw->ports[i]) != NULL;
+	return n;
+}
+
+/*
+ * SIGHUP: read the configuration again and apply it (sw_reload()); a file
+ * that does not parse changes nothing. The service manager hears
+ * RELOADING=1, then READY=1 with the outcome in STATUS=.
+ */
+static void reload(struct sw *sw, const struct cmdline *cl)
+{
+	static struct sw_config next;
+	struct timespec ts;
+	int failed;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000 +
+			   (unsigned long long)ts.tv_nsec / 1000);
+	if (build_config(&next, cl, "reload: ")) {
+		sd_notifyf(
+			0,
+			"READY=1\nSTATUS=%u ports, %u workers; reload failed: "
+			"configuration error, running configuration kept",
+			ports_up(sw), sw->n_workers);
+		return;
+	}
+	failed = sw_reload(sw, &next);
+	if (failed)
+		sd_notifyf(0,
+			   "READY=1\nSTATUS=%u ports, %u workers; reload: %d "
+			   "port(s) failed to come up",
+			   ports_up(sw), sw->n_workers, failed);
+	else
+		sd_notifyf(0, "READY=1\nSTATUS=%u ports, %u workers",
+			   ports_up(sw), sw->n_workers);
+	if (!sw->quiet)
+		fprintf(stderr, "vtap-switchd: reloaded: %u port(s)\n",
+			ports_up(sw));
+}
+
+static int run(struct sw *sw, const struct cmdline *cl)
 {
 	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
 	struct epoll_event ev;
@@ -115,6 +229,9 @@ static int run(struct sw *sw)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = sw->gone_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sw->gone_fd, &ev);
+	/* Every port exists and is up (sw_port_add() sets the link up). */
+	sd_notifyf(0, "READY=1\nSTATUS=%u ports, %u workers", ports_up(sw),
+		   sw->n_workers);
 	if (!sw->quiet)
 		fprintf(stderr,
 			"vtap-switchd: ready: %u worker(s), control %s\n",
@@ -131,13 +248,21 @@ static int run(struct sw *sw)
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) > 0) {
-					if (!sw->quiet)
-						fprintf(stderr,
-							"vtap-switchd: signal %u, stopping\n",
-							si.ssi_signo);
-					goto out;
+				if (read(sfd, &si, sizeof(si)) <= 0)
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					reload(sw, cl);
+					continue;
 				}
+				sd_notifyf(
+					0,
+					"STOPPING=1\nSTATUS=stopping on signal %u",
+					si.ssi_signo);
+				if (!sw->quiet)
+					fprintf(stderr,
+						"vtap-switchd: signal %u, stopping\n",
+						si.ssi_signo);
+				goto out;
 			} else if (fd == lfd) {
 				ctl_handle(sw, lfd);
 			} else if (fd == tfd) {
@@ -210,17 +335,16 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	static struct sw_config cfg, flags;
+	static struct sw_config cfg;
+	static struct cmdline cl;
 	static struct sw sw;
 	unsigned int demo_time = 5, demo_queues = 2, demo_conns = 8;
-	const char *config = NULL, *workers = NULL, *control = NULL;
-	const char *aging = NULL;
-	bool demo = false, pin = false, quiet = false;
+	bool demo = false, quiet = false;
 	char err[512];
 	sigset_t mask;
 	int c, ret;
 
-	swcfg_init(&flags);
+	swcfg_init(&cl.flags);
 	opterr = 0; /* one line of our own instead of getopt's and the usage */
 	while ((c = getopt_long(argc, argv, ":c:p:w:s:qhV", opts, NULL)) !=
 	       -1) {
@@ -229,7 +353,7 @@ int main(int argc, char **argv)
 
 		switch (c) {
 		case 'c':
-			config = optarg;
+			cl.config = optarg;
 			break;
 		case 'p':
 			if (swcfg_parse_port(&pc, optarg, err, sizeof(err))) {
@@ -238,7 +362,7 @@ int main(int argc, char **argv)
 					optarg, err);
 				return 2;
 			}
-			if (swcfg_add_port(&flags, &pc)) {
+			if (swcfg_add_port(&cl.flags, &pc)) {
 				fprintf(stderr,
 					"vtap-switchd: more than %d ports\n",
 					SW_PORTS_MAX);
@@ -246,16 +370,16 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'w':
-			workers = optarg;
+			cl.workers = optarg;
 			break;
 		case 's':
-			control = optarg;
+			cl.control = optarg;
 			break;
 		case OPT_PIN:
-			pin = true;
+			cl.pin = true;
 			break;
 		case OPT_AGING:
-			aging = optarg;
+			cl.aging = optarg;
 			break;
 		case 'q':
 			quiet = true;
@@ -332,37 +456,7 @@ int main(int argc, char **argv)
 	if (demo)
 		return demo_run(argv[0], demo_time, demo_queues, demo_conns);
 
-	swcfg_init(&cfg);
-	if (config && swcfg_load(&cfg, config, err, sizeof(err))) {
-		/* swcfg_load's message starts with the file's name. */
-		fprintf(stderr, "vtap-switchd: config %s\n", err);
-		return 2;
-	}
-	/* Flags override the file: as if they were its last lines. */
-	for (unsigned int i = 0; i < flags.n_ports; i++) {
-		if (swcfg_add_port(&cfg, &flags.ports[i])) {
-			fprintf(stderr, "vtap-switchd: more than %d ports\n",
-				SW_PORTS_MAX);
-			return 2;
-		}
-	}
-	/* Flags are checked as the file's keys are, then win over them. */
-	{
-		const char *const keys[] = {"workers", "aging", "control"};
-		const char *const vals[] = {workers, aging, control};
-
-		for (size_t i = 0; i < 3; i++) {
-			if (vals[i] && swcfg_set(&cfg, keys[i], vals[i], err,
-						 sizeof(err))) {
-				fprintf(stderr, "vtap-switchd: --%s: %s\n",
-					keys[i], err);
-				return 2;
-			}
-		}
-	}
-	if (pin)
-		cfg.pin = true;
-	if (cfg.pin && pin_cpus(&cfg))
+	if (build_config(&cfg, &cl, ""))
 		return 2;
 
 	/* Signals go to the main thread's signalfd, never to the workers. */
@@ -385,6 +479,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	sd_notifyf(0, "STATUS=starting %u workers", sw.n_workers);
 	ret = sw_start(&sw);
 	if (ret) {
 		fprintf(stderr, "vtap-switchd: start workers: %s\n",
@@ -392,7 +487,7 @@ int main(int argc, char **argv)
 		sw_fini(&sw);
 		return 1;
 	}
-	ret = run(&sw);
+	ret = run(&sw, &cl);
 	sw_stop(&sw);
 	sw_fini(&sw);
 	return ret;

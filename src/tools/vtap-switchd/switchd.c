@@ -670,6 +670,70 @@ int sw_port_del(struct sw *sw, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether @cfg lists a port named @name. */
+static const struct sw_port_config *cfg_port(const struct sw_config *cfg,
+					     const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		if (!strcmp(cfg->ports[i].name, name))
+			return &cfg->ports[i];
+	return NULL;
+}
+
+int sw_reload(struct sw *sw, const struct sw_config *next)
+{
+	struct sw_config *cur = &sw->cfg;
+	char err[512];
+	int failed = 0;
+
+	/* Ports the configuration no longer has. */
+	for (unsigned int i = 0; i < cur->n_ports; i++) {
+		const char *name = cur->ports[i].name;
+
+		if (cfg_port(next, name) || !sw_port_find(sw, name))
+			continue;
+		sw_port_del(sw, name, err, sizeof(err));
+		if (!sw->quiet)
+			fprintf(stderr,
+				"vtap-switchd: reload: port '%s' removed\n",
+				name);
+	}
+	/* New and changed ports; a port whose configuration is the same
+	 * keeps its tap, queues and workers' state. */
+	for (unsigned int i = 0; i < next->n_ports; i++) {
+		const struct sw_port_config *pc = &next->ports[i];
+		struct sw_port *p = sw_port_find(sw, pc->name);
+		bool changed = p != NULL;
+
+		if (p && swcfg_port_equal(&p->cfg, pc))
+			continue;
+		if (p)
+			sw_port_del(sw, pc->name, err, sizeof(err));
+		if (sw_port_add(sw, pc, -1, err, sizeof(err))) {
+			fprintf(stderr, "vtap-switchd: reload: %s\n", err);
+			failed++;
+			continue;
+		}
+		if (!sw->quiet)
+			fprintf(stderr, "vtap-switchd: reload: port '%s' %s\n",
+				pc->name, changed ? "changed" : "added");
+	}
+	if (next->aging_s != cur->aging_s)
+		sw_mac__set_aging(sw->mac, (uint64_t)next->aging_s * 1000);
+	if (next->workers != cur->workers || next->pin != cur->pin ||
+	    strcmp(next->control, cur->control) ||
+	    next->control_mode != cur->control_mode ||
+	    next->n_cpus != cur->n_cpus ||
+	    memcmp(next->cpus, cur->cpus, sizeof(cur->cpus)))
+		fprintf(stderr,
+			"vtap-switchd: reload: workers, control, control_mode, pin and cpus take effect at the next start\n");
+	/* The configuration now describes the ports; the rest stays. */
+	memcpy(cur->ports, next->ports, sizeof(cur->ports));
+	cur->n_ports = next->n_ports;
+	cur->aging_s = next->aging_s;
+	return failed;
+}
+
 int sw_reap_gone(struct sw *sw)
 {
 	uint64_t v;

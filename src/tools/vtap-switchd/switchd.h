@@ -152,6 +152,16 @@ int sw_port_add(struct sw *sw, const struct sw_port_config *pc, int netns_fd,
 		char *err, size_t errlen);
 int sw_port_del(struct sw *sw, const char *name, char *err, size_t errlen);
 struct sw_port *sw_port_find(struct sw *sw, const char *name);
+/*
+ * Apply a new configuration to a running switch (SIGHUP): ports of the old
+ * configuration missing from @next are deleted, ports whose configuration
+ * changed are deleted and added again, new ports are added; every other
+ * port, and ports added over the control socket, keep running untouched.
+ * The aging time follows @next; workers, control socket and CPU pinning
+ * need a restart (a message says so). Errors are printed, one line each.
+ * Return: the number of ports that failed to come up (0 = all of @next).
+ */
+int sw_reload(struct sw *sw, const struct sw_config *next);
 /* Drop the ports whose tap disappeared; return how many. */
 int sw_reap_gone(struct sw *sw);
 uint64_t sw_now_ms(void);
