@@ -40,12 +40,26 @@ expected 6 1 0 >"$expect"
 check diff -u "$expect" "$got"
 
 expected 6 8 0 >"$expect"
-"$VTAPCTL" hash table 8 "$pcap" >"$got"
+"$VTAPCTL" hash table equal 8 "$pcap" >"$got"
 check diff -u "$expect" "$got"
 
 expected 5 4 1 >"$expect"
 "$VTAPCTL" hash types ipv4,ipv6 table 0,1,2,3 "$pcap" >"$got"
 check diff -u "$expect" "$got"
+
+# `table` means what it means in `rss set`: the entries themselves
+# (`table 3`: one entry, queue 3); `equal N` (with or without `table`,
+# ethtool -X's word) spreads 128 entries over N queues; `weight`.
+"$VTAPCTL" hash table 3 "$pcap" >"$got"
+check test "$(awk '$3 != "none" && $4 != 3' "$got" | wc -l)" = 0
+check test "$(awk '$4 == 3' "$got" | wc -l)" -gt 0
+expected 6 8 0 >"$expect"
+"$VTAPCTL" hash equal 8 "$pcap" >"$got"
+check diff -u "$expect" "$got"
+# weight 1,3: entries 0..31 queue 0, 32..127 queue 1.
+"$VTAPCTL" hash table weight 1,3 "$pcap" >"$got"
+check test "$(awk '$3 != "none" {h = strtonum($2) % 128; if ($4 != (h < 32 ? 0 : 1)) n++} END {print n + 0}' "$got")" = 0
+expected 5 4 1 >"$expect"
 
 # Prefixes of keywords are accepted.
 "$VTAPCTL" hash ty ipv4,ipv6 ta 0,1,2,3 "$pcap" >"$got"
@@ -65,7 +79,7 @@ check diff -u "$expect" "$got"
 check test "$(head -1 "$got")" != "$(head -1 "$expect")"
 
 # JSON: an array of {index, hash, report, queue} with the same values.
-"$VTAPCTL" -j hash table 8 "$pcap" >"$got"
+"$VTAPCTL" -j hash table equal 8 "$pcap" >"$got"
 expected 6 8 0 >"$expect"
 check python3 - "$got" "$expect" <<'PY'
 import json, sys
@@ -105,13 +119,13 @@ assert frames > 2
 open(sys.argv[2], "wb").write(out)
 PY
 check test "$(head -c 4 "$ng" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a
-"$VTAPCTL" hash table 8 "$pcap" >"$expect"
-"$VTAPCTL" hash table 8 "$ng" >"$got"
+"$VTAPCTL" hash table equal 8 "$pcap" >"$expect"
+"$VTAPCTL" hash table equal 8 "$ng" >"$got"
 check test -s "$got"
 check diff -u "$expect" "$got"
 
 # Errors: one line on stderr, nothing on stdout, non-zero exit.
-for args in "key zz $pcap" "types tcpv5 $pcap" "table 3 $pcap" \
+for args in "key zz $pcap" "types tcpv5 $pcap" "table 0,1,2 $pcap" \
 	"table 256 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap" \
 	"$pcap key" "$pcap table" "types all $pcap $pcap"; do
 	# shellcheck disable=SC2086

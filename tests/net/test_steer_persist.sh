@@ -62,8 +62,8 @@ check test -e "/sys/fs/bpf/vtap/$T/cfg"
 show=$("$VTAPCTL" -j rss show dev "$T")
 check python3 -c '
 import json, sys
-d = json.loads(sys.argv[1])
-assert d["types"] == "ipv4,tcpv4,udpv4", d
+d = json.loads(sys.argv[1])[0]
+assert d["types"] == ["ipv4", "tcpv4", "udpv4"], d
 assert d["table"] == [3], d
 assert d["unclassified"] == 3 and d["queues"] == 4, d
 ' "$show"
@@ -155,7 +155,7 @@ if command -v setpriv >/dev/null; then
 	check setpriv --reuid 65534 --regid 65534 --clear-groups \
 		"$VTAPCTL" rss set dev "$U" table 1,0
 	got=$("$VTAPCTL" -j rss show dev "$U")
-	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["table"] == [1, 0]' "$got"
+	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["table"] == [1, 0]' "$got"
 	check_exit 1 setpriv --reuid 65533 --regid 65533 --clear-groups \
 		"$VTAPCTL" rss set dev "$U" table 0,1
 	check "$VTAPCTL" dev del "$U"
@@ -176,14 +176,14 @@ check "$VTAPCTL" dev add "$S" queues 2
 check_exit 1 "$VTAPCTL" rss show dev "$S"
 check "$VTAPCTL" rss set dev "$S" table equal 2
 got=$("$VTAPCTL" -j rss show dev "$S")
-check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["queues"] == 2' "$got"
+check python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["queues"] == 2' "$got"
 # Weights: shares of the 128 entries in proportion; all zero is an error.
 check "$VTAPCTL" rss set dev "$S" table weight 1,3
 got=$("$VTAPCTL" -j rss show dev "$S")
-check python3 -c 'import json,sys; t = json.loads(sys.argv[1])["table"]; assert (t.count(0), t.count(1)) == (32, 96), t' "$got"
+check python3 -c 'import json,sys; t = json.loads(sys.argv[1])[0]["table"]; assert (t.count(0), t.count(1)) == (32, 96), t' "$got"
 check "$VTAPCTL" rss set dev "$S" table weight 0,1
 got=$("$VTAPCTL" -j rss show dev "$S")
-check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])["table"]) == {1}' "$got"
+check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])[0]["table"]) == {1}' "$got"
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 0,0
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 1,1,1
 # bpffs not mounted (a fresh machine; `ip netns exec` gives a fresh /sys):
@@ -197,7 +197,7 @@ if command -v unshare >/dev/null; then
 		grep -q " /sys/fs/bpf bpf " /proc/mounts || exit 5
 		"$1" -j rss show dev "$2"' _ "$VTAPCTL" "$S"); rc=$?
 	check test "$rc" = 0
-	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])["equal"] == 2' "$out"
+	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["equal"] == 2' "$out"
 fi
 
 # A TUN (L3) tap prepared with vtapctl: the steering program is in L3 mode
@@ -256,7 +256,7 @@ print("tun: %d flows on queues %s" % (len(got), sorted({q for _, q, _ in got})))
 sys.exit(0 if len(got) == 64 and len({q for _, q, _ in got}) == 4 else 1)
 PY
 check test $? = 0
-pred=$("$VTAPCTL" hash table 4 "$cap" | awk '{print $4}')
+pred=$("$VTAPCTL" hash table equal 4 "$cap" | awk '{print $4}')
 check test "$(paste -d' ' "$qs" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0
 check test "$(wc -l <"$qs")" = 64
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "grammar.h"
 #include "printer.h"
 
 bool arg_is(const char *arg, const char *word)
@@ -163,6 +164,9 @@ int usage_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pr_err("%s; see 'vtapctl help'", msg);
+	if (gr_object())
+		pr_err("%s; see 'vtapctl %s help'", msg, gr_object());
+	else
+		pr_err("%s; see 'vtapctl help'", msg);
 	return EXIT_USAGE;
 }

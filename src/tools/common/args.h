@@ -58,7 +58,10 @@ const char *err_hint(int err);
  */
 const char *arg_bpf_obj(const char *name, char *buf, size_t size);
 
-/* Print a usage error ("PROG: MESSAGE; see 'PROG help'") and return 2. */
+/*
+ * Print a usage error ("vtapctl: MESSAGE; see 'vtapctl OBJECT help'", or
+ * 'vtapctl help' before an object is known) and return 2.
+ */
 __attribute__((format(printf, 1, 2))) int usage_err(const char *fmt, ...);
 
 #endif /* VTAP_ARGS_H */

@@ -19,7 +19,7 @@
 
 #define PR_DEPTH_MAX 16
 
-static bool json_mode;
+static bool json_mode, pretty;
 static const char *prog = "vtapctl";
 static struct json_object *root;
 static struct json_object *stack[PR_DEPTH_MAX];
@@ -36,6 +36,11 @@ void pr_set_prog(const char *name)
 void pr_init(bool json)
 {
 	json_mode = json;
+}
+
+void pr_set_pretty(bool on)
+{
+	pretty = on;
 }
 
 bool pr_is_json(void)
@@ -179,7 +184,9 @@ int pr_flush(void)
 	if (json_mode) {
 		if (root) {
 			const char *s = json_object_to_json_string_ext(
-				root, JSON_C_TO_STRING_PLAIN |
+				root, (pretty ? JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_SPACED
+					      : JSON_C_TO_STRING_PLAIN) |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 			if (printf("%s\n", s) < 0)
 				err = -1;

@@ -16,6 +16,8 @@
 
 /* Select the mode; call once before any output. */
 void pr_init(bool json);
+/* JSON indented over several lines (vtapctl -p). */
+void pr_set_pretty(bool pretty);
 /* Whether the printer is in JSON mode. */
 bool pr_is_json(void);
 

@@ -286,6 +286,12 @@ static int dev_del(int argc, char **argv)
 		/* The tap went another way: its pins are left to remove. */
 		err = 0;
 	}
+	if (err == -ENODEV) {
+		/* Not "create it with dev add": it was to go anyway. */
+		pr_err("delete '%s': no such tun/tap device here (see 'vtapctl dev show')",
+		       name);
+		return EXIT_FAIL;
+	}
 	if (err == -EINVAL && *vtapctl_lib_reason()) {
 		pr_err("delete '%s': %s", name, vtapctl_lib_reason());
 		return EXIT_FAIL;

@@ -3,7 +3,8 @@
  * hash.c - vtapctl hash: the virtio-net RSS result for each frame of a
  * capture
  *
- *   vtapctl hash [key HEX] [types LIST] [table N | table Q,Q,...]
+ *   vtapctl hash [key HEX] [types LIST]
+ *                [table equal N | table weight W,W,... | table Q,Q,...]
  *                [unclassified Q] FILE.pcap
  *
  * One line per frame, "INDEX 0xHASH REPORT QUEUE"; with -j a JSON array of
@@ -25,8 +26,9 @@
 static void hash_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vtapctl [-j] hash [key HEX] [types LIST] [table N | table Q,Q,...]\n"
-		"                         [unclassified Q] FILE.pcap\n"
+		"Usage: vtapctl [-j] hash [key HEX] [types LIST]\n"
+		"                  [table equal N | table weight W,W,... | table Q,Q,...]\n"
+		"                  [unclassified Q] FILE.pcap\n"
 		"\n"
 		"Prints the virtio-net RSS hash, report type and queue of every frame\n"
 		"in a pcap or pcapng capture, one line per frame:\n"
@@ -36,8 +38,13 @@ static void hash_usage(FILE *f)
 		"                  Microsoft verification key)\n"
 		"  types LIST      all, none, or a comma list of ipv4,tcpv4,udpv4,ipv6,\n"
 		"                  tcpv6,udpv6,ipv6_ex,tcpv6_ex,udpv6_ex (default all)\n"
-		"  table N         N entries (power of two, <= 128) over queues 0..N-1\n"
-		"  table Q,Q,...   explicit entries (default: one entry, queue 0)\n"
+		"  table equal N   128 entries spread over queues 0..N-1 (ethtool -X\n"
+		"                  equal; 'equal N' alone says the same)\n"
+		"  table weight W,W,...\n"
+		"                  128 entries, queue q gets a W[q] share\n"
+		"  table Q,Q,...   the entries themselves, a power of two of them:\n"
+		"                  'table 3' is one entry, queue 3 (default: one\n"
+		"                  entry, queue 0); as in 'vtapctl rss set'\n"
 		"  unclassified Q  queue of frames with no hash (default 0)\n"
 		"\n"
 		"IPv6 _EX types apply to every IPv6 packet, and a TCP/UDP type wins\n"
@@ -61,17 +68,65 @@ static int link_flags(int dlt)
 	}
 }
 
-/* Parse "table N" or "table Q,Q,..." into @table; return its length. */
-static int parse_table(const char *arg, uint16_t *table)
+/*
+ * The indirection table of `table ...`, with the meaning `rss set` gives
+ * it (ethtool -X's forms): `equal N` spreads VTAP_RSS_TABLE_MAX entries
+ * over queues 0..N-1, `weight W,W,...` gives queue q a W[q] share of them
+ * (largest remainder, lower queue first on ties: the steering program's
+ * build_table()), `Q,Q,...` is the table itself (`table 3`: one entry,
+ * queue 3). @count is the word after "equal"/"weight" (NULL if none).
+ * Return: the table's length (*@ret_used: 2 when @count was used, else
+ * 1), or -EINVAL.
+ */
+static int parse_table(const char *arg, const char *count, uint16_t *table,
+		       int *ret_used)
 {
+	unsigned int len = VTAP_RSS_TABLE_MAX;
+	uint16_t w[VTAP_QUEUES_MAX];
 	uint32_t n;
+	int nw;
 
-	if (!strchr(arg, ',')) {
-		if (arg_u32(arg, VTAP_RSS_TABLE_MAX, &n) || !n)
+	*ret_used = 1;
+	if (!strcmp(arg, "equal")) {
+		if (!count || arg_u32(count, VTAP_QUEUES_MAX, &n) || !n)
 			return -EINVAL;
-		for (uint32_t i = 0; i < n; i++)
-			table[i] = (uint16_t)i;
-		return (int)n;
+		for (unsigned int i = 0; i < len; i++)
+			table[i] = (uint16_t)(i % n);
+		*ret_used = 2;
+		return (int)len;
+	}
+	if (!strcmp(arg, "weight")) {
+		unsigned long total = 0, given = 0, rem[VTAP_QUEUES_MAX];
+		unsigned int cnt[VTAP_QUEUES_MAX], k = 0;
+
+		nw = count ? arg_u16_list(count, UINT16_MAX, w, VTAP_QUEUES_MAX)
+			   : -EINVAL;
+		if (nw <= 0)
+			return -EINVAL;
+		for (int q = 0; q < nw; q++)
+			total += w[q];
+		if (!total)
+			return -EINVAL;
+		for (int q = 0; q < nw; q++) {
+			cnt[q] = (unsigned int)(len * w[q] / total);
+			rem[q] = len * w[q] % total;
+			given += cnt[q];
+		}
+		while (given < len) {
+			int best = 0;
+
+			for (int q = 1; q < nw; q++)
+				if (rem[q] > rem[best])
+					best = q;
+			cnt[best]++;
+			rem[best] = 0;
+			given++;
+		}
+		for (int q = 0; q < nw; q++)
+			for (unsigned int i = 0; i < cnt[q]; i++)
+				table[k++] = (uint16_t)q;
+		*ret_used = 2;
+		return (int)len;
 	}
 	return arg_u16_list(arg, VTAP_QUEUES_MAX - 1, table,
 			    VTAP_RSS_TABLE_MAX);
@@ -187,18 +242,23 @@ int cmd_hash(int argc, char **argv)
 					"hash: unknown hash type in '%s' (all, none, or ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ipv6_ex,tcpv6_ex,udpv6_ex)",
 					val);
 			break;
-		case 2:
-			n = parse_table(val, table);
+		case 2: {
+			int used;
+
+			n = parse_table(val, i + 1 < argc ? argv[i + 1] : NULL,
+					table, &used);
 			if (n < 0)
 				return usage_err(
-					"hash: bad table '%s' (a count N, or queue indices Q,Q,...)",
+					"hash: bad table '%s' (equal N, weight W,W,... or the queues Q,Q,...)",
 					val);
 			if (n & (n - 1))
 				return usage_err(
 					"hash: table of %d entries: the length must be a power of two, at most %d",
 					n, VTAP_RSS_TABLE_MAX);
+			i += used - 1;
 			opts.table_len = (size_t)n;
 			break;
+		}
 		case 3:
 			if (arg_u32(val, VTAP_QUEUES_MAX - 1, &q))
 				return usage_err(

@@ -13,6 +13,7 @@
 #include <vtap/vtap.h>
 
 #include "args.h"
+#include "grammar.h"
 #include "printer.h"
 #include "vtapctl.h"
 
@@ -60,6 +61,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "Options:\n"
 		   "  -j, --json     JSON output (errors too, on stderr)\n"
+		   "  -p, --pretty   JSON output, indented (implies -j)\n"
 		   "  -v, --verbose  the library's log messages on stderr\n"
 		   "  -h, --help     this help\n"
 		   "  -V, --version  print the version\n"
@@ -104,6 +106,9 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			pr_init(true);
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			pr_init(true);
+			pr_set_pretty(true);
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			vtap_set_log(log_stderr);
 			libbpf_set_print(libbpf_log);
@@ -128,6 +133,15 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	/* Bash completion: the words that may follow (completion/). */
+	if (!strcmp(argv[i], "__complete")) {
+		gr_complete(argc - i - 1, argv + i + 1);
+		return EXIT_OK;
+	}
+	/* One form of every command for the objects (grammar.c). */
+	if (gr_normalize(argc - i, argv + i, &argc, &argv))
+		return EXIT_USAGE;
+	i = 0;
 	for (size_t k = 0; k < ARRAY_LEN(objects); k++)
 		names[k] = objects[k].name;
 	idx = arg_match(argv[i], names);

@@ -26,8 +26,6 @@
 #include "vtapctl.h"
 #include "vtapctl_steer.h"
 
-static const char *const kind_names[] = {"equal", "weight", "explicit"};
-
 static int parse_table(const char *a, const char *b, struct vtap_steer_rss *r,
 		       int *used)
 {
@@ -160,7 +158,8 @@ static int rss_show(int argc, char **argv)
 	const char *dev = steer_cli_dev(argc, argv);
 	VTAP_OPTS_INIT(vtap_steer_rss, r);
 	struct vtap_steer *s;
-	char types[128], key[2 * VTAP_TOEPLITZ_KEY_MAX + 1];
+	char types[128], key[3 * VTAP_TOEPLITZ_KEY_MAX + 1];
+	unsigned int nq;
 	int err;
 
 	if (!dev)
@@ -174,42 +173,64 @@ static int rss_show(int argc, char **argv)
 		vtap_steer__close(s);
 		return EXIT_FAIL;
 	}
-	vtap_hash_types__format(r.hash_types, types, sizeof(types));
-	for (unsigned int i = 0; i < r.key_len; i++)
-		snprintf(key + 2 * i, 3, "%02x", r.key[i]);
-	key[2 * r.key_len] = '\0';
+	/*
+	 * ethtool -x's layout: the table 8 entries a row after its offset,
+	 * the key as colon-separated bytes. JSON: one object in an array.
+	 */
+	nq = vtap_steer__intended_queues(s);
+	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
-	pr_str("dev", "dev %s\n", dev);
-	pr_bool("enabled", "enabled %s\n",
-		vtap_steer__steps(s) & VTAP_STEER_STEP_RSS);
-	pr_u64("queues", "queues %" PRIu64 "\n",
-	       vtap_steer__intended_queues(s));
-	pr_str("types", "types %s\n", types);
-	pr_str("key", "key %s\n", key);
-	pr_str("table_kind", "table %s", kind_names[r.kind % 3]);
-	if (r.kind == VTAP_STEER_TABLE_EQUAL)
-		pr_u64("equal", " %" PRIu64, r.equal_n);
-	if (r.kind == VTAP_STEER_TABLE_WEIGHT) {
+	pr_str("ifname", "RSS of %s: ", dev);
+	pr_bool("enabled", NULL, vtap_steer__steps(s) & VTAP_STEER_STEP_RSS);
+	pr_text("%s, ",
+		vtap_steer__steps(s) & VTAP_STEER_STEP_RSS ? "on" : "off");
+	pr_u64("queues", "%" PRIu64 " queue(s)\n", nq);
+	pr_text("hash types: %s\n",
+		vtap_hash_types__format(r.hash_types, types, sizeof(types)));
+	pr_arr_begin("types");
+	for (unsigned int b = 0; b < VTAP_HASH_REPORT__COUNT - 1; b++)
+		if (r.hash_types & (1u << b))
+			pr_str(NULL, NULL, vtap_hash_report__name(b + 1));
+	pr_arr_end();
+	pr_u64("unclassified", "unclassified queue: %" PRIu64 "\n",
+	       r.unclassified_queue);
+	/* The intent the table is made from (equal 0: none was set). */
+	if (r.kind == VTAP_STEER_TABLE_EQUAL && !r.equal_n) {
+		pr_str("table_kind", "table: %s (over all queues)\n",
+		       "default");
+	} else if (r.kind == VTAP_STEER_TABLE_EQUAL) {
+		pr_str("table_kind", "table: %s", "equal");
+		pr_u64("equal", " %" PRIu64 "\n", r.equal_n);
+	} else if (r.kind == VTAP_STEER_TABLE_WEIGHT) {
+		pr_str("table_kind", "table: %s", "weight");
 		pr_arr_begin("weights");
 		for (unsigned int i = 0; i < r.n_weights; i++)
 			pr_u64(NULL, i ? ",%" PRIu64 : " %" PRIu64,
 			       r.weights[i]);
 		pr_arr_end();
+		pr_text("\n");
+	} else {
+		pr_str("table_kind", "table: %s (as given)\n", "explicit");
 	}
-	pr_text("\n");
-	pr_u64("unclassified", "unclassified %" PRIu64 "\n",
-	       r.unclassified_queue);
-	pr_u64("table_len",
-	       "indirection table (%" PRIu64 " entries):", r.table_len);
+	pr_text("RX flow hash indirection table for %s with %u RX queue(s):\n",
+		dev, nq);
 	pr_arr_begin("table");
 	for (unsigned int i = 0; i < r.table_len; i++) {
-		if (i % 16 == 0)
-			pr_text("\n ");
-		pr_u64(NULL, " %" PRIu64, r.table[i]);
+		if (i % 8 == 0)
+			pr_text("%5u: ", i);
+		pr_u64(NULL, " %5" PRIu64, r.table[i]);
+		if (i % 8 == 7 || i + 1 == r.table_len)
+			pr_text("\n");
 	}
 	pr_arr_end();
-	pr_text("\n");
+	key[0] = '\0';
+	for (unsigned int i = 0, n = 0; i < r.key_len; i++)
+		n += (unsigned int)snprintf(key + n, sizeof(key) - n, "%s%02x",
+					    i ? ":" : "", r.key[i]);
+	pr_str("key", "RSS hash key:\n%s\n", key);
+	pr_text("RSS hash function:\n    toeplitz: on\n");
 	pr_obj_end();
+	pr_arr_end();
 	vtap_steer__close(s);
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
