@@ -9,7 +9,7 @@ pkgs=(
 	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev libinih-dev libsystemd-dev
 	iproute2 iputils-ping procps python3 gawk clang-format
 	iperf3 vde2 gnuplot-nox
-	groff-base man-db debhelper dpkg-dev lintian systemd
+	groff-base man-db debhelper dpkg-dev lintian systemd python3-jsonschema
 )
 missing=()
 for p in "${pkgs[@]}"; do

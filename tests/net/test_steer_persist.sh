@@ -71,7 +71,7 @@ check "$VTAPCTL" flow show dev "$T"
 steps=$("$VTAPCTL" -j steer show dev "$T")
 check python3 -c '
 import json, sys
-d = json.loads(sys.argv[1])
+d = json.loads(sys.argv[1])[0]
 on = {s["step"]: s["on"] for s in d["steps"]}
 assert on["rss"] and on["rules"] and not on["ext"], on
 ' "$steps"
@@ -266,7 +266,7 @@ check "$VTAPCTL" steer ext set dev "$S" obj "$ext"
 got=$("$VTAPCTL" -j steer show dev "$S")
 check python3 -c '
 import json, sys
-d = json.loads(sys.argv[1])
+d = json.loads(sys.argv[1])[0]
 on = {s["step"]: s["on"] for s in d["steps"]}
 assert on["ext"] and d["ext"] == "vtap_ext_icmp", d
 ' "$got"
@@ -283,7 +283,7 @@ done
 check grep -q "not an extension" <<<"$("$VTAPCTL" steer ext set dev "$S" obj "$VTAP_BUILDDIR/src/bpf/steer.bpf.o" 2>&1)"
 check "$VTAPCTL" steer ext del dev "$S"
 got=$("$VTAPCTL" -j steer show dev "$S")
-check python3 -c 'import json,sys; d = json.loads(sys.argv[1]); assert d["ext"] is None, d' "$got"
+check python3 -c 'import json,sys; d = json.loads(sys.argv[1])[0]; assert d["ext"] is None, d' "$got"
 check ip link del "$S"
 check test -e "/sys/fs/bpf/vtap/$S"
 check "$VTAPCTL" dev del "$S"

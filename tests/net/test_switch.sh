@@ -132,9 +132,9 @@ check tcp_ok "$N1" 2 2000000 "$N2"
 show() { # PORT FIELD
 	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+d = json.load(sys.stdin)[0]
 for p in d["ports"]:
-    if p["name"] != sys.argv[1]: continue
+    if p["ifname"] != sys.argv[1]: continue
     if sys.argv[2] in p: v = p[sys.argv[2]]
     else: v = sum(q[sys.argv[2]] for q in p["queue_stats"])
     print(str(v).lower())' "$1" "$2"
@@ -142,7 +142,7 @@ for p in d["ports"]:
 # Config file and flags merged: workers and queues from the flags, aging
 # and the namespace from the file.
 top() { "$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
-import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+import json, sys; print(json.load(sys.stdin)[0][sys.argv[1]])' "$1"; }
 check test "$(top workers)" = 2
 check test "$(top aging_s)" = 7
 check test "$(show "$P1" queues)" = 2
@@ -160,7 +160,7 @@ stats_rx() { # NS PORT -> rx_packets summed over queues, from vtapctl stats
 	if [ "$1" = - ]; then "$VTAPCTL" -j stats dev "$2"
 	else ip netns exec "$1" "$VTAPCTL" -j stats dev "$2"; fi | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+d = json.load(sys.stdin)[0]
 print(sum(q["rx_packets"] for q in d["stats"]))'
 }
 sw_rx=$(show "$P1" rx_packets); st_rx=$(stats_rx "$N1" "$P1")
@@ -189,10 +189,10 @@ check tcp_ok "$N2" 1 1000000 "$N1"
 txof() { # PORT -> sum of tx_packets
 	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
-print(sum(q["tx_packets"] for p in d["ports"] if p["name"] == sys.argv[1] for q in p["queue_stats"]))' "$1"
+d = json.load(sys.stdin)[0]
+print(sum(q["tx_packets"] for p in d["ports"] if p["ifname"] == sys.argv[1] for q in p["queue_stats"]))' "$1"
 }
-macs=$("$VTAPCTL" -j switch show control "$SOCK" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["mac"]))')
+macs=$("$VTAPCTL" -j switch show control "$SOCK" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["mac"]))')
 check test "$macs" -ge 3
 before2=$(txof "$P2"); before3=$(txof "$P3")
 ip netns exec "$N1" ping -c 100 -i 0.01 -W 1 10.197.0.2 >/dev/null
@@ -227,8 +227,8 @@ check ping_ok "$N1" 2
 perq() { # PORT FIELD -> per-queue values, space separated
 	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
-print(" ".join(str(q[sys.argv[2]]) for p in d["ports"] if p["name"] == sys.argv[1] for q in p["queue_stats"]))' "$1" "$2"
+d = json.load(sys.stdin)[0]
+print(" ".join(str(q[sys.argv[2]]) for p in d["ports"] if p["ifname"] == sys.argv[1] for q in p["queue_stats"]))' "$1" "$2"
 }
 minus() { python3 -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(" ".join(str(int(x) - int(y)) for x, y in zip(a, b)))' "$1" "$2"; }
 gso_rx=$(perq "$P2" rx_gso); gso_tx=$(perq "$P1" tx_gso)

@@ -180,6 +180,7 @@ static const struct gr_cmd cmds_dev[] = {
 	{"del", DEL_ALIASES, NULL, D_BARE, 1, kw_none},
 	{"show", SHOW_ALIASES, NULL, D_BARE, 1, kw_none},
 	{"set", NULL, NULL, D_BARE, -1, kw_dev_set},
+	{"features", NULL, NULL, D_NONE, 0, kw_none},
 	{NULL},
 };
 
@@ -212,7 +213,7 @@ static const struct gr_cmd cmds_steer[] = {
 };
 
 static const struct gr_cmd cmds_stats[] = {
-	{"", "show " SHOW_ALIASES, NULL, D_KW, 4, kw_stats},
+	{"", "show " SHOW_ALIASES, NULL, D_KW, -1, kw_stats},
 	{NULL},
 };
 

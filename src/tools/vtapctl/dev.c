@@ -96,6 +96,7 @@ static void dev_usage(FILE *f)
 		"       vtapctl [-j] dev set NAME qlen N | budget BYTES | budget off\n"
 		"       vtapctl [-j] dev del NAME\n"
 		"       vtapctl [-j] dev show [NAME]\n"
+		"       vtapctl [-j] dev features\n"
 		"\n"
 		"  add   create a persistent multiqueue tap for a VMM (default: 1 queue,\n"
 		"        12-byte vnet header, no offloads); LIST is all, none or a comma\n"
@@ -110,7 +111,8 @@ static void dev_usage(FILE *f)
 		"  del   delete a tap, its /run/vtap state and its steering pins\n"
 		"  show  flags, queues, offloads, owner, link state, queue depth, budget\n"
 		"        and the worst-case bytes the queues hold; and the kernel's\n"
-		"        probed tun features\n");
+		"        probed tun features\n"
+		"  features  the kernel's tun features (needs CAP_NET_ADMIN)\n");
 }
 
 /* ---- dev add ---- */
@@ -248,16 +250,19 @@ static int dev_add(int argc, char **argv)
 	}
 	vtap_dev__close(dev);
 	if (pr_is_json()) {
+		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
-		pr_str("name", NULL, name);
+		pr_str("ifname", NULL, name);
 		pr_u64("queues", NULL, opts.queues);
 		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
 		vtapctl_pr_offloads("offloads", NULL, opts.offloads);
 	}
 	if (qd.mode != VTAP_QDEPTH_KERNEL && vtapctl_qdepth_done(name))
 		return EXIT_FAIL;
-	if (pr_is_json())
+	if (pr_is_json()) {
 		pr_obj_end();
+		pr_arr_end();
+	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -305,9 +310,12 @@ static int dev_del(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (pr_is_json()) {
+		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
-		pr_str("deleted", NULL, name);
+		pr_str("ifname", NULL, name);
+		pr_bool("deleted", NULL, true);
 		pr_obj_end();
+		pr_arr_end();
 	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
@@ -347,7 +355,7 @@ static void show_one(const struct vtap_dev_info *in)
 	char buf[96];
 
 	pr_obj_begin(NULL);
-	pr_str("name", "%s: ", in->name);
+	pr_str("ifname", "%s: ", in->name);
 	pr_u64("ifindex", NULL, (uint64_t)in->ifindex);
 	show_flags(in->tun_flags);
 	pr_text("\n   ");
@@ -441,9 +449,9 @@ static int dev_show(int argc, char **argv)
 		if (err)
 			return vtapctl_dev_err("show", argv[0], err);
 	}
-	if (pr_is_json())
-		pr_obj_begin(NULL);
-	pr_arr_begin("devices");
+	/* JSON: an array of devices, as `ip -j link`; the kernel's
+	 * features are `dev features`. */
+	pr_arr_begin(NULL);
 	if (argc == 1) {
 		show_one(&info);
 	} else {
@@ -458,17 +466,36 @@ static int dev_show(int argc, char **argv)
 	}
 	pr_arr_end();
 	/* Probing needs CAP_NET_ADMIN (a temporary tap); skip it otherwise. */
-	if (!vtap_features__probe(&feat))
+	if (!pr_is_json() && !vtap_features__probe(&feat))
 		vtapctl_show_features(&feat);
-	if (pr_is_json())
-		pr_obj_end();
+	return pr_flush() ? EXIT_FAIL : EXIT_OK;
+}
+
+/* The running kernel's tun features, probed on a temporary tap. */
+static int dev_features(int argc, char **argv)
+{
+	struct vtap_dev_features feat;
+	int err;
+
+	if (argc)
+		return usage_err("dev features: unexpected argument '%s'",
+				 argv[0]);
+	err = vtap_features__probe(&feat);
+	if (err) {
+		pr_err("probe the kernel's tun features: %s%s", strerror(-err),
+		       err_hint(err));
+		return EXIT_FAIL;
+	}
+	pr_arr_begin(NULL);
+	vtapctl_show_features(&feat);
+	pr_arr_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_dev(int argc, char **argv)
 {
-	static const char *const cmds[] = {"add",  "del",  "show",
-					   "list", "help", NULL};
+	static const char *const cmds[] = {"add",  "del",      "show", "list",
+					   "help", "features", NULL};
 	int c;
 
 	if (argc < 1)
@@ -488,6 +515,8 @@ int cmd_dev(int argc, char **argv)
 	case 4:
 		dev_usage(stdout);
 		return EXIT_OK;
+	case 5:
+		return dev_features(argc - 1, argv + 1);
 	case -2:
 		return usage_err("dev: ambiguous command '%s'", argv[0]);
 	default:

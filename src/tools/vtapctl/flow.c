@@ -140,9 +140,12 @@ static int flow_add(int argc, char **argv)
 		steer_cli_err("flow add", dev, err);
 		return EXIT_FAIL;
 	}
+	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
+	pr_str("ifname", NULL, dev);
 	pr_u64("id", "%" PRIu64 "\n", id);
 	pr_obj_end();
+	pr_arr_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 

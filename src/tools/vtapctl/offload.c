@@ -72,8 +72,9 @@ static int offload_show(int argc, char **argv)
 	if (vtap_stats__dev(name, &live))
 		memset(&live, 0, sizeof(live));
 
+	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
-	pr_str("name", "%s:\n", name);
+	pr_str("ifname", "%s:\n", name);
 	pr_arr_begin("offloads");
 	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
 		bool on = info.offloads & bit;
@@ -99,9 +100,11 @@ static int offload_show(int argc, char **argv)
 	}
 	pr_arr_end();
 	pr_u64("handles", "live handles: %llu\n", live.handles);
-	if (probed)
+	/* JSON: "supported" per offload says it; `dev features` has all. */
+	if (probed && !pr_is_json())
 		vtapctl_show_features(&feat);
 	pr_obj_end();
+	pr_arr_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -141,10 +144,12 @@ static int offload_set(int argc, char **argv)
 	if (err)
 		return vtapctl_dev_err("set offloads of", name, err);
 	if (pr_is_json()) {
+		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
-		pr_str("name", NULL, name);
+		pr_str("ifname", NULL, name);
 		vtapctl_pr_offloads("offloads", NULL, list);
 		pr_obj_end();
+		pr_arr_end();
 	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }

@@ -111,10 +111,14 @@ static void pr_queue(const struct vtap_queue_stats *s)
 	pr_u64("tx_gso", " %8llu", s->tx_gso);
 	pr_text(" %8llu %8llu\n", (unsigned long long)drops(s->rx_drops),
 		(unsigned long long)drops(s->tx_drops));
-	pr_named("rx_drops", "rx drops", s->rx_drops, VTAP_DROP__COUNT,
-		 drop_name);
-	pr_named("tx_drops", "tx drops", s->tx_drops, VTAP_DROP__COUNT,
-		 drop_name);
+	/* rx_drops/tx_drops are numbers everywhere (as in switch show);
+	 * the reasons are their own objects. */
+	pr_u64("rx_drops", NULL, drops(s->rx_drops));
+	pr_u64("tx_drops", NULL, drops(s->tx_drops));
+	pr_named("rx_drops_by_reason", "rx drops", s->rx_drops,
+		 VTAP_DROP__COUNT, drop_name);
+	pr_named("tx_drops_by_reason", "tx drops", s->tx_drops,
+		 VTAP_DROP__COUNT, drop_name);
 	pr_named("hash_reports", "hash reports", s->hash_reports,
 		 VTAP_HASH_REPORT__COUNT, report_name);
 	if (s->sw_csum || s->sw_gso_frames)
@@ -144,8 +148,9 @@ static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 {
 	struct vtap_queue_stats total = {0};
 
+	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
-	pr_str("name", "%s:", name);
+	pr_str("ifname", "%s:", name);
 	pr_u64("queues", " %llu queue(s)\n", (uint64_t)n);
 	pr_text("%s", header);
 	pr_arr_begin("stats");
@@ -164,6 +169,7 @@ static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 	/* The kernel's count: tun keeps none per queue. */
 	vtapctl_pr_queue_full_drops(name);
 	pr_obj_end();
+	pr_arr_end();
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -222,8 +228,9 @@ static int stats_watch(const char *name, uint32_t count)
 			n = VTAP_QUEUES_MAX;
 		if (tty)
 			pr_text("\033[H\033[2J");
+		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
-		pr_str("name", "%s:", name);
+		pr_str("ifname", "%s:", name);
 		pr_double("interval_s", " every %.1f s,", t1 - t0);
 		pr_u64("queues", " %llu queue(s)\n", (uint64_t)n);
 		pr_text("%s", rate_header);
@@ -253,6 +260,7 @@ static int stats_watch(const char *name, uint32_t count)
 		pr_rates(&ta, &tb, t1 - t0);
 		pr_obj_end();
 		pr_obj_end();
+		pr_arr_end();
 		if (!tty && !pr_is_json())
 			pr_text("\n");
 		if (pr_flush())

@@ -169,8 +169,9 @@ static int steer_show(int argc, char **argv)
 		return EXIT_FAIL;
 	steps = vtap_steer__steps(s);
 	vtap_steer__ext_name(s, ext, sizeof(ext));
+	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
-	pr_str("dev", "dev %s\n", dev);
+	pr_str("ifname", "dev %s\n", dev);
 	pr_u64("queues", "queues %" PRIu64 "\n",
 	       vtap_steer__intended_queues(s));
 	pr_text("chain");
@@ -188,6 +189,7 @@ static int steer_show(int argc, char **argv)
 	else
 		pr_null("ext");
 	pr_obj_end();
+	pr_arr_end();
 	vtap_steer__close(s);
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }

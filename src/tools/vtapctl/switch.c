@@ -110,13 +110,17 @@ static const char *get_s(json_object *o, const char *key)
 						     : "";
 }
 
-/* Emit a JSON value through the printer (JSON mode). */
+/*
+ * Emit a JSON value through the printer (JSON mode). A port's "name" is
+ * an interface: "ifname", as everywhere in vtapctl's JSON.
+ */
 static void emit(const char *key, json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_object:
 		pr_obj_begin(key);
-		json_object_object_foreach(v, k, sub) emit(k, sub);
+		json_object_object_foreach(v, k, sub)
+			emit(strcmp(k, "name") ? k : "ifname", sub);
 		pr_obj_end();
 		break;
 	case json_type_array:
@@ -265,9 +269,12 @@ static int run(const char *path, const char *req, bool show)
 		json_object_put(o);
 		return EXIT_FAIL;
 	}
-	if (pr_is_json())
+	if (pr_is_json()) {
+		/* A top-level array of objects, as every vtapctl -j. */
+		pr_arr_begin(NULL);
 		emit(NULL, o);
-	else if (show)
+		pr_arr_end();
+	} else if (show)
 		show_text(o);
 	json_object_put(o);
 	if (pr_flush())
