@@ -69,6 +69,13 @@ for o in $("$VTAPCTL" help | opts_of); do
 		fail "vtapctl help lists $o, vtapctl.8 does not"
 	fi
 done
+for o in $("$VTAP_SWITCHD" --help | opts_of); do
+	if grep -qE "(\\\\|^|[ \"])$(echo "$o" | sed 's/-/\\\\-/g')\b" "$VTAP_SRCDIR/man/vtap-switchd.8"; then
+		ok "vtap-switchd.8 documents $o"
+	else
+		fail "vtap-switchd --help lists $o, vtap-switchd.8 does not"
+	fi
+done
 # And -v, which the page documents, is in the help.
 if "$VTAPCTL" help | grep -q -- '-v, --verbose'; then ok "vtapctl help lists -v"
 else fail "vtapctl help does not list -v, --verbose"; fi

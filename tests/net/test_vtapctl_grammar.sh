@@ -50,6 +50,8 @@ same "dev list NAME = dev show NAME" dev list "$T" -- dev show "$T"
 same "dev ls = dev show" dev ls -- dev show
 same "offload show NAME = offload show dev NAME" offload show "$T" -- offload show dev "$T"
 same "offload ls NAME" offload ls "$T" -- offload show dev "$T"
+check "$VTAPCTL" offload set "$T" csum,tso4,tso-ecn
+check grep -Eq '^  tso_ecn +kernel' <<<"$("$VTAPCTL" offload show "$T")"
 same "stats NAME = stats dev NAME" stats "$T" -- stats dev "$T"
 same "stats show NAME" stats show "$T" -- stats dev "$T"
 

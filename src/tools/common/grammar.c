@@ -57,6 +57,7 @@ struct gr_cmd {
 	enum gr_devform dev;
 	int max_args; /* words after the command, -1: the object checks */
 	const struct gr_kw *kw; /* {NULL}-terminated */
+	enum gr_val pos; /* what a word that is no keyword is (0: as typed) */
 };
 
 struct gr_obj {
@@ -186,7 +187,7 @@ static const struct gr_cmd cmds_dev[] = {
 
 static const struct gr_cmd cmds_offload[] = {
 	{"show", SHOW_ALIASES, NULL, D_KW, 2, kw_dev},
-	{"set", NULL, NULL, D_KW, 3, kw_offload_set},
+	{"set", NULL, NULL, D_KW, 3, kw_offload_set, V_OFFLOADS},
 	{NULL},
 };
 
@@ -508,7 +509,8 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 		}
 		kw = find_kw(cmd->kw, w, true);
 		if (!kw) {
-			push(&o, w);
+			/* `offload set tap0 csum,tso-ecn`: a list by position. */
+			push(&o, cmd->pos == V_OFFLOADS ? underscores(w) : w);
 			continue;
 		}
 		/* The spelling the object parses, unless a prefix was typed. */
