@@ -9,6 +9,8 @@
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 VMM_RX=$VTAP_BUILDDIR/examples/vmm_rx
+# Built as an outside program: the uninstalled library by the loader path.
+export LD_LIBRARY_PATH=$VTAP_BUILDDIR/src/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 [ -x "$VMM_RX" ] || { echo "FAIL: $VMM_RX not built" >&2; exit 1; }
 
 NS=$(uname_ ex)
@@ -20,7 +22,7 @@ cleanup_add rm -rf "/run/vtap/$T"
 ip netns add "$NS" || skip "cannot create a network namespace"
 nsx() { ip netns exec "$NS" "$@"; }
 
-check nsx "$VTAPCTL" dev add "$T" queues 2 vnet-hdr 20
+check nsx "$VTAPCTL" dev add "$T" queues 2 vnet_hdr 20
 cleanup_add ip netns exec "$NS" "$VTAPCTL" dev del "$T"
 nsx sysctl -qw "net.ipv6.conf.$T.disable_ipv6=1"
 check nsx ip addr add 10.77.0.1/24 dev "$T"

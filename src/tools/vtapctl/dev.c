@@ -2,7 +2,7 @@
 /*
  * dev.c - vtapctl dev: create, delete and show tap devices
  *
- *   vtapctl dev add NAME [queues N] [vnet-hdr 0|10|12|20] [offload LIST]
+ *   vtapctl dev add NAME [queues N] [vnet_hdr 0|10|12|20] [offload LIST]
  *                        [owner UID] [group GID] [mtu N] [tun]
  *                        [qlen N | budget BYTES]
  *   vtapctl dev set NAME qlen N | budget BYTES | budget off
@@ -90,7 +90,7 @@ int vtapctl_dev_err(const char *what, const char *name, int err)
 static void dev_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vtapctl [-j] dev add NAME [queues N] [vnet-hdr 0|10|12|20]\n"
+		"Usage: vtapctl [-j] dev add NAME [queues N] [vnet_hdr 0|10|12|20]\n"
 		"                            [offload LIST] [owner UID] [group GID]\n"
 		"                            [mtu N] [tun] [qlen N | budget BYTES]\n"
 		"       vtapctl [-j] dev set NAME qlen N | budget BYTES | budget off\n"
@@ -177,7 +177,7 @@ static int dev_add(int argc, char **argv)
 			if (arg_u32(argv[i + 1], 20, &v) ||
 			    (v && v != 10 && v != 12 && v != 20))
 				return usage_err(
-					"dev add: vnet-hdr '%s': 0, 10, "
+					"dev add: vnet_hdr '%s': 0, 10, "
 					"12 or 20",
 					argv[i + 1]);
 			opts.vnet_hdr_len = v;
@@ -223,7 +223,7 @@ static int dev_add(int argc, char **argv)
 	if ((opts.flags & VTAP_DEV_SET_OFFLOADS) && opts.offloads &&
 	    !opts.vnet_hdr_len)
 		return usage_err("dev add: offloads need a vnet header "
-				 "(vnet-hdr 10, 12 or 20)");
+				 "(vnet_hdr 10, 12 or 20)");
 	vtapctl_capture_log();
 	dev = vtap_dev__open(name, &opts);
 	if (!dev)
@@ -422,7 +422,7 @@ void vtapctl_show_features(const struct vtap_dev_features *f)
 				       (uint64_t)(int[]){10, 12, 20, 24}[i]);
 		pr_arr_end();
 	} else {
-		pr_text(" vnet-hdr %s", buf);
+		pr_text(" vnet_hdr %s", buf);
 	}
 	pr_bool("vnet_le", f->vnet_le ? " vnet_le" : NULL, f->vnet_le);
 	pr_bool("vnet_be", f->vnet_be ? " vnet_be" : NULL, f->vnet_be);
