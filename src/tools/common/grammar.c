@@ -357,15 +357,26 @@ static const struct gr_kw *find_kw(const struct gr_kw *kw, const char *word,
 	return found == (void *)-1 ? NULL : found;
 }
 
-/* A copy of @s with every '-' made '_' (list values: ipv6-ex, tso-ecn). */
+/*
+ * A copy of @s with every '-' made '_' (list values: ipv6-ex, tso-ecn),
+ * in a static arena that lives as long as the normalised vector; @s as it
+ * is when the arena is full.
+ */
 static char *underscores(const char *s)
 {
-	char *c = strdup(s);
+	static char arena[8192];
+	static size_t used;
+	size_t n = strlen(s) + 1;
+	char *c = arena + used;
 
-	for (char *p = c; p && *p; p++)
+	if (n > sizeof(arena) - used)
+		return (char *)s;
+	memcpy(c, s, n);
+	used += n;
+	for (char *p = c; *p; p++)
 		if (*p == '-')
 			*p = '_';
-	return c ? c : (char *)s;
+	return c;
 }
 
 #define TYPE_NAMES                                                        \
@@ -397,6 +408,9 @@ struct out {
 	int n;
 };
 
+/* The normalised vector, kept for the life of the process. */
+static char **out_vec;
+
 static void push(struct out *o, const char *s)
 {
 	o->v[o->n++] = (char *)s;
@@ -413,7 +427,8 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 	int i = 1, start;
 
 	/* Room for every word, plus "dev", "table" per word, "src ADDR". */
-	o.v = calloc((size_t)argc * 2 + 4, sizeof(*o.v));
+	free(out_vec);
+	o.v = out_vec = calloc((size_t)argc * 2 + 4, sizeof(*o.v));
 	o.n = 0;
 	if (!o.v) {
 		*ret_argc = argc;
