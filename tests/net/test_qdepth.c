@@ -93,11 +93,10 @@ static int sndbuf(struct vtap_dev *dev)
 static void show_value(const char *name, const char *key, char *out,
 		       size_t size)
 {
-	int rc = nt_sh_out(
-		out, size,
-		"%s -j dev show %s | python3 -c 'import json,sys; "
-		"print(json.load(sys.stdin)[\"devices\"][0][\"%s\"])'",
-		vtapctl, name, key);
+	int rc = nt_sh_out(out, size,
+			   "%s -j dev show %s | python3 -c 'import json,sys; "
+			   "print(json.load(sys.stdin)[0][\"%s\"])'",
+			   vtapctl, name, key);
 
 	assert_int_equal(rc, 0);
 	out[strcspn(out, "\n")] = '\0';
@@ -408,11 +407,12 @@ static void test_flood(void **state)
 	assert_true(drops1 - drops0 >= sent - depth * NQ);
 
 	/* vtapctl stats, run where the link is, shows them. */
-	rc = nt_sh_out(out, sizeof(out),
-		       "ip netns exec %s %s -j stats dev %s | python3 -c "
-		       "'import json,sys; "
-		       "print(json.load(sys.stdin)[\"rx_queue_full_drops\"])'",
-		       ns, vtapctl, name);
+	rc = nt_sh_out(
+		out, sizeof(out),
+		"ip netns exec %s %s -j stats dev %s | python3 -c "
+		"'import json,sys; "
+		"print(json.load(sys.stdin)[0][\"rx_queue_full_drops\"])'",
+		ns, vtapctl, name);
 	assert_int_equal(rc, 0);
 	stats_drops = strtoull(out, NULL, 10);
 	assert_int_equal(stats_drops, drops1);

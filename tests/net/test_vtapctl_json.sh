@@ -66,6 +66,9 @@ run dev_show dev show "$T"
 run dev_show dev show
 run dev_show dev
 run dev_features dev features
+run dev_set dev set "$T" qlen 300
+run dev_set dev set "$T" budget 64M
+run dev_show dev show "$T"
 run offload_show offload show "$T"
 run offload_set offload set "$T" csum,tso4,tso6
 check "$VTAPCTL" rss set "$T" types all equal 4

@@ -12,7 +12,7 @@ cleanup_add rm -rf "/run/vtap/$T"
 
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 qlen() { cat "/sys/class/net/$T/tx_queue_len"; }
-dev() { "$VTAPCTL" -j dev show "$T" | json "d['devices'][0]['$1']"; }
+dev() { "$VTAPCTL" -j dev show "$T" | json "d[0]['$1']"; }
 
 # 64 MiB over 4 queues of 1500-byte frames: 11184 frames each.
 check "$VTAPCTL" dev add "$T" queues 4 budget 64M
@@ -46,7 +46,7 @@ check grep -q ", over budget" <<<"$("$VTAPCTL" dev show "$T")"
 j=$("$VTAPCTL" -j dev set "$T" budget 512k 2>"$VTAP_BUILDDIR/qd-err.$$")
 check [ ! -s "$VTAP_BUILDDIR/qd-err.$$" ]
 rm -f "$VTAP_BUILDDIR/qd-err.$$"
-check [ "$(json 'd["budget_bytes"], d["qlen"], d["over_budget"]' <<<"$j")" = "(524288, 256, True)" ]
+check [ "$(json 'd[0]["budget_bytes"], d[0]["qlen"], d[0]["over_budget"]' <<<"$j")" = "(524288, 256, True)" ]
 
 # Larger budgets: 2 GiB / (4 x 64 KiB) = 8192; never above 65536.
 check "$VTAPCTL" dev set "$T" budget 2G
@@ -85,7 +85,7 @@ check [ "$(dev qdepth_mode)" = kernel ]
 check grep -q "qlen 300 (kernel) budget off" <<<"$("$VTAPCTL" dev show "$T")"
 
 # stats names the kernel's queue-full drops.
-check [ "$("$VTAPCTL" -j stats dev "$T" | json 'd["rx_queue_full_drops"]')" = 0 ]
+check [ "$("$VTAPCTL" -j stats dev "$T" | json 'd[0]["rx_queue_full_drops"]')" = 0 ]
 check grep -q "rx_queue_full_drops 0 (frames for the reader dropped because their queue was full" <<<"$("$VTAPCTL" stats dev "$T")"
 
 # Errors: exit 1, one line naming the tap and the fix.
@@ -108,14 +108,14 @@ T2=$(uname_ r)
 cleanup_add ip link del "$T2"
 cleanup_add rm -rf "/run/vtap/$T2"
 j=$("$VTAPCTL" -j dev add "$T2" queues 2 qlen 4096)
-check [ "$(json 'd["qlen"], d["qdepth_mode"]' <<<"$j")" = "(4096, 'qlen')" ]
+check [ "$(json 'd[0]["qlen"], d[0]["qdepth_mode"]' <<<"$j")" = "(4096, 'qlen')" ]
 check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 4096 ]
 check "$VTAPCTL" dev del "$T2"
 check test ! -e "/run/vtap/$T2"
 # A plain dev add leaves the kernel's depth.
 check "$VTAPCTL" dev add "$T2"
 check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 1000 ]
-check [ "$("$VTAPCTL" -j dev show "$T2" | json "d['devices'][0]['qdepth_mode']")" = kernel ]
+check [ "$("$VTAPCTL" -j dev show "$T2" | json "d[0]['qdepth_mode']")" = kernel ]
 check "$VTAPCTL" dev del "$T2"
 
 # A tap deleted another way leaves its record; a new tap of that name

@@ -173,14 +173,17 @@ int vtapctl_dev_set(int argc, char **argv)
 	if (err)
 		return vtapctl_dev_err("set the queue depth of", name, err);
 	if (pr_is_json()) {
+		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
-		pr_str("name", NULL, name);
+		pr_str("ifname", NULL, name);
 	}
 	err = vtapctl_qdepth_done(name);
 	if (err)
 		return err;
-	if (pr_is_json())
+	if (pr_is_json()) {
 		pr_obj_end();
+		pr_arr_end();
+	}
 	return pr_flush() ? EXIT_FAIL : EXIT_OK;
 }
 
