@@ -47,7 +47,9 @@ check grep -q 'offloads csum,tso4,tso_ecn' <<<"$("$VTAPCTL" dev show "$T")"
 # A bare name or dev NAME; show, list, ls, lst.
 same "dev show NAME = dev show dev NAME" dev show "$T" -- dev show dev "$T"
 same "dev list NAME = dev show NAME" dev list "$T" -- dev show "$T"
-same "dev ls = dev show" dev ls -- dev show
+same "dev ls NAME = dev show NAME" dev ls "$T" -- dev show "$T"
+same "dev lst dev NAME = dev show NAME" dev lst dev "$T" -- dev show "$T"
+check grep -q "^$T: " <<<"$("$VTAPCTL" dev ls)"
 same "offload show NAME = offload show dev NAME" offload show "$T" -- offload show dev "$T"
 same "offload ls NAME" offload ls "$T" -- offload show dev "$T"
 check "$VTAPCTL" offload set "$T" csum,tso4,tso-ecn
