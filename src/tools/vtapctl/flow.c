@@ -243,7 +243,10 @@ static void usage(FILE *f)
 		"Usage: vtapctl flow add dev NAME [proto tcp|udp] [src ADDR[/LEN]] [dst ADDR[/LEN]]\n"
 		"                        [sport P] [dport P] queue Q [prio N]\n"
 		"       vtapctl flow del dev NAME id ID\n"
-		"       vtapctl flow show dev NAME\n");
+		"       vtapctl flow show dev NAME\n"
+		"ethtool -N's words work too: flow-type tcp4|udp4|tcp6|udp6, src-ip,\n"
+		"dst-ip, src-port, dst-port, action Q (queue), loc N (prio); a bare NAME\n"
+		"is dev NAME.\n");
 }
 
 int cmd_flow(int argc, char **argv)

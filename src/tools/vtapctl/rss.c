@@ -263,7 +263,10 @@ static void usage(FILE *f)
 		"       vtapctl rss show dev NAME\n"
 		"       vtapctl rss off dev NAME\n"
 		"LIST: all, none, or a comma list of ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,\n"
-		"      ipv6_ex,tcpv6_ex,udpv6_ex\n");
+		"      ipv6_ex,tcpv6_ex,udpv6_ex\n"
+		"table Q,Q,...: the entries ('table 3': one entry, queue 3); 'equal N'\n"
+		"and 'weight W,...' alone are the table forms, as in ethtool -X. A bare\n"
+		"NAME is dev NAME; show prints the table as ethtool -x does.\n");
 }
 
 int cmd_rss(int argc, char **argv)
