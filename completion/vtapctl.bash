@@ -5,9 +5,19 @@
 # names where a device is expected.
 _vtapctl()
 {
-	local cur words
+	local cur words=() i
 	cur=${COMP_WORDS[COMP_CWORD]}
-	words=("${COMP_WORDS[@]:1:COMP_CWORD-1}")
+	# The global options (-j, -p, -v, -n NETNS) come before the object.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-n | --netns)
+			((i++))
+			[ "$i" -lt "$COMP_CWORD" ] || return 0 # a namespace name
+			continue ;;
+		-*) [ ${#words[@]} = 0 ] && continue ;;
+		esac
+		words+=("${COMP_WORDS[i]}")
+	done
 	local IFS=$'\n'
 	# shellcheck disable=SC2207
 	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${words[@]}" 2>/dev/null)" -- "$cur"))

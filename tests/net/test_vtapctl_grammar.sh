@@ -139,6 +139,8 @@ check grep -qx "$T" <<<"$(comp rss show "")"
 check grep -qx flow-type <<<"$(comp flow add "$T" fl)"
 check grep -qx tcp6 <<<"$(comp flow add "$T" flow-type t)"
 check grep -qx vnet_hdr <<<"$(comp dev add x v)"
+check grep -qx ipv6_ex <<<"$(comp -j rss set "$T" types i)"
+check grep -qx flow <<<"$(comp -p -n somens f)"
 check "$VTAPCTL" dev delete "$U"
 check "$VTAPCTL" dev del dev "$T"
 finish
