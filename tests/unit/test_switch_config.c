@@ -226,6 +226,40 @@ static void test_inih_dialect(void **state)
 				 "not 'x'");
 }
 
+/* A reload replaces a port when any setting differs, and only then. */
+static void test_port_equal(void **state)
+{
+	struct sw_port_config a, b;
+	char err[256];
+
+	assert_int_equal(swcfg_parse_port(&a, "p0,queues=2,trunk=10+20", err,
+					  sizeof(err)),
+			 0);
+	b = a;
+	assert_true(swcfg_port_equal(&a, &b));
+	assert_int_equal(swcfg_port_set(&b, "native", "10", err, sizeof(err)),
+			 0);
+	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(swcfg_port_set(&b, "trunk", "10,21", err, sizeof(err)),
+			 0);
+	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(swcfg_port_set(&b, "queues", "3", err, sizeof(err)),
+			 0);
+	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(swcfg_port_set(&b, "netns", "x", err, sizeof(err)), 0);
+	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(swcfg_port_set(&b, "gro", "no", err, sizeof(err)), 0);
+	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(
+		swcfg_port_set(&b, "offloads", "csum", err, sizeof(err)), 0);
+	assert_false(swcfg_port_equal(&a, &b));
+}
+
 static void test_port_spec(void **state)
 {
 	struct sw_port_config pc;
@@ -407,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_inih_dialect),
+		cmocka_unit_test(test_port_equal),
 		cmocka_unit_test(test_port_spec),
 		cmocka_unit_test(test_add_port_replaces_and_limits),
 		cmocka_unit_test(test_load_file),

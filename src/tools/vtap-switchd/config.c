@@ -290,7 +290,10 @@ bool swcfg_port_equal(const struct sw_port_config *a,
 	       !strcmp(a->netns, b->netns) && a->mode == b->mode &&
 	       a->vid == b->vid &&
 	       (a->mode != SW_VLAN_TRUNK ||
-		!memcmp(a->allowed, b->allowed, sizeof(a->allowed)));
+		!memcmp(a->allowed, b->allowed, sizeof(a->allowed))) &&
+	       a->offloads_set == b->offloads_set &&
+	       (!a->offloads_set || a->offloads == b->offloads) &&
+	       a->gro == b->gro && a->napi == b->napi;
 }
 
 int swcfg_set(struct sw_config *cfg, const char *key, const char *value,

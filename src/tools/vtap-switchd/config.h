@@ -138,7 +138,8 @@ int swcfg_load(struct sw_config *cfg, const char *path, char *err,
  */
 int swcfg_add_port(struct sw_config *cfg, const struct sw_port_config *pc);
 
-/* Whether two port configurations ask for the same port. */
+/* Whether two port configurations ask for the same port (every setting:
+ * name, queues, netns, VLANs, offloads, gro, napi). */
 bool swcfg_port_equal(const struct sw_port_config *a,
 		      const struct sw_port_config *b);
 
