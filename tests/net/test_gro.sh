@@ -126,7 +126,7 @@ open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdiges
 stat_of() { # FIELD
 	"$VTAPCTL" -j stats dev "$P2" | python3 -c '
 import json, sys
-print(json.load(sys.stdin)["total"][sys.argv[1]])' "$1"
+print(json.load(sys.stdin)[0]["total"][sys.argv[1]])' "$1"
 }
 
 start ""
