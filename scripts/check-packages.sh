@@ -82,7 +82,7 @@ else bad "vtapctl from the package"; fi
 "$root/usr/sbin/vtap-switchd" --version | grep -qx "vtap-switchd $ver" &&
 	ok "vtap-switchd --version" || bad "vtap-switchd --version"
 for m in "$root"/usr/share/man/man8/*.8.gz; do
-	if zcat "$m" | groff -man -Tutf8 -ww -z 2>&1 | grep -q .; then bad "${m##*/}: groff warnings"
+	if zcat "$m" | groff -man -Tutf8 -ww -Wbreak -z 2>&1 | grep -q .; then bad "${m##*/}: groff warnings"
 	else ok "${m##*/} renders"; fi
 done
 # The installed libvtap.pc, its prefix moved into the unpacked root.

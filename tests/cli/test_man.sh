@@ -29,8 +29,9 @@ for page in "$VTAP_SRCDIR"/man/*.[1-8]; do
 	else fail "$name: .TH date '$date' is not YYYY-MM-DD"; fi
 	if [ "$src" = "vtap $version" ]; then ok "$name: version $version"
 	else fail "$name: .TH source '$src', want 'vtap $version'"; fi
-	# Render: warnings on (-ww), plain text (-P-cbou: no overstriking).
-	warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -P-cbou "$page" 2>&1 >/tmp/vtap-man-$$.txt)
+	# Render: warnings on (-ww) but for line breaking and adjusting (a
+	# layout matter, -Wbreak), plain text (-P-cbou: no overstriking).
+	warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -Wbreak -P-cbou "$page" 2>&1 >/tmp/vtap-man-$$.txt)
 	if [ -n "$warn" ]; then fail "$name: groff: $warn"
 	else ok "$name: renders without warnings"; fi
 	if LC_ALL=C grep -n $'[\x01-\x08\x0b-\x1f\x7f]' /tmp/vtap-man-$$.txt; then
