@@ -10,6 +10,7 @@ pkgs=(
 	iproute2 iputils-ping procps python3 gawk clang-format
 	iperf3 vde2 gnuplot-nox
 	groff-base man-db debhelper dpkg-dev lintian systemd python3-jsonschema
+	bindgen rustc
 )
 missing=()
 for p in "${pkgs[@]}"; do
