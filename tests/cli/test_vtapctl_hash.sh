@@ -47,14 +47,14 @@ expected 5 4 1 >"$expect"
 "$VTAPCTL" hash types ipv4,ipv6 table 0,1,2,3 "$pcap" >"$got"
 check diff -u "$expect" "$got"
 
-# `table` means what it means in `rss set`: the entries themselves
-# (`table 3`: one entry, queue 3); `equal N` (with or without `table`,
-# ethtool -X's word) spreads 128 entries over N queues; `weight`.
-"$VTAPCTL" hash table 3 "$pcap" >"$got"
+# `table` means what it means in `rss set`: a lone number N is a queue
+# count (`table equal N`, ethtool -X's `equal N`, with or without
+# `table`); two or more numbers are the entries themselves; `weight`.
+"$VTAPCTL" hash table 3,3 "$pcap" >"$got"
 check test "$(awk '$3 != "none" && $4 != 3' "$got" | wc -l)" = 0
 check test "$(awk '$4 == 3' "$got" | wc -l)" -gt 0
 expected 6 8 0 >"$expect"
-"$VTAPCTL" hash equal 8 "$pcap" >"$got"
+"$VTAPCTL" hash table 8 "$pcap" >"$got"
 check diff -u "$expect" "$got"
 # weight 1,3: entries 0..31 queue 0, 32..127 queue 1.
 "$VTAPCTL" hash table weight 1,3 "$pcap" >"$got"
@@ -126,7 +126,7 @@ check diff -u "$expect" "$got"
 
 # Errors: one line on stderr, nothing on stdout, non-zero exit.
 for args in "key zz $pcap" "types tcpv5 $pcap" "table 0,1,2 $pcap" \
-	"table 256 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap" \
+	"table 257 $pcap" "unclassified 999 $pcap" "key $(printf '%0106d' 1) $pcap" \
 	"$pcap key" "$pcap table" "types all $pcap $pcap"; do
 	# shellcheck disable=SC2086
 	"$VTAPCTL" hash $args >"$got" 2>"$err"

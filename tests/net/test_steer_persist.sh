@@ -20,7 +20,7 @@ cleanup_add "rm -rf /sys/fs/bpf/vtap/$T"
 check ip tuntap add dev "$T" mode tap multi_queue
 
 # Configure while nobody has the tap open; queues validated against 4.
-check "$VTAPCTL" rss set dev "$T" types ipv4,tcpv4,udpv4 table 3 unclassified 3 queues 4
+check "$VTAPCTL" rss set dev "$T" types ipv4,tcpv4,udpv4 table 3,3 unclassified 3 queues 4
 check_exit 1 "$VTAPCTL" rss set dev "$T" table 0,4
 err=$("$VTAPCTL" rss set dev "$T" table 0,4 2>&1)
 case "$err" in
@@ -64,7 +64,7 @@ check python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])[0]
 assert d["types"] == ["ipv4", "tcpv4", "udpv4"], d
-assert d["table"] == [3], d
+assert d["table"] == [3, 3], d
 assert d["unclassified"] == 3 and d["queues"] == 4, d
 ' "$show"
 check "$VTAPCTL" flow show dev "$T"

@@ -73,9 +73,12 @@ check "$VTAPCTL" rss set "$U" types all
 out=$("$VTAPCTL" rss show "$U")
 check grep -qx 'table: default (over all queues)' <<<"$out"
 check_exit 1 grep -q 'equal 0' <<<"$out"
-# table means the entries, in rss set as in hash.
-check "$VTAPCTL" rss set "$U" table 1
-check grep -qx '    0:      1' <<<"$("$VTAPCTL" rss show "$U")"
+# table means the same in rss set as in hash: a lone number is a queue
+# count (table equal N), two or more numbers are the entries.
+check "$VTAPCTL" rss set "$U" table 2
+check grep -qx 'table: equal 2' <<<"$("$VTAPCTL" rss show "$U")"
+check "$VTAPCTL" rss set "$U" table 1,1
+check grep -qx '    0:      1     1' <<<"$("$VTAPCTL" rss show "$U")"
 
 # flow: ethtool's words are vtap's.
 id=$("$VTAPCTL" flow add "$T" flow-type tcp4 dst-port 5201 action 2 loc 7)

@@ -99,6 +99,11 @@ int arg_hex(const char *s, uint8_t *buf, size_t max, size_t *ret_len)
 	return 0;
 }
 
+bool table_is_count(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 int arg_u16_list(const char *s, uint16_t max, uint16_t *out, size_t max_n)
 {
 	size_t n = 0;

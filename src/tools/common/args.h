@@ -45,6 +45,13 @@ int arg_hex(const char *s, uint8_t *buf, size_t max, size_t *ret_len);
 int arg_u16_list(const char *s, uint16_t max, uint16_t *out, size_t max_n);
 
 /*
+ * Whether a `table` value is a lone number (digits only): a queue count,
+ * `table N` being `table equal N` in hash and rss set alike, where a list
+ * of two or more numbers is the table itself.
+ */
+bool table_is_count(const char *s);
+
+/*
  * A hint for the usual cause of an errno in a tool, or "" (the text starts
  * with " (" and ends with ")" when not empty).
  */

@@ -4,7 +4,7 @@
  * capture
  *
  *   vtapctl hash [key HEX] [types LIST]
- *                [table equal N | table weight W,W,... | table Q,Q,...]
+ *                [table N | table equal N | table weight W,... | table Q,Q,...]
  *                [unclassified Q] FILE.pcap
  *
  * One line per frame, "INDEX 0xHASH REPORT QUEUE"; with -j a JSON array of
@@ -27,7 +27,7 @@ static void hash_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vtapctl [-j] hash [key HEX] [types LIST]\n"
-		"                  [table equal N | table weight W,W,... | table Q,Q,...]\n"
+		"                  [table N | table equal N | table weight W,... | table Q,Q,...]\n"
 		"                  [unclassified Q] FILE.pcap\n"
 		"\n"
 		"Prints the virtio-net RSS hash, report type and queue of every frame\n"
@@ -42,9 +42,10 @@ static void hash_usage(FILE *f)
 		"                  equal; 'equal N' alone says the same)\n"
 		"  table weight W,W,...\n"
 		"                  128 entries, queue q gets a W[q] share\n"
-		"  table Q,Q,...   the entries themselves, a power of two of them:\n"
-		"                  'table 3' is one entry, queue 3 (default: one\n"
-		"                  entry, queue 0); as in 'vtapctl rss set'\n"
+		"  table N         the same as 'table equal N' (N queues)\n"
+		"  table Q,Q,...   the entries themselves (two or more, a power of\n"
+		"                  two of them; default: one entry, queue 0)\n"
+		"                  'table' means the same in 'vtapctl rss set'\n"
 		"  unclassified Q  queue of frames with no hash (default 0)\n"
 		"\n"
 		"IPv6 _EX types apply to every IPv6 packet, and a TCP/UDP type wins\n"
@@ -73,8 +74,8 @@ static int link_flags(int dlt)
  * it (ethtool -X's forms): `equal N` spreads VTAP_RSS_TABLE_MAX entries
  * over queues 0..N-1, `weight W,W,...` gives queue q a W[q] share of them
  * (largest remainder, lower queue first on ties: the steering program's
- * build_table()), `Q,Q,...` is the table itself (`table 3`: one entry,
- * queue 3). @count is the word after "equal"/"weight" (NULL if none).
+ * build_table()), a lone number N is `equal N` (the meaning `hash table
+ * N` always had), `Q,Q,...` is the table itself. @count is the word after "equal"/"weight" (NULL if none).
  * Return: the table's length (*@ret_used: 2 when @count was used, else
  * 1), or -EINVAL.
  */
@@ -128,6 +129,10 @@ static int parse_table(const char *arg, const char *count, uint16_t *table,
 		*ret_used = 2;
 		return (int)len;
 	}
+	/* A lone number is a queue count, as `equal N` (vtapctl table_is_count). */
+	if (table_is_count(arg))
+		return parse_table("equal", arg, table, &nw) < 0 ? -EINVAL
+								 : (int)len;
 	return arg_u16_list(arg, VTAP_QUEUES_MAX - 1, table,
 			    VTAP_RSS_TABLE_MAX);
 }

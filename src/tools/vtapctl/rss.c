@@ -3,7 +3,7 @@
  * rss.c - vtapctl rss: receive-side scaling of a device's steering program
  *
  *   vtapctl rss set dev NAME [types LIST] [key HEX]
- *                  [table equal N | table weight W,W,... | table Q,Q,...]
+ *                  [table N | table equal N | table weight W,... | table Q,Q,...]
  *                  [unclassified Q] [queues N]
  *   vtapctl rss show dev NAME
  *   vtapctl rss off dev NAME
@@ -55,6 +55,10 @@ static int parse_table(const char *a, const char *b, struct vtap_steer_rss *r,
 		*used = 2;
 		return 0;
 	}
+	/* A lone number is a queue count: `table 4` is `table equal 4`. */
+	if (table_is_count(a))
+		return parse_table("equal", a, r, used) ? -EINVAL
+							: (*used = 1, 0);
 	n = arg_u16_list(a, VTAP_QUEUES_MAX - 1, r->table, VTAP_RSS_TABLE_MAX);
 	if (n <= 0)
 		return usage_err(
@@ -258,13 +262,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vtapctl rss set dev NAME [types LIST] [key HEX]\n"
-		"                      [table equal N | table weight W,W,... | table Q,Q,...]\n"
+		"                      [table N | table equal N | table weight W,... | table Q,Q,...]\n"
 		"                      [unclassified Q] [queues N]\n"
 		"       vtapctl rss show dev NAME\n"
 		"       vtapctl rss off dev NAME\n"
 		"LIST: all, none, or a comma list of ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,\n"
 		"      ipv6_ex,tcpv6_ex,udpv6_ex\n"
-		"table Q,Q,...: the entries ('table 3': one entry, queue 3); 'equal N'\n"
+		"table N is table equal N; table Q,Q,... (two or more) the entries; 'equal N'\n"
 		"and 'weight W,...' alone are the table forms, as in ethtool -X. A bare\n"
 		"NAME is dev NAME; show prints the table as ethtool -x does.\n");
 }
