@@ -90,6 +90,7 @@ struct vtap_queue {
 	uint32_t rep_seq;
 	uint64_t rep_gen;
 	bool rep_valid;
+	bool rep_corrupt; /* the map at rep_seq/rep_gen failed validation */
 	/* Software offloads on send: one segment with its vnet header; also
 	 * where a coalesced frame is built (gro.c). */
 	uint8_t *scratch;

@@ -63,7 +63,7 @@
 
 #include "dev_impl.h"
 #include "gro.h"
-#include "steer_maps.h"
+#include "steer_impl.h"
 
 unsigned int vtap_queue__id(const struct vtap_queue *q)
 {
@@ -145,22 +145,29 @@ struct report_src {
 	uint16_t table[VTAP_RSS_TABLE_MAX];
 };
 
-/* Copy the active slot out; false when a writer got in the way. */
-static bool copy_slot(const struct vtap_steer_cfg *cfg, uint64_t gen,
-		      struct report_src *r)
+/*
+ * The active slot's RSS fields through the one validated copy of the
+ * steering map (its owner may write anything there). Return: 0, -EAGAIN
+ * (writers in the way), -EUCLEAN (corrupt, logged by the reader).
+ */
+static int copy_slot(const struct vtap_dev *dev,
+		     const struct vtap_steer_cfg *cfg, uint64_t *ret_gen,
+		     struct report_src *r)
 {
-	const struct vtap_steer_slot *slot;
-	uint32_t a = __atomic_load_n(&cfg->active, __ATOMIC_ACQUIRE);
+	struct vtap_steer_view v;
+	int err;
 
-	slot = &cfg->slot[a & 1];
-	r->types = slot->hash_types & VTAP_HASH_TYPE_ALL;
-	r->key_len = slot->key_len;
-	r->table_len = (uint32_t)slot->table_mask + 1;
-	r->unclassified = slot->unclassified;
-	memcpy(r->key, slot->key, sizeof(r->key));
-	memcpy(r->table, slot->table, sizeof(r->table));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return __atomic_load_n(&cfg->generation, __ATOMIC_RELAXED) == gen;
+	err = vtap_steer_cfg_read(cfg, dev->name, &v, NULL, NULL);
+	if (err)
+		return err;
+	r->types = v.slot.hash_types;
+	r->key_len = v.slot.key_len;
+	r->table_len = (uint32_t)v.slot.table_mask + 1;
+	r->unclassified = v.slot.unclassified;
+	memcpy(r->key, v.slot.key, sizeof(r->key));
+	memcpy(r->table, v.slot.table, sizeof(r->table));
+	*ret_gen = v.generation;
+	return 0;
 }
 
 /* Apply @r to the queue's vtap_rss. Return: 0 or a negative errno. */
@@ -203,16 +210,24 @@ const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q)
 	if (mode == VTAP_REPORT_STEER) {
 		const struct vtap_steer_cfg *cfg = dev->report_cfg;
 
+		int err;
+
 		if (!cfg)
 			return NULL;
-		for (int tries = 0; tries < 4 && !ok; tries++) {
-			gen = __atomic_load_n(&cfg->generation,
-					      __ATOMIC_ACQUIRE);
-			if (q->rep_valid && q->rep_seq == seq &&
-			    q->rep_gen == gen)
-				return q->rep_rss;
-			ok = copy_slot(cfg, gen, &r);
+		gen = __atomic_load_n(&cfg->generation, __ATOMIC_ACQUIRE);
+		if ((q->rep_valid || q->rep_corrupt) && q->rep_seq == seq &&
+		    q->rep_gen == gen)
+			return q->rep_valid ? q->rep_rss : NULL;
+		err = copy_slot(dev, cfg, &gen, &r);
+		if (err == -EUCLEAN) {
+			/* Said once; no reports until the owner rewrites it. */
+			q->rep_valid = false;
+			q->rep_corrupt = true;
+			q->rep_seq = seq;
+			q->rep_gen = gen;
+			return NULL;
 		}
+		ok = !err;
 	} else if (mode == VTAP_REPORT_CONFIG) {
 		if (q->rep_valid && q->rep_seq == seq)
 			return q->rep_rss;
@@ -236,6 +251,7 @@ const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q)
 	q->rep_seq = seq;
 	q->rep_gen = gen;
 	q->rep_valid = true;
+	q->rep_corrupt = false;
 	return q->rep_rss;
 }
 

@@ -43,6 +43,7 @@
  * at /sys/fs/bpf when missing, as bpftool does.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/if_tun.h>
 #include <linux/magic.h>
@@ -115,6 +116,15 @@ struct vtap_steer {
 	struct vtap_steer_cfg *cfg;
 	struct vtap_steer_automq *amq;
 	size_t cfg_len, amq_len;
+	bool tun; /* frames start at the IP header */
+	/*
+	 * The validated copy of the map every reader and writer works on
+	 * (vtap_steer_cfg_read()), its rules, and scratch for checking the
+	 * Toeplitz tables; all heap, owned by the handle.
+	 */
+	struct vtap_steer_view *view;
+	struct vtap_steer_mrule *rules;
+	uint32_t (*tables)[256];
 	/* predict()'s vtap_rss for the configuration of @rss_gen. */
 	struct vtap_rss *rss;
 	uint64_t rss_gen;
@@ -183,18 +193,202 @@ static const char *perm_hint(int err)
 /* configuration slots                                                */
 /* ------------------------------------------------------------------ */
 
-static struct vtap_steer_slot *active_slot(const struct vtap_steer *s)
-{
-	uint32_t a = __atomic_load_n(&s->cfg->active, __ATOMIC_ACQUIRE);
+/* ------------------------------------------------------------------ */
+/* the validated copy                                                 */
+/* ------------------------------------------------------------------ */
 
-	return &s->cfg->slot[a & 1];
+#define SLOT_FLAGS                                                  \
+	(VTAP_STEER_F_RULES | VTAP_STEER_F_EXT | VTAP_STEER_F_RSS | \
+	 VTAP_STEER_F_AUTOMQ | VTAP_STEER_F_L3)
+
+static bool pow2_upto(unsigned int n, unsigned int max)
+{
+	return n && n <= max && !(n & (n - 1));
 }
 
+/* The first field of @v out of bounds, or NULL; details in @buf. */
+static const char *check_view(const struct vtap_steer_view *v, char *buf,
+			      size_t size)
+{
+	const struct vtap_steer_intent *in = &v->intent;
+	const struct vtap_steer_slot_head *h = &v->slot;
+	unsigned int len = (unsigned int)h->table_mask + 1;
+
+#define BAD(...) (snprintf(buf, size, __VA_ARGS__), buf)
+	if (v->intended_queues > VTAP_STEER_QUEUES_MAX)
+		return BAD("intended queue count %u (at most %d)",
+			   v->intended_queues, VTAP_STEER_QUEUES_MAX);
+	if (!v->cur_queues || v->cur_queues > VTAP_STEER_QUEUES_MAX)
+		return BAD("queue count %u (1..%d)", v->cur_queues,
+			   VTAP_STEER_QUEUES_MAX);
+	if (v->flip_ns > now_ns() + VTAP_STEER_GRACE_NS)
+		return BAD("last flip %" PRIu64 " ns in the future",
+			   v->flip_ns - now_ns());
+	if (in->kind > VTAP_STEER_INTENT_EXPLICIT)
+		return BAD("table intent kind %u", in->kind);
+	if (in->equal_n > VTAP_STEER_QUEUES_MAX)
+		return BAD("equal intent of %u queues (at most %d)",
+			   in->equal_n, VTAP_STEER_QUEUES_MAX);
+	if (in->n_weights > VTAP_STEER_QUEUES_MAX)
+		return BAD("%u weights (at most %d)", in->n_weights,
+			   VTAP_STEER_QUEUES_MAX);
+	if (in->table_len && !pow2_upto(in->table_len, VTAP_STEER_TABLE_MAX))
+		return BAD("intended table length %u (a power of two <= %d)",
+			   in->table_len, VTAP_STEER_TABLE_MAX);
+	for (unsigned int i = 0; i < in->table_len; i++)
+		if (in->table[i] >= VTAP_STEER_QUEUES_MAX)
+			return BAD("intended table entry %u names queue %u", i,
+				   in->table[i]);
+	if (in->unclassified >= VTAP_STEER_QUEUES_MAX)
+		return BAD("intended unclassified queue %u", in->unclassified);
+	if (h->flags & ~SLOT_FLAGS)
+		return BAD("unknown slot flags 0x%x", h->flags & ~SLOT_FLAGS);
+	if (h->hash_types & ~VTAP_HASH_TYPE_ALL)
+		return BAD("unknown hash types 0x%x",
+			   h->hash_types & ~VTAP_HASH_TYPE_ALL);
+	if (!pow2_upto(len, VTAP_STEER_TABLE_MAX))
+		return BAD("table length %u (a power of two <= %d)", len,
+			   VTAP_STEER_TABLE_MAX);
+	for (unsigned int i = 0; i < len; i++)
+		if (h->table[i] >= VTAP_STEER_QUEUES_MAX)
+			return BAD("table entry %u names queue %u", i,
+				   h->table[i]);
+	if (h->unclassified >= VTAP_STEER_QUEUES_MAX)
+		return BAD("unclassified queue %u", h->unclassified);
+	if (h->nrules > VTAP_STEER_RULES_MAX)
+		return BAD("%u rules (at most %d)", h->nrules,
+			   VTAP_STEER_RULES_MAX);
+	if (h->automq_queues > VTAP_STEER_QUEUES_MAX)
+		return BAD("automq queue count %u", h->automq_queues);
+	if (!h->key_len || h->key_len > VTAP_STEER_KEY_MAX)
+		return BAD("key length %u (1..%d)", h->key_len,
+			   VTAP_STEER_KEY_MAX);
+	return NULL;
+}
+
+/* The first rule of @r[0..n) out of bounds, or NULL. */
+static const char *check_rules(const struct vtap_steer_mrule *r, unsigned int n,
+			       char *buf, size_t size)
+{
+	for (unsigned int i = 0; i < n; i++, r++) {
+		if (r->family != 0 && r->family != 4 && r->family != 6)
+			return BAD("rule %u: family %u", i, r->family);
+		if (r->proto != 0 && r->proto != 6 && r->proto != 17)
+			return BAD("rule %u: protocol %u", i, r->proto);
+		if (r->flags &
+		    ~(uint32_t)(VTAP_STEER_RULE_SPORT | VTAP_STEER_RULE_DPORT))
+			return BAD("rule %u: flags 0x%x", i, r->flags);
+		if (r->queue >= VTAP_STEER_QUEUES_MAX)
+			return BAD("rule %u: queue %u", i, r->queue);
+		if (r->src_len > 128 || r->dst_len > 128)
+			return BAD("rule %u: prefix length %u/%u", i,
+				   r->src_len, r->dst_len);
+	}
+	return NULL;
+#undef BAD
+}
+
+int vtap_steer_cfg_read(const struct vtap_steer_cfg *cfg, const char *name,
+			struct vtap_steer_view *ret_view,
+			struct vtap_steer_mrule *ret_rules,
+			uint32_t (*tables)[256])
+{
+	const struct vtap_steer_slot *slot;
+	struct vtap_steer_view v;
+	const char *bad;
+	char buf[96];
+	uint64_t gen;
+	bool ok = false;
+
+	for (int tries = 0; tries < 8 && !ok; tries++) {
+		gen = __atomic_load_n(&cfg->generation, __ATOMIC_ACQUIRE);
+		memset(&v, 0, sizeof(v));
+		v.generation = gen;
+		if (__atomic_load_n(&cfg->abi, __ATOMIC_ACQUIRE) !=
+		    VTAP_STEER_ABI) {
+			snprintf(buf, sizeof(buf), "layout 0x%x (want 0x%x)",
+				 cfg->abi, VTAP_STEER_ABI);
+			bad = buf;
+			goto corrupt;
+		}
+		v.active = __atomic_load_n(&cfg->active, __ATOMIC_ACQUIRE) & 1;
+		v.flip_ns = __atomic_load_n(&cfg->flip_ns, __ATOMIC_RELAXED);
+		v.intended_queues = cfg->intended_queues;
+		v.cur_queues = cfg->cur_queues;
+		v.next_rule_id = cfg->next_rule_id;
+		v.rss_on_intent = cfg->rss_on_intent;
+		v.ifindex = cfg->ifindex;
+		memcpy(&v.intent, &cfg->intent, sizeof(v.intent));
+		slot = &cfg->slot[v.active];
+		memcpy(&v.slot, slot, sizeof(v.slot));
+		/* Copied as far as this copy says; checked below. */
+		if (ret_rules)
+			memcpy(ret_rules, slot->rules,
+			       (v.slot.nrules <= VTAP_STEER_RULES_MAX
+					? v.slot.nrules
+					: VTAP_STEER_RULES_MAX) *
+				       sizeof(*ret_rules));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		ok = __atomic_load_n(&cfg->generation, __ATOMIC_RELAXED) == gen;
+	}
+	if (!ok) {
+		pr_debug(
+			"steer: the configuration of %s kept changing while read\n",
+			name);
+		return -EAGAIN;
+	}
+	bad = check_view(&v, buf, sizeof(buf));
+	if (!bad && ret_rules)
+		bad = check_rules(ret_rules, v.slot.nrules, buf, sizeof(buf));
+	if (!bad && tables) {
+		slot = &cfg->slot[v.active];
+		if (vtap_toeplitz__tables(v.slot.key, v.slot.key_len, tables) ||
+		    memcmp(tables, slot->toeplitz, sizeof(slot->toeplitz)))
+			bad = "Toeplitz tables that do not match the key";
+	}
+	if (bad)
+		goto corrupt;
+	*ret_view = v;
+	return 0;
+corrupt:
+	pr_warn("steer: the configuration of %s is corrupt: %s (its owner can write it; delete the steering state and set it up again)\n",
+		name, bad);
+	return -EUCLEAN;
+}
+
+/* ------------------------------------------------------------------ */
+/* configuration slots                                                */
+/* ------------------------------------------------------------------ */
+
+/* Read the map into the handle's view (and its rules, when @rules). */
+static int read_view(const struct vtap_steer *s, bool rules)
+{
+	return vtap_steer_cfg_read(s->cfg, s->ifname, s->view,
+				   rules ? s->rules : NULL, NULL);
+}
+
+/*
+ * The writers' lock: flock on the pin directory, which only root can open
+ * (0711), so no other user can hold it. Bounded: a writer that held it for
+ * LOCK_WAIT_MS (a stuck root process) is not waited for longer.
+ */
+#define LOCK_WAIT_MS 2000
 static void lock(struct vtap_steer *s)
 {
-	if (s->dir_fd >= 0)
-		while (flock(s->dir_fd, LOCK_EX) && errno == EINTR)
-			;
+	struct timespec ts = {.tv_nsec = 1000000};
+
+	if (s->dir_fd < 0)
+		return;
+	for (int i = 0; i < LOCK_WAIT_MS; i++) {
+		if (!flock(s->dir_fd, LOCK_EX | LOCK_NB))
+			return;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	pr_warn("steer: %s: the writers' lock is held too long; going on "
+		"without it\n",
+		s->dir);
 }
 
 static void unlock(struct vtap_steer *s)
@@ -204,41 +398,71 @@ static void unlock(struct vtap_steer *s)
 }
 
 /*
- * Start a change: lock, wait for the inactive slot to be quiescent, copy
- * the active slot into it. Return the slot to change.
+ * Start a change: lock, read the validated copy (rules included) into the
+ * handle's view, wait for the inactive slot to be quiescent. The change is
+ * made to s->view (and s->rules) and written by slot_commit(). The wait
+ * is bounded by the grace period whatever the map's flip time says.
+ * Return: 0 or a negative errno (nothing locked then).
  */
-static struct vtap_steer_slot *slot_begin(struct vtap_steer *s)
+static int slot_begin(struct vtap_steer *s)
 {
-	struct vtap_steer_cfg *c = s->cfg;
 	uint64_t flip, now;
-	uint32_t a;
+	int err;
 
 	lock(s);
-	flip = __atomic_load_n(&c->flip_ns, __ATOMIC_ACQUIRE);
+	err = read_view(s, true);
+	if (err) {
+		unlock(s);
+		return err;
+	}
+	flip = s->view->flip_ns;
 	now = now_ns();
 	if (now < flip + VTAP_STEER_GRACE_NS) {
 		uint64_t d = flip + VTAP_STEER_GRACE_NS - now;
-		struct timespec ts = {.tv_sec = (time_t)(d / 1000000000ull),
-				      .tv_nsec = (long)(d % 1000000000ull)};
+		struct timespec ts;
 
+		if (d > VTAP_STEER_GRACE_NS)
+			d = VTAP_STEER_GRACE_NS;
+		ts.tv_sec = (time_t)(d / 1000000000ull);
+		ts.tv_nsec = (long)(d % 1000000000ull);
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
 	}
-	a = __atomic_load_n(&c->active, __ATOMIC_ACQUIRE) & 1;
-	memcpy(&c->slot[!a], &c->slot[a], sizeof(c->slot[0]));
-	return &c->slot[!a];
+	return 0;
 }
 
-/* Publish the slot slot_begin() returned and unlock. */
-static void slot_commit(struct vtap_steer *s)
+/*
+ * Write the view into the inactive slot (its Toeplitz tables made from
+ * its key), publish it, write the header fields writers own, and unlock.
+ */
+static int slot_commit(struct vtap_steer *s)
 {
 	struct vtap_steer_cfg *c = s->cfg;
-	uint32_t a = __atomic_load_n(&c->active, __ATOMIC_ACQUIRE) & 1;
+	const struct vtap_steer_view *v = s->view;
+	unsigned int a = v->active & 1;
+	struct vtap_steer_slot *slot = &c->slot[!a];
+	int err;
 
+	memcpy(slot, &v->slot, sizeof(v->slot));
+	memcpy(slot->rules, s->rules, v->slot.nrules * sizeof(s->rules[0]));
+	memset(slot->rules + v->slot.nrules, 0,
+	       (VTAP_STEER_RULES_MAX - v->slot.nrules) * sizeof(s->rules[0]));
+	err = vtap_toeplitz__tables(v->slot.key, v->slot.key_len,
+				    slot->toeplitz);
+	if (err) {
+		unlock(s);
+		return err;
+	}
+	c->intended_queues = v->intended_queues;
+	c->cur_queues = v->cur_queues;
+	c->next_rule_id = v->next_rule_id;
+	c->rss_on_intent = v->rss_on_intent;
+	c->intent = v->intent;
 	__atomic_store_n(&c->active, !a, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->flip_ns, now_ns(), __ATOMIC_RELEASE);
-	__atomic_store_n(&c->generation, c->generation + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->generation, v->generation + 1, __ATOMIC_RELEASE);
 	unlock(s);
+	return 0;
 }
 
 /* Give up a change (the inactive slot is simply not published). */
@@ -252,7 +476,7 @@ static void slot_abort(struct vtap_steer *s)
  * (see the file's header and struct vtap_steer_rss).
  */
 static void build_table(const struct vtap_steer_intent *in, unsigned int nq,
-			struct vtap_steer_slot *slot)
+			struct vtap_steer_slot_head *slot)
 {
 	unsigned int len = VTAP_STEER_TABLE_MAX, i;
 
@@ -311,38 +535,40 @@ done:
 	slot->automq_queues = (uint16_t)nq;
 }
 
-static int set_key(struct vtap_steer_slot *slot, const uint8_t *key,
-		   size_t key_len)
+static void set_key(struct vtap_steer_slot_head *slot, const uint8_t *key,
+		    size_t key_len)
 {
-	int err;
-
 	memset(slot->key, 0, sizeof(slot->key));
 	memcpy(slot->key, key, key_len);
 	slot->key_len = (uint32_t)key_len;
-	err = vtap_toeplitz__tables(slot->key, key_len, slot->toeplitz);
-	return err < 0 ? err : 0;
 }
 
 /* Initialise a fresh cfg map: automq on, default RSS settings kept off. */
 static int init_cfg(struct vtap_steer *s, unsigned int queues, bool tun)
 {
 	struct vtap_steer_cfg *c = s->cfg;
-	struct vtap_steer_slot *slot = &c->slot[0];
+	struct vtap_steer_view *v = s->view;
 	int err;
 
 	memset(c, 0, sizeof(*c));
+	memset(v, 0, sizeof(*v));
 	c->ifindex = if_nametoindex(s->ifname);
-	c->intended_queues = queues;
-	c->cur_queues = queues;
-	c->next_rule_id = 1;
-	c->intent.kind = VTAP_STEER_INTENT_EQUAL;
-	slot->flags = VTAP_STEER_F_AUTOMQ | (tun ? VTAP_STEER_F_L3 : 0);
-	slot->hash_types = VTAP_HASH_TYPE_ALL;
-	err = set_key(slot, vtap_rss_default_key, sizeof(vtap_rss_default_key));
+	v->intended_queues = queues;
+	v->cur_queues = queues;
+	v->next_rule_id = 1;
+	v->intent.kind = VTAP_STEER_INTENT_EQUAL;
+	v->slot.flags = VTAP_STEER_F_AUTOMQ | (tun ? VTAP_STEER_F_L3 : 0);
+	v->slot.hash_types = VTAP_HASH_TYPE_ALL;
+	set_key(&v->slot, vtap_rss_default_key, sizeof(vtap_rss_default_key));
+	build_table(&v->intent, queues, &v->slot);
+	/* Both slots the same: commit writes slot 1 from the view. */
+	v->active = 0;
+	err = slot_commit(s);
 	if (err)
 		return err;
-	build_table(&c->intent, queues, slot);
-	memcpy(&c->slot[1], slot, sizeof(*slot));
+	memcpy(&c->slot[0], &c->slot[1], sizeof(c->slot[0]));
+	c->active = 0;
+	c->generation = 0;
 	c->flip_ns = now_ns();
 	/* The program ignores the map until the ABI word says it is ready. */
 	__atomic_store_n(&c->abi, VTAP_STEER_ABI, __ATOMIC_RELEASE);
@@ -526,6 +752,13 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return vtap_err_ptr(-ENOMEM);
+	s->view = calloc(1, sizeof(*s->view));
+	s->rules = calloc(VTAP_STEER_RULES_MAX, sizeof(*s->rules));
+	s->tables = calloc(VTAP_STEER_INPUT_MAX, sizeof(*s->tables));
+	if (!s->view || !s->rules || !s->tables) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	for (int i = 0; i < PIN__COUNT; i++)
 		s->fd[i] = -1;
 	s->dir_fd = -1;
@@ -534,6 +767,7 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 	tf = tun_flags(ifname);
 	if (tf >= 0 && (tf & IFF_TUN_))
 		tun = true;
+	s->tun = tun;
 
 	if (flags & (VTAP_STEER_PIN | VTAP_STEER_NO_CREATE)) {
 		s->pinned = true;
@@ -612,6 +846,9 @@ void vtap_steer__close(struct vtap_steer *s)
 	if (s->amq)
 		munmap(s->amq, s->amq_len);
 	vtap_rss__free(s->rss);
+	free(s->view);
+	free(s->rules);
+	free(s->tables);
 	bpf_object__close(s->ext_obj);
 	if (s->skel) {
 		steer_bpf__destroy(s->skel); /* owns the fds */
@@ -758,7 +995,9 @@ void vtap_steer__detach_dev(struct vtap_steer *s, struct vtap_dev *dev)
 
 uint32_t vtap_steer__steps(const struct vtap_steer *s)
 {
-	return s ? active_slot(s)->flags & VTAP_STEER_STEP_ALL : 0;
+	if (!s || read_view(s, false))
+		return 0;
+	return s->view->slot.flags & VTAP_STEER_STEP_ALL;
 }
 
 static bool have_ext(const struct vtap_steer *s)
@@ -770,7 +1009,8 @@ static bool have_ext(const struct vtap_steer *s)
 
 int vtap_steer__set_steps(struct vtap_steer *s, uint32_t steps)
 {
-	struct vtap_steer_slot *slot;
+	struct vtap_steer_slot_head *slot;
+	int err;
 
 	if (!s || (steps & ~VTAP_STEER_STEP_ALL))
 		return vtap_err(-EINVAL);
@@ -778,15 +1018,19 @@ int vtap_steer__set_steps(struct vtap_steer *s, uint32_t steps)
 		pr_warn("steer: no extension installed on %s\n", s->ifname);
 		return vtap_err(-ENOENT);
 	}
-	slot = slot_begin(s);
+	err = slot_begin(s);
+	if (err)
+		return vtap_err(err);
+	slot = &s->view->slot;
 	slot->flags = (slot->flags & ~VTAP_STEER_STEP_ALL) | steps;
-	slot_commit(s);
-	return 0;
+	return vtap_err(slot_commit(s));
 }
 
 unsigned int vtap_steer__intended_queues(const struct vtap_steer *s)
 {
-	return s ? s->cfg->intended_queues : 0;
+	if (!s || read_view(s, false))
+		return 0;
+	return s->view->intended_queues;
 }
 
 static int check_rss(const struct vtap_steer_rss *r, unsigned int nq)
@@ -849,14 +1093,16 @@ static int check_rss(const struct vtap_steer_rss *r, unsigned int nq)
 int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
 {
 	struct vtap_steer_intent in = {0};
-	struct vtap_steer_slot *slot;
+	struct vtap_steer_slot_head *slot;
 	const uint8_t *key;
 	size_t key_len;
 	int err;
 
 	if (!s || !r || r->sz < sizeof(*r))
 		return vtap_err(-EINVAL);
-	err = check_rss(r, s->cfg->intended_queues);
+	err = read_view(s, false);
+	if (!err)
+		err = check_rss(r, s->view->intended_queues);
 	if (err)
 		return vtap_err(err);
 	in.kind = (uint16_t)r->kind;
@@ -869,33 +1115,35 @@ int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
 	key = r->key_len ? r->key : vtap_rss_default_key;
 	key_len = r->key_len ? r->key_len : sizeof(vtap_rss_default_key);
 
-	slot = slot_begin(s);
-	err = set_key(slot, key, key_len);
-	if (err) {
-		slot_abort(s);
+	err = slot_begin(s);
+	if (err)
 		return vtap_err(err);
-	}
+	slot = &s->view->slot;
+	set_key(slot, key, key_len);
 	slot->hash_types = r->hash_types;
-	s->cfg->intent = in;
-	s->cfg->rss_on_intent = 1;
-	build_table(&in, s->cfg->cur_queues, slot);
+	s->view->intent = in;
+	s->view->rss_on_intent = 1;
+	build_table(&in, s->view->cur_queues, slot);
 	slot->flags |= VTAP_STEER_F_RSS;
-	slot_commit(s);
-	return 0;
+	return vtap_err(slot_commit(s));
 }
 
 int vtap_steer__rss(const struct vtap_steer *s, struct vtap_steer_rss *ret)
 {
-	const struct vtap_steer_slot *slot;
+	const struct vtap_steer_slot_head *slot;
 	const struct vtap_steer_intent *in;
 	struct vtap_steer_rss r;
+	int err;
 
 	if (!s || !ret || ret->sz < sizeof(*ret))
 		return vtap_err(-EINVAL);
-	if (!s->cfg->rss_on_intent)
+	err = read_view(s, false);
+	if (err)
+		return vtap_err(err);
+	if (!s->view->rss_on_intent)
 		return vtap_err(-ENOENT);
-	slot = active_slot(s);
-	in = &s->cfg->intent;
+	slot = &s->view->slot;
+	in = &s->view->intent;
 	memset(&r, 0, sizeof(r));
 	r.sz = sizeof(r);
 	r.hash_types = slot->hash_types;
@@ -914,15 +1162,16 @@ int vtap_steer__rss(const struct vtap_steer *s, struct vtap_steer_rss *ret)
 
 int vtap_steer__set_queues(struct vtap_steer *s, unsigned int n)
 {
-	struct vtap_steer_slot *slot;
+	int err;
 
 	if (!s || !n || n > VTAP_QUEUES_MAX)
 		return vtap_err(-EINVAL);
-	slot = slot_begin(s);
-	s->cfg->cur_queues = n;
-	build_table(&s->cfg->intent, n, slot);
-	slot_commit(s);
-	return 0;
+	err = slot_begin(s);
+	if (err)
+		return vtap_err(err);
+	s->view->cur_queues = n;
+	build_table(&s->view->intent, n, &s->view->slot);
+	return vtap_err(slot_commit(s));
 }
 
 /* ------------------------------------------------------------------ */
@@ -953,8 +1202,7 @@ static bool rule_is_exact(const struct vtap_steer_rule *r)
 	       r->dst_len == full && r->has_sport && r->has_dport;
 }
 
-static int check_rule(const struct vtap_steer *s,
-		      const struct vtap_steer_rule *r)
+static int check_rule(unsigned int nq, const struct vtap_steer_rule *r)
 {
 	unsigned int max = r->family == 6 ? 128 : 32;
 
@@ -975,9 +1223,9 @@ static int check_rule(const struct vtap_steer *s,
 		pr_warn("steer: prefix length over %u\n", max);
 		return -EINVAL;
 	}
-	if (r->queue >= s->cfg->intended_queues) {
+	if (r->queue >= nq) {
 		pr_warn("steer: rule names queue %u, but the tap has %u queues\n",
-			r->queue, s->cfg->intended_queues);
+			r->queue, nq);
 		return -EINVAL;
 	}
 	return 0;
@@ -987,17 +1235,24 @@ int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
 			 uint32_t *ret_id)
 {
 	uint8_t sm[16], dm[16], a[16];
-	struct vtap_steer_slot *slot;
+	struct vtap_steer_slot_head *slot;
 	uint32_t id;
 	int err;
 
 	if (!s || !r || r->sz < sizeof(*r))
 		return vtap_err(-EINVAL);
-	err = check_rule(s, r);
+	err = slot_begin(s);
 	if (err)
 		return vtap_err(err);
+	slot = &s->view->slot;
+	err = check_rule(s->view->intended_queues, r);
+	if (err) {
+		slot_abort(s);
+		return vtap_err(err);
+	}
 	prefix_mask(r->src_len, r->family == 6 ? 128 : 32, sm);
 	prefix_mask(r->dst_len, r->family == 6 ? 128 : 32, dm);
+	id = s->view->next_rule_id;
 
 	if (rule_is_exact(r)) {
 		struct vtap_steer_exact_key k = {0};
@@ -1009,39 +1264,29 @@ int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
 		memcpy(k.dst, r->dst, r->family == 6 ? 16 : 4);
 		k.sport = htons(r->sport);
 		k.dport = htons(r->dport);
-		lock(s);
-		id = s->cfg->next_rule_id;
 		v.id = id;
 		v.queue = r->queue;
 		v.prio = r->prio;
 		if (bpf_map_update_elem(s->fd[PIN_EXACT], &k, &v,
 					BPF_NOEXIST)) {
 			err = -errno;
-			unlock(s);
+			slot_abort(s);
 			pr_warn("steer: add exact rule: %s%s\n", strerror(-err),
 				err == -EEXIST
 					? " (the same 5-tuple has a rule)"
 					: "");
 			return vtap_err(err);
 		}
-		s->cfg->next_rule_id = id + 1;
-		unlock(s);
-		/* Switch the step on (a slot change of its own). */
-		slot = slot_begin(s);
-		slot->flags |= VTAP_STEER_F_RULES;
-		slot_commit(s);
 	} else {
 		struct vtap_steer_mrule b;
 		unsigned int pos;
 
-		slot = slot_begin(s);
 		if (slot->nrules >= VTAP_STEER_RULES_MAX) {
 			slot_abort(s);
 			pr_warn("steer: %d prioritised rules already\n",
 				VTAP_STEER_RULES_MAX);
 			return vtap_err(-ENOSPC);
 		}
-		id = s->cfg->next_rule_id++;
 		memset(&b, 0, sizeof(b));
 		b.id = id;
 		b.prio = r->prio;
@@ -1071,15 +1316,18 @@ int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
 		 * new id is the largest, so the slot stays sorted by rank.
 		 */
 		for (pos = 0; pos < slot->nrules; pos++)
-			if (slot->rules[pos].prio > r->prio)
+			if (s->rules[pos].prio > r->prio)
 				break;
-		memmove(&slot->rules[pos + 1], &slot->rules[pos],
-			(slot->nrules - pos) * sizeof(slot->rules[0]));
-		slot->rules[pos] = b;
+		memmove(&s->rules[pos + 1], &s->rules[pos],
+			(slot->nrules - pos) * sizeof(s->rules[0]));
+		s->rules[pos] = b;
 		slot->nrules++;
-		slot->flags |= VTAP_STEER_F_RULES;
-		slot_commit(s);
 	}
+	s->view->next_rule_id = id + 1;
+	slot->flags |= VTAP_STEER_F_RULES;
+	err = slot_commit(s);
+	if (err)
+		return vtap_err(err);
 	if (ret_id)
 		*ret_id = id;
 	return 0;
@@ -1088,20 +1336,23 @@ int vtap_steer__rule_add(struct vtap_steer *s, const struct vtap_steer_rule *r,
 int vtap_steer__rule_del(struct vtap_steer *s, uint32_t id)
 {
 	struct vtap_steer_exact_key k, next, *prev = NULL;
-	struct vtap_steer_slot *slot;
+	struct vtap_steer_slot_head *slot;
 	struct vtap_steer_exact_val v;
+	int err;
 
 	if (!s || !id)
 		return vtap_err(-EINVAL);
-	slot = slot_begin(s);
+	err = slot_begin(s);
+	if (err)
+		return vtap_err(err);
+	slot = &s->view->slot;
 	for (unsigned int i = 0; i < slot->nrules; i++) {
-		if (slot->rules[i].id != id)
+		if (s->rules[i].id != id)
 			continue;
-		memmove(&slot->rules[i], &slot->rules[i + 1],
-			(slot->nrules - i - 1) * sizeof(slot->rules[0]));
+		memmove(&s->rules[i], &s->rules[i + 1],
+			(slot->nrules - i - 1) * sizeof(s->rules[0]));
 		slot->nrules--;
-		slot_commit(s);
-		return 0;
+		return vtap_err(slot_commit(s));
 	}
 	slot_abort(s);
 	while (!bpf_map_get_next_key(s->fd[PIN_EXACT], prev, &next)) {
@@ -1147,12 +1398,16 @@ int vtap_steer__rules(const struct vtap_steer *s, struct vtap_steer_rule *ret,
 		      size_t max)
 {
 	struct vtap_steer_exact_key k, next, *prev = NULL;
-	const struct vtap_steer_slot *slot;
+	const struct vtap_steer_slot_head *slot;
 	struct vtap_steer_exact_val v;
 	size_t n = 0;
+	int err;
 
 	if (!s || (!ret && max))
 		return vtap_err(-EINVAL);
+	err = read_view(s, true);
+	if (err)
+		return vtap_err(err);
 	while (!bpf_map_get_next_key(s->fd[PIN_EXACT], prev, &next)) {
 		if (!bpf_map_lookup_elem(s->fd[PIN_EXACT], &next, &v)) {
 			if (n < max) {
@@ -1179,9 +1434,9 @@ int vtap_steer__rules(const struct vtap_steer *s, struct vtap_steer_rule *ret,
 		k = next;
 		prev = &k;
 	}
-	slot = active_slot(s);
+	slot = &s->view->slot;
 	for (unsigned int i = 0; i < slot->nrules; i++, n++) {
-		const struct vtap_steer_mrule *b = &slot->rules[i];
+		const struct vtap_steer_mrule *b = &s->rules[i];
 		struct vtap_steer_rule *r;
 
 		if (n >= max)
@@ -1220,7 +1475,6 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 	struct bpf_object *obj;
 	uint32_t key = VTAP_STEER_JMP_EXT;
 	char path[PATH_MAX];
-	struct vtap_steer_slot *slot;
 	int err, fd;
 
 	if (!s || !obj_path)
@@ -1292,10 +1546,11 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 	}
 	bpf_object__close(s->ext_obj);
 	s->ext_obj = obj;
-	slot = slot_begin(s);
-	slot->flags |= VTAP_STEER_F_EXT;
-	slot_commit(s);
-	return 0;
+	err = slot_begin(s);
+	if (err)
+		return vtap_err(err);
+	s->view->slot.flags |= VTAP_STEER_F_EXT;
+	return vtap_err(slot_commit(s));
 fail:
 	bpf_object__close(obj);
 	return vtap_err(err);
@@ -1304,14 +1559,18 @@ fail:
 int vtap_steer__ext_del(struct vtap_steer *s)
 {
 	uint32_t key = VTAP_STEER_JMP_EXT;
-	struct vtap_steer_slot *slot;
 	char path[PATH_MAX];
+	int err;
 
 	if (!s)
 		return vtap_err(-EINVAL);
-	slot = slot_begin(s);
-	slot->flags &= ~VTAP_STEER_F_EXT;
-	slot_commit(s);
+	err = slot_begin(s);
+	if (err)
+		return vtap_err(err);
+	s->view->slot.flags &= ~VTAP_STEER_F_EXT;
+	err = slot_commit(s);
+	if (err)
+		return vtap_err(err);
 	if (bpf_map_delete_elem(s->fd[PIN_JMP], &key) && errno != ENOENT)
 		return vtap_err(-errno);
 	if (s->pinned && !pin_path(s, PIN_EXT, path, sizeof(path)))
@@ -1372,7 +1631,7 @@ void vtap_steer_key_from_info(const struct vtap_pkt_info *info,
 	}
 }
 
-static unsigned int parse_flags(const struct vtap_steer_slot *slot)
+static unsigned int parse_flags(const struct vtap_steer_slot_head *slot)
 {
 	return slot->flags & VTAP_STEER_F_L3 ? VTAP_PKT_L3 : 0;
 }
@@ -1386,7 +1645,8 @@ int vtap_steer__record_flow(struct vtap_steer *s, const void *frame, size_t len,
 
 	if (!s || !frame || queue >= VTAP_QUEUES_MAX)
 		return vtap_err(-EINVAL);
-	vtap_pkt__parse(frame, len, parse_flags(active_slot(s)), &info);
+	/* The handle's own knowledge, not the owner-writable slot flags. */
+	vtap_pkt__parse(frame, len, s->tun ? VTAP_PKT_L3 : 0, &info);
 	vtap_steer_key_from_info(&info, &k);
 	if (!k.l3)
 		return 0;
@@ -1398,13 +1658,19 @@ int vtap_steer__record_flow(struct vtap_steer *s, const void *frame, size_t len,
 }
 
 /* A vtap_rss for the active slot, rebuilt when the configuration moved. */
-static int predict_rss(struct vtap_steer *s, const struct vtap_steer_slot *slot,
-		       uint64_t gen)
+static int predict_rss(struct vtap_steer *s,
+		       const struct vtap_steer_slot_head *slot, uint64_t gen)
 {
 	VTAP_OPTS_INIT(vtap_rss_opts, o);
+	struct vtap_steer_view v;
+	int err;
 
 	if (s->rss && s->rss_gen == gen)
 		return 0;
+	/* A new configuration: check its Toeplitz tables once. */
+	err = vtap_steer_cfg_read(s->cfg, s->ifname, &v, NULL, s->tables);
+	if (err)
+		return err;
 	o.hash_types = slot->hash_types;
 	o.key = slot->key;
 	o.key_len = slot->key_len;
@@ -1425,7 +1691,7 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 			struct vtap_steer_prediction *ret)
 {
 	struct vtap_steer_prediction p = {0};
-	const struct vtap_steer_slot *slot;
+	const struct vtap_steer_slot_head *slot;
 	struct vtap_pkt_info info;
 	struct vtap_steer_key k;
 	uint64_t gen;
@@ -1434,8 +1700,11 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 
 	if (!s || !frame || !ret)
 		return vtap_err(-EINVAL);
-	gen = __atomic_load_n(&s->cfg->generation, __ATOMIC_ACQUIRE);
-	slot = active_slot(s);
+	err = read_view(s, true);
+	if (err)
+		return vtap_err(err);
+	gen = s->view->generation;
+	slot = &s->view->slot;
 	flags = slot->flags;
 	vtap_pkt__parse(frame, len, parse_flags(slot), &info);
 	vtap_steer_key_from_info(&info, &k);
@@ -1466,7 +1735,7 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 			}
 		}
 		for (unsigned int i = 0; i < slot->nrules; i++) {
-			const struct vtap_steer_mrule *m = &slot->rules[i];
+			const struct vtap_steer_mrule *m = &s->rules[i];
 
 			if (vtap_steer_rule_rank(m->prio, m->id) > limit)
 				break;
