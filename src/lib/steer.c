@@ -642,7 +642,10 @@ static int pin_all(struct vtap_steer *s, const struct vtap_steer_opts *opts)
 			pr_warn("steer: pin %s: %s\n", path, strerror(-err));
 			return err;
 		}
-		if (chown_ && chown(path, opts->owner, opts->group))
+		/* Only the maps the owner may change (docs/security.md). */
+		if (chown_ &&
+		    (i == PIN_CFG || i == PIN_AUTOMQ || i == PIN_EXACT) &&
+		    chown(path, opts->owner, opts->group))
 			pr_warn("steer: chown %s: %s\n", path, strerror(errno));
 	}
 	if (chown_ && chown(s->dir, opts->owner, opts->group))
