@@ -145,6 +145,17 @@ enum vtap_pkt_l4 {
 /* At most this many IPv6 extension headers are walked (vtap rule). */
 #define VTAP_PKT_IPV6_EXT_MAX 8
 
+/*
+ * Bounds of the scan of destination options for a Home Address option
+ * (vtap rule, the same in C and BPF): more than VTAP_PKT_OPT_PAD_MAX bytes
+ * of padding in a row (Pad1 and PadN; the kernel's ip6_parse_tlv() drops
+ * such packets), or more than VTAP_PKT_OPT_STEPS_MAX options read in the
+ * whole frame, end the scan: no Home Address from there on, and the frame
+ * counts as cut short. A Mobile IPv6 header needs two or three options.
+ */
+#define VTAP_PKT_OPT_PAD_MAX 7
+#define VTAP_PKT_OPT_STEPS_MAX 8
+
 /**
  * struct vtap_pkt_info - what vtap_pkt__parse() found in a frame
  * @l3: VTAP_PKT_L3_*; NONE when the frame carries no parsable IP header
@@ -154,6 +165,8 @@ enum vtap_pkt_l4 {
  * @has_hao: IPv6 Home Address option found (@hao valid)
  * @has_rh2: IPv6 type-2 routing header found (@rh2 valid)
  * @n_vlan: VLAN tags skipped (0..2)
+ * @opts_cut: the scan of IPv6 destination options stopped at one of the
+ *	VTAP_PKT_OPT_* bounds (a Home Address option past them is not used)
  * @ip_proto: the protocol of the header at @l4_off: the IPv4 protocol, or
  *	the IPv6 next-header value where the extension-header walk stopped
  *	(the upper-layer protocol; or the type of a header that did not fit,
@@ -178,6 +191,7 @@ struct vtap_pkt_info {
 	bool has_rh2;
 	uint8_t n_vlan;
 	uint8_t ip_proto;
+	bool opts_cut;
 	uint16_t l3_off;
 	uint16_t l4_off;
 	uint8_t src[16];
@@ -2323,6 +2337,20 @@ VTAP_API int vtap_steer__set_queues(struct vtap_steer *steer, unsigned int n);
  */
 VTAP_API unsigned int
 vtap_steer__intended_queues(const struct vtap_steer *steer);
+
+/**
+ * vtap_steer__frames_cut() - frames the program's IPv6 option scan cut short
+ * @steer: handle
+ *
+ * The steering program scans IPv6 destination options for a Home Address
+ * within the VTAP_PKT_OPT_* bounds (vtap rule, as vtap_pkt__parse() does)
+ * and counts each frame it stopped scanning at a bound: a sender trying to
+ * make the transmit path to the tap slow shows up here. The counter lives
+ * in the configuration map, so the tap's owner can change it too.
+ *
+ * Return: the count since the state was made (0 for a NULL handle).
+ */
+VTAP_API uint64_t vtap_steer__frames_cut(const struct vtap_steer *steer);
 
 /**
  * struct vtap_steer_rule - a flow rule (like `ethtool -N ... flow-type`)

@@ -31,9 +31,12 @@
  * Frames are read with bpf_skb_load_bytes() relative to skb->data, which is
  * the Ethernet header on a TAP device and the IP header on a TUN device
  * (VTAP_STEER_F_L3). Only the first 64 KiB count, as in the C parser.
- * IPv6 destination options are scanned with bpf_loop() over a per-CPU copy
- * of the header, so a 2 KiB header of Pad1 options costs the verifier one
- * callback, not 2048 unrolled iterations.
+ * IPv6 destination options are scanned with bpf_loop(), one option per
+ * callback read straight from the frame, within the bounds pkt.c has too
+ * (VTAP_STEER_OPT_*: padding runs and VTAP_STEER_OPT_STEPS_MAX option
+ * reads per frame), so no frame costs more
+ * than a few times an ordinary one; frames cut short by the bounds are
+ * counted in cfg->frames_cut.
  *
  * With -DVTAP_STEER_BITLOOP the Toeplitz step is the reference bit loop
  * (for bench/bench_steer_pps.c only).
@@ -71,27 +74,6 @@ struct {
 	__type(value, struct vtap_steer_exact_val);
 } exact SEC(".maps");
 
-/*
- * A copy of one IPv6 destination options header and the scan's state. The
- * state lives in the map, not on the stack, so that every bpf_loop()
- * iteration looks the same to the verifier (unknown scalars) and it checks
- * the callback once instead of following each offset.
- */
-struct exthdr_buf {
-	__u32 p;
-	__u32 end;
-	__u32 hao_at; /* offset of the HAO's data in the header, 0 = none */
-	__u32 pad;
-	__u8 b[VTAP_STEER_EXTHDR_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct exthdr_buf);
-} exthdr SEC(".maps");
-
 #define VLAN_MAX 2
 #define IPV6_EXT_MAX 8 /* VTAP_PKT_IPV6_EXT_MAX */
 #define FRAME_MAX 65535
@@ -117,6 +99,8 @@ struct pinfo {
 	__u16 l3_off;
 	__u16 l4_off;
 	__u32 len;
+	__u32 opt_steps; /* option reads left (VTAP_STEER_OPT_STEPS_MAX) */
+	__u32 opts_cut;
 };
 
 static __always_inline __u16 be16_at(const __u8 *p)
@@ -165,35 +149,72 @@ static __always_inline void parse_ipv4(struct __sk_buff *skb, __u32 off,
 	parse_ports(skb, pi);
 }
 
-/* One step of scan_dstopts() of pkt.c over the per-CPU header copy. */
+/* The state of one destination options scan, on the caller's stack. */
+struct optscan {
+	struct __sk_buff *skb;
+	__u32 off; /* the header's offset in the frame */
+	__u32 p; /* the next option, from the header's start */
+	__u32 end; /* the header's length */
+	__u32 pad; /* padding bytes in a row */
+	__u32 steps; /* option reads left in the frame */
+	__u32 hao_at; /* offset of the HAO's data in the header, 0 = none */
+	__u32 cut;
+};
+
+/*
+ * One option of scan_dstopts() in pkt.c, read straight from the frame, with
+ * the same bounds (VTAP_STEER_OPT_*): a frame costs at most
+ * VTAP_STEER_OPT_STEPS_MAX of these, whatever its options.
+ */
 static long optscan_step(__u32 i, void *ctx)
 {
-	struct exthdr_buf *s;
-	__u32 zero = 0, p, end, olen;
-	__u8 type;
+	struct optscan *o = ctx;
+	__u32 p = o->p, end = o->end, olen;
+	__u8 b[2];
 
-	s = bpf_map_lookup_elem(&exthdr, &zero);
-	if (!s)
+	if (p >= end)
 		return 1;
-	p = s->p;
-	end = s->end;
-	if (p >= end || end > VTAP_STEER_EXTHDR_MAX)
+	if (!o->steps) {
+		o->cut = 1;
 		return 1;
-	type = s->b[p & (VTAP_STEER_EXTHDR_MAX - 1)];
-	if (type == 0) {
-		s->p = p + 1;
+	}
+	o->steps--;
+	if (end - p >= 2) {
+		if (bpf_skb_load_bytes(o->skb, o->off + p, b, 2))
+			return 1;
+	} else {
+		if (bpf_skb_load_bytes(o->skb, o->off + p, b, 1))
+			return 1;
+	}
+	if (b[0] == 0) {
+		if (++o->pad > VTAP_STEER_OPT_PAD_MAX) {
+			o->cut = 1;
+			o->steps = 0;
+			return 1;
+		}
+		o->p = p + 1;
 		return 0;
 	}
 	if (end - p < 2)
 		return 1;
-	olen = s->b[(p + 1) & (VTAP_STEER_EXTHDR_MAX - 1)];
+	olen = b[1];
 	if (end - p - 2 < olen)
 		return 1;
-	if (type == 0xc9 && olen == 16) {
-		s->hao_at = p + 2;
-		return 1;
+	if (b[0] == 1) {
+		o->pad += 2 + olen;
+		if (o->pad > VTAP_STEER_OPT_PAD_MAX) {
+			o->cut = 1;
+			o->steps = 0;
+			return 1;
+		}
+	} else {
+		if (b[0] == 0xc9 && olen == 16) {
+			o->hao_at = p + 2;
+			return 1;
+		}
+		o->pad = 0;
 	}
-	s->p = p + 2 + olen;
+	o->p = p + 2 + olen;
 	return 0;
 }
 
@@ -201,19 +222,21 @@ static long optscan_step(__u32 i, void *ctx)
 static __always_inline void scan_dstopts(struct __sk_buff *skb, __u32 off,
 					 __u32 hlen, struct pinfo *pi)
 {
-	struct exthdr_buf *s;
-	__u32 zero = 0;
+	struct optscan o = {
+		.skb = skb,
+		.off = off,
+		.p = 2,
+		.end = hlen,
+		.steps = pi->opt_steps,
+	};
 
-	s = bpf_map_lookup_elem(&exthdr, &zero);
-	if (!s || hlen < 2 || hlen > VTAP_STEER_EXTHDR_MAX)
+	if (hlen < 2 || hlen > VTAP_STEER_EXTHDR_MAX)
 		return;
-	if (bpf_skb_load_bytes(skb, off, s->b, hlen))
-		return;
-	s->p = 2;
-	s->end = hlen;
-	s->hao_at = 0;
-	bpf_loop(VTAP_STEER_EXTHDR_MAX, optscan_step, NULL, 0);
-	if (s->hao_at && !bpf_skb_load_bytes(skb, off + s->hao_at, pi->hao, 16))
+	bpf_loop(VTAP_STEER_OPT_STEPS_MAX + 1, optscan_step, &o, 0);
+	pi->opt_steps = o.steps;
+	if (o.cut)
+		pi->opts_cut = 1;
+	if (o.hao_at && !bpf_skb_load_bytes(skb, off + o.hao_at, pi->hao, 16))
 		pi->has_hao = 1;
 }
 
@@ -299,6 +322,7 @@ static __always_inline void parse(struct __sk_buff *skb, __u32 flags,
 	__u8 b[2];
 
 	pi->len = skb->len > FRAME_MAX ? FRAME_MAX : skb->len;
+	pi->opt_steps = VTAP_STEER_OPT_STEPS_MAX;
 	if (flags & VTAP_STEER_F_L3) {
 		if (pi->len && !bpf_skb_load_bytes(skb, 0, b, 1))
 			version = b[0] >> 4;
@@ -593,6 +617,17 @@ static __always_inline void share_pkt(const struct pinfo *pi)
 	p->len = pi->len;
 }
 
+/* Count a frame whose option scan was cut short (cfg->frames_cut). */
+static __always_inline void count_cut(void)
+{
+	struct vtap_steer_cfg *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&cfg, &zero);
+	if (c)
+		__sync_fetch_and_add(&c->frames_cut, 1);
+}
+
 SEC("socket")
 int vtap_steer(struct __sk_buff *skb)
 {
@@ -604,6 +639,8 @@ int vtap_steer(struct __sk_buff *skb)
 	if (!s)
 		return 0;
 	parse(skb, s->flags, &pi);
+	if (pi.opts_cut)
+		count_cut();
 	if ((s->flags & VTAP_STEER_F_RULES) && rules_step(s, idx, &pi, &q))
 		return q;
 #ifndef VTAP_STEER_BITLOOP /* the bench variant has no extension step */

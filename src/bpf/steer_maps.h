@@ -59,6 +59,9 @@
 #define VTAP_STEER_AUTOMQ_BUCKETS 4096 /* power of two */
 /* Longest IPv6 extension header: (255 + 1) * 8 bytes. */
 #define VTAP_STEER_EXTHDR_MAX 2048
+/* The bounds of the IPv6 option scan: VTAP_PKT_OPT_* of vtap.h. */
+#define VTAP_STEER_OPT_PAD_MAX 7
+#define VTAP_STEER_OPT_STEPS_MAX 8
 
 #define VTAP_STEER_GRACE_NS 2000000ull /* 2 ms, see "configuration updates" */
 
@@ -176,7 +179,13 @@ struct vtap_steer_cfg {
 	 * tap was deleted and made again under the same name are stale.
 	 */
 	__u32 ifindex;
-	__u8 pad[32];
+	/*
+	 * Frames whose IPv6 option scan the program cut short (the
+	 * VTAP_STEER_OPT_* bounds); only the program adds to it. Informational:
+	 * the owner can write it too.
+	 */
+	__u64 frames_cut;
+	__u8 pad[24];
 	struct vtap_steer_slot slot[2];
 };
 

@@ -50,6 +50,7 @@
 
 #define IPV6_FRAG_HLEN 8
 #define IPV6_OPT_PAD1 0
+#define IPV6_OPT_PADN 1
 #define IPV6_OPT_HAO 0xc9
 #define IPV6_HAO_LEN 16
 #define IPV6_RH2_TYPE 2
@@ -136,16 +137,32 @@ static void parse_ipv4(const uint8_t *b, size_t len, size_t off,
 /*
  * Look for a Home Address option in the destination options header
  * [@p, @end). Options are read in order; one running past the header ends
- * the scan.
+ * the scan. The scan is bounded: padding runs of at most
+ * VTAP_PKT_OPT_PAD_MAX bytes (as the kernel's ip6_parse_tlv() requires)
+ * and *@steps (what is left of the frame's VTAP_PKT_OPT_STEPS_MAX) options
+ * read; going past one ends the scan of the frame (*@steps = 0) and sets
+ * opts_cut. steer.bpf.c's scan_dstopts() is the twin.
  */
 static void scan_dstopts(const uint8_t *p, const uint8_t *end,
-			 struct vtap_pkt_info *info)
+			 unsigned int *steps, struct vtap_pkt_info *info)
 {
+	unsigned int pad = 0;
+
 	p += 2;
 	while (p < end) {
 		size_t olen;
 
+		if (!*steps) {
+			info->opts_cut = true;
+			return;
+		}
+		--*steps;
 		if (p[0] == IPV6_OPT_PAD1) {
+			if (++pad > VTAP_PKT_OPT_PAD_MAX) {
+				info->opts_cut = true;
+				*steps = 0;
+				return;
+			}
 			p++;
 			continue;
 		}
@@ -154,10 +171,20 @@ static void scan_dstopts(const uint8_t *p, const uint8_t *end,
 		olen = p[1];
 		if ((size_t)(end - p - 2) < olen)
 			return;
-		if (p[0] == IPV6_OPT_HAO && olen == IPV6_HAO_LEN) {
-			memcpy(info->hao, p + 2, IPV6_HAO_LEN);
-			info->has_hao = true;
-			return;
+		if (p[0] == IPV6_OPT_PADN) {
+			pad += 2 + (unsigned int)olen;
+			if (pad > VTAP_PKT_OPT_PAD_MAX) {
+				info->opts_cut = true;
+				*steps = 0;
+				return;
+			}
+		} else {
+			if (p[0] == IPV6_OPT_HAO && olen == IPV6_HAO_LEN) {
+				memcpy(info->hao, p + 2, IPV6_HAO_LEN);
+				info->has_hao = true;
+				return;
+			}
+			pad = 0;
 		}
 		p += 2 + olen;
 	}
@@ -191,6 +218,7 @@ static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
 		       struct vtap_pkt_info *info, uint32_t *ext)
 {
 	const uint8_t *ip = b + off;
+	unsigned int steps = VTAP_PKT_OPT_STEPS_MAX;
 	uint8_t nh;
 	bool complete = false;
 
@@ -224,7 +252,7 @@ static void parse_ipv6(const uint8_t *b, size_t len, size_t off,
 
 		*ext |= ext_bit(nh);
 		if (nh == IPPROTO_DSTOPTS && !info->has_hao)
-			scan_dstopts(h, h + hlen, info);
+			scan_dstopts(h, h + hlen, &steps, info);
 		else if (nh == IPPROTO_ROUTING && !info->has_rh2 &&
 			 h[1] == IPV6_RH2_HDRLEN && h[2] == IPV6_RH2_TYPE &&
 			 h[3] == IPV6_RH2_SEGLEFT) {

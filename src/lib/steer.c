@@ -78,6 +78,9 @@ _Static_assert(VTAP_STEER_TABLE_MAX == VTAP_RSS_TABLE_MAX, "table size");
 _Static_assert(VTAP_STEER_KEY_MAX == VTAP_TOEPLITZ_KEY_MAX, "key size");
 _Static_assert(VTAP_STEER_INPUT_MAX == VTAP_TOEPLITZ_INPUT_MAX, "input");
 _Static_assert(VTAP_STEER_QUEUES_MAX == VTAP_QUEUES_MAX, "queues");
+_Static_assert(VTAP_STEER_OPT_PAD_MAX == VTAP_PKT_OPT_PAD_MAX, "opt bounds");
+_Static_assert(VTAP_STEER_OPT_STEPS_MAX == VTAP_PKT_OPT_STEPS_MAX,
+	       "opt bounds");
 /* The sizes steer_maps.h pins for the BPF side, checked here as well. */
 _Static_assert(sizeof(struct vtap_steer_cfg) == 118248, "cfg size");
 _Static_assert(sizeof(struct vtap_steer_mrule) == 84, "rule size");
@@ -832,6 +835,10 @@ load:
 			goto fail;
 		}
 	}
+	/* State someone else wrote: say at once when it is corrupt. */
+	err = read_view(s, true);
+	if (err)
+		goto fail;
 	return s;
 fail:
 	vtap_steer__close(s);
@@ -1001,6 +1008,12 @@ uint32_t vtap_steer__steps(const struct vtap_steer *s)
 	if (!s || read_view(s, false))
 		return 0;
 	return s->view->slot.flags & VTAP_STEER_STEP_ALL;
+}
+
+uint64_t vtap_steer__frames_cut(const struct vtap_steer *s)
+{
+	/* Any value is fine to print: nothing is indexed by it. */
+	return s ? __atomic_load_n(&s->cfg->frames_cut, __ATOMIC_RELAXED) : 0;
 }
 
 static bool have_ext(const struct vtap_steer *s)

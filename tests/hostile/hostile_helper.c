@@ -13,11 +13,13 @@
  *   hostile_helper objget PATH UID GID
  *	As UID/GID, BPF_OBJ_GET the pin PATH for writing; exit 0 when that
  *	is refused, 1 when it worked.
- *   hostile_helper victim DEV QUEUES
+ *   hostile_helper victim DEV QUEUES [UID GID FIELD [VALUE]]
  *	A root libvtap user (a VMM): open DEV with QUEUES queues and a 20-byte
- *	header, open its steering state, attach it, turn on hash reporting
- *	from it and receive once. Prints each step's result; exits 0 unless
- *	something crashed (the shell test reads the lines).
+ *	header and its steering state; then (with FIELD) let the owner poke
+ *	the configuration while it is open; then attach it, turn on hash
+ *	reporting from it, receive, predict, read RSS and rules, and set the
+ *	queue count. Prints each step's result; exits 0 unless something
+ *	crashed (the shell test reads the lines).
  */
 #include <errno.h>
 #include <grp.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,7 +138,7 @@ static void step(const char *what, int err)
 	fflush(stdout);
 }
 
-static int victim(char **argv)
+static int victim(int argc, char **argv)
 {
 	VTAP_OPTS_INIT(vtap_dev_opts, d, .queues = (unsigned int)atoi(argv[3]),
 		       .vnet_hdr_len = 20, .flags = VTAP_DEV_NO_CREATE);
@@ -159,6 +162,24 @@ static int victim(char **argv)
 		vtap_dev__close(dev);
 		return 1;
 	}
+	if (argc >= 7) {
+		/* The owner strikes while the VMM holds the state open. */
+		char *pargv[] = {argv[0],
+				 "poke",
+				 argv[2],
+				 argv[4],
+				 argv[5],
+				 argv[6],
+				 argc > 7 ? argv[7] : NULL,
+				 NULL};
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0)
+			_exit(poke(argc > 7 ? 7 : 6, pargv));
+		waitpid(pid, &st, 0);
+		step("poke", WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO);
+	}
 	steps = vtap_steer__steps(s);
 	printf("steps: 0x%x\n", steps);
 	err = vtap_steer__attach_dev(s, dev);
@@ -170,6 +191,17 @@ static int victim(char **argv)
 	f.cap = sizeof(buf);
 	err = vtap_queue__recv(vtap_dev__queue(dev, 0), &f, 1);
 	step("recv", err < 0 ? err : 0);
+	{
+		VTAP_OPTS_INIT(vtap_steer_rss, rss);
+		struct vtap_steer_prediction p;
+		struct vtap_steer_rule rules[8];
+
+		step("rss", vtap_steer__rss(s, &rss));
+		err = vtap_steer__rules(s, rules, 8);
+		step("rules", err < 0 ? err : 0);
+		memset(buf, 0, 64);
+		step("predict", vtap_steer__predict(s, buf, 64, &p));
+	}
 	step("set queues", vtap_steer__set_queues(s, 1));
 	vtap_steer__close(s);
 	vtap_dev__close(dev);
@@ -182,9 +214,9 @@ int main(int argc, char **argv)
 		return poke(argc, argv);
 	if (argc == 5 && !strcmp(argv[1], "objget"))
 		return objget(argv);
-	if (argc == 4 && !strcmp(argv[1], "victim"))
-		return victim(argv);
+	if ((argc == 4 || argc >= 7) && !strcmp(argv[1], "victim"))
+		return victim(argc, argv);
 	fprintf(stderr,
-		"usage: hostile_helper poke DEV UID GID FIELD [VALUE] | objget PATH UID GID | victim DEV QUEUES\n");
+		"usage: hostile_helper poke DEV UID GID FIELD [VALUE] | objget PATH UID GID | victim DEV QUEUES [UID GID FIELD [VALUE]]\n");
 	return 2;
 }

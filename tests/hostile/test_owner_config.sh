@@ -58,19 +58,23 @@ tools() {
 	safe "$want" "$VTAPCTL" flow del dev "$T" id 7
 	safe "$want" "$VTAPCTL" rss set dev "$T" key 0102030405060708
 	safe "$want" "$VTAPCTL" flow add dev "$T" proto tcp dport 80 queue 2
-	safe any "$VTAPCTL" steer show dev "$T"
-	safe any "$VTAPCTL" rss off dev "$T"
+	safe "$want" "$VTAPCTL" steer show dev "$T"
+	safe "$want" "$VTAPCTL" rss off dev "$T"
 }
 
-# The root VMM: attach, report and set_queues on the owner's config.
+# The root VMM: attach, report, predict, set_queues on the owner's config;
+# with arguments, the owner pokes them while the VMM has it open.
 victim() {
-	local out
-	out=$(timeout 30 "$H" victim "$T" 4 2>&1)
-	local rc=$?
+	local want=$1 out rc
+	shift
+	out=$(timeout 30 "$H" victim "$T" 4 "$@" 2>&1)
+	rc=$?
 	if [ $rc = 124 ] || [ $rc -gt 128 ]; then
 		fail "root libvtap user: exit $rc: $out"
-	elif [ "$1" = corrupt ] && ! grep -q "attach: Structure needs cleaning" <<<"$out"; then
-		fail "root libvtap user attached a corrupt config: $out"
+	elif [ "$want" = corrupt ] && grep -q "^\(attach\|set queues\|rss\|rules\|predict\): ok" <<<"$out"; then
+		fail "root libvtap user used a corrupt config: $out"
+	elif [ "$want" = corrupt ] && ! grep -q "Structure needs cleaning" <<<"$out"; then
+		fail "root libvtap user not told the config is corrupt: $out"
 	else
 		ok "root libvtap user: $(tr '\n' ' ' <<<"$out")"
 	fi
@@ -88,6 +92,9 @@ for c in "key_len 300" "key_len 0" "nrules 65535" "nrules 257" "weights 65535" \
 	check poke $c
 	tools corrupt
 	victim corrupt
+	check fresh
+	# shellcheck disable=SC2086
+	victim corrupt $OWNER $OWNER $c
 done
 
 # Item 4: a flip time a year ahead must not make writers sleep.
@@ -140,10 +147,12 @@ check "$VTAPCTL" rss set dev "$T" table weight 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
 check "$VTAPCTL" rss show dev "$T"
 
 # Random configurations: whatever the bytes, nothing crashes or hangs.
-for seed in $(seq 1 25); do
+for seed in $(seq 1 10); do
 	check fresh
 	check poke random "$seed"
 	tools any
 	victim any
+	check fresh
+	victim any $OWNER $OWNER random "$seed"
 done
 finish

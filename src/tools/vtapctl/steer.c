@@ -188,6 +188,8 @@ static int steer_show(int argc, char **argv)
 		pr_str("ext", "ext %s\n", ext);
 	else
 		pr_null("ext");
+	pr_u64("frames_cut", "frames cut short %" PRIu64 "\n",
+	       vtap_steer__frames_cut(s));
 	pr_obj_end();
 	pr_arr_end();
 	vtap_steer__close(s);
