@@ -283,6 +283,53 @@ static void *racer(void *arg)
 	return NULL;
 }
 
+/* A port at its MAC limit learns nothing new; refusals are counted. */
+static void test_port_limit(void **state)
+{
+	struct sw_mac_table *t = sw_mac__new(8, 10000);
+	uint8_t m[6] = {0x02, 0, 0, 1, 0, 0};
+
+	assert_non_null(t);
+	sw_mac__set_limit(t, 1, 2);
+	sw_mac__set_limit(t, 3, 1);
+	assert_true(sw_mac__learn(t, A, 1, 1, 100));
+	assert_true(sw_mac__learn(t, B, 1, 1, 100));
+	assert_false(sw_mac__learn(t, C, 1, 1, 100));
+	assert_int_equal(sw_mac__lookup(t, C, 1, 100), -1);
+	assert_int_equal(sw_mac__count(t, 1), 2);
+	assert_int_equal(sw_mac__refused(t, 1), 1);
+	/* A refresh of a known address is not a new one. */
+	assert_true(sw_mac__learn(t, A, 1, 1, 1200));
+	assert_int_equal(sw_mac__refused(t, 1), 1);
+	/* A moves to port 2 (no limit): room on port 1 for C. */
+	assert_true(sw_mac__learn(t, A, 1, 2, 1300));
+	assert_int_equal(sw_mac__count(t, 1), 1);
+	assert_int_equal(sw_mac__count(t, 2), 1);
+	assert_true(sw_mac__learn(t, C, 1, 1, 1300));
+	/* Moving to a port at its limit is refused: A stays on port 2. */
+	assert_true(sw_mac__learn(t, B, 7, 3, 1300));
+	assert_false(sw_mac__learn(t, A, 1, 3, 1400));
+	assert_int_equal(sw_mac__lookup(t, A, 1, 1400), 2);
+	assert_int_equal(sw_mac__refused(t, 3), 1);
+	/* Random sources on port 1 never pass its limit. */
+	for (int i = 0; i < 1000; i++) {
+		m[5] = (uint8_t)i;
+		m[4] = (uint8_t)(i >> 8);
+		sw_mac__learn(t, m, 1, 1, 1400);
+	}
+	assert_int_equal(sw_mac__count(t, 1), 2);
+	assert_int_equal(sw_mac__refused(t, 1), 1001);
+	/* Flush and aging give the allowance back. */
+	assert_int_equal(sw_mac__flush_port(t, 1), 2);
+	assert_int_equal(sw_mac__count(t, 1), 0);
+	assert_int_equal(sw_mac__expire(t, 100000), 2);
+	assert_int_equal(sw_mac__count(t, 2), 0);
+	assert_int_equal(sw_mac__count(t, 3), 0);
+	sw_mac__set_limit(t, 1, 0);
+	assert_int_equal(sw_mac__refused(t, 1), 0);
+	sw_mac__free(t);
+}
+
 static void test_concurrent(void **state)
 {
 	struct sw_mac_table *t = sw_mac__new(1, 1u << 30);
@@ -311,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_flood_then_unicast),
 		cmocka_unit_test(test_vlans),
 		cmocka_unit_test(test_tag_push_pop),
+		cmocka_unit_test(test_port_limit),
 		cmocka_unit_test(test_concurrent),
 	};
 

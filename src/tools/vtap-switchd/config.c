@@ -227,6 +227,12 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 			pc->gro = b;
 		else
 			pc->napi = b;
+	} else if (!strcmp(key, "mac_limit")) {
+		if (parse_uint(value, SW_MAC_LIMIT_MAX, &v))
+			return cfg_fail(err, errlen,
+					"mac_limit must be 0..%d, not '%s'",
+					SW_MAC_LIMIT_MAX, value);
+		pc->mac_limit = (uint32_t)v;
 	} else {
 		return cfg_fail(err, errlen, "unknown port option '%s'", key);
 	}

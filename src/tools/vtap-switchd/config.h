@@ -18,6 +18,7 @@
 #define SW_NETNS_MAX 64
 #define SW_PATH_MAX 108 /* sun_path */
 #define SW_VID_MAX 4094
+#define SW_MAC_LIMIT_MAX 1000000
 
 enum sw_vlan_mode {
 	SW_VLAN_ACCESS = 0, /* untagged frames, one VLAN (default VLAN 1) */
@@ -41,6 +42,7 @@ enum sw_vlan_mode {
  * @gro: coalesce segments written to the tap: 1 yes, 0 no, -1 (default)
  *	where the tap's offloads include TSO
  * @napi: open the tap's queues with IFF_NAPI (the kernel's GRO on writes)
+ * @mac_limit: most MAC addresses learned on the port (0 = no limit)
  */
 struct sw_port_config {
 	char name[SW_IFNAMSIZ];
@@ -53,6 +55,7 @@ struct sw_port_config {
 	bool offloads_set;
 	int8_t gro;
 	bool napi;
+	uint32_t mac_limit;
 };
 
 /**

@@ -23,6 +23,14 @@
  * for good (the daemon calls it once a second). A full bucket replaces its
  * oldest entry; with 3 entries per bucket and a table sized for the
  * expected station count that costs some flooding, never a wrong port.
+ *
+ * Per-port limits: each port's entries are counted (an atomic counter,
+ * changed by the writer that adds, moves, replaces or clears an entry,
+ * under its bucket's lock). A port at its limit learns no new address: one
+ * guest sending from random source addresses cannot push every other
+ * port's stations out of the table. Each refusal is counted per port; the
+ * check before the lock keeps a refused address from taking the bucket's
+ * lock on every frame.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,10 +55,17 @@ struct bucket {
 
 _Static_assert(sizeof(struct bucket) == 64, "one cache line per bucket");
 
+struct port_count {
+	_Atomic uint32_t n; /* entries learned on the port */
+	_Atomic uint32_t limit; /* 0 = none */
+	_Atomic uint64_t refused;
+} __attribute__((aligned(64)));
+
 struct sw_mac_table {
 	struct bucket *b;
 	uint64_t mask;
 	uint64_t aging_ms;
+	struct port_count port[SW_PORTS_MAX];
 };
 
 static uint64_t make_key(const uint8_t mac[6], uint16_t vid)
@@ -75,9 +90,10 @@ struct sw_mac_table *sw_mac__new(unsigned int log2_buckets, uint64_t aging_ms)
 
 	if (log2_buckets > 24)
 		return NULL;
-	t = calloc(1, sizeof(*t));
+	t = aligned_alloc(64, sizeof(*t));
 	if (!t)
 		return NULL;
+	memset(t, 0, sizeof(*t));
 	t->b = aligned_alloc(64, sizeof(struct bucket) << log2_buckets);
 	if (!t->b) {
 		free(t);
@@ -170,6 +186,48 @@ int sw_mac__lookup(const struct sw_mac_table *t, const uint8_t mac[6],
 	return (int)(val >> 48);
 }
 
+static struct port_count *pc_of(const struct sw_mac_table *t, uint64_t port)
+{
+	return (struct port_count *)&t->port[port % SW_PORTS_MAX];
+}
+
+/* Whether @port is at its limit (a new entry would pass it). */
+static bool at_limit(const struct port_count *pc)
+{
+	uint32_t lim = atomic_load_explicit(&pc->limit, memory_order_relaxed);
+
+	return lim && atomic_load_explicit(&pc->n, memory_order_relaxed) >= lim;
+}
+
+static void refuse(struct port_count *pc)
+{
+	atomic_fetch_add_explicit(&pc->refused, 1, memory_order_relaxed);
+}
+
+/* An entry of @port goes away (under its bucket's lock). */
+static void drop_count(struct sw_mac_table *t, uint64_t val)
+{
+	atomic_fetch_sub_explicit(&pc_of(t, val >> 48)->n, 1,
+				  memory_order_relaxed);
+}
+
+/* Take one entry of @port's allowance; false when at the limit. */
+static bool take_count(struct sw_mac_table *t, uint16_t port)
+{
+	struct port_count *pc = pc_of(t, port);
+	uint32_t lim = atomic_load_explicit(&pc->limit, memory_order_relaxed);
+
+	if (lim &&
+	    atomic_fetch_add_explicit(&pc->n, 1, memory_order_relaxed) >= lim) {
+		atomic_fetch_sub_explicit(&pc->n, 1, memory_order_relaxed);
+		refuse(pc);
+		return false;
+	}
+	if (!lim)
+		atomic_fetch_add_explicit(&pc->n, 1, memory_order_relaxed);
+	return true;
+}
+
 bool sw_mac__learn(struct sw_mac_table *t, const uint8_t mac[6], uint16_t vid,
 		   uint16_t port, uint64_t now_ms)
 {
@@ -183,6 +241,11 @@ bool sw_mac__learn(struct sw_mac_table *t, const uint8_t mac[6], uint16_t vid,
 	if (val && (val >> 48) == port && now >= (val & TS_MASK) &&
 	    now - (val & TS_MASK) < REFRESH_MS)
 		return false;
+	/* New here, or moving here: refused without the lock at the limit. */
+	if ((!val || (val >> 48) != port) && at_limit(pc_of(t, port))) {
+		refuse(pc_of(t, port));
+		return false;
+	}
 
 	lock(b);
 	for (int i = 0; i < WAYS; i++) {
@@ -192,7 +255,18 @@ bool sw_mac__learn(struct sw_mac_table *t, const uint8_t mac[6], uint16_t vid,
 			break;
 		}
 	}
-	if (slot < 0) {
+	if (slot >= 0) {
+		uint64_t old = atomic_load_explicit(&b->e[slot].val,
+						    memory_order_relaxed);
+
+		if ((old >> 48) != port) {
+			if (!take_count(t, port)) {
+				unlock(b);
+				return false;
+			}
+			drop_count(t, old);
+		}
+	} else {
 		uint64_t oldest = UINT64_MAX;
 
 		for (int i = 0; i < WAYS; i++) {
@@ -209,6 +283,14 @@ bool sw_mac__learn(struct sw_mac_table *t, const uint8_t mac[6], uint16_t vid,
 				slot = i;
 			}
 		}
+		if (!take_count(t, port)) {
+			unlock(b);
+			return false;
+		}
+		if (atomic_load_explicit(&b->e[slot].key, memory_order_relaxed))
+			drop_count(t,
+				   atomic_load_explicit(&b->e[slot].val,
+							memory_order_relaxed));
 		atomic_store_explicit(&b->e[slot].key, key,
 				      memory_order_relaxed);
 	}
@@ -234,6 +316,7 @@ unsigned int sw_mac__flush_port(struct sw_mac_table *t, uint16_t port)
 			if (k && (v >> 48) == port) {
 				atomic_store_explicit(&b->e[w].key, 0,
 						      memory_order_relaxed);
+				drop_count(t, v);
 				n++;
 			}
 		}
@@ -271,12 +354,29 @@ unsigned int sw_mac__expire(struct sw_mac_table *t, uint64_t now_ms)
 			if (k && !fresh(t, v, now_ms)) {
 				atomic_store_explicit(&b->e[w].key, 0,
 						      memory_order_relaxed);
+				drop_count(t, v);
 				n++;
 			}
 		}
 		unlock(b);
 	}
 	return n;
+}
+
+void sw_mac__set_limit(struct sw_mac_table *t, uint16_t port, uint32_t limit)
+{
+	atomic_store(&pc_of(t, port)->limit, limit);
+	atomic_store(&pc_of(t, port)->refused, 0);
+}
+
+uint32_t sw_mac__count(const struct sw_mac_table *t, uint16_t port)
+{
+	return atomic_load(&pc_of(t, port)->n);
+}
+
+uint64_t sw_mac__refused(const struct sw_mac_table *t, uint16_t port)
+{
+	return atomic_load(&pc_of(t, port)->refused);
 }
 
 size_t sw_mac__dump(const struct sw_mac_table *t, uint64_t now_ms,

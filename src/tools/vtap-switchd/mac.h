@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 struct sw_mac_table;
 
 /**
@@ -55,6 +57,19 @@ unsigned int sw_mac__flush_port(struct sw_mac_table *t, uint16_t port);
 
 /* Forget the entries older than the aging time; return how many. */
 unsigned int sw_mac__expire(struct sw_mac_table *t, uint64_t now_ms);
+
+/*
+ * Limit the entries learned on @port to @limit (0 = no limit) and zero its
+ * refused counter (a port index is reused by the next port added). An
+ * address new to the table, or moving to @port, is not learned while @port
+ * holds @limit entries: its frames are flooded as unknown, and the refusal
+ * is counted.
+ */
+void sw_mac__set_limit(struct sw_mac_table *t, uint16_t port, uint32_t limit);
+
+/* Entries @port holds now, and addresses refused by its limit so far. */
+uint32_t sw_mac__count(const struct sw_mac_table *t, uint16_t port);
+uint64_t sw_mac__refused(const struct sw_mac_table *t, uint16_t port);
 
 /*
  * Copy up to @max live entries into @out. Return: the number of live

@@ -217,6 +217,9 @@ static int run(struct sw *sw, const struct cmdline *cl)
 			sw->cfg.control, strerror(-lfd),
 			lfd == -EADDRINUSE
 				? " (another vtap-switchd runs there)"
+			: lfd == -ENOTSOCK
+				? " (something else than a socket is there: "
+				  "remove it or choose another path)"
 				: "");
 		ret = 1;
 		goto close_fds;
@@ -277,8 +280,7 @@ static int run(struct sw *sw, const struct cmdline *cl)
 		}
 	}
 out:
-	close(lfd);
-	unlink(sw->cfg.control);
+	ctl_close(sw, lfd);
 close_fds:
 	close(ep);
 	close(tfd);

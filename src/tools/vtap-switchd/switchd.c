@@ -613,6 +613,7 @@ int sw_port_add(struct sw *sw, const struct sw_port_config *pc, int netns_fd,
 	sw->fwdp[idx].mode = p->cfg.mode;
 	sw->fwdp[idx].vid = p->cfg.vid;
 	sw->fwdp[idx].allowed = p->cfg.allowed;
+	sw_mac__set_limit(sw->mac, (uint16_t)idx, p->cfg.mac_limit);
 	atomic_store_explicit(&sw->ports[idx], p, memory_order_release);
 	atomic_fetch_or_explicit(&sw->present, 1ull << idx,
 				 memory_order_release);

@@ -177,9 +177,12 @@ void ns_leave(int saved);
 int if_up(const char *ifname);
 int if_addr4(const char *ifname, uint32_t addr_be, unsigned int prefix);
 
-/* control.c */
+/* control.c: ctl_listen() returns an fd for the main loop's epoll set;
+ * ctl_handle() serves what is ready on it without blocking; ctl_close()
+ * closes it and removes the socket if it is still the one made. */
 int ctl_listen(struct sw *sw);
-void ctl_handle(struct sw *sw, int lfd);
+void ctl_handle(struct sw *sw, int cfd);
+void ctl_close(struct sw *sw, int cfd);
 
 /* demo.c */
 int demo_run(const char *argv0, unsigned int seconds, unsigned int queues,

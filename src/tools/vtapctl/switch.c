@@ -78,11 +78,11 @@ static json_object *request(const char *path, const char *req)
 	json_tokener *tok = json_tokener_new_ex(64);
 
 	o = NULL;
-	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
-		o = json_tokener_parse_ex(tok, buf + len, (int)n);
+	/* The tokener keeps its state: an answer of any size, in chunks. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		o = json_tokener_parse_ex(tok, buf, (int)n);
 		len += (size_t)n;
-		if (o || json_tokener_get_error(tok) != json_tokener_continue ||
-		    len == sizeof(buf))
+		if (o || json_tokener_get_error(tok) != json_tokener_continue)
 			break;
 	}
 	json_tokener_free(tok);
@@ -220,6 +220,11 @@ static void show_text(json_object *o)
 				get_i(p, "unicast"), get_i(p, "flooded"),
 				get_i(p, "filtered"), get_i(p, "bad"),
 				get_i(p, "vlan_drops"));
+			pr_text("  mac: %" PRId64 " learned, limit %s%.0" PRId64
+				", %" PRId64 " refused by the limit\n",
+				get_i(p, "mac_entries"),
+				get_i(p, "mac_limit") ? "" : "none",
+				get_i(p, "mac_limit"), get_i(p, "mac_refused"));
 			if (!json_object_object_get_ex(p, "queue_stats", &qs))
 				continue;
 			for (size_t q = 0; q < json_object_array_length(qs);
