@@ -20,6 +20,9 @@
  *	reporting from it, receive, predict, read RSS and rules, and set the
  *	queue count. Prints each step's result; exits 0 unless something
  *	crashed (the shell test reads the lines).
+ *   hostile_helper hold DEV QUEUES SECONDS
+ *	A root libvtap user that keeps DEV open (its stats file mapped) and
+ *	counts its queues' stats every 10 ms for SECONDS; exits 0 if it lived.
  */
 #include <errno.h>
 #include <grp.h>
@@ -208,6 +211,30 @@ static int victim(int argc, char **argv)
 	return 0;
 }
 
+static int hold(char **argv)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, d, .queues = (unsigned int)atoi(argv[3]),
+		       .vnet_hdr_len = 20, .flags = VTAP_DEV_NO_CREATE);
+	struct timespec ts = {.tv_nsec = 10000000};
+	struct vtap_queue_stats st;
+	struct vtap_dev *dev;
+	int n = atoi(argv[4]) * 100;
+
+	dev = vtap_dev__open(argv[2], &d);
+	if (!dev) {
+		step("open dev", -errno);
+		return 1;
+	}
+	printf("holding %s\n", argv[2]);
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		vtap_queue__stats(vtap_dev__queue(dev, 0), &st);
+		nanosleep(&ts, NULL);
+	}
+	vtap_dev__close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "poke"))
@@ -216,7 +243,9 @@ int main(int argc, char **argv)
 		return objget(argv);
 	if ((argc == 4 || argc >= 7) && !strcmp(argv[1], "victim"))
 		return victim(argc, argv);
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return hold(argv);
 	fprintf(stderr,
-		"usage: hostile_helper poke DEV UID GID FIELD [VALUE] | objget PATH UID GID | victim DEV QUEUES [UID GID FIELD [VALUE]]\n");
+		"usage: hostile_helper poke DEV UID GID FIELD [VALUE] | objget PATH UID GID | victim DEV QUEUES [UID GID FIELD [VALUE]] | hold DEV QUEUES SECONDS\n");
 	return 2;
 }

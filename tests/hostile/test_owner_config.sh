@@ -32,7 +32,7 @@ poke() { "$H" poke "$T" $OWNER $OWNER "$@"; }
 # Run a root tool: it must finish within 30 s and not die of a signal.
 # With "corrupt" as $1 it must also fail saying the config is corrupt.
 ERR=$(mktemp)
-cleanup_add "rm -f $ERR"
+cleanup_add "rm -f $ERR $ERR.hold"
 safe() {
 	local want=$1 rc
 	shift
@@ -145,6 +145,45 @@ assert all(0 <= q < 200 for q in d["table"]), d
 ' "$show"
 check "$VTAPCTL" rss set dev "$T" table weight 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
 check "$VTAPCTL" rss show dev "$T"
+
+# Suspected: the owner truncating a stats file a root process has mapped.
+# Shown safe: the owner cannot truncate (or write) the run state root made,
+# and root's readers and the root process live on.
+check fresh
+"$H" hold "$T" 4 6 >"$ERR.hold" 2>&1 &
+hpid=$!
+cleanup_add "kill $hpid"
+for _ in $(seq 50); do grep -q holding "$ERR.hold" && break; sleep 0.1; done
+n=0
+while read -r f; do
+	n=$((n + 1))
+	if setpriv --reuid $OWNER --regid $OWNER --clear-groups truncate -s 0 "$f" 2>/dev/null; then
+		fail "the owner truncated $f (owned by $(stat -c %U "$f"))"
+	else
+		ok "owner cannot truncate $f"
+	fi
+	if setpriv --reuid $OWNER --regid $OWNER --clear-groups sh -c 'echo x >>"$1"' sh "$f" 2>/dev/null; then
+		fail "the owner wrote into $f"
+	fi
+done < <(find /run/vtap -type f -user root 2>/dev/null)
+check test "$n" -ge 1
+safe any "$VTAPCTL" stats show dev "$T"
+safe any "$VTAPCTL" dev show "$T"
+safe any "$VTAPCTL" dev show
+check wait "$hpid"
+
+# Suspected: a group set with `dev add`. A member of the tap's group (not
+# its owner) gets no pin at all: the pins are the owner's alone (0600).
+"$VTAPCTL" dev del "$T" >/dev/null 2>&1
+ip link del "$T" >/dev/null 2>&1
+check "$VTAPCTL" dev add "$T" queues 2 owner $OWNER group 12345
+check "$VTAPCTL" rss set dev "$T" table equal 2
+n=0
+while read -r p; do
+	n=$((n + 1))
+	check "$H" objget "$p" 23456 12345
+done < <(find /sys/fs/bpf/vtap -mindepth 1 ! -type d 2>/dev/null)
+check test "$n" -ge 3
 
 # Random configurations: whatever the bytes, nothing crashes or hangs.
 for seed in $(seq 1 10); do
