@@ -68,7 +68,8 @@ static void dstopts(struct frame *f, const uint8_t *o, size_t n, size_t len)
 {
 	uint8_t body[2048] = {0};
 
-	memcpy(body, o, n);
+	if (n)
+		memcpy(body, o, n);
 	frame_ipv6_ext(f, FRAME_IPPROTO_DSTOPTS, body, len);
 }
 

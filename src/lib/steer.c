@@ -669,8 +669,12 @@ static int open_pins(struct vtap_steer *s)
 		if (fd < 0) {
 			int err = -errno;
 
-			/* Programs are only needed to attach. */
-			if (i == PIN_PROG || i == PIN_CONT)
+			/* Programs are only needed to attach, the program
+			 * array and scratch map only by root's tools: the
+			 * tap's owner gets neither (pin_all()). */
+			if (i == PIN_PROG || i == PIN_CONT ||
+			    ((i == PIN_JMP || i == PIN_PKT) &&
+			     (err == -EACCES || err == -EPERM)))
 				continue;
 			pr_warn("steer: open pinned %s: %s%s\n", path,
 				strerror(-err),

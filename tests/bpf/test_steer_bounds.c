@@ -81,7 +81,8 @@ static void dstopts(struct frame *f, const uint8_t *opts, size_t n,
 {
 	uint8_t body[2048] = {0};
 
-	memcpy(body, opts, n);
+	if (n)
+		memcpy(body, opts, n);
 	frame_ipv6_ext(f, FRAME_IPPROTO_DSTOPTS, body, body_len);
 }
 
