@@ -12,6 +12,20 @@
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+# Private network and mount namespaces: a fresh bpffs and /run/vtap, so
+# nothing of the host's (or of tests running meanwhile) is seen or touched,
+# and the taps go with the namespace.
+if [ -z "${HOSTILE_PRIVATE:-}" ]; then
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	exec env HOSTILE_PRIVATE=1 unshare --mount --net --propagation private \
+		bash "$0" "$@"
+fi
+mkdir -p /run/vtap
+mount -t tmpfs -o mode=0755 tmpfs /run/vtap || skip "cannot mount a private /run/vtap"
+# sysfs shows the namespace it was mounted in: mount the new one's.
+mount -t sysfs sysfs /sys || skip "cannot mount sysfs for the private namespace"
+mount -t bpf -o mode=0755 bpf /sys/fs/bpf || skip "cannot mount a private bpffs"
+ip link set lo up
 H=${HOSTILE_HELPER:?}
 OWNER=65534
 T=$(uname_ ho)
