@@ -232,6 +232,13 @@ static __always_inline void scan_dstopts(struct __sk_buff *skb, __u32 off,
 
 	if (hlen < 2 || hlen > VTAP_STEER_EXTHDR_MAX)
 		return;
+	if (!pi->opt_steps) {
+		/* The frame's budget is spent: an option here is one too many
+		 * (pkt.c's scan stops at its first option alike). */
+		if (hlen > 2)
+			pi->opts_cut = 1;
+		return;
+	}
 	bpf_loop(VTAP_STEER_OPT_STEPS_MAX + 1, optscan_step, &o, 0);
 	pi->opt_steps = o.steps;
 	if (o.cut)
