@@ -9,13 +9,24 @@
  *
  * State. The program (src/bpf/steer.bpf.c) reads one configuration map,
  * "cfg": a header and two complete slots (src/bpf/steer_maps.h). This file
- * is the only writer. Every change goes through slot_begin() /
+ * is the library's only writer. Every change goes through slot_begin() /
  * slot_commit(): take the writers' lock (flock on the pin directory, so
- * two vtapctl runs cannot interleave), wait out the grace period since the
- * last flip so that no program run still reads the inactive slot, copy the
- * active slot into the inactive one, change it, then publish it with a
+ * two vtapctl runs cannot interleave), read the validated copy of the map
+ * (below), wait out the grace period since the last flip (at most
+ * VTAP_STEER_GRACE_NS, whatever the map says) so that no program run still
+ * reads the inactive slot, change the copy, write it into the inactive
+ * slot with Toeplitz tables made from its key, then publish it with a
  * release store of the new index. A program run therefore always sees one
- * whole slot. Exact 5-tuple rules live in a hash map (element updates are
+ * whole slot.
+ *
+ * Owner-writable memory. The tap's owner may map "cfg" and write anything
+ * into it at any time (docs/security.md). So user space reads it in one
+ * place only, vtap_steer_cfg_read(): the header and the active slot are
+ * copied out between two equal generation counts and every field of the
+ * copy is checked against its array and the design's bounds; tools, the C
+ * twin, hash reporting (queue.c), the table builder and the writers work on
+ * that copy alone, and a copy that fails is reported as corrupt (EUCLEAN),
+ * by the tap's name, never used. Exact 5-tuple rules live in a hash map (element updates are
  * atomic in the kernel); the automq table is a second mmapped array that
  * vtap_steer__record_flow() writes with single 16-bit stores.
  *
@@ -191,10 +202,6 @@ static const char *perm_hint(int err)
 		       ? " (needs CAP_BPF and CAP_NET_ADMIN, or root)"
 		       : "";
 }
-
-/* ------------------------------------------------------------------ */
-/* configuration slots                                                */
-/* ------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
 /* the validated copy                                                 */
