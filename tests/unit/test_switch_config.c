@@ -258,6 +258,16 @@ static void test_port_equal(void **state)
 	assert_int_equal(
 		swcfg_port_set(&b, "offloads", "csum", err, sizeof(err)), 0);
 	assert_false(swcfg_port_equal(&a, &b));
+	b = a;
+	assert_int_equal(
+		swcfg_port_set(&b, "mac_limit", "64", err, sizeof(err)), 0);
+	assert_int_equal(b.mac_limit, 64);
+	assert_false(swcfg_port_equal(&a, &b));
+	assert_int_not_equal(
+		swcfg_port_set(&b, "mac_limit", "-1", err, sizeof(err)), 0);
+	assert_int_not_equal(
+		swcfg_port_set(&b, "mac_limit", "1000001", err, sizeof(err)),
+		0);
 }
 
 static void test_port_spec(void **state)

@@ -299,7 +299,8 @@ bool swcfg_port_equal(const struct sw_port_config *a,
 		!memcmp(a->allowed, b->allowed, sizeof(a->allowed))) &&
 	       a->offloads_set == b->offloads_set &&
 	       (!a->offloads_set || a->offloads == b->offloads) &&
-	       a->gro == b->gro && a->napi == b->napi;
+	       a->gro == b->gro && a->napi == b->napi &&
+	       a->mac_limit == b->mac_limit;
 }
 
 int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
