@@ -142,7 +142,8 @@ timeout 10 "$VTAPCTL" -j switch show control "$SOCK" >"$TMP/show.json"
 check python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-ports = {p["name"]: p for p in d["ports"]}
+d = d[0] if isinstance(d, list) else d  # vtapctl prints a list of objects
+ports = {p.get("ifname", p.get("name")): p for p in d["ports"]}
 a, b = ports[sys.argv[2]], ports[sys.argv[3]]
 print("mac table", len(d["mac"]), "A", a["mac_entries"], "B", b["mac_entries"], b["mac_refused"])
 assert len(d["mac"]) > 4096, len(d["mac"])
