@@ -39,3 +39,10 @@ check_exit() {
 finish() { [ "$_failed" = 0 ] || exit 1; exit 0; }
 # A unique short name for a netdev or namespace.
 uname_() { echo "vt$1$$" | cut -c1-15; }
+# Where vtapctl keeps a tap's state (keyed by netns and ifindex, not name):
+# `pins_of NAME` the steering pins, `rundir_of NAME` the run directory.
+# Extra arguments go before the object (e.g. -n NETNS).
+pins_of() { local n=$1; shift; "$VTAPCTL" "$@" -j steer show dev "$n" 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pins"])'; }
+rundir_of() { local n=$1; shift; "$VTAPCTL" "$@" -j dev show "$n" 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_dir"])'; }

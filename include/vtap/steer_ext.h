@@ -64,6 +64,25 @@ struct vtap_steer_pkt {
 	__u32 len;
 };
 
+/*
+ * Which step decided a frame's queue: the program counts, per CPU, per
+ * queue it returned (the last slot counts every queue at or above it) and
+ * per step, in the per-CPU array vtap_steer_stats (`vtapctl stats dev`).
+ * An extension built with this header counts its own answers.
+ */
+#define VTAP_STEER_STAT_RULE 0
+#define VTAP_STEER_STAT_EXT 1
+#define VTAP_STEER_STAT_RSS 2
+#define VTAP_STEER_STAT_UNCLASSIFIED 3
+#define VTAP_STEER_STAT_AUTOMQ 4
+#define VTAP_STEER_STAT_NONE 5 /* no step on, or no configuration yet */
+#define VTAP_STEER_STAT_SLOTS 8
+#define VTAP_STEER_STATS_QUEUES 256
+
+struct vtap_steer_qstats {
+	__u64 by[VTAP_STEER_STAT_SLOTS];
+};
+
 #ifdef __bpf__
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -82,6 +101,27 @@ struct {
 	__type(value, struct vtap_steer_pkt);
 } vtap_steer_pkt SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_STEER_STATS_QUEUES);
+	__type(key, __u32);
+	__type(value, struct vtap_steer_qstats);
+} vtap_steer_stats SEC(".maps");
+
+/* Count a frame steered to queue @q by step @by (a constant); return @q. */
+static __always_inline __u32 vtap_steer_count(__u32 q, const __u32 by)
+{
+	__u32 key = q & 0xffff;
+	struct vtap_steer_qstats *st;
+
+	if (key >= VTAP_STEER_STATS_QUEUES)
+		key = VTAP_STEER_STATS_QUEUES - 1;
+	st = bpf_map_lookup_elem(&vtap_steer_stats, &key);
+	if (st)
+		st->by[by & (VTAP_STEER_STAT_SLOTS - 1)]++;
+	return q;
+}
+
 /**
  * VTAP_STEER_EXT() - define a steering extension program
  * @name: the program's name (vtapctl's "prog NAME")
@@ -90,24 +130,25 @@ struct {
  * const struct vtap_steer_pkt *pkt) returning int: a queue, or negative
  * for no opinion.
  */
-#define VTAP_STEER_EXT(name)                                              \
-	static __always_inline int name##__body(                          \
-		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt); \
-	SEC("socket") int name(struct __sk_buff *skb)                     \
-	{                                                                 \
-		const struct vtap_steer_pkt *pkt;                         \
-		__u32 zero = 0;                                           \
-		int q = -1;                                               \
-                                                                          \
-		pkt = bpf_map_lookup_elem(&vtap_steer_pkt, &zero);        \
-		if (pkt)                                                  \
-			q = name##__body(skb, pkt);                       \
-		if (q >= 0)                                               \
-			return q;                                         \
-		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_CONT); \
-		return 0;                                                 \
-	}                                                                 \
-	static __always_inline int name##__body(                          \
+#define VTAP_STEER_EXT(name)                                               \
+	static __always_inline int name##__body(                           \
+		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt);  \
+	SEC("socket") int name(struct __sk_buff *skb)                      \
+	{                                                                  \
+		const struct vtap_steer_pkt *pkt;                          \
+		__u32 zero = 0;                                            \
+		int q = -1;                                                \
+                                                                           \
+		pkt = bpf_map_lookup_elem(&vtap_steer_pkt, &zero);         \
+		if (pkt)                                                   \
+			q = name##__body(skb, pkt);                        \
+		if (q >= 0)                                                \
+			return (int)vtap_steer_count((__u32)q,             \
+						     VTAP_STEER_STAT_EXT); \
+		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_CONT);  \
+		return 0;                                                  \
+	}                                                                  \
+	static __always_inline int name##__body(                           \
 		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt)
 #endif /* __bpf__ */
 

@@ -1079,13 +1079,13 @@ struct vtap_dev_opts {
  *
  * Opens @opts->queues queues with IFF_NO_PI (and IFF_MULTI_QUEUE unless
  * VTAP_DEV_SINGLE_QUEUE, IFF_VNET_HDR when @vnet_hdr_len is not 0). When
- * the device exists, its flags (read from /sys/class/net/NAME/tun_flags)
+ * the device exists, its flags (read with rtnetlink in the caller's namespace)
  * must be the ones asked for: a mismatch is logged with pr_warn naming the
  * flag that differs (TUN/TAP, multi_queue, vnet_hdr, no_pi) and fails with
  * EEXIST, never with the kernel's bare EINVAL. A persistent device created
- * here records its queue count in /run/vtap/NAME/queues. Every fd is
+ * here records its queue count in /run/vtap/NSID/IFINDEX/queues. Every fd is
  * O_CLOEXEC and non-blocking. The counters live in a shared file
- * /run/vtap/NAME/stats.PID.N (see the stats section).
+ * /run/vtap/NSID/IFINDEX/stats/stats.PID.N (see the stats section).
  *
  * Return: a handle owned by the caller (vtap_dev__close()), or NULL with
  * errno: EINVAL (bad options), EEXIST (exists with other flags, or
@@ -1144,12 +1144,14 @@ VTAP_API bool vtap_dev__is_tun(const struct vtap_dev *dev);
  * vtap_dev__delete() - delete a device by name (persistent or not)
  * @name: interface name
  *
- * Deletes the link (RTM_DELLINK) and removes /run/vtap/NAME. The steering
- * pins under /sys/fs/bpf/vtap/NAME are the steering module's to remove.
+ * Deletes the link (RTM_DELLINK) and removes its run directory
+ * (vtap_dev__run_dir()) and those of links of this namespace that are
+ * gone. The steering pins are the steering module's to remove
+ * (vtap_steer__unpin()).
  *
- * Return: 0, -ENODEV (no such device; a /run/vtap/NAME left by a tap that
- * went another way is removed all the same), -EPERM, or another negative
- * errno.
+ * Return: 0, -ENODEV (no such device; run directories left by taps of this
+ * namespace that went another way are removed all the same), -EPERM, or
+ * another negative errno.
  */
 VTAP_API int vtap_dev__delete(const char *name);
 
@@ -1158,7 +1160,7 @@ VTAP_API int vtap_dev__delete(const char *name);
  * @name: interface name
  *
  * The count given when the tap was created persistent (by vtapctl dev add
- * or vtap_dev__open() with VTAP_DEV_PERSIST), kept in /run/vtap/NAME/queues.
+ * or vtap_dev__open() with VTAP_DEV_PERSIST), kept in /run/vtap/NSID/IFINDEX/queues.
  * RSS tables of a tap that nobody has open are validated against it.
  *
  * Return: 1..VTAP_QUEUES_MAX, or -ENOENT when nothing was recorded.
@@ -1588,6 +1590,57 @@ struct vtap_dev_info {
 VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
 
 /**
+ * struct vtap_dev_counters - a tap's kernel counters, by direction
+ * @sz: sizeof(struct vtap_dev_counters)
+ * @to_vmm_packets: frames the tap handed to its queues' readers (the VMM;
+ *	the netdev's tx_packets, counted when a reader takes the frame)
+ * @to_vmm_bytes: their bytes
+ * @to_vmm_dropped: frames for the readers dropped (no queue attached, a
+ *	queue full): tx_dropped
+ * @from_vmm_packets: frames the readers wrote (rx_packets)
+ * @from_vmm_bytes: their bytes
+ * @from_vmm_dropped: frames written and dropped (rx_dropped)
+ * @from_vmm_errors: frames written and refused (rx_errors)
+ */
+struct vtap_dev_counters {
+	size_t sz;
+	uint64_t to_vmm_packets;
+	uint64_t to_vmm_bytes;
+	uint64_t to_vmm_dropped;
+	uint64_t from_vmm_packets;
+	uint64_t from_vmm_bytes;
+	uint64_t from_vmm_dropped;
+	uint64_t from_vmm_errors;
+};
+
+/**
+ * vtap_dev__counters() - the kernel's counters of a tap (rtnetlink)
+ * @name: interface name, in the caller's network namespace
+ * @ret: result; set @ret->sz first
+ *
+ * Whoever opened the tap, libvtap or not, the kernel counts.
+ *
+ * Return: 0, -ENODEV, -EINVAL (not a tun/tap, bad @ret), -ENODATA.
+ */
+VTAP_API int vtap_dev__counters(const char *name,
+				struct vtap_dev_counters *ret);
+
+/**
+ * vtap_dev__run_dir() - where a tap's run state lives
+ * @name: interface name, in the caller's network namespace
+ * @buf: output
+ * @size: size of @buf
+ *
+ * RUN/NSID/IFINDEX: /run/vtap (or $VTAP_RUN_DIR), the caller's network
+ * namespace (its cookie) and the tap's ifindex there. It holds the queue
+ * count `vtapctl dev add` recorded and stats/, where libvtap handles
+ * publish their counters. Nothing is created.
+ *
+ * Return: 0, -ENODEV (no such link), -EINVAL, -ENAMETOOLONG.
+ */
+VTAP_API int vtap_dev__run_dir(const char *name, char *buf, size_t size);
+
+/**
  * vtap_dev__list() - names of the tun/tap devices of this namespace
  * @names: output, @max entries of 16 bytes
  * @max: capacity
@@ -1616,7 +1669,7 @@ VTAP_API int vtap_dev__list(char (*names)[16], unsigned int max);
  * VTAP_QDEPTH_GSO_FRAME once any GSO offload (tso4, tso6, tso_ecn, uso,
  * udp_tunnel) is on. A budget too small for the floor is not an error:
  * the floor wins, and vtap_qdepth__info() reports the tap over budget.
- * The setting is kept with the tap's run state (/run/vtap/NAME/qdepth) and
+ * The setting is kept with the tap's run state (/run/vtap/NSID/IFINDEX/qdepth) and
  * applied again by libvtap whenever a handle opens the tap, attaches or
  * detaches a queue, or changes the offloads or the MTU. A process that
  * does not use libvtap leaves the depth where it was last applied.
@@ -1964,7 +2017,7 @@ VTAP_API uint32_t vtap_queue__gro(const struct vtap_queue *q);
  *	came, by enum vtap_gro_reason
  *
  * Layout of the shared stats file (one per open device handle,
- * /run/vtap/IFNAME/stats.PID.N): struct vtap_stats_file header then
+ * /run/vtap/NSID/IFINDEX/stats/stats.PID.N): struct vtap_stats_file header then
  * VTAP_QUEUES_MAX of these, indexed by queue id. Each counter has one
  * writer, the thread running that queue, which stores with relaxed
  * atomics; readers in any process load with relaxed atomics, without
@@ -2106,18 +2159,22 @@ VTAP_API int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret);
 #define VTAP_STEER_STEP_AUTOMQ (1u << 3)
 #define VTAP_STEER_STEP_ALL 0xfu
 
-/* Where steering state of persistent taps is pinned: DIR/IFNAME/. */
+/*
+ * Where steering state of persistent taps is pinned, usually:
+ * DIR/NSID/IFINDEX/ (vtap_steer__pin_dir()).
+ */
 #define VTAP_STEER_PIN_DIR "/sys/fs/bpf/vtap"
 
 /* Flags of struct vtap_steer_opts. */
 enum vtap_steer_flags {
-	/* Pin program and maps under VTAP_STEER_PIN_DIR/IFNAME/ (made if
-	 * missing, bpffs mounted if needed); pins found there are reused. */
+	/* Pin program and maps under the tap's pin directory (made if
+	 * missing; see vtap_steer__pin_dir()); pins found there are reused.
+	 * The tap must exist in the caller's namespace. */
 	VTAP_STEER_PIN = 1u << 0,
 	/* Only open existing pins (ENOENT when there are none). */
 	VTAP_STEER_NO_CREATE = 1u << 1,
-	/* The device is TUN (frames start at the IP header). Detected from
-	 * /sys/class/net/IFNAME/tun_flags when the device exists. */
+	/* The device is TUN (frames start at the IP header). Detected
+	 * (rtnetlink) when the device exists. */
 	VTAP_STEER_TUN = 1u << 2,
 	/* chown the pins to @owner/@group (unprivileged RSS updates). */
 	VTAP_STEER_SET_OWNER = 1u << 3,
@@ -2149,16 +2206,17 @@ struct vtap_steer;
  * @opts: options, or NULL (unpinned, TAP unless detected otherwise)
  *
  * New state is loaded from the built-in skeleton with automq on and every
- * other step off. With VTAP_STEER_PIN, pins in VTAP_STEER_PIN_DIR/IFNAME/
- * are reused when present: a configuration set by one process (vtapctl)
+ * other step off. With VTAP_STEER_PIN, pins of the tap of that name in
+ * the caller's network namespace are reused when present: a configuration set by one process (vtapctl)
  * is found by the next one. Opening existing pins needs no privileges when
  * the pins belong to the caller (updates then go through mmap); loading
  * needs CAP_BPF (or root).
  *
  * Return: a handle owned by the caller (vtap_steer__close()), or NULL with
  * errno: EPERM (needs CAP_BPF/CAP_SYS_ADMIN, or the pins' owner), ENOENT
- * (VTAP_STEER_NO_CREATE and no pins), EINVAL (bad options, pins of another
- * layout), ENOMEM.
+ * (VTAP_STEER_NO_CREATE and no pins), ENODEV (pinned state for a tap that
+ * does not exist), ENOMEDIUM (no bpffs that outlives the caller: see
+ * docs/steering.md), EINVAL (bad options, pins of another layout), ENOMEM.
  */
 VTAP_API struct vtap_steer *
 vtap_steer__open(const char *ifname, const struct vtap_steer_opts *opts);
@@ -2183,6 +2241,20 @@ VTAP_API void vtap_steer__close(struct vtap_steer *steer);
 VTAP_API int vtap_steer__unpin(const char *ifname);
 
 /**
+ * vtap_steer__pin_dir() - where a handle's state is pinned
+ * @steer: handle
+ *
+ * BPFFS/vtap/NSID/IFINDEX: the bpffs that outlives the caller (usually
+ * /sys/fs/bpf; under `ip netns exec`, the one of the mount namespace it
+ * was started from, and the path is the one seen there), the caller's
+ * network namespace and the tap's ifindex there (docs/steering.md, "Where
+ * the state lives").
+ *
+ * Return: the directory, or NULL for unpinned state. Owned by @steer.
+ */
+VTAP_API const char *vtap_steer__pin_dir(const struct vtap_steer *steer);
+
+/**
  * vtap_steer__attach() - make the program steer a device's queues
  * @steer: handle
  * @tap_fd: any queue fd of the device
@@ -2199,7 +2271,7 @@ VTAP_API int vtap_steer__attach(struct vtap_steer *steer, int tap_fd);
  * @steer: handle
  *
  * Opens one queue of the device named at open with the device's own flags
- * (/sys/class/net/IFNAME/tun_flags), attaches, and closes it again: the
+ * (read with rtnetlink), attaches, and closes it again: the
  * way to give a persistent tap its steering before a VMM opens it. Fails
  * with -EBUSY when the device is single-queue and open elsewhere.
  *
@@ -2534,6 +2606,93 @@ VTAP_API int vtap_steer__predict(struct vtap_steer *steer, const void *frame,
  * Return: an fd owned by the handle, or -ENOENT.
  */
 VTAP_API int vtap_steer__prog_fd(const struct vtap_steer *steer);
+
+/*
+ * The step that decided a frame's queue, as the steering program counts
+ * it (vtap_steer__counts()).
+ */
+enum vtap_steer_cnt {
+	VTAP_STEER_CNT_RULE, /* a flow rule */
+	VTAP_STEER_CNT_EXT, /* the extension */
+	VTAP_STEER_CNT_RSS, /* RSS: the indirection table */
+	VTAP_STEER_CNT_UNCLASSIFIED, /* RSS: the unclassified queue */
+	VTAP_STEER_CNT_AUTOMQ, /* automq */
+	VTAP_STEER_CNT_NONE, /* no step on (queue 0) */
+	VTAP_STEER_CNT__COUNT,
+};
+
+/**
+ * vtap_steer_cnt__name() - short name of a step ("rule", "rss", ...)
+ * @by: enum vtap_steer_cnt
+ *
+ * Return: a static string, or NULL for an unknown value.
+ */
+VTAP_API const char *vtap_steer_cnt__name(unsigned int by);
+
+/**
+ * struct vtap_steer_qcount - frames the program steered to one queue
+ * @by: per enum vtap_steer_cnt, summed over CPUs
+ */
+struct vtap_steer_qcount {
+	uint64_t by[VTAP_STEER_CNT__COUNT];
+};
+
+/**
+ * vtap_steer__counts() - what the steering program did, per queue
+ * @steer: handle
+ * @ret: @max entries, indexed by the queue the program returned (the
+ *	kernel takes it modulo the attached queues; entry 255 also counts
+ *	anything above)
+ * @max: capacity of @ret
+ *
+ * The program counts every run, whoever opened the tap (a VMM that does
+ * not link libvtap included), in a per-CPU map; the counts only grow and
+ * go with the pins.
+ *
+ * Return: the number of entries up to the last non-zero one, or -ENOENT
+ * (state without counters: pins of an older version), -EINVAL.
+ */
+VTAP_API int vtap_steer__counts(const struct vtap_steer *steer,
+				struct vtap_steer_qcount *ret,
+				unsigned int max);
+
+enum vtap_steer_attach_state {
+	VTAP_STEER_ATTACHED_UNKNOWN, /* no frames since the attach */
+	VTAP_STEER_ATTACHED_YES,
+	VTAP_STEER_ATTACHED_NO,
+};
+
+/**
+ * struct vtap_steer_attached - vtap_steer__attached()'s evidence
+ * @state: enum vtap_steer_attach_state
+ * @runs: program runs since vtap last attached it
+ * @frames: frames the tap handed to its readers since then (IFLA_STATS64
+ *	tx_packets: "to the VMM")
+ */
+struct vtap_steer_attached {
+	unsigned int state;
+	uint64_t runs;
+	uint64_t frames;
+};
+
+/**
+ * vtap_steer__attached() - whether the program is still the one steering
+ * @steer: pinned handle
+ * @ret: result
+ *
+ * There is no getter for a tap's steering program, and a VMM may replace
+ * or remove it (QEMU calls TUNSETSTEERINGEBPF with -1 when the guest
+ * driver starts). So the answer is derived: every frame the tap hands to a
+ * reader ran the program first if it was attached, so while attached its
+ * run count grows at least as fast as the tap's tx_packets. Both are
+ * compared with the values vtap_steer__attach() recorded in the tap's run
+ * directory (when it could write there: root). No frames since: the answer
+ * is VTAP_STEER_ATTACHED_UNKNOWN.
+ *
+ * Return: 0, -EINVAL (not pinned), -ENOENT (no counters), -ENODEV.
+ */
+VTAP_API int vtap_steer__attached(struct vtap_steer *steer,
+				  struct vtap_steer_attached *ret);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,11 @@
  *   4. automq: the bucket of the symmetric flow hash in the mmapped flow
  *      table user space fills on send, else the flow hash itself.
  *
+ * Every run is counted in the per-CPU array vtap_steer_stats, by the queue
+ * returned and the step that decided (steer_ext.h): that is how `vtapctl
+ * stats` shows steering for openers that do not use libvtap, and how
+ * `vtapctl steer show` tells whether the program still runs at all.
+ *
  * The parser mirrors vtap_pkt__parse() (src/lib/pkt.c) decision for
  * decision; tests/bpf/test_steer_twin.c holds the two to the same answers.
  * Frames are read with bpf_skb_load_bytes() relative to skb->data, which is
@@ -514,7 +519,12 @@ static __always_inline __u32 toeplitz(const struct vtap_steer_slot *s,
 }
 #endif
 
-/* Step 3: the virtio-net cascade (rss.c select_fields()), then the table. */
+/*
+ * Step 3: the virtio-net cascade (rss.c select_fields()), then the table.
+ * The unclassified queue is returned as UNCLASSIFIED_BIT | queue, for the
+ * counters; rest() strips the bit.
+ */
+#define UNCLASSIFIED_BIT 0x80000000u
 static __always_inline __u32 rss_step(const struct vtap_steer_slot *s,
 				      const struct pinfo *pi)
 {
@@ -535,7 +545,7 @@ static __always_inline __u32 rss_step(const struct vtap_steer_slot *s,
 		} else if (types & (1u << 0)) {
 			len = 8;
 		} else {
-			return s->unclassified;
+			return UNCLASSIFIED_BIT | s->unclassified;
 		}
 	} else if (pi->k.l3 == 6) {
 		int ex, ports;
@@ -553,7 +563,7 @@ static __always_inline __u32 rss_step(const struct vtap_steer_slot *s,
 		} else if (types & (1u << 3)) {
 			ex = 0, ports = 0;
 		} else {
-			return s->unclassified;
+			return UNCLASSIFIED_BIT | s->unclassified;
 		}
 		if (ex && pi->has_hao)
 			src = pi->hao;
@@ -568,7 +578,7 @@ static __always_inline __u32 rss_step(const struct vtap_steer_slot *s,
 			len = 36;
 		}
 	} else {
-		return s->unclassified;
+		return UNCLASSIFIED_BIT | s->unclassified;
 	}
 	return s->table[toeplitz(s, in, len) & s->table_mask &
 			(VTAP_STEER_TABLE_MAX - 1)];
@@ -595,13 +605,19 @@ static __always_inline __u32 automq_step(const struct vtap_steer_slot *s,
 static __always_inline __u32 rest(const struct vtap_steer_slot *s,
 				  const struct pinfo *pi)
 {
-	__u32 flags = s->flags;
+	__u32 flags = s->flags, q;
 
-	if (flags & VTAP_STEER_F_RSS)
-		return rss_step(s, pi);
+	if (flags & VTAP_STEER_F_RSS) {
+		q = rss_step(s, pi);
+		if (q & UNCLASSIFIED_BIT)
+			return vtap_steer_count(q & ~UNCLASSIFIED_BIT,
+						VTAP_STEER_STAT_UNCLASSIFIED);
+		return vtap_steer_count(q, VTAP_STEER_STAT_RSS);
+	}
 	if (flags & VTAP_STEER_F_AUTOMQ)
-		return automq_step(s, pi);
-	return 0;
+		return vtap_steer_count(automq_step(s, pi),
+					VTAP_STEER_STAT_AUTOMQ);
+	return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
 }
 
 /* Hand the parse to the extension (struct vtap_steer_pkt). */
@@ -644,12 +660,12 @@ int vtap_steer(struct __sk_buff *skb)
 
 	s = active_slot(&idx);
 	if (!s)
-		return 0;
+		return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
 	parse(skb, s->flags, &pi);
 	if (pi.opts_cut)
 		count_cut();
 	if ((s->flags & VTAP_STEER_F_RULES) && rules_step(s, idx, &pi, &q))
-		return q;
+		return vtap_steer_count(q, VTAP_STEER_STAT_RULE);
 #ifndef VTAP_STEER_BITLOOP /* the bench variant has no extension step */
 	if (s->flags & VTAP_STEER_F_EXT) {
 		share_pkt(&pi);
@@ -670,7 +686,7 @@ int vtap_steer_cont(struct __sk_buff *skb)
 
 	s = active_slot(&idx);
 	if (!s)
-		return 0;
+		return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
 	parse(skb, s->flags, &pi);
 	return rest(s, &pi);
 }

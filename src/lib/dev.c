@@ -23,12 +23,11 @@
  *
  * Device flags that belong to the device rather than the fd (IFF_NO_PI,
  * IFF_VNET_HDR, the vnet header size, offloads) are overwritten by any
- * TUNSETIFF, so the existing device's flags are read from sysfs first and a
+ * TUNSETIFF, so the existing device's flags are read (rtnetlink) first and a
  * mismatch is refused by name instead of silently changing the device under
  * another user.
  */
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -36,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,153 +46,14 @@
 #include "steer_impl.h"
 
 #define TUN_PATH "/dev/net/tun"
-#define SYS_NET "/sys/class/net"
 
 /* The IFF_* flags of TUNSETIFF that must match an existing device. */
 #define IFF_MATCH \
 	(IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
 
-static const struct {
-	uint32_t bit;
-	const char *name;
-	unsigned int tun;
-} offload_map[] = {
-	{VTAP_OFFLOAD_CSUM, "csum", TUN_F_CSUM},
-	{VTAP_OFFLOAD_TSO4, "tso4", TUN_F_TSO4},
-	{VTAP_OFFLOAD_TSO6, "tso6", TUN_F_TSO6},
-	{VTAP_OFFLOAD_TSO_ECN, "tso_ecn", TUN_F_TSO_ECN},
-	{VTAP_OFFLOAD_USO, "uso", TUN_F_USO4 | TUN_F_USO6},
-	{VTAP_OFFLOAD_UDP_TUNNEL, "udp_tunnel", TUN_F_UDP_TUNNEL_GSO},
-	{VTAP_OFFLOAD_UDP_TUNNEL_CSUM, "udp_tunnel_csum",
-	 TUN_F_UDP_TUNNEL_GSO_CSUM},
-};
-
-static_assert(VTAP_OFFLOAD_ALL == (1u << 7) - 1,
-	      "offload_map covers every VTAP_OFFLOAD_* bit");
-
-unsigned int vtap_offloads_to_tun(uint32_t offloads)
-{
-	unsigned int tun = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
-		if (offloads & offload_map[i].bit)
-			tun |= offload_map[i].tun;
-	return tun;
-}
-
-uint32_t vtap_offloads_from_tun(unsigned int tun)
-{
-	uint32_t off = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
-		if ((tun & offload_map[i].tun) == offload_map[i].tun)
-			off |= offload_map[i].bit;
-	return off;
-}
-
-const char *vtap_offload__name(uint32_t bit)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++)
-		if (offload_map[i].bit == bit)
-			return offload_map[i].name;
-	return NULL;
-}
-
-int vtap_offloads__parse(const char *list, uint32_t *ret)
-{
-	uint32_t off = 0;
-	const char *p = list;
-
-	if (!list || !ret || !*list)
-		return vtap_err(-EINVAL);
-	if (!strcmp(list, "all")) {
-		*ret = VTAP_OFFLOAD_ALL;
-		return 0;
-	}
-	if (!strcmp(list, "none")) {
-		*ret = 0;
-		return 0;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		bool found = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
-			if (strlen(offload_map[i].name) == n &&
-			    !strncmp(p, offload_map[i].name, n)) {
-				off |= offload_map[i].bit;
-				found = true;
-			}
-		}
-		if (!found) {
-			pr_warn("unknown offload '%.*s'\n", (int)n, p);
-			return vtap_err(-EINVAL);
-		}
-		p += n;
-		if (*p == ',' && *++p == '\0')
-			return vtap_err(-EINVAL);
-	}
-	*ret = off;
-	return 0;
-}
-
-char *vtap_offloads__format(uint32_t offloads, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	if (!buf || !size)
-		return buf;
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
-		if (!(offloads & offload_map[i].bit))
-			continue;
-		n += snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-			      n ? "," : "", offload_map[i].name);
-	}
-	if (!n)
-		snprintf(buf, size, "none");
-	return buf;
-}
-
 /* ------------------------------------------------------------------ */
-/* sysfs and /run/vtap                                                */
+/* the kernel's view and the run state                                */
 /* ------------------------------------------------------------------ */
-
-/* Read a sysfs attribute of @name into @buf, newline stripped. */
-static int sysfs_read(const char *name, const char *attr, char *buf,
-		      size_t size)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYS_NET "/%s/%s", name, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int sysfs_long(const char *name, const char *attr, long long *ret)
-{
-	char buf[64], *end;
-	int err = sysfs_read(name, attr, buf, sizeof(buf));
-
-	if (err)
-		return err;
-	errno = 0;
-	*ret = strtoll(buf, &end, 0);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
 
 static bool name_ok(const char *name)
 {
@@ -200,131 +61,34 @@ static bool name_ok(const char *name)
 	       strcmp(name, ".") && strcmp(name, "..");
 }
 
-int vtap_dev_sysfs_tun_flags(const char *name)
+int vtap_dev_tun_flags(const char *name, int *ret_ifindex)
 {
-	char path[128];
-	long long v;
+	struct vtap_link l;
 	int err;
 
 	if (!name_ok(name))
 		return -EINVAL;
-	snprintf(path, sizeof(path), SYS_NET "/%s", name);
-	if (access(path, F_OK))
-		return -ENODEV;
-	err = sysfs_long(name, "tun_flags", &v);
+	err = vtap_link_get(0, name, &l);
 	if (err)
+		return err;
+	if (!l.is_tun)
 		return -EINVAL;
-	return (int)v;
-}
-
-const char *vtap_run_dir(void)
-{
-	const char *dir = secure_getenv("VTAP_RUN_DIR");
-
-	return dir && *dir == '/' ? dir : VTAP_RUN_DIR;
-}
-
-int vtap_dev_run_path(char *buf, size_t size, const char *name,
-		      const char *file)
-{
-	int n;
-
-	if (file)
-		n = snprintf(buf, size, "%s/%s/%s", vtap_run_dir(), name, file);
-	else
-		n = snprintf(buf, size, "%s/%s", vtap_run_dir(), name);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int vtap_dev_run_mkdir(const char *name)
-{
-	char path[64];
-	int err;
-
-	if (mkdir(vtap_run_dir(), 0755) && errno != EEXIST)
-		return -errno;
-	err = vtap_dev_run_path(path, sizeof(path), name, NULL);
-	if (err)
-		return err;
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Write "N\n" to /run/vtap/NAME/queues. */
-static int record_queues(const char *name, unsigned int n, const uid_t *uid,
-			 const gid_t *gid)
-{
-	char path[64], buf[16];
-	int fd, len, err;
-
-	err = vtap_dev_run_mkdir(name);
-	if (err)
-		return err;
-	if (uid || gid) {
-		/* Let the tap's owner (a VMM using libvtap) keep stats there. */
-		vtap_dev_run_path(path, sizeof(path), name, NULL);
-		if (chown(path, uid ? *uid : (uid_t)-1,
-			  gid ? *gid : (gid_t)-1) ||
-		    (gid && chmod(path, 0775)))
-			pr_debug("%s: chown %s: %s\n", name, path,
-				 strerror(errno));
-	}
-	vtap_dev_run_path(path, sizeof(path), name, "queues");
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%u\n", n);
-	err = write(fd, buf, len) == len ? 0 : -EIO;
-	close(fd);
-	return err;
+	if (ret_ifindex)
+		*ret_ifindex = l.ifindex;
+	return (int)l.tun_flags;
 }
 
 int vtap_dev__intended_queues(const char *name)
 {
-	char path[64], buf[16];
-	ssize_t n;
-	long v;
-	int fd;
+	struct vtap_link l;
+	int n;
 
 	if (!name_ok(name))
 		return vtap_err(-EINVAL);
-	if (vtap_dev_run_path(path, sizeof(path), name, "queues"))
-		return vtap_err(-ENAMETOOLONG);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (vtap_link_get(0, name, &l))
 		return vtap_err(-ENOENT);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return vtap_err(-ENOENT);
-	buf[n] = '\0';
-	v = strtol(buf, NULL, 10);
-	if (v < 1 || v > VTAP_QUEUES_MAX)
-		return vtap_err(-ENOENT);
-	return (int)v;
-}
-
-/* Remove /run/vtap/NAME and what it holds. */
-static void remove_run_dir(const char *name)
-{
-	char path[64], file[320];
-	struct dirent *de;
-	DIR *d;
-
-	if (vtap_dev_run_path(path, sizeof(path), name, NULL))
-		return;
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		unlink(file);
-	}
-	closedir(d);
-	rmdir(path);
+	n = vtap_rundir_queues(l.ifindex);
+	return n < 0 ? vtap_err(n) : n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -346,33 +110,54 @@ static const char *iff_name(unsigned int bit)
 }
 
 /*
- * Compare an existing device's flags with the ones asked for. Return: 0, or
- * -EEXIST with the difference logged.
+ * Compare an existing device's flags with the ones asked for, and (for
+ * @opts with VTAP_DEV_SET_OWNER/GROUP) its owner and group from @l.
+ * Return: 0, or -EEXIST with every difference logged in one line.
  */
-static int check_flags(const char *name, unsigned int have, unsigned int want)
+static int check_flags(const char *name, unsigned int have, unsigned int want,
+		       const struct vtap_link *l,
+		       const struct vtap_dev_opts *opts)
 {
 	static const unsigned int bits[] = {IFF_MULTI_QUEUE, IFF_VNET_HDR,
 					    IFF_NO_PI};
-	char diff[128];
+	unsigned int flags = OPTS_GET(opts, flags, 0);
+	char diff[256];
 	size_t n = 0;
 
-	if ((have & (IFF_TUN | IFF_TAP)) != (want & (IFF_TUN | IFF_TAP))) {
-		pr_warn("%s: exists as a %s device, asked for %s\n", name,
-			have & IFF_TUN ? "TUN" : "TAP",
-			want & IFF_TUN ? "TUN" : "TAP");
-		return -EEXIST;
-	}
+#define DIFF(...)                                                            \
+	(n +=                                                                \
+	 (size_t)snprintf(diff + n, n < sizeof(diff) ? sizeof(diff) - n : 0, \
+			  __VA_ARGS__))
+	if ((have & (IFF_TUN | IFF_TAP)) != (want & (IFF_TUN | IFF_TAP)))
+		DIFF("as a %s device, asked for %s",
+		     have & IFF_TUN ? "TUN" : "TAP",
+		     want & IFF_TUN ? "TUN" : "TAP");
 	/* Every flag that differs, in one line. */
 	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		if ((have & bits[i]) != (want & bits[i]))
-			n += (size_t)snprintf(diff + n, sizeof(diff) - n,
-					      "%s%s %s, asked for %s",
-					      n ? "; " : "", iff_name(bits[i]),
-					      have & bits[i] ? "on" : "off",
-					      want & bits[i] ? "on" : "off");
+			DIFF("%s%s %s, asked for %s", n ? "; " : "with ",
+			     iff_name(bits[i]), have & bits[i] ? "on" : "off",
+			     want & bits[i] ? "on" : "off");
+	if (l && (flags & VTAP_DEV_SET_OWNER) && l->owner != opts->owner) {
+		if (l->owner < 0)
+			DIFF("%sno owner, asked for %u", n ? "; " : "with ",
+			     (unsigned int)opts->owner);
+		else
+			DIFF("%sowner %lld, asked for %u", n ? "; " : "with ",
+			     (long long)l->owner, (unsigned int)opts->owner);
+	}
+	if (l && (flags & VTAP_DEV_SET_GROUP) && l->group != opts->group) {
+		if (l->group < 0)
+			DIFF("%sno group, asked for %u", n ? "; " : "with ",
+			     (unsigned int)opts->group);
+		else
+			DIFF("%sgroup %lld, asked for %u", n ? "; " : "with ",
+			     (long long)l->group, (unsigned int)opts->group);
+	}
+#undef DIFF
 	if (!n)
 		return 0;
-	pr_warn("%s: exists with %s\n", name, diff);
+	pr_warn("%s: exists %s\n", name, diff);
 	return -EEXIST;
 }
 
@@ -395,25 +180,6 @@ static int open_queue_fd(struct vtap_dev *dev, char *ret_name)
 	if (ret_name)
 		snprintf(ret_name, IFNAMSIZ, "%s", ifr.ifr_name);
 	return fd;
-}
-
-/* Count /sys/class/net/NAME/queues/rx-*. */
-static int count_rx_queues(const char *name)
-{
-	char path[96];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), SYS_NET "/%s/queues", name);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* An fd whose queue is attached, for device-wide ioctls. */
@@ -551,6 +317,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 				const struct vtap_dev_opts *opts)
 {
 	unsigned int flags, queues;
+	struct vtap_link link;
 	struct vtap_dev *dev;
 	char kname[IFNAMSIZ];
 	int have, err, fd, n;
@@ -575,6 +342,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		return vtap_err_ptr(-ENOMEM);
 	}
 	dev->stats_fd = -1;
+	dev->stats_dir_fd = -1;
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	dev->hdr_len = OPTS_GET(opts, vnet_hdr_len, 0);
@@ -587,13 +355,14 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		dev->iff |= IFF_NAPI;
 
 	have = dev->name[0] && !strchr(dev->name, '%')
-		       ? vtap_dev_sysfs_tun_flags(dev->name)
+		       ? vtap_dev_tun_flags(dev->name, NULL)
 		       : -ENODEV;
 	if (have >= 0) {
 		if (flags & VTAP_DEV_EXCL) {
 			/* Say how it differs, if it does (check_flags logs). */
-			err = check_flags(dev->name, have & IFF_MATCH,
-					  dev->iff);
+			err = vtap_link_get(0, dev->name, &link);
+			err = check_flags(dev->name, have & IFF_MATCH, dev->iff,
+					  err ? NULL : &link, opts);
 			if (!err)
 				pr_warn("%s: exists\n", dev->name);
 			err = -EEXIST;
@@ -601,7 +370,8 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		}
 		if (flags & VTAP_DEV_MATCH)
 			dev->iff = (have & IFF_MATCH) | (dev->iff & IFF_NAPI);
-		err = check_flags(dev->name, have & IFF_MATCH, dev->iff);
+		err = check_flags(dev->name, have & IFF_MATCH, dev->iff, NULL,
+				  NULL);
 		if (err)
 			goto err_free;
 	} else if (have == -EINVAL) {
@@ -634,9 +404,16 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	memcpy(dev->name, kname, IFNAMSIZ);
 	dev->created = have < 0;
 	dev->tool = flags & VTAP_DEV_MATCH;
-	dev->ifindex = (int)if_nametoindex(dev->name);
 	dev->queues[0] = (struct vtap_queue){.dev = dev, .fd = fd, .id = 0};
-	n = count_rx_queues(dev->name);
+	/* Our queue is the last attached one: the others came before. */
+	err = vtap_link_get(0, dev->name, &link);
+	if (err) {
+		pr_warn("%s: cannot read the link back: %s\n", dev->name,
+			strerror(-err));
+		goto err_close;
+	}
+	dev->ifindex = link.ifindex;
+	n = link.num_queues;
 	dev->map.base = n > 0 ? (unsigned int)n - 1 : 0;
 	dev->queues[0].kidx = (int16_t)dev->map.base;
 	dev->map.qid[0] = 0;
@@ -673,6 +450,20 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		goto err_close;
 	}
 
+	if (dev->created && (flags & VTAP_DEV_PERSIST)) {
+		uid_t uid = opts->owner;
+		gid_t gid = opts->group;
+
+		/* A fresh run directory (before the stats file goes there). */
+		vtap_rundir_gc();
+		err = vtap_rundir_init(dev->ifindex, queues,
+				       flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
+				       flags & VTAP_DEV_SET_GROUP ? &gid
+								  : NULL);
+		if (err)
+			pr_info("%s: cannot record the queue count: %s\n",
+				dev->name, strerror(-err));
+	}
 	err = vtap_stats_open(dev);
 	if (err)
 		goto err_unpersist;
@@ -699,25 +490,16 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		if (err < 0)
 			goto err_unpersist;
 	}
-	if (dev->created && (flags & VTAP_DEV_PERSIST)) {
-		uid_t uid = opts->owner;
-		gid_t gid = opts->group;
-
-		err = record_queues(dev->name, queues,
-				    flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
-				    flags & VTAP_DEV_SET_GROUP ? &gid : NULL);
-		if (err)
-			pr_info("%s: cannot record the queue count: %s\n",
-				dev->name, strerror(-err));
-	}
 	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
 		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
 	vtap_qdepth_opened(dev);
 	return dev;
 
 err_unpersist:
-	if (dev->created && (flags & VTAP_DEV_PERSIST))
+	if (dev->created && (flags & VTAP_DEV_PERSIST)) {
 		ioctl(fd, TUNSETPERSIST, 0UL);
+		vtap_rundir_remove(dev->ifindex);
+	}
 err_close:
 	for (unsigned int i = 0; i < dev->n_queues; i++) {
 		close(dev->queues[i].fd);
@@ -733,7 +515,6 @@ err_free:
 void vtap_dev__close(struct vtap_dev *dev)
 {
 	int saved = errno;
-	char path[64];
 
 	if (!dev)
 		return;
@@ -747,8 +528,8 @@ void vtap_dev__close(struct vtap_dev *dev)
 	 * something: the intended queue count of a persistent tap, or another
 	 * process's stats (rmdir only removes an empty directory).
 	 */
-	if (!vtap_dev_run_path(path, sizeof(path), dev->name, NULL))
-		rmdir(path);
+	if (dev->run_nsid[0])
+		vtap_rundir_tidy(dev->run_nsid, dev->run_ifindex);
 	free(dev->queues);
 	free(dev);
 	errno = saved;
@@ -776,24 +557,25 @@ bool vtap_dev__is_tun(const struct vtap_dev *dev)
 
 int vtap_dev__delete(const char *name)
 {
-	int ifindex, err;
+	int ifindex = 0, err;
 
 	if (!name_ok(name))
 		return vtap_err(-EINVAL);
-	if (vtap_dev_sysfs_tun_flags(name) == -EINVAL) {
+	err = vtap_dev_tun_flags(name, &ifindex);
+	if (err == -EINVAL) {
 		pr_warn("%s: not a tun/tap device\n", name);
 		return vtap_err(-EINVAL);
 	}
-	ifindex = (int)if_nametoindex(name);
-	if (!ifindex) {
-		/* Gone another way (ip link del, its namespace deleted). */
-		remove_run_dir(name);
+	if (err < 0) {
+		/* Gone another way (ip link del): its state goes too. */
+		vtap_rundir_gc();
 		return vtap_err(-ENODEV);
 	}
 	err = vtap_nl_link_del(ifindex);
 	if (err)
 		return vtap_err(err);
-	remove_run_dir(name);
+	vtap_rundir_remove(ifindex);
+	vtap_rundir_gc();
 	return 0;
 }
 
@@ -839,17 +621,13 @@ static int probe_fd(int fd, uint32_t restore_offloads,
 	if (ioctl(fd, TUNGETFEATURES, &feat))
 		return -errno;
 	f.tun_features = feat;
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
-		uint32_t bit = offload_map[i].bit;
-
+	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
 		if (try_offload(fd, bit | offload_deps(bit)))
 			f.offloads |= bit;
 	}
 	/* Each group was tried with what it needs; drop those whose needs
 	 * turned out to be missing. */
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
-		uint32_t bit = offload_map[i].bit;
-
+	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
 		if ((offload_deps(bit) & f.offloads) != offload_deps(bit))
 			f.offloads &= ~bit;
 	}
@@ -932,8 +710,7 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 		pr_warn("%s: offloads need a vnet header\n", dev->name);
 		return vtap_err(-EINVAL);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(offload_map); i++) {
-		uint32_t bit = offload_map[i].bit;
+	for (uint32_t bit = 1; bit & VTAP_OFFLOAD_ALL; bit <<= 1) {
 		uint32_t need = bit == VTAP_OFFLOAD_TSO_ECN ? VTAP_OFFLOAD_CSUM
 							    : offload_deps(bit);
 
@@ -943,7 +720,7 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 			char buf[80];
 
 			pr_warn("%s: offload %s needs %s\n", dev->name,
-				offload_map[i].name,
+				vtap_offload__name(bit),
 				vtap_offloads__format(need & ~offloads, buf,
 						      sizeof(buf)));
 			return vtap_err(-EINVAL);
@@ -1189,19 +966,8 @@ uint32_t vtap_dev__sw_offloads(const struct vtap_dev *dev)
 
 void vtap_dev_publish(struct vtap_dev *dev)
 {
-	struct vtap_stats_file *f = dev->stats_file;
-
 	sw_update(dev);
-	if (!f)
-		return;
-	__atomic_store_n(&f->sw_offloads, vtap_dev_sw_offloads(dev),
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&f->kernel_offloads, dev->kernel_offloads,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&f->pinned_offloads,
-			 dev->is_pinned ? dev->pinned_offloads : 0,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&f->report_mode, dev->report_mode, __ATOMIC_RELAXED);
+	vtap_stats_publish(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1385,8 +1151,10 @@ int vtap_dev__set_netns(struct vtap_dev *dev, int netns_fd, int pid)
 	if (!dev || (netns_fd < 0 && pid <= 0))
 		return vtap_err(-EINVAL);
 	err = link_set(dev, &set);
-	if (!err)
+	if (!err) {
 		dev->moved = true;
+		vtap_stats_follow(dev, netns_fd, pid);
+	}
 	return err;
 }
 
@@ -1408,77 +1176,111 @@ int vtap_dev__set_carrier(struct vtap_dev *dev, bool on)
 /* info by name                                                       */
 /* ------------------------------------------------------------------ */
 
-static int parse_mac(const char *s, uint8_t mac[6])
+static void info_from_link(const struct vtap_link *l, struct vtap_dev_info *ret)
 {
-	unsigned int b[6];
+	struct vtap_dev_info info = {0};
+	int n;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
+	snprintf(info.name, sizeof(info.name), "%s", l->name);
+	info.tun_flags = l->tun_flags;
+	info.ifindex = l->ifindex;
+	info.owner = l->owner;
+	info.group = l->group;
+	info.mtu = l->mtu;
+	if (l->has_mac)
+		memcpy(info.mac, l->mac, 6);
+	info.up = l->flags & IFF_UP;
+	info.carrier = l->carrier;
+	info.attached_queues =
+		l->num_queues > 0 ? (unsigned int)l->num_queues : 0;
+	n = vtap_rundir_queues(l->ifindex);
+	info.intended_queues = n > 0 ? (unsigned int)n : 0;
+	if (vtap_nl_offloads(l->name, &info.offloads))
+		info.offloads = 0;
+	*ret = info;
 }
 
 int vtap_dev__info(const char *name, struct vtap_dev_info *ret)
 {
-	struct vtap_dev_info info = {0};
-	char buf[64];
-	long long v;
-	int flags, n;
+	struct vtap_link l;
+	int err;
 
 	if (!name_ok(name) || !ret)
 		return vtap_err(-EINVAL);
-	flags = vtap_dev_sysfs_tun_flags(name);
-	if (flags < 0)
-		return vtap_err(flags);
-	snprintf(info.name, sizeof(info.name), "%s", name);
-	info.tun_flags = (uint32_t)flags;
-	info.ifindex = sysfs_long(name, "ifindex", &v) ? 0 : (int)v;
-	info.owner = sysfs_long(name, "owner", &v) ? -1 : v;
-	info.group = sysfs_long(name, "group", &v) ? -1 : v;
-	info.mtu = sysfs_long(name, "mtu", &v) ? 0 : (unsigned int)v;
-	if (!sysfs_read(name, "address", buf, sizeof(buf)))
-		parse_mac(buf, info.mac);
-	info.up = !sysfs_long(name, "flags", &v) && (v & IFF_UP);
-	info.carrier = !sysfs_long(name, "carrier", &v) && v == 1;
-	/*
-	 * The kernel's count; sysfs keeps rx-0 when no queue is attached, so
-	 * it is only the fallback for kernels without the attribute.
-	 */
-	n = vtap_nl_tun_queues(info.ifindex);
-	if (n < 0)
-		n = count_rx_queues(name);
-	info.attached_queues = n > 0 ? (unsigned int)n : 0;
-	n = vtap_dev__intended_queues(name);
-	info.intended_queues = n > 0 ? (unsigned int)n : 0;
-	if (vtap_nl_offloads(name, &info.offloads))
-		info.offloads = 0;
-	*ret = info;
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return vtap_err(err);
+	if (!l.is_tun)
+		return vtap_err(-EINVAL);
+	info_from_link(&l, ret);
+	return 0;
+}
+
+int vtap_dev__counters(const char *name, struct vtap_dev_counters *ret)
+{
+	struct vtap_dev_counters c = {0};
+	struct vtap_link l;
+	size_t sz;
+	int err;
+
+	if (!name_ok(name) || !ret || ret->sz < sizeof(ret->sz))
+		return vtap_err(-EINVAL);
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return vtap_err(err);
+	if (!l.is_tun)
+		return vtap_err(-EINVAL);
+	if (!l.has_stats)
+		return vtap_err(-ENODATA);
+	c.to_vmm_packets = l.stats.tx_packets;
+	c.to_vmm_bytes = l.stats.tx_bytes;
+	c.to_vmm_dropped = l.stats.tx_dropped;
+	c.from_vmm_packets = l.stats.rx_packets;
+	c.from_vmm_bytes = l.stats.rx_bytes;
+	c.from_vmm_dropped = l.stats.rx_dropped;
+	c.from_vmm_errors = l.stats.rx_errors;
+	sz = ret->sz < sizeof(c) ? ret->sz : sizeof(c);
+	c.sz = ret->sz;
+	memcpy(ret, &c, sz);
+	return 0;
+}
+
+int vtap_dev__run_dir(const char *name, char *buf, size_t size)
+{
+	int ifindex = 0, err;
+
+	if (!name_ok(name) || !buf)
+		return vtap_err(-EINVAL);
+	err = vtap_dev_tun_flags(name, &ifindex);
+	if (err < 0)
+		return vtap_err(err == -EINVAL ? -EINVAL : -ENODEV);
+	return vtap_err(vtap_rundir_path(ifindex, buf, size));
+}
+
+struct list_ctx {
+	char (*names)[16];
+	unsigned int max, n;
+};
+
+static int list_one(const struct vtap_link *l, void *data)
+{
+	struct list_ctx *c = data;
+
+	if (!l->is_tun)
+		return 0;
+	if (c->n < c->max && c->names)
+		snprintf(c->names[c->n], 16, "%s", l->name);
+	c->n++;
 	return 0;
 }
 
 int vtap_dev__list(char (*names)[16], unsigned int max)
 {
-	struct dirent *de;
-	unsigned int n = 0;
-	DIR *d;
+	struct list_ctx c = {.names = names, .max = max};
+	int err;
 
-	d = opendir(SYS_NET);
-	if (!d)
-		return vtap_err(-errno);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' ||
-		    vtap_dev_sysfs_tun_flags(de->d_name) < 0)
-			continue;
-		if (n < max && names) {
-			size_t len = strnlen(de->d_name, 15);
-
-			memcpy(names[n], de->d_name, len);
-			names[n][len] = '\0';
-		}
-		n++;
-	}
-	closedir(d);
-	return (int)n;
+	err = vtap_link_each(list_one, &c);
+	if (err)
+		return vtap_err(err);
+	return (int)c.n;
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "link.h"
+#include "rundir.h"
 
 /* TUN_F_* bits that Debian 12's linux/if_tun.h may lack. */
 #ifndef TUN_F_USO4
@@ -27,16 +29,6 @@
 #ifndef TUN_F_UDP_TUNNEL_GSO_CSUM
 #define TUN_F_UDP_TUNNEL_GSO_CSUM 0x100
 #endif
-
-/*
- * Where vtap keeps per-device runtime state: queues, stats.PID.N files.
- * The environment variable VTAP_RUN_DIR (an absolute path; ignored in
- * setuid programs) overrides it, for tests and unprivileged setups.
- */
-#define VTAP_RUN_DIR "/run/vtap"
-const char *vtap_run_dir(void);
-/* Where the steering module pins its maps and program. */
-#define VTAP_BPF_DIR "/sys/fs/bpf/vtap"
 
 struct vtap_dev;
 
@@ -149,7 +141,10 @@ struct vtap_dev {
 	struct vtap_stats_file *stats_file;
 	size_t stats_len;
 	int stats_fd;
-	char stats_path[96];
+	int stats_dir_fd; /* RUN/NSID/IFINDEX/stats, or -1 */
+	char stats_name[32]; /* stats.PID.N in it */
+	char run_nsid[24]; /* where: RUN/@run_nsid/@run_ifindex ("" none) */
+	int run_ifindex;
 };
 
 /*
@@ -189,23 +184,32 @@ unsigned int vtap_offloads_to_tun(uint32_t offloads);
 uint32_t vtap_offloads_from_tun(unsigned int tun);
 
 /*
- * Read /sys/class/net/NAME/tun_flags. Return: the IFF_* flags, -ENODEV, or
- * -EINVAL for a link that is not tun/tap.
+ * The IFF_* flags of tun/tap @name in the caller's namespace (rtnetlink),
+ * its ifindex in *@ret_ifindex when not NULL. Return: the flags, -ENODEV,
+ * or -EINVAL for a link that is not tun/tap.
  */
-int vtap_dev_sysfs_tun_flags(const char *name);
-
-/*
- * Path of @file in the device's run directory /run/vtap/NAME (the directory
- * itself when @file is NULL). Return: 0 or -ENAMETOOLONG.
- */
-int vtap_dev_run_path(char *buf, size_t size, const char *name,
-		      const char *file);
-/* Create /run/vtap/NAME (and /run/vtap) if missing. Return: 0 or -errno. */
-int vtap_dev_run_mkdir(const char *name);
+int vtap_dev_tun_flags(const char *name, int *ret_ifindex);
 
 /* stats.c: the per-handle shared stats file. */
 int vtap_stats_open(struct vtap_dev *dev);
 void vtap_stats_close(struct vtap_dev *dev);
+/* Copy the offload and reporting state into the file's header. */
+void vtap_stats_publish(struct vtap_dev *dev);
+/*
+ * The link moved to network namespace @netns_fd (or that of @pid): move
+ * the handle's stats file to the link's run directory there, so readers
+ * in that namespace find it. Best effort.
+ */
+void vtap_stats_follow(struct vtap_dev *dev, int netns_fd, int pid);
+/*
+ * A stats file as read (@n bytes at @buf, 8-byte aligned; it may come
+ * from the tap's owner): its header when every size in it fits @n, else
+ * NULL. vtap_stats_file_sum() adds the counters of a checked file to
+ * @ret (@max entries) and returns its queue count.
+ */
+const struct vtap_stats_file *vtap_stats_file_check(const void *buf, size_t n);
+int vtap_stats_file_sum(const struct vtap_stats_file *h,
+			struct vtap_queue_stats *ret, unsigned int max);
 /* Point @q->stats at its slot. */
 void vtap_stats_bind(struct vtap_dev *dev, struct vtap_queue *q);
 
@@ -231,29 +235,5 @@ static inline void vtap_queue_count_sw(struct vtap_queue *q, uint64_t csum,
 	if (gso_segments)
 		vtap_stat_add(&q->stats->sw_gso_segments, gso_segments);
 }
-
-/* nl.c: rtnetlink (libmnl) and ethtool, by interface index or name. */
-struct vtap_nl_link {
-	int up; /* -1 keep, 0 down, 1 up */
-	unsigned int mtu; /* 0 keep */
-	const uint8_t *mac; /* NULL keep */
-	int netns_fd; /* -1 keep */
-	int netns_pid; /* 0 keep (used when netns_fd is -1) */
-	unsigned int txqlen; /* 0 keep */
-};
-int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set);
-int vtap_nl_link_del(int ifindex);
-/* Queues attached to a tun/tap now (IFLA_TUN_NUM_QUEUES), or -errno. */
-int vtap_nl_tun_queues(int ifindex);
-/* What one RTM_GETLINK tells of a link. */
-struct vtap_nl_link_state {
-	unsigned int mtu;
-	unsigned int txqlen;
-	int tun_queues; /* IFLA_TUN_NUM_QUEUES, -1 when absent */
-	uint64_t tx_dropped; /* IFLA_STATS64 */
-};
-int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret);
-/* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */
-int vtap_nl_offloads(const char *name, uint32_t *ret);
 
 #endif /* VTAP_DEV_IMPL_H */

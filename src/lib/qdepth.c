@@ -202,32 +202,29 @@ int vtap_qdepth_format(const struct vtap_qdepth_cfg *cfg, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }
 
+/*
+ * The record lives in the tap's run directory (rundir.h: keyed by network
+ * namespace and ifindex, root's, files never followed or waited on).
+ */
 static int record_read(const char *name, struct vtap_qdepth_cfg *ret)
 {
-	char path[96], buf[64];
-	struct stat st;
+	struct vtap_link l;
+	char buf[64];
 	ssize_t n;
-	int fd, err;
+	int fd;
 
 	*ret = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
-	if (vtap_dev_run_path(path, sizeof(path), name, RECORD_FILE))
-		return -ENAMETOOLONG;
-	/* Never follow a link, never block on a FIFO: the directory may
-	 * belong to the tap's owner. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (vtap_link_get(0, name, &l))
+		return 0;
+	fd = vtap_rundir_open(l.ifindex, false);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+		return fd == -ENOENT ? 0 : fd;
+	n = vtap_read_file_at(fd, RECORD_FILE, buf, sizeof(buf) - 1);
 	close(fd);
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return n == -EPERM ? -EINVAL : (int)n;
 	buf[n] = '\0';
 	if ((size_t)n != strlen(buf) || vtap_qdepth_parse(buf, ret)) {
 		*ret = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
@@ -238,33 +235,31 @@ static int record_read(const char *name, struct vtap_qdepth_cfg *ret)
 
 static int record_write(const char *name, const struct vtap_qdepth_cfg *cfg)
 {
-	char path[96], tmp[112], buf[64];
+	struct vtap_link l;
+	char buf[64];
 	int fd, len, err;
 
-	if (vtap_dev_run_path(path, sizeof(path), name, RECORD_FILE))
-		return -ENAMETOOLONG;
-	if (cfg->mode == VTAP_QDEPTH_KERNEL)
-		return unlink(path) && errno != ENOENT ? -errno : 0;
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return err;
+	if (cfg->mode == VTAP_QDEPTH_KERNEL) {
+		fd = vtap_rundir_open(l.ifindex, false);
+		if (fd < 0)
+			return fd == -ENOENT ? 0 : fd;
+		err = unlinkat(fd, RECORD_FILE, 0) && errno != ENOENT ? -errno
+								      : 0;
+		close(fd);
+		return err;
+	}
 	len = vtap_qdepth_format(cfg, buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	err = vtap_dev_run_mkdir(name);
-	if (err)
-		return err;
-	/* A new file renamed over the old one: readers see either. */
-	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	fd = vtap_rundir_open(l.ifindex, true);
 	if (fd < 0)
-		return -errno;
-	err = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+		return fd;
+	/* A new file renamed over the old one: readers see either. */
+	err = vtap_write_file_at(fd, RECORD_FILE, buf, (size_t)len);
+	close(fd);
 	return err;
 }
 
@@ -484,17 +479,16 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 	err = opts_cfg(name, opts, &cfg);
 	if (err)
 		return vtap_err(err);
-	flags = vtap_dev_sysfs_tun_flags(name);
+	c = (struct apply_ctx){
+		.name = name,
+		.fd = -1,
+		.reset_sndbuf = true,
+	};
+	flags = vtap_dev_tun_flags(name, &c.ifindex);
 	if (flags == -EINVAL)
 		pr_warn("%s: not a tun/tap device\n", name);
 	if (flags < 0)
 		return vtap_err(flags);
-	c = (struct apply_ctx){
-		.name = name,
-		.ifindex = (int)if_nametoindex(name),
-		.fd = -1,
-		.reset_sndbuf = true,
-	};
 	if (!c.ifindex)
 		return vtap_err(-ENODEV);
 	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A

@@ -4,8 +4,9 @@
  *
  * Theory of operation
  *
- * Every open device handle maps one file, /run/vtap/IFNAME/stats.PID.N
- * (VTAP_RUN_DIR overrides /run/vtap):
+ * Every open device handle maps one file in the tap's run directory
+ * (rundir.h), RUN/NSID/IFINDEX/stats/stats.PID.N (VTAP_RUN_DIR overrides
+ * /run/vtap):
  * a struct vtap_stats_file header, then VTAP_QUEUES_MAX slots of struct
  * vtap_queue_stats indexed by queue id. The thread running a queue is the
  * only writer of that queue's slot and updates each counter with a relaxed
@@ -20,7 +21,7 @@
  * closing (a crash): readers skip it and remove it, and a new handle may
  * reuse its name. Closing a handle removes its file.
  *
- * Where /run/vtap/IFNAME cannot be written (an unprivileged opener of a
+ * Where the run directory cannot be written (an unprivileged opener of a
  * tap not prepared by vtapctl), the counters live in private memory: the
  * library still counts, other processes cannot see them.
  */
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,41 +71,47 @@ static bool file_is_live(int fd)
 	return fl.l_type != F_UNLCK;
 }
 
-/* Create and lock the next free stats.PID.N. Return: fd or -errno. */
-static int create_file(struct vtap_dev *dev)
+/*
+ * Create and lock the next free stats.PID.N in @dfd (a directory the tap's
+ * owner may write: nothing found there is opened for writing, followed or
+ * truncated). Return: fd or -errno.
+ */
+static int create_file(struct vtap_dev *dev, int dfd)
 {
-	char file[48];
-	int fd;
+	struct stat st;
+	int fd, err;
 
 	for (unsigned int n = 0; n < 1024; n++) {
-		snprintf(file, sizeof(file), "stats.%d.%u", (int)getpid(), n);
-		if (vtap_dev_run_path(dev->stats_path, sizeof(dev->stats_path),
-				      dev->name, file))
-			return -ENAMETOOLONG;
-		fd = open(dev->stats_path,
-			  O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		snprintf(dev->stats_name, sizeof(dev->stats_name),
+			 "stats.%d.%u", (int)getpid(), n);
+		fd = openat(dfd, dev->stats_name,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0644);
 		if (fd < 0 && errno == EEXIST) {
-			/* Left by a dead handle whose pid we now have? */
-			fd = open(dev->stats_path, O_RDWR | O_CLOEXEC);
+			/* Our own dead handle's file (same pid, ours, not
+			 * locked) may go; anything else stays. */
+			fd = openat(dfd, dev->stats_name,
+				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					    O_CLOEXEC);
 			if (fd < 0)
 				continue;
-			if (lock_file(fd, F_WRLCK, F_OFD_SETLK)) {
-				close(fd);
+			if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+			    st.st_uid == geteuid() && !file_is_live(fd))
+				unlinkat(dfd, dev->stats_name, 0);
+			close(fd);
+			fd = openat(dfd, dev->stats_name,
+				    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+					    O_CLOEXEC,
+				    0644);
+			if (fd < 0)
 				continue;
-			}
-			if (ftruncate(fd, 0)) {
-				close(fd);
-				continue;
-			}
-			return fd;
 		}
 		if (fd < 0)
 			return -errno;
 		if (lock_file(fd, F_WRLCK, F_OFD_SETLK)) {
-			int err = -errno;
-
+			err = -errno;
 			close(fd);
-			unlink(dev->stats_path);
+			unlinkat(dfd, dev->stats_name, 0);
 			return err;
 		}
 		return fd;
@@ -115,11 +123,18 @@ int vtap_stats_open(struct vtap_dev *dev)
 {
 	size_t len = stats_file_len();
 	void *p = MAP_FAILED;
-	int fd = -1, err;
+	int fd = -1, rfd, dfd = -1, err;
 
-	err = vtap_dev_run_mkdir(dev->name);
+	dev->stats_name[0] = '\0';
+	rfd = vtap_rundir_open(dev->ifindex, true);
+	err = rfd < 0 ? rfd : 0;
 	if (!err) {
-		fd = create_file(dev);
+		dfd = vtap_rundir_stats(rfd, true, NULL, NULL);
+		close(rfd);
+		err = dfd < 0 ? dfd : 0;
+	}
+	if (!err) {
+		fd = create_file(dev, dfd);
 		err = fd < 0 ? fd : 0;
 	}
 	if (!err && ftruncate(fd, (off_t)len))
@@ -130,15 +145,17 @@ int vtap_stats_open(struct vtap_dev *dev)
 			err = -errno;
 	}
 	if (err) {
-		pr_info("%s: counters not shared (%s): %s\n", dev->name,
-			dev->stats_path[0] ? dev->stats_path : vtap_run_dir(),
-			strerror(-err));
+		pr_info("%s: counters not shared (%s/%s): %s\n", dev->name,
+			vtap_run_dir(), dev->stats_name, strerror(-err));
 		if (fd >= 0) {
 			close(fd);
-			unlink(dev->stats_path);
+			unlinkat(dfd, dev->stats_name, 0);
 		}
+		if (dfd >= 0)
+			close(dfd);
 		fd = -1;
-		dev->stats_path[0] = '\0';
+		dfd = -1;
+		dev->stats_name[0] = '\0';
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
@@ -147,6 +164,10 @@ int vtap_stats_open(struct vtap_dev *dev)
 	dev->stats_file = p;
 	dev->stats_len = len;
 	dev->stats_fd = fd;
+	dev->stats_dir_fd = dfd;
+	dev->run_nsid[0] = '\0';
+	if (dfd >= 0 && !vtap_netns_id(dev->run_nsid, sizeof(dev->run_nsid)))
+		dev->run_ifindex = dev->ifindex;
 	dev->stats_file->hdr_size = STATS_HDR_SIZE;
 	dev->stats_file->stats_size = sizeof(struct vtap_queue_stats);
 	dev->stats_file->n_slots = STATS_SLOTS;
@@ -162,13 +183,78 @@ int vtap_stats_open(struct vtap_dev *dev)
 void vtap_stats_close(struct vtap_dev *dev)
 {
 	if (dev->stats_fd >= 0) {
-		unlink(dev->stats_path);
+		unlinkat(dev->stats_dir_fd, dev->stats_name, 0);
 		close(dev->stats_fd);
 		dev->stats_fd = -1;
 	}
+	if (dev->stats_dir_fd >= 0)
+		close(dev->stats_dir_fd);
+	dev->stats_dir_fd = -1;
 	if (dev->stats_file)
 		munmap(dev->stats_file, dev->stats_len);
 	dev->stats_file = NULL;
+}
+
+void vtap_stats_follow(struct vtap_dev *dev, int netns_fd, int pid)
+{
+	int self, target = netns_fd, rfd = -1, sfd = -1;
+	char path[64], nsid[24];
+	struct vtap_link l;
+
+	if (dev->stats_fd < 0)
+		return;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return;
+	if (target < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		target = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	/* This thread only, and back before returning. */
+	if (target < 0 || setns(target, CLONE_NEWNET))
+		goto out;
+	if (!vtap_link_get(0, dev->name, &l) &&
+	    !vtap_netns_id(nsid, sizeof(nsid)))
+		rfd = vtap_rundir_open(l.ifindex, true);
+	if (rfd >= 0)
+		sfd = vtap_rundir_stats(rfd, true, NULL, NULL);
+	if (sfd >= 0 && !renameat(dev->stats_dir_fd, dev->stats_name, sfd,
+				  dev->stats_name)) {
+		close(dev->stats_dir_fd);
+		dev->stats_dir_fd = sfd;
+		sfd = -1;
+		if (dev->run_nsid[0])
+			vtap_rundir_tidy(dev->run_nsid, dev->run_ifindex);
+		snprintf(dev->run_nsid, sizeof(dev->run_nsid), "%s", nsid);
+		dev->run_ifindex = l.ifindex;
+	}
+	if (setns(self, CLONE_NEWNET))
+		pr_warn("%s: cannot return to the network namespace: %s\n",
+			dev->name, strerror(errno));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (rfd >= 0)
+		close(rfd);
+	if (target >= 0 && target != netns_fd)
+		close(target);
+	close(self);
+}
+
+void vtap_stats_publish(struct vtap_dev *dev)
+{
+	struct vtap_stats_file *f = dev->stats_file;
+
+	if (!f)
+		return;
+	__atomic_store_n(&f->sw_offloads, vtap_dev_sw_offloads(dev),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->kernel_offloads, dev->kernel_offloads,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->pinned_offloads,
+			 dev->is_pinned ? dev->pinned_offloads : 0,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->report_mode, dev->report_mode, __ATOMIC_RELAXED);
 }
 
 static struct vtap_queue_stats *slot(struct vtap_stats_file *f, unsigned int i)
@@ -214,118 +300,150 @@ int vtap_queue__stats(const struct vtap_queue *q, struct vtap_queue_stats *ret)
 	return 0;
 }
 
-/* Add one stats file's counters; return its queue count or -errno. */
-static int read_file(const char *path, struct vtap_queue_stats *ret,
-		     unsigned int max)
+/*
+ * Read stats file @name of @dfd into @buf (stats_file_len() bytes, zeroed
+ * past what the file holds): never mapped, so a file its writer (maybe
+ * the tap's owner) truncates cannot fault the reader. Return: the header,
+ * or NULL for a file to skip. A dead handle's file is removed.
+ */
+static const struct vtap_stats_file *load_file(int dfd, const char *name,
+					       char *buf)
 {
-	struct vtap_stats_file hdr;
+	size_t len = stats_file_len();
 	struct stat st;
-	unsigned int n;
-	void *p;
-	int fd, err = 0;
+	ssize_t n;
+	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
 	if (!file_is_live(fd)) {
 		/* A dead handle's file: remove it when we may. */
-		unlink(path);
+		unlinkat(dfd, name, 0);
 		close(fd);
-		return 0;
+		return NULL;
 	}
-	if (fstat(fd, &st) || (size_t)st.st_size < STATS_HDR_SIZE) {
+	if ((size_t)st.st_size < STATS_HDR_SIZE) {
 		close(fd);
-		return 0; /* being created */
+		return NULL; /* being created */
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	memset(buf, 0, len);
+	n = pread(fd, buf, len, 0);
 	close(fd);
-	if (p == MAP_FAILED)
-		return -errno;
-	memcpy(&hdr, p, sizeof(hdr));
-	if (__atomic_load_n((uint32_t *)p, __ATOMIC_ACQUIRE) !=
-		    VTAP_STATS_MAGIC ||
-	    hdr.version != VTAP_STATS_VERSION || hdr.stats_size == 0 ||
-	    hdr.stats_size % sizeof(uint64_t) ||
-	    hdr.hdr_size + (uint64_t)hdr.n_slots * hdr.stats_size >
-		    (uint64_t)st.st_size) {
-		munmap(p, (size_t)st.st_size);
-		return 0;
-	}
-	n = __atomic_load_n(&((struct vtap_stats_file *)p)->n_queues,
-			    __ATOMIC_RELAXED);
-	if (n > hdr.n_slots)
-		n = hdr.n_slots;
+	return n < 0 ? NULL : vtap_stats_file_check(buf, (size_t)n);
+}
+
+const struct vtap_stats_file *vtap_stats_file_check(const void *buf, size_t n)
+{
+	const struct vtap_stats_file *h = buf;
+
+	if (n < STATS_HDR_SIZE || h->magic != VTAP_STATS_MAGIC ||
+	    h->version != VTAP_STATS_VERSION || h->stats_size == 0 ||
+	    h->stats_size % sizeof(uint64_t) || h->hdr_size < STATS_HDR_SIZE ||
+	    h->hdr_size + (uint64_t)h->n_slots * h->stats_size > (uint64_t)n)
+		return NULL;
+	return h;
+}
+
+int vtap_stats_file_sum(const struct vtap_stats_file *h,
+			struct vtap_queue_stats *ret, unsigned int max)
+{
+	const char *base = (const char *)h;
+	unsigned int n = h->n_queues;
+
+	if (n > h->n_slots)
+		n = h->n_slots;
 	for (unsigned int i = 0; i < n && i < max; i++)
 		add_counters(&ret[i],
-			     (const void *)((char *)p + hdr.hdr_size +
-					    (size_t)i * hdr.stats_size),
-			     hdr.stats_size);
-	munmap(p, (size_t)st.st_size);
-	return err ? err : (int)n;
+			     (const void *)(base + h->hdr_size +
+					    (size_t)i * h->stats_size),
+			     h->stats_size);
+	return (int)n;
+}
+
+/* Add one stats file's counters; return its queue count. */
+static int read_file(int dfd, const char *name, char *buf,
+		     struct vtap_queue_stats *ret, unsigned int max)
+{
+	const struct vtap_stats_file *h = load_file(dfd, name, buf);
+
+	return h ? vtap_stats_file_sum(h, ret, max) : 0;
+}
+
+/*
+ * The stats/ directory of the tap @ifname of the caller's namespace, as a
+ * DIR, NULL with errno ENOENT when there is none.
+ */
+static DIR *open_stats_dir(const char *ifname)
+{
+	struct vtap_link l;
+	int rfd, dfd;
+	DIR *d;
+
+	if (vtap_link_get(0, ifname, &l)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	rfd = vtap_rundir_open(l.ifindex, false);
+	if (rfd < 0) {
+		errno = rfd == -EPERM ? EPERM : ENOENT;
+		return NULL;
+	}
+	dfd = vtap_rundir_stats(rfd, false, NULL, NULL);
+	close(rfd);
+	if (dfd < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	d = fdopendir(dfd);
+	if (!d)
+		close(dfd);
+	return d;
 }
 
 int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
 		     unsigned int max)
 {
-	char dir[64], path[320];
 	struct dirent *de;
 	int n = 0, r;
+	char *buf;
 	DIR *d;
 
 	if (!ifname || !*ifname || strchr(ifname, '/') || (!ret && max))
 		return vtap_err(-EINVAL);
 	if (max)
 		memset(ret, 0, max * sizeof(*ret));
-	if (vtap_dev_run_path(dir, sizeof(dir), ifname, NULL))
-		return vtap_err(-ENAMETOOLONG);
-	d = opendir(dir);
+	d = open_stats_dir(ifname);
 	if (!d)
 		return errno == ENOENT ? 0 : vtap_err(-errno);
+	buf = malloc(stats_file_len());
+	if (!buf) {
+		closedir(d);
+		return vtap_err(-ENOMEM);
+	}
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "stats.", 6))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		r = read_file(path, ret, max);
+		r = read_file(dirfd(d), de->d_name, buf, ret, max);
 		if (r > n)
 			n = r;
 	}
+	free(buf);
 	closedir(d);
 	return n;
 }
 
-/* Add one live stats file's header to @ret. */
-static void read_dev(const char *path, struct vtap_stats_dev *ret)
-{
-	struct vtap_stats_file hdr;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (!file_is_live(fd) || fstat(fd, &st) ||
-	    (size_t)st.st_size < STATS_HDR_SIZE) {
-		close(fd);
-		return;
-	}
-	n = pread(fd, &hdr, sizeof(hdr), 0);
-	close(fd);
-	if (n != (ssize_t)sizeof(hdr) || hdr.magic != VTAP_STATS_MAGIC ||
-	    hdr.version != VTAP_STATS_VERSION)
-		return;
-	ret->handles++;
-	ret->sw_offloads |= hdr.sw_offloads & VTAP_OFFLOAD_ALL;
-	ret->pinned_offloads |= hdr.pinned_offloads & VTAP_OFFLOAD_ALL;
-	if (hdr.report_mode < VTAP_REPORT__COUNT)
-		ret->report_modes |= 1u << hdr.report_mode;
-}
-
 int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 {
+	const struct vtap_stats_file *h;
 	struct vtap_stats_dev r = {0};
-	char dir[64], path[320];
 	struct dirent *de;
+	char *buf;
 	size_t sz;
 	DIR *d;
 
@@ -333,20 +451,30 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	    ret->sz < offsetof(struct vtap_stats_dev, handles) + sizeof(int))
 		return vtap_err(-EINVAL);
 	sz = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
-	if (vtap_dev_run_path(dir, sizeof(dir), ifname, NULL))
-		return vtap_err(-ENAMETOOLONG);
-	d = opendir(dir);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (strncmp(de->d_name, "stats.", 6))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			read_dev(path, &r);
-		}
-		closedir(d);
-	} else if (errno != ENOENT) {
+	d = open_stats_dir(ifname);
+	if (!d && errno != ENOENT)
 		return vtap_err(-errno);
+	buf = malloc(stats_file_len());
+	if (!buf) {
+		if (d)
+			closedir(d);
+		return vtap_err(-ENOMEM);
 	}
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6))
+			continue;
+		h = load_file(dirfd(d), de->d_name, buf);
+		if (!h)
+			continue;
+		r.handles++;
+		r.sw_offloads |= h->sw_offloads & VTAP_OFFLOAD_ALL;
+		r.pinned_offloads |= h->pinned_offloads & VTAP_OFFLOAD_ALL;
+		if (h->report_mode < VTAP_REPORT__COUNT)
+			r.report_modes |= 1u << h->report_mode;
+	}
+	free(buf);
+	if (d)
+		closedir(d);
 	r.sz = ret->sz;
 	memcpy(ret, &r, sz);
 	return 0;

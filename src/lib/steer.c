@@ -49,10 +49,25 @@
  * exact rule.
  *
  * Pins. With VTAP_STEER_PIN the maps and both programs are pinned under
- * /sys/fs/bpf/vtap/IFNAME/; a later open finds them (no CAP_BPF needed:
- * BPF_OBJ_GET on pins the caller may write, then mmap). bpffs is mounted
- * at /sys/fs/bpf when missing, as bpftool does.
+ * BPFFS/vtap/NSID/IFINDEX/: the tap as the caller's network namespace
+ * names it (pin_dir()), never its name alone, so taps of one name in two
+ * namespaces, or a tap deleted and made again, never share state. A later
+ * open finds them (no CAP_BPF needed: BPF_OBJ_GET on pins the caller may
+ * write, then mmap). The bpffs is one that outlives the caller
+ * (bpffs_root(): under `ip netns exec` the one of the namespace it came
+ * from); a private one that would vanish is refused. The tap's owner gets
+ * the maps of its own tap's steering, root keeps the programs and the
+ * program array; the directory is 0711, so only root can take the
+ * writers' lock on it.
+ *
+ * Counters. The program counts every run per queue and deciding step
+ * (vtap_steer_stats, pinned as "stats", readable by all):
+ * vtap_steer__counts() sums them over CPUs, and vtap_steer__attached()
+ * compares their total with the tap's tx_packets since vtap last attached
+ * the program (recorded in the run directory) to tell whether it still
+ * steers.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -107,6 +122,7 @@ enum pin_idx {
 	PIN_PKT,
 	PIN_PROG,
 	PIN_CONT,
+	PIN_STATS,
 	PIN_EXT,
 	PIN__COUNT,
 };
@@ -114,13 +130,14 @@ enum pin_idx {
 static const char *const pin_names[] = {
 	[PIN_CFG] = "cfg",   [PIN_AUTOMQ] = "automq", [PIN_EXACT] = "exact",
 	[PIN_JMP] = "jmp",   [PIN_PKT] = "pkt",	      [PIN_PROG] = "prog",
-	[PIN_CONT] = "cont", [PIN_EXT] = "ext",
+	[PIN_CONT] = "cont", [PIN_STATS] = "stats",   [PIN_EXT] = "ext",
 };
 _Static_assert(sizeof(pin_names) / sizeof(pin_names[0]) == PIN__COUNT,
 	       "pin names");
 
 struct vtap_steer {
 	char ifname[IFNAMSIZ];
+	int ifindex; /* in the namespace of the opener; 0 when none */
 	char dir[PATH_MAX];
 	bool pinned;
 	int dir_fd; /* writers' lock; -1 when not pinned */
@@ -178,13 +195,109 @@ static int pin_path(const struct vtap_steer *s, enum pin_idx i, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Mount bpffs at /sys/fs/bpf unless it is there (as bpftool does). */
-static int ensure_bpffs(void)
+static bool is_bpffs(const char *path)
 {
 	struct statfs st;
 
-	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* The parent of @pid from /proc/PID/stat, or 0. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold anything but ends at
+	 * the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/*
+ * Look for the bpffs of the nearest ancestor process (then pid 1) that
+ * lives in another mount namespace: `ip netns exec` and `unshare -m` run
+ * their command in a mount namespace of its own whose /sys/fs/bpf may be
+ * gone, while the caller's is the host's. *@ret_private tells whether such
+ * an ancestor was seen at all. Return: 0 with the path in @buf, or -ENOENT.
+ */
+static int outer_bpffs(char *buf, size_t size, bool *ret_private)
+{
+	struct stat self, st;
+	char path[64];
+	pid_t pid = getppid();
+
+	*ret_private = false;
+	if (stat("/proc/self/ns/mnt", &self))
+		return -ENOENT;
+	for (int depth = 0; depth < 64; depth++) {
+		if (pid <= 0)
+			pid = 1; /* and pid 1 last */
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (!stat(path, &st) &&
+		    (st.st_ino != self.st_ino || st.st_dev != self.st_dev)) {
+			*ret_private = true;
+			snprintf(path, sizeof(path), "/proc/%d/root/sys/fs/bpf",
+				 (int)pid);
+			if (is_bpffs(path))
+				return snprintf(buf, size, "%s", path) >=
+						       (int)size
+					       ? -ENAMETOOLONG
+					       : 0;
+		}
+		if (pid == 1)
+			break;
+		pid = parent_of(pid);
+	}
+	return -ENOENT;
+}
+
+/*
+ * The bpffs to pin in: one that outlives this process (docs/steering.md,
+ * "Where the state lives"). In order:
+ *  1. /sys/fs/bpf when it is a bpffs;
+ *  2. the /sys/fs/bpf of the nearest ancestor (or pid 1) in another mount
+ *     namespace, through /proc/PID/root, when this process runs in a
+ *     mount namespace of its own without one (`ip netns exec` makes a
+ *     private one and mounts a fresh /sys over the host's);
+ *  3. with @create, a bpffs mounted at /sys/fs/bpf, as bpftool does, but
+ *     only when no ancestor lives in another mount namespace (a mount in
+ *     a private one would go with it).
+ * Otherwise new state is refused (-ENOMEDIUM, logged with what to do).
+ */
+static int bpffs_root(bool create, char *buf, size_t size)
+{
+	bool private_ns;
+
+	if (is_bpffs("/sys/fs/bpf"))
+		return snprintf(buf, size, "/sys/fs/bpf") >= (int)size
+			       ? -ENAMETOOLONG
+			       : 0;
+	if (!outer_bpffs(buf, size, &private_ns))
+		return 0;
+	if (!create)
+		return -ENOENT;
+	if (private_ns) {
+		pr_warn("steer: no bpffs outlives this command: /sys/fs/bpf is "
+			"not mounted in this private mount namespace (as under "
+			"'ip netns exec') nor in the one it came from; mount it "
+			"there (mount -t bpf bpf /sys/fs/bpf) or enter the "
+			"network namespace with 'vtapctl -n NETNS' or 'nsenter "
+			"--net'\n");
+		return -ENOMEDIUM;
+	}
 	mkdir("/sys/fs/bpf", 0755);
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0755")) {
 		int err = -errno;
@@ -193,7 +306,70 @@ static int ensure_bpffs(void)
 			strerror(-err));
 		return err;
 	}
-	return 0;
+	return snprintf(buf, size, "/sys/fs/bpf") >= (int)size ? -ENAMETOOLONG
+							       : 0;
+}
+
+/*
+ * The pin directory of link @ifindex of the caller's namespace:
+ * BPFFS/vtap/NSID/IFINDEX. Return: 0 or -errno.
+ */
+static int pin_dir(bool create, int ifindex, char *buf, size_t size)
+{
+	char root[64], nsid[32];
+	int err, n;
+
+	err = bpffs_root(create, root, sizeof(root));
+	if (!err)
+		err = vtap_netns_id(nsid, sizeof(nsid));
+	if (err)
+		return err;
+	n = snprintf(buf, size, "%s/vtap/%s/%d", root, nsid, ifindex);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Remove the pins of links of this namespace that are gone (deleted with
+ * `ip link del`): a tap made again under the same name has another ifindex
+ * and starts clean.
+ */
+static void gc_pins(void)
+{
+	char root[64], nsid[32], path[PATH_MAX];
+	struct vtap_link l;
+	struct dirent *de;
+	char *end;
+	long idx;
+	DIR *d;
+	int fd;
+
+	if (bpffs_root(false, root, sizeof(root)) ||
+	    vtap_netns_id(nsid, sizeof(nsid)))
+		return;
+	snprintf(path, sizeof(path), "%s/vtap/%s", root, nsid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		idx = strtol(de->d_name, &end, 10);
+		if (*end || idx <= 0 || idx > 0x7fffffff)
+			continue;
+		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
+			vtap_remove_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	/* And the namespace's directory once it holds nothing. */
+	snprintf(path, sizeof(path), "%s/vtap", root);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		unlinkat(fd, nsid, AT_REMOVEDIR);
+		close(fd);
+	}
 }
 
 static const char *perm_hint(int err)
@@ -562,7 +738,7 @@ static int init_cfg(struct vtap_steer *s, unsigned int queues, bool tun)
 
 	memset(c, 0, sizeof(*c));
 	memset(v, 0, sizeof(*v));
-	c->ifindex = if_nametoindex(s->ifname);
+	c->ifindex = (uint32_t)s->ifindex;
 	v->intended_queues = queues;
 	v->cur_queues = queues;
 	v->next_rule_id = 1;
@@ -628,21 +804,59 @@ static int load_new(struct vtap_steer *s)
 	s->fd[PIN_PKT] = bpf_map__fd(skel->maps.vtap_steer_pkt);
 	s->fd[PIN_PROG] = bpf_program__fd(skel->progs.vtap_steer);
 	s->fd[PIN_CONT] = bpf_program__fd(skel->progs.vtap_steer_cont);
+	s->fd[PIN_STATS] = bpf_map__fd(skel->maps.vtap_steer_stats);
 	fd = s->fd[PIN_CONT];
 	if (bpf_map_update_elem(s->fd[PIN_JMP], &one, &fd, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
+/* mkdir -p of @path's components below @root (0755, no links followed). */
+static int make_pin_dir(const char *root, const char *path)
+{
+	char rel[PATH_MAX], *p, *slash;
+	int fd, next;
+
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(rel, sizeof(rel), "%s", path + strlen(root) + 1);
+	for (p = rel; p && *p; p = slash) {
+		slash = strchr(p, '/');
+		if (slash)
+			*slash++ = '\0';
+		/* The last level, the tap's: only root may open it (lock). */
+		next = vtap_open_dir_at(fd, p, true, slash ? 0755 : 0711, true);
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Pin everything in s->dir. With VTAP_STEER_SET_OWNER the tap's owner
+ * gets what it may change and nothing else: the configuration, the automq
+ * table and the exact rules (its own tap's steering). The programs, the
+ * program array (tail calls) and the per-frame scratch map stay root's.
+ */
 static int pin_all(struct vtap_steer *s, const struct vtap_steer_opts *opts)
 {
 	bool chown_ = OPTS_GET(opts, flags, 0) & VTAP_STEER_SET_OWNER;
-	char path[PATH_MAX];
-	int err;
+	char path[PATH_MAX], root[64];
+	int err, dfd;
 
-	if (mkdir(VTAP_STEER_PIN_DIR, 0755) && errno != EEXIST)
-		return -errno;
-	if (mkdir(s->dir, 0755) && errno != EEXIST)
+	err = bpffs_root(true, root, sizeof(root));
+	if (!err)
+		err = make_pin_dir(root, s->dir);
+	if (err) {
+		pr_warn("steer: make %s: %s\n", s->dir, strerror(-err));
+		return err;
+	}
+	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
 		return -errno;
 	for (int i = 0; i < PIN_EXT; i++) {
 		err = pin_path(s, i, path, sizeof(path));
@@ -650,16 +864,17 @@ static int pin_all(struct vtap_steer *s, const struct vtap_steer_opts *opts)
 			err = -errno;
 		if (err) {
 			pr_warn("steer: pin %s: %s\n", path, strerror(-err));
+			close(dfd);
 			return err;
 		}
 		/* Only the maps the owner may change (docs/security.md). */
 		if (chown_ &&
 		    (i == PIN_CFG || i == PIN_AUTOMQ || i == PIN_EXACT) &&
-		    chown(path, opts->owner, opts->group))
+		    fchownat(dfd, pin_names[i], opts->owner, opts->group,
+			     AT_SYMLINK_NOFOLLOW))
 			pr_warn("steer: chown %s: %s\n", path, strerror(errno));
 	}
-	if (chown_ && chown(s->dir, opts->owner, opts->group))
-		pr_warn("steer: chown %s: %s\n", s->dir, strerror(errno));
+	close(dfd);
 	return 0;
 }
 
@@ -672,14 +887,22 @@ static int open_pins(struct vtap_steer *s)
 
 		if (pin_path(s, i, path, sizeof(path)))
 			return -ENAMETOOLONG;
-		fd = bpf_obj_get(path);
+		if (i == PIN_STATS) {
+			LIBBPF_OPTS(bpf_obj_get_opts, ro,
+				    .file_flags = BPF_F_RDONLY);
+
+			fd = bpf_obj_get_opts(path, &ro);
+		} else {
+			fd = bpf_obj_get(path);
+		}
 		if (fd < 0) {
 			int err = -errno;
 
 			/* Programs are only needed to attach, the program
 			 * array and scratch map only by root's tools: the
-			 * tap's owner gets neither (pin_all()). */
-			if (i == PIN_PROG || i == PIN_CONT ||
+			 * tap's owner gets neither (pin_all()); counters are
+			 * missing from pins of older versions. */
+			if (i == PIN_PROG || i == PIN_CONT || i == PIN_STATS ||
 			    ((i == PIN_JMP || i == PIN_PKT) &&
 			     (err == -EACCES || err == -EPERM)))
 				continue;
@@ -700,54 +923,6 @@ static bool pins_exist(const struct vtap_steer *s)
 	char path[PATH_MAX];
 
 	return !pin_path(s, PIN_CFG, path, sizeof(path)) && !access(path, F_OK);
-}
-
-/*
- * Whether the opened pins belong to an earlier tap of the same name (deleted
- * without 'vtapctl dev del', e.g. with its namespace): their ifindex is not
- * the tap's. Pins that predate the ifindex field, or a tap that does not
- * exist (yet), are taken as they are.
- */
-static bool pins_stale(const struct vtap_steer *s)
-{
-	unsigned int now = if_nametoindex(s->ifname);
-
-	return s->cfg->ifindex && now && s->cfg->ifindex != now;
-}
-
-/* Undo open_pins() and map_maps(), to start again from nothing. */
-static void close_all(struct vtap_steer *s)
-{
-	if (s->cfg)
-		munmap(s->cfg, s->cfg_len);
-	if (s->amq)
-		munmap(s->amq, s->amq_len);
-	s->cfg = NULL;
-	s->amq = NULL;
-	for (int i = 0; i < PIN__COUNT; i++) {
-		if (s->fd[i] >= 0)
-			close(s->fd[i]);
-		s->fd[i] = -1;
-	}
-}
-
-/* IFF_* flags of an existing tun/tap, or a negative errno. */
-static int tun_flags(const char *ifname)
-{
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	return (int)strtol(buf, NULL, 0);
 }
 
 struct vtap_steer *vtap_steer__open(const char *ifname,
@@ -780,22 +955,29 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 		s->fd[i] = -1;
 	s->dir_fd = -1;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
-	snprintf(s->dir, sizeof(s->dir), VTAP_STEER_PIN_DIR "/%s", ifname);
-	tf = tun_flags(ifname);
+	/* The tap of this name in the caller's namespace, now. */
+	tf = vtap_dev_tun_flags(ifname, &s->ifindex);
 	if (tf >= 0 && (tf & IFF_TUN_))
 		tun = true;
 	s->tun = tun;
 
 	if (flags & (VTAP_STEER_PIN | VTAP_STEER_NO_CREATE)) {
 		s->pinned = true;
-		if (!pins_exist(s)) {
-			if (flags & VTAP_STEER_NO_CREATE) {
-				err = -ENOENT;
-				goto fail;
-			}
-			err = ensure_bpffs();
-			if (err)
-				goto fail;
+		/* Pins are the state of one link: (namespace, ifindex). */
+		if (tf < 0) {
+			err = tf == -EINVAL ? -EINVAL : -ENODEV;
+			if (err == -EINVAL)
+				pr_warn("steer: %s is not a tun/tap device\n",
+					ifname);
+			goto fail;
+		}
+		err = pin_dir(!(flags & VTAP_STEER_NO_CREATE), s->ifindex,
+			      s->dir, sizeof(s->dir));
+		if (err)
+			goto fail;
+		if (!pins_exist(s) && (flags & VTAP_STEER_NO_CREATE)) {
+			err = -ENOENT;
+			goto fail;
 		}
 	}
 	if (s->pinned && pins_exist(s)) {
@@ -807,28 +989,15 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 				s->dir, s->cfg->abi, VTAP_STEER_ABI);
 			err = -EINVAL;
 		}
-		if (!err && pins_stale(s)) {
-			/* A tap deleted and made again: its own config is none. */
-			pr_info("steer: %s holds the pins of an earlier %s; removing them\n",
-				s->dir, ifname);
-			if (flags & VTAP_STEER_NO_CREATE) {
-				err = -ENOENT;
-			} else {
-				close_all(s);
-				err = vtap_steer__unpin(ifname);
-				if (!err)
-					err = ensure_bpffs();
-				if (!err)
-					goto load;
-			}
-		}
 	} else {
-load:
 		if (!queues) {
-			int n = vtap_dev__intended_queues(ifname);
+			int n = s->ifindex > 0 ? vtap_rundir_queues(s->ifindex)
+					       : -ENOENT;
 
 			queues = n > 0 ? (unsigned int)n : 1;
 		}
+		if (s->pinned)
+			gc_pins();
 		err = load_new(s);
 		if (!err)
 			err = map_maps(s);
@@ -839,13 +1008,10 @@ load:
 	}
 	if (err)
 		goto fail;
-	if (s->pinned) {
-		s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s->dir_fd < 0) {
-			err = -errno;
-			goto fail;
-		}
-	}
+	/* The writers' lock: only root can open the directory (0711). */
+	if (s->pinned)
+		s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						 O_CLOEXEC);
 	/* State someone else wrote: say at once when it is corrupt. */
 	err = read_view(s, true);
 	if (err)
@@ -885,25 +1051,49 @@ void vtap_steer__close(struct vtap_steer *s)
 
 int vtap_steer__unpin(const char *ifname)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16];
-	int err = 0;
+	char dir[PATH_MAX];
+	int ifindex = 0, err = 0, tf;
 
 	if (!ifname_ok(ifname))
 		return vtap_err(-EINVAL);
-	snprintf(dir, sizeof(dir), VTAP_STEER_PIN_DIR "/%s", ifname);
-	for (int i = 0; i < PIN__COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pin_names[i]);
-		if (unlink(path) && errno != ENOENT && !err)
-			err = -errno;
+	tf = vtap_dev_tun_flags(ifname, &ifindex);
+	if (tf >= 0 && !pin_dir(false, ifindex, dir, sizeof(dir))) {
+		char *slash = strrchr(dir, '/');
+		int fd;
+
+		*slash = '\0';
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			err = vtap_remove_at(fd, slash + 1);
+			close(fd);
+		}
 	}
-	if (rmdir(dir) && errno != ENOENT && !err)
-		err = -errno;
+	/* And what taps deleted another way left (this one, after a del). */
+	gc_pins();
 	return vtap_err(err);
+}
+
+const char *vtap_steer__pin_dir(const struct vtap_steer *s)
+{
+	const char *p;
+
+	if (!s || !s->pinned)
+		return NULL;
+	/* Reached through an ancestor's /proc/PID/root (bpffs_root()): the
+	 * path as that mount namespace, the host's, sees it. */
+	if (!strncmp(s->dir, "/proc/", 6)) {
+		p = strstr(s->dir + 6, "/root/");
+		if (p)
+			return p + 5;
+	}
+	return s->dir;
 }
 
 /* ------------------------------------------------------------------ */
 /* attach                                                             */
 /* ------------------------------------------------------------------ */
+
+static void attach_record(const struct vtap_steer *s);
 
 int vtap_steer__attach(struct vtap_steer *s, int tap_fd)
 {
@@ -924,6 +1114,7 @@ int vtap_steer__attach(struct vtap_steer *s, int tap_fd)
 			strerror(-err));
 		return vtap_err(err);
 	}
+	attach_record(s);
 	return 0;
 }
 
@@ -934,7 +1125,7 @@ int vtap_steer__attach_name(struct vtap_steer *s)
 
 	if (!s)
 		return vtap_err(-EINVAL);
-	flags = tun_flags(s->ifname);
+	flags = vtap_dev_tun_flags(s->ifname, NULL);
 	if (flags < 0) {
 		pr_warn("steer: %s is not a tun/tap device\n", s->ifname);
 		return vtap_err(flags);
@@ -1498,7 +1689,7 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 			const char *prog_name)
 {
 	struct bpf_program *prog = NULL, *p;
-	struct bpf_map *jmp, *pkt;
+	struct bpf_map *jmp, *pkt, *stats;
 	struct bpf_object *obj;
 	uint32_t key = VTAP_STEER_JMP_EXT;
 	char path[PATH_MAX];
@@ -1552,6 +1743,13 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 	}
 	if (bpf_map__reuse_fd(jmp, s->fd[PIN_JMP]) ||
 	    bpf_map__reuse_fd(pkt, s->fd[PIN_PKT])) {
+		err = -errno;
+		goto fail;
+	}
+	/* An extension built with a <vtap/steer_ext.h> that counts. */
+	stats = bpf_object__find_map_by_name(obj, "vtap_steer_stats");
+	if (stats && s->fd[PIN_STATS] >= 0 &&
+	    bpf_map__reuse_fd(stats, s->fd[PIN_STATS])) {
 		err = -errno;
 		goto fail;
 	}
@@ -1801,6 +1999,160 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 	}
 out:
 	*ret = p;
+	return 0;
+}
+
+_Static_assert(VTAP_STEER_CNT_RULE == 0 && VTAP_STEER_CNT_EXT == 1 &&
+		       VTAP_STEER_CNT_RSS == 2 &&
+		       VTAP_STEER_CNT_UNCLASSIFIED == 3 &&
+		       VTAP_STEER_CNT_AUTOMQ == 4 && VTAP_STEER_CNT_NONE == 5 &&
+		       VTAP_STEER_CNT__COUNT <= VTAP_STEER_STAT_SLOTS,
+	       "the program's step counters (steer_ext.h)");
+
+static const char *const by_names[] = {
+	[VTAP_STEER_CNT_RULE] = "rule",
+	[VTAP_STEER_CNT_EXT] = "ext",
+	[VTAP_STEER_CNT_RSS] = "rss",
+	[VTAP_STEER_CNT_UNCLASSIFIED] = "unclassified",
+	[VTAP_STEER_CNT_AUTOMQ] = "automq",
+	[VTAP_STEER_CNT_NONE] = "none",
+};
+_Static_assert(sizeof(by_names) / sizeof(by_names[0]) == VTAP_STEER_CNT__COUNT,
+	       "step names");
+
+const char *vtap_steer_cnt__name(unsigned int by)
+{
+	return by < VTAP_STEER_CNT__COUNT ? by_names[by] : NULL;
+}
+
+int vtap_steer__counts(const struct vtap_steer *s,
+		       struct vtap_steer_qcount *ret, unsigned int max)
+{
+	int ncpu = libbpf_num_possible_cpus(), last = 0;
+	struct vtap_steer_qstats *v;
+
+	if (!s || (!ret && max))
+		return vtap_err(-EINVAL);
+	if (s->fd[PIN_STATS] < 0)
+		return vtap_err(-ENOENT);
+	if (ncpu <= 0)
+		return vtap_err(ncpu ? ncpu : -EINVAL);
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return vtap_err(-ENOMEM);
+	if (max)
+		memset(ret, 0, max * sizeof(*ret));
+	for (__u32 q = 0; q < VTAP_STEER_STATS_QUEUES; q++) {
+		bool any = false;
+
+		if (bpf_map_lookup_elem(s->fd[PIN_STATS], &q, v))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++) {
+				any |= v[c].by[b] != 0;
+				if (q < max)
+					ret[q].by[b] += v[c].by[b];
+			}
+		}
+		if (any)
+			last = (int)q + 1;
+	}
+	free(v);
+	return last;
+}
+
+/* All runs of the program so far (sum of the counters). */
+static int total_runs(const struct vtap_steer *s, uint64_t *ret)
+{
+	struct vtap_steer_qcount *c;
+	int n;
+
+	c = calloc(VTAP_STEER_STATS_QUEUES, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	n = vtap_steer__counts(s, c, VTAP_STEER_STATS_QUEUES);
+	*ret = 0;
+	for (int q = 0; q < n; q++)
+		for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++)
+			*ret += c[q].by[b];
+	free(c);
+	return n < 0 ? n : 0;
+}
+
+/* The tap's frames handed to readers so far, and the program's runs. */
+static int attach_now(const struct vtap_steer *s, uint64_t *ret_runs,
+		      uint64_t *ret_frames)
+{
+	struct vtap_link l;
+	int err;
+
+	err = vtap_link_get(s->ifindex, NULL, &l);
+	if (err)
+		return err;
+	if (!l.has_stats)
+		return -ENODATA;
+	*ret_frames = l.stats.tx_packets;
+	return total_runs(s, ret_runs);
+}
+
+/*
+ * After an attach: from here on every frame a reader takes ran the
+ * program. Record (runs, tx_packets) in the tap's run directory, root's,
+ * for vtap_steer__attached() (a handle that cannot write there, the tap's
+ * owner, leaves the last record).
+ */
+static void attach_record(const struct vtap_steer *s)
+{
+	uint64_t runs, frames;
+	char buf[64];
+	int fd, n;
+
+	if (!s->pinned || attach_now(s, &runs, &frames))
+		return;
+	fd = vtap_rundir_open(s->ifindex, true);
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%llu %llu\n", (unsigned long long)runs,
+		     (unsigned long long)frames);
+	vtap_write_file_at(fd, "attach", buf, (size_t)n);
+	close(fd);
+}
+
+int vtap_steer__attached(struct vtap_steer *s, struct vtap_steer_attached *ret)
+{
+	struct vtap_steer_attached r = {.state = VTAP_STEER_ATTACHED_UNKNOWN};
+	unsigned long long r0, f0;
+	uint64_t runs, frames;
+	char buf[64];
+	ssize_t n = -ENOENT;
+	int err, fd;
+
+	if (!s || !ret || !s->pinned || s->ifindex <= 0)
+		return vtap_err(-EINVAL);
+	err = attach_now(s, &runs, &frames);
+	if (err)
+		return vtap_err(err);
+	fd = vtap_rundir_open(s->ifindex, false);
+	if (fd >= 0) {
+		n = vtap_read_file_at(fd, "attach", buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		/* Counters that went back belong to other state: unknown. */
+		if (sscanf(buf, "%llu %llu", &r0, &f0) == 2 && runs >= r0 &&
+		    frames >= f0) {
+			r.runs = runs - r0;
+			r.frames = frames - f0;
+			if (!r.frames)
+				r.state = VTAP_STEER_ATTACHED_UNKNOWN;
+			else if (r.runs >= r.frames)
+				r.state = VTAP_STEER_ATTACHED_YES;
+			else
+				r.state = VTAP_STEER_ATTACHED_NO;
+		}
+	}
+	*ret = r;
 	return 0;
 }
 

@@ -251,6 +251,32 @@ int nt_link_into_ns(const char *ifname, const char *ns, int net,
 	return 0;
 }
 
+int nt_dev_into_ns(struct vtap_dev *dev, const char *ns, int net,
+		   const char *mac_prefix)
+{
+	const char *l = vtap_dev__name(dev);
+	char path[128];
+	int fd, err;
+
+	if (nt_sh("ip link set %s address %s:01", l, mac_prefix))
+		return -1;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	err = vtap_dev__set_netns(dev, fd, 0);
+	close(fd);
+	if (err || nt_sh("ip -n %s addr add 10.%d.0.1/24 dev %s && "
+			 "ip -n %s addr add fd%d::1/64 dev %s nodad && "
+			 "ip -n %s link set %s up && "
+			 "ip -n %s neigh add 10.%d.0.2 lladdr %s:02 dev %s && "
+			 "ip -n %s -6 neigh add fd%d::2 lladdr %s:02 dev %s",
+			 ns, net, l, ns, net, l, ns, l, ns, net, mac_prefix, l,
+			 ns, net, mac_prefix, l))
+		return -1;
+	return 0;
+}
+
 int nt_poll_queues(struct vtap_dev *dev, struct pollfd *pfd, int n,
 		   int timeout_ms)
 {

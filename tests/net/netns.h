@@ -93,6 +93,14 @@ int nt_link_into_ns(const char *ifname, const char *ns, int net,
 		    const char *mac_prefix);
 
 /*
+ * The same for the tap of libvtap handle @dev, moved with
+ * vtap_dev__set_netns(): the handle's counters follow it, so vtapctl run
+ * in @ns finds them. Return: 0 or -1.
+ */
+int nt_dev_into_ns(struct vtap_dev *dev, const char *ns, int net,
+		   const char *mac_prefix);
+
+/*
  * Poll the fds of the first @n queues of @dev (at most @n entries of @pfd,
  * indexed by queue id) for input, for up to @timeout_ms milliseconds.
  * Return: poll()'s result: how many queues are readable, 0 or -1.

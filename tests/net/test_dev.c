@@ -173,9 +173,11 @@ static void test_persist_and_intended(void **state)
 	assert_int_equal(vtap_dev__vnet_hdr_len(dev), 12);
 	vtap_dev__close(dev);
 
+	/* The run directory is keyed by namespace and ifindex. */
+	assert_int_equal(vtap_rundir_path(info.ifindex, path, sizeof(path)), 0);
+	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(vtap_dev__delete(name), 0);
 	assert_false(sys_exists(name));
-	snprintf(path, sizeof(path), VTAP_RUN_DIR "/%s", name);
 	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(vtap_dev__intended_queues(name), -ENOENT);
 	assert_int_equal(vtap_dev__delete(name), -ENODEV);
@@ -472,17 +474,20 @@ static void test_stats_file(void **state)
 {
 	struct vtap_queue_stats st[8];
 	struct vtap_dev *dev, *dev2;
-	char name[16], out[512];
+	char name[16], out[512], dir[200];
 
 	nt_name(name, sizeof(name), "sta");
 	dev = open_tap(name, VTAP_DEV_PERSIST, 2, 12);
 	assert_non_null(dev);
 	dev2 = open_tap(name, VTAP_DEV_NO_CREATE, 3, 12);
 	assert_non_null(dev2);
-	assert_int_equal(nt_sh_out(out, sizeof(out),
-				   "ls " VTAP_RUN_DIR "/%s | grep -c stats.",
-				   name),
-			 0);
+	/* RUN/NSID/IFINDEX/stats: keyed by namespace and ifindex. */
+	assert_int_equal(
+		vtap_rundir_path(vtap_dev__ifindex(dev), dir, sizeof(dir) - 8),
+		0);
+	strcat(dir, "/stats");
+	assert_int_equal(
+		nt_sh_out(out, sizeof(out), "ls %s | grep -c stats.", dir), 0);
 	assert_int_equal(atoi(out), 2);
 	/* Counters written by each handle's queue, summed by queue id. */
 	vtap_stat_add(&dev->queues[1].stats->rx_packets, 5);
@@ -501,10 +506,9 @@ static void test_stats_file(void **state)
 	assert_int_equal(vtap_stats__read(name, st, 8), 0);
 
 	/* A file left by a dead handle (no lock) is ignored and removed. */
-	nt_sh("echo junk > " VTAP_RUN_DIR "/%s/stats.999999.0", name);
+	nt_sh("echo junk > %s/stats.999999.0", dir);
 	assert_int_equal(vtap_stats__read(name, st, 8), 0);
-	assert_int_not_equal(
-		nt_sh("test -e " VTAP_RUN_DIR "/%s/stats.999999.0", name), 0);
+	assert_int_not_equal(nt_sh("test -e %s/stats.999999.0", dir), 0);
 	assert_int_equal(vtap_dev__delete(name), 0);
 }
 

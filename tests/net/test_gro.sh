@@ -122,9 +122,10 @@ open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdiges
 	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
 }
 
-# A total counter of P2's libvtap handles (vtapctl -j stats).
+# A total counter of P2's libvtap handles (vtapctl -j stats), read in
+# the tap's namespace (its state is kept per namespace).
 stat_of() { # FIELD
-	"$VTAPCTL" -j stats dev "$P2" | python3 -c '
+	"$VTAPCTL" -n "$N2" -j stats dev "$P2" | python3 -c '
 import json, sys
 print(json.load(sys.stdin)[0]["total"][sys.argv[1]])' "$1"
 }

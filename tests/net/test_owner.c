@@ -86,8 +86,8 @@ static int open_as_owner(void)
 		return 14;
 	if (vtap_queue__stats(vtap_dev__queue(dev, 1), &st))
 		return 15;
-	/* Its counters are shared: /run/vtap/NAME belongs to the owner. */
-	if (vtap_stats__read(name, NULL, 0) < 0 || !dev->stats_path[0])
+	/* Its counters are shared: RUN/NSID/IFINDEX/stats is the owner's. */
+	if (vtap_stats__read(name, NULL, 0) < 0 || !dev->stats_name[0])
 		return 16;
 	vtap_dev__close(dev);
 	return 0;

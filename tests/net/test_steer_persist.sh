@@ -15,7 +15,7 @@ T=$(uname_ sp)
 NS=$(uname_ spn)
 cleanup_add "ip netns del $NS"
 cleanup_add "ip link del $T"
-cleanup_add "rm -rf /sys/fs/bpf/vtap/$T"
+cleanup_add "$VTAPCTL dev del $T"
 
 check ip tuntap add dev "$T" mode tap multi_queue
 
@@ -56,7 +56,8 @@ for bad in "queue 256" "queue -1" "src 10.0.0.1/33 queue 1" "dst ::1/129 queue 1
 	# shellcheck disable=SC2086
 	check_exit 2 "$VTAPCTL" flow add dev "$T" $bad
 done
-check test -e "/sys/fs/bpf/vtap/$T/cfg"
+PT=$(pins_of "$T")
+check test -e "$PT/cfg"
 
 # Read back by a new vtapctl process.
 show=$("$VTAPCTL" -j rss show dev "$T")
@@ -138,13 +139,13 @@ PY
 # `vtapctl dev del` removes the tap and its pins.
 check ip -n "$NS" link set "$T" netns 1
 check "$VTAPCTL" dev del "$T"
-check test ! -e "/sys/fs/bpf/vtap/$T"
+check test ! -e "$PT"
 
 # The tap's owner updates RSS through the pins without privileges.
 if command -v setpriv >/dev/null; then
 	U=$(uname_ spu)
-	cleanup_add "rm -rf /sys/fs/bpf/vtap/$U"
 	cleanup_add "ip link del $U"
+	cleanup_add "$VTAPCTL dev del $U"
 	check ip tuntap add dev "$U" mode tap multi_queue user 65534
 	# Before root made the pins, the owner cannot: one line, one hint.
 	err=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
@@ -152,6 +153,12 @@ if command -v setpriv >/dev/null; then
 	check test "$(grep -o '(needs' <<<"$err" | wc -l)" = 1
 	check test "$(wc -l <<<"$err")" = 1
 	check "$VTAPCTL" rss set dev "$U" table equal 4 queues 4
+	PU=$(pins_of "$U")
+	# The owner gets the maps it may change, nothing else.
+	check test "$(stat -c %u "$PU/cfg")" = 65534
+	check test "$(stat -c %u "$PU/prog")" = 0
+	check test "$(stat -c %u "$PU/jmp")" = 0
+	check test "$(stat -c %a "$PU")" = 711
 	check setpriv --reuid 65534 --regid 65534 --clear-groups \
 		"$VTAPCTL" rss set dev "$U" table 1,0
 	got=$("$VTAPCTL" -j rss show dev "$U")
@@ -159,20 +166,24 @@ if command -v setpriv >/dev/null; then
 	check_exit 1 setpriv --reuid 65533 --regid 65533 --clear-groups \
 		"$VTAPCTL" rss set dev "$U" table 0,1
 	check "$VTAPCTL" dev del "$U"
-	check test ! -e "/sys/fs/bpf/vtap/$U"
+	check test ! -e "$PU"
 fi
 
 # A tap deleted another way (ip link del, its namespace deleted) leaves its
 # pins; a new tap of the same name must not inherit them (they describe
-# another device: here a TUN with 4 queues, the new one a TAP with 2), and
-# `vtapctl dev del` still removes them.
+# another device: here a TUN with 4 queues, the new one a TAP with 2): the
+# new tap has another ifindex, so other pins, and the old ones go at the
+# next vtapctl call that works in the namespace.
 S=$(uname_ sps)
-cleanup_add "rm -rf /sys/fs/bpf/vtap/$S"
 cleanup_add "ip link del $S"
+cleanup_add "$VTAPCTL dev del $S"
 check "$VTAPCTL" dev add "$S" tun queues 4
 check "$VTAPCTL" rss set dev "$S" table equal 4
+PS_OLD=$(pins_of "$S")
 check ip link del "$S"
+check test -e "$PS_OLD/cfg"
 check "$VTAPCTL" dev add "$S" queues 2
+check test ! -e "$PS_OLD"
 check_exit 1 "$VTAPCTL" rss show dev "$S"
 check "$VTAPCTL" rss set dev "$S" table equal 2
 got=$("$VTAPCTL" -j rss show dev "$S")
@@ -186,18 +197,29 @@ got=$("$VTAPCTL" -j rss show dev "$S")
 check python3 -c 'import json,sys; assert set(json.loads(sys.argv[1])[0]["table"]) == {1}' "$got"
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 0,0
 check_exit 1 "$VTAPCTL" rss set dev "$S" table weight 1,1,1
-# bpffs not mounted (a fresh machine; `ip netns exec` gives a fresh /sys):
-# vtapctl mounts it at /sys/fs/bpf, as bpftool does. In a private mount
-# namespace, so the host's pins are untouched.
+# bpffs not mounted in vtapctl's mount namespace (`ip netns exec` gives a
+# fresh /sys): vtapctl uses pid 1's, where the state outlives it, and
+# mounts nothing. In a private mount namespace, so the host is untouched.
 if command -v unshare >/dev/null; then
 	out=$(unshare -m --propagation private bash -c '
 		umount /sys/fs/bpf 2>/dev/null
 		grep -q " /sys/fs/bpf bpf " /proc/mounts && exit 3
 		"$1" rss set dev "$2" table equal 2 || exit 4
-		grep -q " /sys/fs/bpf bpf " /proc/mounts || exit 5
+		grep -q " /sys/fs/bpf bpf " /proc/mounts && exit 5
 		"$1" -j rss show dev "$2"' _ "$VTAPCTL" "$S"); rc=$?
 	check test "$rc" = 0
 	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["equal"] == 2' "$out"
+	# ... and the host sees what was set there.
+	out=$("$VTAPCTL" -j rss show dev "$S")
+	check python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["equal"] == 2' "$out"
+	# When neither this mount namespace nor pid 1's has a bpffs, new
+	# state would vanish with the namespace: refused, saying why.
+	err=$(unshare -p -f -m --propagation private --mount-proc bash -c '
+		umount /sys/fs/bpf 2>/dev/null
+		unshare -m "$1" rss set dev "$2" table equal 2 2>&1; echo "rc=$?"' \
+		_ "$VTAPCTL" "$S")
+	check grep -q "rc=1" <<<"$err"
+	check grep -q "no bpffs outlives this command" <<<"$err"
 fi
 
 # A TUN (L3) tap prepared with vtapctl: the steering program is in L3 mode
@@ -205,10 +227,9 @@ fi
 # UDP flow on the queue `vtapctl hash` predicts for the same packets.
 N=$(uname_ spt)
 NS2=$(uname_ spm)
-cleanup_add "rm -rf /run/vtap/$N"
 cleanup_add "ip netns del $NS2"
-cleanup_add "rm -rf /sys/fs/bpf/vtap/$N"
 cleanup_add "ip link del $N"
+cleanup_add "$VTAPCTL dev del $N"
 check "$VTAPCTL" dev add "$N" tun queues 4
 check "$VTAPCTL" rss set dev "$N" table equal 4
 check ip netns add "$NS2"
@@ -284,9 +305,10 @@ check grep -q "not an extension" <<<"$("$VTAPCTL" steer ext set dev "$S" obj "$V
 check "$VTAPCTL" steer ext del dev "$S"
 got=$("$VTAPCTL" -j steer show dev "$S")
 check python3 -c 'import json,sys; d = json.loads(sys.argv[1])[0]; assert d["ext"] is None, d' "$got"
+PS=$(pins_of "$S")
 check ip link del "$S"
-check test -e "/sys/fs/bpf/vtap/$S"
-check "$VTAPCTL" dev del "$S"
-check test ! -e "/sys/fs/bpf/vtap/$S"
+check test -e "$PS"
+# The tap is gone: dev del says so, and removes what it left.
 check_exit 1 "$VTAPCTL" dev del "$S"
+check test ! -e "$PS"
 finish

@@ -154,11 +154,15 @@ check test "$(show "$P1" hash_checked)" -gt 0
 check test "$(show "$P1" hash_mismatch)" = 0
 check test "$(show "$P2" hash_mismatch)" = 0
 # The library's per-queue counters are the switch's: vtapctl stats agrees.
-# The counters live in /run/vtap: vtapctl finds them from the tap's
-# namespace (NS) and from the host (NS "-"), where the netdev is not.
+# The counters follow the tap into its namespace (state is keyed by
+# namespace and ifindex): vtapctl finds them there, entered with `ip netns
+# exec` (NS) or with -n (NS "-n:NS"); from the host, where the netdev is
+# not, there is no such tap.
 stats_rx() { # NS PORT -> rx_packets summed over queues, from vtapctl stats
-	if [ "$1" = - ]; then "$VTAPCTL" -j stats dev "$2"
-	else ip netns exec "$1" "$VTAPCTL" -j stats dev "$2"; fi | python3 -c '
+	case $1 in
+	-n:*) "$VTAPCTL" -n "${1#-n:}" -j stats dev "$2" ;;
+	*) ip netns exec "$1" "$VTAPCTL" -j stats dev "$2" ;;
+	esac | python3 -c '
 import json, sys
 d = json.load(sys.stdin)[0]
 print(sum(q["rx_packets"] for q in d["stats"]))'
@@ -167,7 +171,8 @@ sw_rx=$(show "$P1" rx_packets); st_rx=$(stats_rx "$N1" "$P1")
 echo "port 1 rx: switch $sw_rx, vtapctl stats $st_rx"
 check test "$st_rx" -ge "$sw_rx"
 check test "$sw_rx" -gt 0
-check test "$(stats_rx - "$P1")" -ge "$sw_rx"
+check test "$(stats_rx "-n:$N1" "$P1")" -ge "$sw_rx"
+check_exit 1 "$VTAPCTL" stats dev "$P1"
 
 # Third port at run time, with one queue: now some frames leave by a
 # queue another worker reads, so the ports' queues take their locks.

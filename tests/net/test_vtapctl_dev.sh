@@ -7,16 +7,21 @@ require_root
 
 T=$(uname_ d)
 cleanup_add ip link del "$T"
-cleanup_add rm -rf "/run/vtap/$T"
 
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 check "$VTAPCTL" dev add "$T" queues 4 vnet-hdr 12 offload csum,tso4 owner 1000 mtu 9000
+# Run state: RUN/NSID/IFINDEX, never by name.
+RUN=$(json 'd[0]["run_dir"]' <<<"$("$VTAPCTL" -j dev show "$T")")
+cleanup_add rm -rf "$RUN"
+check [ "$RUN" = "/run/vtap/$(basename "$(dirname "$RUN")")/$(cat /sys/class/net/$T/ifindex)" ]
 check test -e "/sys/class/net/$T"
 check [ "$(cat /sys/class/net/$T/tun_flags)" = 0x5902 ]
 check [ "$(cat /sys/class/net/$T/owner)" = 1000 ]
 check [ "$(cat /sys/class/net/$T/mtu)" = 9000 ]
-check [ "$(cat /run/vtap/$T/queues)" = 4 ]
+check [ "$(cat "$RUN/queues")" = 4 ]
+check [ "$(stat -c %U "$RUN")" = root ]
+check [ "$(stat -c %u "$RUN/stats")" = 1000 ]
 
 out=$("$VTAPCTL" dev show "$T")
 check grep -q "^$T: tap multi_queue vnet_hdr no_pi persist" <<<"$out"
@@ -117,10 +122,13 @@ check "$VTAPCTL" d a "$T2" q 2 vnet 0 tun
 check [ "$(json 'd[0]["mode"]' <<<"$("$VTAPCTL" -j dev show "$T2")")" = tun ]
 check "$VTAPCTL" dev del "$T2"
 
-mkdir -p "/sys/fs/bpf/vtap/$T" 2>/dev/null
+check "$VTAPCTL" rss set dev "$T" types all table equal 4
+PINS=$(json 'd[0]["pins"]' <<<"$("$VTAPCTL" -j steer show dev "$T")")
+cleanup_add rm -rf "$PINS"
+check test -e "$PINS/cfg"
 check "$VTAPCTL" -j dev del "$T"
 check test ! -e "/sys/class/net/$T"
-check test ! -e "/run/vtap/$T"
-check test ! -e "/sys/fs/bpf/vtap/$T"
+check test ! -e "$RUN"
+check test ! -e "$PINS"
 check_exit 1 "$VTAPCTL" dev del "$T"
 finish

@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test_vtapctl_qdepth.sh - vtapctl dev add/set qlen and budget on real
-# taps: txqueuelen, the record in /run/vtap, dev show (text and JSON), the
+# taps: txqueuelen, the record in the run directory, dev show (text and JSON), the
 # note when the floor wins, errors that name the tap, and vtapctl stats.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 
 T=$(uname_ q)
 cleanup_add ip link del "$T"
-cleanup_add rm -rf "/run/vtap/$T"
+cleanup_add "$VTAPCTL" dev del "$T"
 
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 qlen() { cat "/sys/class/net/$T/tx_queue_len"; }
@@ -16,8 +16,9 @@ dev() { "$VTAPCTL" -j dev show "$T" | json "d[0]['$1']"; }
 
 # 64 MiB over 4 queues of 1500-byte frames: 11184 frames each.
 check "$VTAPCTL" dev add "$T" queues 4 budget 64M
+RUN=$(rundir_of "$T")
 check [ "$(qlen)" = 11184 ]
-check [ "$(cat "/run/vtap/$T/qdepth")" = "budget 67108864" ]
+check [ "$(cat "$RUN/qdepth")" = "budget 67108864" ]
 out=$("$VTAPCTL" dev show "$T")
 check grep -q "qlen 11184 (from budget) budget 67108864 bytes, worst case 67104000 bytes = 4 queue(s) x 11184 x 1500-byte frames" <<<"$out"
 check [ "$(dev qlen)" = 11184 ]
@@ -72,7 +73,7 @@ check [ "$(qlen)" = 512 ]
 # A fixed depth, then off (the depth stays, the record goes).
 check "$VTAPCTL" dev set "$T" qlen 300
 check [ "$(qlen)" = 300 ]
-check [ "$(cat "/run/vtap/$T/qdepth")" = "qlen 300" ]
+check [ "$(cat "$RUN/qdepth")" = "qlen 300" ]
 check grep -q "qlen 300 (fixed) budget off" <<<"$("$VTAPCTL" dev show "$T")"
 check [ "$(dev qdepth_mode)" = qlen ]
 check [ "$(dev budget_bytes)" = None ]
@@ -80,7 +81,7 @@ check "$VTAPCTL" offload set dev "$T" none
 check [ "$(qlen)" = 300 ]
 check "$VTAPCTL" d se "$T" b off
 check [ "$(qlen)" = 300 ]
-check test ! -e "/run/vtap/$T/qdepth"
+check test ! -e "$RUN/qdepth"
 check [ "$(dev qdepth_mode)" = kernel ]
 check grep -q "qlen 300 (kernel) budget off" <<<"$("$VTAPCTL" dev show "$T")"
 
@@ -106,12 +107,13 @@ fi
 # dev add with qlen, in JSON; dev del removes the record with the tap.
 T2=$(uname_ r)
 cleanup_add ip link del "$T2"
-cleanup_add rm -rf "/run/vtap/$T2"
+cleanup_add "$VTAPCTL" dev del "$T2"
 j=$("$VTAPCTL" -j dev add "$T2" queues 2 qlen 4096)
+RUN2=$(rundir_of "$T2")
 check [ "$(json 'd[0]["qlen"], d[0]["qdepth_mode"]' <<<"$j")" = "(4096, 'qlen')" ]
 check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 4096 ]
 check "$VTAPCTL" dev del "$T2"
-check test ! -e "/run/vtap/$T2"
+check test ! -e "$RUN2"
 # A plain dev add leaves the kernel's depth.
 check "$VTAPCTL" dev add "$T2"
 check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 1000 ]
@@ -121,13 +123,15 @@ check "$VTAPCTL" dev del "$T2"
 # A tap deleted another way leaves its record; a new tap of that name
 # does not inherit it.
 check "$VTAPCTL" dev add "$T2" queues 2 budget 1M
-check test -e "/run/vtap/$T2/qdepth"
+RUN2=$(rundir_of "$T2")
+check test -e "$RUN2/qdepth"
 check ip link del "$T2"
 check "$VTAPCTL" dev add "$T2" queues 2
-check test ! -e "/run/vtap/$T2/qdepth"
+check test ! -e "$RUN2/qdepth"
+check test ! -e "$(rundir_of "$T2")/qdepth"
 check [ "$(cat "/sys/class/net/$T2/tx_queue_len")" = 1000 ]
 check "$VTAPCTL" dev del "$T2"
 
 check "$VTAPCTL" dev del "$T"
-check test ! -e "/run/vtap/$T"
+check test ! -e "$RUN"
 finish

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "link.h"
 #include "qdepth_impl.h"
 #include "vtap/vtap.h"
 
@@ -201,51 +202,57 @@ static void test_record_round_trip(void **state)
 	assert_true(vtap_qdepth_format(&cfgs[3], buf, 8) < 0);
 }
 
-/* The record in a run directory of our own (VTAP_RUN_DIR). */
+/*
+ * The record in a run directory of our own (VTAP_RUN_DIR), for "lo": run
+ * state is keyed by network namespace and ifindex (RUN/NSID/1/qdepth).
+ */
 static void test_record_file(void **state)
 {
 	struct vtap_qdepth_cfg cfg = {.mode = VTAP_QDEPTH_BUDGET,
 				      .budget = 123456};
-	char dir[] = "/tmp/vtap-qdepth-XXXXXX", path[128];
+	char dir[] = "/tmp/vtap-qdepth-XXXXXX", path[128], nsid[32];
 	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	setenv("VTAP_RUN_DIR", dir, 1);
 	/* Nothing recorded: mode KERNEL. */
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, false), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, false), 0);
 	assert_int_equal(cfg.mode, VTAP_QDEPTH_KERNEL);
 	cfg = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_BUDGET,
 				       .budget = 123456};
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, true), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
 	cfg.mode = VTAP_QDEPTH_KERNEL;
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, false), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, false), 0);
 	assert_int_equal(cfg.mode, VTAP_QDEPTH_BUDGET);
 	assert_true(cfg.budget == 123456);
 	/* A file that does not parse is refused and reads as none. */
-	snprintf(path, sizeof(path), "%s/vtq0/qdepth", dir);
+	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
+	snprintf(path, sizeof(path), "%s/%s/1/qdepth", dir, nsid);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("budget lots\n", f);
 	fclose(f);
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, false), -EINVAL);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, false), -EINVAL);
 	assert_int_equal(cfg.mode, VTAP_QDEPTH_KERNEL);
 	/* A symbolic link is never followed. */
 	unlink(path);
 	assert_int_equal(symlink("/etc/hostname", path), 0);
-	assert_true(vtap_qdepth_record("vtq0", &cfg, false) < 0);
+	assert_true(vtap_qdepth_record("lo", &cfg, false) < 0);
 	/* Writing replaces the link instead of writing through it. */
 	cfg = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_QLEN, .qlen = 7};
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, true), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
 	cfg.mode = VTAP_QDEPTH_KERNEL;
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, false), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, false), 0);
 	assert_int_equal(cfg.qlen, 7);
 	/* Mode KERNEL removes the record. */
 	cfg = (struct vtap_qdepth_cfg){.mode = VTAP_QDEPTH_KERNEL};
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, true), 0);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(vtap_qdepth_record("vtq0", &cfg, true), 0);
-	snprintf(path, sizeof(path), "%s/vtq0", dir);
+	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
+	snprintf(path, sizeof(path), "%s/%s/1", dir, nsid);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, nsid);
 	rmdir(path);
 	rmdir(dir);
 }

@@ -3,7 +3,9 @@
  * test_stats.c - the shared stats file without a tap: layout, readers in
  * another process while a writer thread counts, summing over handles,
  * files of dead handles skipped and removed. No privileges: the run
- * directory is a temporary one (VTAP_RUN_DIR).
+ * directory is a temporary one per test (VTAP_RUN_DIR), and the link is
+ * "lo" (ifindex 1 in every namespace): state is keyed by namespace and
+ * ifindex, so files land in RUN/NSID/1/stats/.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,16 @@
 
 static char run_dir[64];
 
+/* RUN/NSID/1/stats, where "lo"'s stats files go. */
+static void stats_dir(char *buf, size_t size)
+{
+	char nsid[32];
+
+	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
+	assert_true(snprintf(buf, size, "%.64s/%.24s/1/stats", run_dir, nsid) <
+		    (int)size);
+}
+
 /* A handle with no tap: just what stats.c uses. */
 static struct vtap_dev *fake_dev(const char *name, unsigned int nq)
 {
@@ -33,9 +45,11 @@ static struct vtap_dev *fake_dev(const char *name, unsigned int nq)
 	dev->queues = calloc(VTAP_QUEUES_MAX, sizeof(*dev->queues));
 	assert_non_null(dev->queues);
 	dev->stats_fd = -1;
+	dev->stats_dir_fd = -1;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->ifindex = 1;
 	assert_int_equal(vtap_stats_open(dev), 0);
-	assert_true(dev->stats_path[0]); /* shared, not private memory */
+	assert_true(dev->stats_name[0]); /* shared, not private memory */
 	for (unsigned int i = 0; i < nq; i++) {
 		dev->queues[i].id = (uint16_t)i;
 		dev->queues[i].dev = dev;
@@ -86,16 +100,19 @@ static void test_layout(void **state)
 	/* Slot i sits at hdr_size + i * stats_size. */
 	assert_ptr_equal(dev->queues[2].stats,
 			 (char *)f + f->hdr_size + 2 * f->stats_size);
-	snprintf(want, sizeof(want), "%s/lay0/stats.%d.0", run_dir,
-		 (int)getpid());
-	assert_string_equal(dev->stats_path, want);
+	snprintf(want, sizeof(want), "stats.%d.0", (int)getpid());
+	assert_string_equal(dev->stats_name, want);
 	/* A second handle in the same process gets the next name. */
 	{
 		struct vtap_dev *d2 = fake_dev("lay0", 1);
+		char dir[100];
 
-		snprintf(want, sizeof(want), "%s/lay0/stats.%d.1", run_dir,
+		snprintf(want, sizeof(want), "stats.%d.1", (int)getpid());
+		assert_string_equal(d2->stats_name, want);
+		stats_dir(dir, sizeof(dir));
+		snprintf(want, sizeof(want), "%s/stats.%d.1", dir,
 			 (int)getpid());
-		assert_string_equal(d2->stats_path, want);
+		assert_int_equal(access(want, F_OK), 0);
 		free_dev(d2);
 	}
 	free_dev(dev);
@@ -161,7 +178,7 @@ static void test_live_reader_in_other_process(void **state)
 			struct vtap_queue_stats s[4];
 			ssize_t r;
 
-			if (vtap_stats__read("live0", s, 4) != 2)
+			if (vtap_stats__read("lo", s, 4) != 2)
 				_exit(1);
 			/* Each counter only grows; counters are not read as
 			 * one snapshot (relaxed atomics), so nothing holds
@@ -175,7 +192,7 @@ static void test_live_reader_in_other_process(void **state)
 			if (r == 1)
 				break;
 		}
-		if (vtap_stats__read("live0", st, 4) != 2 ||
+		if (vtap_stats__read("lo", st, 4) != 2 ||
 		    st[1].rx_packets != 2000000 || st[1].rx_bytes != 128000000)
 			_exit(3);
 		_exit(reads > 0 ? 0 : 4);
@@ -212,7 +229,8 @@ static void test_dead_handle_skipped(void **state)
 		_exit(0); /* dies without closing: its file stays, unlocked */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	snprintf(cmd, sizeof(cmd), "ls %s/dead0 | wc -l", run_dir);
+	stats_dir(out, 128);
+	snprintf(cmd, sizeof(cmd), "ls %.128s | wc -l", out);
 	{
 		FILE *p = popen(cmd, "r");
 
@@ -220,7 +238,7 @@ static void test_dead_handle_skipped(void **state)
 		pclose(p);
 	}
 	assert_int_equal(atoi(out), 2);
-	assert_int_equal(vtap_stats__read("dead0", st, 2), 2);
+	assert_int_equal(vtap_stats__read("lo", st, 2), 2);
 	assert_int_equal(st[0].tx_packets, 7); /* the dead one's 1000 skipped */
 	{
 		FILE *p = popen(cmd, "r");
@@ -230,7 +248,7 @@ static void test_dead_handle_skipped(void **state)
 	}
 	assert_int_equal(atoi(out), 1); /* and removed */
 	free_dev(live);
-	assert_int_equal(vtap_stats__read("dead0", st, 2), 0);
+	assert_int_equal(vtap_stats__read("lo", st, 2), 0);
 	assert_int_equal(vtap_stats__read("nosuch0", st, 2), 0);
 	assert_int_equal(vtap_stats__read("a/b", st, 2), -EINVAL);
 }
@@ -238,11 +256,13 @@ static void test_dead_handle_skipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
+		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
 		cmocka_unit_test(test_sum),
-		cmocka_unit_test(test_live_reader_in_other_process),
-		cmocka_unit_test(test_dead_handle_skipped),
+		cmocka_unit_test_setup_teardown(
+			test_live_reader_in_other_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_handle_skipped, setup,
+						teardown),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

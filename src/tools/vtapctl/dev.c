@@ -12,7 +12,7 @@
  * `dev add` makes a persistent multiqueue tap ready for a VMM: IFF_TAP,
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header by
  * default (virtio 1.0's virtio_net_hdr_v1, what QEMU uses), its queue
- * count recorded in /run/vtap/NAME/queues. The queue depth and budget
+ * count recorded in /run/vtap/NSID/IFINDEX/queues. The queue depth and budget
  * are qdepth.c's.
  */
 #include <errno.h>
@@ -108,7 +108,7 @@ static void dev_usage(FILE *f)
 		"        budget: the floor wins, with a note of the budget it needs),\n"
 		"        redone by libvtap when queues attach or detach or offloads\n"
 		"        change; budget off: forget it, the depth stays as it is\n"
-		"  del   delete a tap, its /run/vtap state and its steering pins\n"
+		"  del   delete a tap, its run state and its steering pins\n"
 		"  show  flags, queues, offloads, owner, link state, queue depth, budget\n"
 		"        and the worst-case bytes the queues hold; and the kernel's\n"
 		"        probed tun features\n"
@@ -249,6 +249,9 @@ static int dev_add(int argc, char **argv)
 		}
 	}
 	vtap_dev__close(dev);
+	/* State of taps of this namespace deleted another way goes now (the
+	 * new tap has an ifindex of its own: it has no pins to remove). */
+	vtap_steer__unpin(name);
 	if (pr_is_json()) {
 		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
@@ -268,15 +271,6 @@ static int dev_add(int argc, char **argv)
 
 /* ---- dev del ---- */
 
-/* Whether steering pins of @name exist (for a tap that is gone). */
-static bool stale_pins(const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), VTAP_STEER_PIN_DIR "/%s", name);
-	return !access(path, F_OK);
-}
-
 static int dev_del(int argc, char **argv)
 {
 	const char *name;
@@ -287,11 +281,9 @@ static int dev_del(int argc, char **argv)
 	name = argv[0];
 	vtapctl_capture_log();
 	err = vtap_dev__delete(name);
-	if (err == -ENODEV && stale_pins(name)) {
-		/* The tap went another way: its pins are left to remove. */
-		err = 0;
-	}
 	if (err == -ENODEV) {
+		/* What taps deleted another way left goes all the same. */
+		vtap_steer__unpin(name);
 		/* Not "create it with dev add": it was to go anyway. */
 		pr_err("delete '%s': no such tun/tap device here (see 'vtapctl dev show')",
 		       name);
@@ -357,6 +349,14 @@ static void show_one(const struct vtap_dev_info *in)
 	pr_obj_begin(NULL);
 	pr_str("ifname", "%s: ", in->name);
 	pr_u64("ifindex", NULL, (uint64_t)in->ifindex);
+	if (pr_is_json()) {
+		char dir[256];
+
+		if (!vtap_dev__run_dir(in->name, dir, sizeof(dir)))
+			pr_str("run_dir", NULL, dir);
+		else
+			pr_null("run_dir");
+	}
 	show_flags(in->tun_flags);
 	pr_text("\n   ");
 	pr_u64("attached_queues", " queues %llu attached", in->attached_queues);

@@ -5,9 +5,13 @@
  * Grammar: vtapctl [-j] OBJECT COMMAND [ARGS], objects and commands in the
  * style of ip(8) and bpftool(8); unambiguous prefixes are accepted.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <vtap/vtap.h>
@@ -56,21 +60,58 @@ static const struct object objects[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vtapctl [-j] OBJECT COMMAND [ARGS]\n"
-		   "       vtapctl OBJECT help\n"
-		   "\n"
-		   "Options:\n"
-		   "  -j, --json     JSON output (errors too, on stderr)\n"
-		   "  -p, --pretty   JSON output, indented (implies -j)\n"
-		   "  -v, --verbose  the library's log messages on stderr\n"
-		   "  -h, --help     this help\n"
-		   "  -V, --version  print the version\n"
-		   "\n"
-		   "Objects:\n");
+	fprintf(f,
+		"Usage: vtapctl [-j] [-n NETNS] OBJECT COMMAND [ARGS]\n"
+		"       vtapctl OBJECT help\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json     JSON output (errors too, on stderr)\n"
+		"  -p, --pretty   JSON output, indented (implies -j)\n"
+		"  -n, --netns NETNS\n"
+		"                 work in network namespace NETNS (/run/netns/NETNS,\n"
+		"                 as 'ip -n'); same taps and state as under\n"
+		"                 'ip netns exec NETNS'\n"
+		"  -v, --verbose  the library's log messages on stderr\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  print the version\n"
+		"\n"
+		"Objects:\n");
 	for (const struct object *o = objects; o->name; o++)
 		fprintf(f, "  %-8s %s\n", o->name, o->summary);
 	fprintf(f, "\nObjects and commands may be abbreviated. "
 		   "See vtapctl(8).\n");
+}
+
+/*
+ * Enter network namespace @name as `ip -n` does: setns() only, so the
+ * mount namespace (and with it the host's bpffs) stays the caller's. A
+ * name with a slash is taken as a path (e.g. /proc/PID/ns/net).
+ */
+static int enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return usage_err("-n: bad namespace name '%s'", name);
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("network namespace '%s': %s%s", name, strerror(errno),
+		       errno == ENOENT ? " (see 'ip netns list')" : "");
+		return EXIT_FAIL;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		pr_err("network namespace '%s': setns: %s%s", name,
+		       strerror(errno), err_hint(-errno));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	return EXIT_OK;
 }
 
 /* Forward library warnings to stderr in verbose mode. */
@@ -109,6 +150,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			pr_init(true);
 			pr_set_pretty(true);
+		} else if (!strcmp(a, "-n") || !strcmp(a, "--netns") ||
+			   !strncmp(a, "--netns=", 8)) {
+			const char *ns =
+				a[1] == '-' && a[7] == '=' ? a + 8 : argv[++i];
+			int rc;
+
+			if (!ns)
+				return usage_err("'%s' needs a NETNS", a);
+			rc = enter_netns(ns);
+			if (rc)
+				return rc;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			vtap_set_log(log_stderr);
 			libbpf_set_print(libbpf_log);

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * stats.c - vtapctl stats: the per-queue counters of a tap's live handles
+ * stats.c - vtapctl stats: what a tap's kernel, steering program and live
+ * libvtap handles counted
  *
  *   vtapctl stats dev NAME
  *   vtapctl stats dev NAME watch [count N]
  *
- * The counters live in the shared stats files of every process that has the
- * tap open through libvtap (vtap_stats__read() sums them per queue id), so
- * reading them opens nothing and never stops the data path. `watch` reads
+ * Three sources, whoever opened the tap: the link's kernel counters
+ * (rtnetlink; "to the VMM" is the netdev's tx, "from the VMM" its rx), the
+ * steering program's own per-queue counts of the step that chose each
+ * queue (a per-CPU map, when vtap's program is pinned for the tap), and
+ * the per-queue counters of libvtap handles, which live in the shared
+ * stats files of every process that has the tap open through libvtap
+ * (vtap_stats__read() sums them per queue id). Reading opens nothing and
+ * never stops the data path. `watch` reads
  * them once a second and shows rates (packets and bits per second, per
  * queue) from the difference of two reads over the time that really
  * passed between them; text mode redraws the screen when stdout is a
@@ -33,14 +39,18 @@ static void stats_usage(FILE *f)
 	fprintf(f,
 		"Usage: vtapctl [-j] stats dev NAME [watch [count N]]\n"
 		"\n"
-		"Per-queue counters of the libvtap handles that have NAME open:\n"
-		"packets, bytes, GSO frames, drops by reason, hash report types\n"
-		"seen, software offload work and coalescing on send (frames,\n"
-		"segments merged, why segments were not merged); and the frames\n"
-		"the kernel dropped because a queue towards the reader was full\n"
-		"(the link's tx_dropped, for the whole device: tun does not count\n"
-		"them per queue). 'watch' refreshes every second with rates;\n"
-		"'count N' stops after N refreshes.\n");
+		"The kernel's counters of NAME (to the VMM: frames the tap handed\n"
+		"to its queues' readers; from the VMM: frames they wrote), the\n"
+		"frames vtap's steering program sent to each queue by the step\n"
+		"that chose it (rule, ext, rss, unclassified, automq), whoever\n"
+		"opened the tap, and the per-queue counters of the libvtap handles\n"
+		"that have NAME open: packets, bytes, GSO frames, drops by reason,\n"
+		"hash report types seen, software offload work and coalescing on\n"
+		"send (frames, segments merged, why segments were not merged); and\n"
+		"the frames the kernel dropped because a queue towards the reader\n"
+		"was full (the link's tx_dropped, for the whole device: tun does\n"
+		"not count them per queue). 'watch' refreshes the libvtap counters\n"
+		"every second with rates; 'count N' stops after N refreshes.\n");
 }
 
 static double now_s(void)
@@ -144,14 +154,85 @@ static const char header[] =
 	"queue   rx_packets       rx_bytes   rx_gso   tx_packets       "
 	"tx_bytes   tx_gso  rx_drop  tx_drop\n";
 
+/* The kernel's counters of the link, whoever opened it. */
+static void show_link(const char *name)
+{
+	struct vtap_dev_counters c = {.sz = sizeof(c)};
+
+	if (vtap_dev__counters(name, &c)) {
+		pr_null("link");
+		return;
+	}
+	pr_obj_begin("link");
+	pr_u64("to_vmm_packets", "link: to the VMM %llu packets",
+	       c.to_vmm_packets);
+	pr_u64("to_vmm_bytes", " %llu bytes", c.to_vmm_bytes);
+	pr_u64("to_vmm_dropped", " %llu dropped;", c.to_vmm_dropped);
+	pr_u64("from_vmm_packets", " from the VMM %llu packets",
+	       c.from_vmm_packets);
+	pr_u64("from_vmm_bytes", " %llu bytes", c.from_vmm_bytes);
+	pr_u64("from_vmm_dropped", " %llu dropped", c.from_vmm_dropped);
+	pr_u64("from_vmm_errors", " %llu errors\n", c.from_vmm_errors);
+	pr_obj_end();
+}
+
+/*
+ * What the steering program did, per queue it returned and step: counted
+ * by the program itself, so it holds for any opener of the tap.
+ */
+static void show_steering(const char *name)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .flags = VTAP_STEER_NO_CREATE);
+	static struct vtap_steer_qcount c[VTAP_QUEUES_MAX];
+	struct vtap_steer *s;
+	int n;
+
+	s = vtap_steer__open(name, &o);
+	n = s ? vtap_steer__counts(s, c, VTAP_QUEUES_MAX) : -ENOENT;
+	vtap_steer__close(s);
+	if (n < 0) {
+		pr_null("steering");
+		return;
+	}
+	pr_text("steering: frames the program sent to each queue, by the step "
+		"that chose it\nqueue");
+	for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++)
+		pr_text(" %12s", vtap_steer_cnt__name(b));
+	pr_text("\n");
+	pr_arr_begin("steering");
+	for (int q = 0; q < n; q++) {
+		uint64_t total = 0;
+
+		pr_obj_begin(NULL);
+		pr_u64("queue", "%5llu", (uint64_t)q);
+		for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++) {
+			pr_u64(vtap_steer_cnt__name(b), " %12llu", c[q].by[b]);
+			total += c[q].by[b];
+		}
+		pr_u64("frames", NULL, total);
+		pr_text("\n");
+		pr_obj_end();
+	}
+	pr_arr_end();
+}
+
 static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 {
 	struct vtap_queue_stats total = {0};
+	struct vtap_stats_dev d = {.sz = sizeof(d)};
 
 	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
 	pr_str("ifname", "%s:", name);
 	pr_u64("queues", " %llu queue(s)\n", (uint64_t)n);
+	show_link(name);
+	show_steering(name);
+	if (vtap_stats__dev(name, &d))
+		d.handles = 0;
+	pr_u64("handles",
+	       "libvtap: %llu handle(s) publish counters (rx: read from the "
+	       "tap, to the VMM; tx: written to it, from the VMM)\n",
+	       d.handles);
 	pr_text("%s", header);
 	pr_arr_begin("stats");
 	for (int i = 0; i < n; i++) {
@@ -306,13 +387,9 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (count && !watch)
 		return usage_err("stats: count goes with watch");
-	/*
-	 * The counters live in /run/vtap, not in the netdev: a tap moved to
-	 * another network namespace still has them while a handle is open.
-	 */
-	if (vtap_dev__info(name, &(struct vtap_dev_info){0}) &&
-	    vtap_stats__read(name, st, VTAP_QUEUES_MAX) <= 0) {
-		pr_err("counters of '%s': no such tun/tap device here, and no open handle of it has counters",
+	/* State is the namespace's: a tap elsewhere is not this one. */
+	if (vtap_dev__info(name, &(struct vtap_dev_info){0})) {
+		pr_err("counters of '%s': no such tun/tap device in this network namespace (enter its namespace: vtapctl -n NETNS)",
 		       name);
 		return EXIT_FAIL;
 	}

@@ -3,6 +3,7 @@
  * steer.c - vtapctl steer: the steering chain and its extension
  *
  *   vtapctl steer show dev NAME
+ *   vtapctl steer attach dev NAME
  *   vtapctl steer ext set dev NAME obj FILE.o [prog NAME]
  *   vtapctl steer ext del dev NAME
  *
@@ -80,52 +81,46 @@ void steer_cli_err(const char *what, const char *dev, int err)
 		       hint(err));
 }
 
-/* The tap's owner and group from sysfs (-1 when unset). */
-static long sysfs_long(const char *dev, const char *file)
-{
-	char path[128], buf[32];
-	FILE *f;
-	long v = -1;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtol(buf, NULL, 0);
-	fclose(f);
-	return v;
-}
-
 struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 				  bool create, unsigned int queues)
 {
 	VTAP_OPTS_INIT(vtap_steer_opts, o, .flags = VTAP_STEER_NO_CREATE);
+	struct vtap_dev_info info;
 	struct vtap_steer *s;
-	char path[128];
-	long owner, group;
 	int err;
 
 	capture_start();
 	s = vtap_steer__open(dev, &o);
+	if (s && create) {
+		/* A writer makes sure the program steers again (a VMM may
+		 * have detached it: QEMU does when the guest driver starts). */
+		struct vtap_steer_attached a;
+
+		if (!vtap_steer__attached(s, &a) &&
+		    a.state != VTAP_STEER_ATTACHED_YES) {
+			err = vtap_steer__attach_name(s);
+			if (err && a.state == VTAP_STEER_ATTACHED_NO) {
+				steer_cli_err(what, dev, err);
+				vtap_steer__close(s);
+				return NULL;
+			}
+		}
+	}
 	if (s || !create || errno != ENOENT) {
 		if (!s)
 			steer_cli_err(what, dev, -errno);
 		return s;
 	}
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", dev);
-	if (access(path, F_OK)) {
+	if (vtap_dev__info(dev, &info)) {
 		steer_cli_err(what, dev, -ENODEV);
 		return NULL;
 	}
 	o.flags = VTAP_STEER_PIN;
 	o.queues = queues;
-	owner = sysfs_long(dev, "owner");
-	group = sysfs_long(dev, "group");
-	if (owner >= 0 || group >= 0) {
+	if (info.owner >= 0 || info.group >= 0) {
 		o.flags |= VTAP_STEER_SET_OWNER;
-		o.owner = (uint32_t)owner;
-		o.group = (uint32_t)group;
+		o.owner = (uint32_t)info.owner;
+		o.group = (uint32_t)info.group;
 	}
 	s = vtap_steer__open(dev, &o);
 	if (!s) {
@@ -153,9 +148,16 @@ const char *steer_cli_dev(int argc, char **argv)
 
 static const char *const step_names[] = {"rules", "ext", "rss", "automq"};
 
+static const char *const attached_names[] = {
+	[VTAP_STEER_ATTACHED_UNKNOWN] = "unknown",
+	[VTAP_STEER_ATTACHED_YES] = "yes",
+	[VTAP_STEER_ATTACHED_NO] = "no",
+};
+
 static int steer_show(int argc, char **argv)
 {
 	const char *dev = steer_cli_dev(argc, argv);
+	struct vtap_steer_attached att = {0};
 	struct vtap_steer *s;
 	char ext[64] = "";
 	uint32_t steps;
@@ -169,9 +171,21 @@ static int steer_show(int argc, char **argv)
 		return EXIT_FAIL;
 	steps = vtap_steer__steps(s);
 	vtap_steer__ext_name(s, ext, sizeof(ext));
+	if (vtap_steer__attached(s, &att))
+		att.state = VTAP_STEER_ATTACHED_UNKNOWN;
 	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
 	pr_str("ifname", "dev %s\n", dev);
+	pr_str("pins", "pins %s\n", vtap_steer__pin_dir(s));
+	pr_str("attached", "attached %s", attached_names[att.state]);
+	pr_u64("runs", " (the program ran %llu times", att.runs);
+	pr_u64("frames",
+	       " for %llu frames to the VMM since vtap attached it)\n",
+	       att.frames);
+	if (att.state == VTAP_STEER_ATTACHED_NO)
+		pr_text("  the tap's opener detached it (TUNSETSTEERINGEBPF); "
+			"'vtapctl steer attach dev %s' puts it back\n",
+			dev);
 	pr_u64("queues", "queues %" PRIu64 "\n",
 	       vtap_steer__intended_queues(s));
 	pr_text("chain");
@@ -246,22 +260,45 @@ static int ext_del(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+static int steer_attach(int argc, char **argv)
+{
+	const char *dev = steer_cli_dev(argc, argv);
+	struct vtap_steer *s;
+	int err;
+
+	if (!dev)
+		return EXIT_USAGE;
+	if (argc > 2)
+		return usage_err("unexpected '%s'", argv[2]);
+	s = steer_cli_open("steer attach", dev, false, 0);
+	if (!s)
+		return EXIT_FAIL;
+	err = vtap_steer__attach_name(s);
+	if (err)
+		steer_cli_err("steer attach", dev, err);
+	vtap_steer__close(s);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vtapctl steer show dev NAME\n"
+		"       vtapctl steer attach dev NAME\n"
 		"       vtapctl steer ext set dev NAME obj FILE.o [prog NAME]\n"
 		"       vtapctl steer ext del dev NAME\n");
 }
 
 int cmd_steer(int argc, char **argv)
 {
-	static const char *const cmds[] = {"show", "ext", "help", NULL};
+	static const char *const cmds[] = {"show", "ext", "help", "attach",
+					   NULL};
 	static const char *const ext_cmds[] = {"set", "del", NULL};
 	int c;
 
 	if (argc < 1 && pr_is_json())
-		return usage_err("steer: missing command (show or ext)");
+		return usage_err(
+			"steer: missing command (show, attach or ext)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -282,6 +319,10 @@ int cmd_steer(int argc, char **argv)
 	case 2:
 		usage(stdout);
 		return EXIT_OK;
+	case 3:
+		return steer_attach(argc - 1, argv + 1);
+	case -2:
+		return usage_err("ambiguous command 'steer %s'", argv[0]);
 	default:
 		return usage_err("unknown command 'steer %s'", argv[0]);
 	}

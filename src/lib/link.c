@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * nl.c - link settings through rtnetlink (libmnl), offloads through ethtool
+ * link.c - what the kernel says about links and how to change them:
+ * rtnetlink (libmnl) for the link, ethtool for offloads
  *
  * One request per call on a fresh NETLINK_ROUTE socket, acknowledged
  * (NLM_F_ACK) so the kernel's error comes back as the return value. The
@@ -21,11 +22,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "dev_impl.h"
+#include "link.h"
 
 /* Room for any request and its acknowledgement (MNL_SOCKET_BUFFER_SIZE is
  * not a constant expression). */
-#define NL_BUF_SIZE 8192
+#define NL_BUF_SIZE 32768
+/* Room for any request this file makes. */
+#define NL_REQ_SIZE 1024
 
 /*
  * Send @nlh and wait for its acknowledgement, handing any reply to @cb.
@@ -71,35 +77,9 @@ static int nl_talk(struct nlmsghdr *nlh)
 	return nl_talk_cb(nlh, NULL, NULL);
 }
 
-/* IFLA_TUN_NUM_QUEUES inside IFLA_LINKINFO / IFLA_INFO_DATA. */
-static int tun_queues_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *a, *b, *c;
-	int *ret = data;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
-	{
-		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
-			continue;
-		mnl_attr_for_each_nested(b, a)
-		{
-			if (mnl_attr_get_type(b) != IFLA_INFO_DATA)
-				continue;
-			mnl_attr_for_each_nested(c, b)
-			{
-				if (mnl_attr_get_type(c) ==
-					    IFLA_TUN_NUM_QUEUES &&
-				    !mnl_attr_validate(c, MNL_TYPE_U32))
-					*ret = (int)mnl_attr_get_u32(c);
-			}
-		}
-	}
-	return MNL_CB_OK;
-}
-
 /*
  * Start an rtnetlink link request of @type for @ifindex in @buf (at least
- * NL_BUF_SIZE bytes); attributes may follow. Return: the message, with its
+ * NL_REQ_SIZE bytes); attributes may follow. Return: the message, with its
  * ifinfomsg in *@ret_ifi.
  */
 static struct nlmsghdr *link_msg(char *buf, uint16_t type, int ifindex,
@@ -117,72 +97,253 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, int ifindex,
 	return nlh;
 }
 
-int vtap_nl_tun_queues(int ifindex)
+/* IFLA_TUN_* of IFLA_INFO_DATA into @l (tun.c tun_fill_info()). */
+static void parse_tun(const struct nlattr *data, struct vtap_link *l)
 {
-	char buf[NL_BUF_SIZE];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
-	int n = -ENODATA, err;
-
-	if (ifindex <= 0)
-		return -ENODEV;
-	nlh = link_msg(buf, RTM_GETLINK, ifindex, &ifi);
-	err = nl_talk_cb(nlh, tun_queues_cb, &n);
-	return err ? err : n;
-}
-
-/* IFLA_MTU, IFLA_TXQLEN, IFLA_STATS64 and the tun queue count. */
-static int link_state_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct vtap_nl_link_state *st = data;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+	mnl_attr_for_each_nested(a, data)
 	{
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_MTU:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				st->mtu = mnl_attr_get_u32(a);
-			break;
-		case IFLA_TXQLEN:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				st->txqlen = mnl_attr_get_u32(a);
-			break;
-		case IFLA_STATS64:
-			if (mnl_attr_get_payload_len(a) >=
-			    sizeof(struct rtnl_link_stats64)) {
-				struct rtnl_link_stats64 s;
+		unsigned int t = mnl_attr_get_type(a);
 
-				memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
-				st->tx_dropped = s.tx_dropped;
-			}
+		switch (t) {
+		case IFLA_TUN_OWNER:
+		case IFLA_TUN_GROUP:
+		case IFLA_TUN_NUM_QUEUES:
+		case IFLA_TUN_NUM_DISABLED_QUEUES:
+			if (mnl_attr_validate(a, MNL_TYPE_U32))
+				continue;
+			if (t == IFLA_TUN_OWNER)
+				l->owner = mnl_attr_get_u32(a);
+			else if (t == IFLA_TUN_GROUP)
+				l->group = mnl_attr_get_u32(a);
+			else if (t == IFLA_TUN_NUM_QUEUES)
+				l->num_queues = (int)mnl_attr_get_u32(a);
+			else
+				l->num_disabled_queues =
+					(int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_TUN_TYPE:
+		case IFLA_TUN_PI:
+		case IFLA_TUN_VNET_HDR:
+		case IFLA_TUN_PERSIST:
+		case IFLA_TUN_MULTI_QUEUE: {
+			uint8_t v;
+
+			if (mnl_attr_validate(a, MNL_TYPE_U8))
+				continue;
+			v = mnl_attr_get_u8(a);
+			if (t == IFLA_TUN_TYPE)
+				l->tun_flags |= v & (IFF_TUN | IFF_TAP);
+			else if (t == IFLA_TUN_PI && !v)
+				l->tun_flags |= IFF_NO_PI;
+			else if (t == IFLA_TUN_VNET_HDR && v)
+				l->tun_flags |= IFF_VNET_HDR;
+			else if (t == IFLA_TUN_PERSIST && v)
+				l->tun_flags |= IFF_PERSIST;
+			else if (t == IFLA_TUN_MULTI_QUEUE && v)
+				l->tun_flags |= IFF_MULTI_QUEUE;
+			break;
+		}
+		default:
 			break;
 		}
 	}
-	return tun_queues_cb(nlh, &st->tun_queues);
 }
 
-int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret)
+static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 {
-	struct vtap_nl_link_state st = {.tun_queues = -1};
-	char buf[NL_BUF_SIZE];
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, info)
+	{
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    !mnl_attr_validate(a, MNL_TYPE_STRING))
+			l->is_tun = !strcmp(mnl_attr_get_str(a), "tun");
+	}
+	if (!l->is_tun)
+		return;
+	mnl_attr_for_each_nested(a, info)
+	{
+		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+			parse_tun(a, l);
+	}
+}
+
+/* One RTM_NEWLINK message into @l. */
+static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EINVAL;
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	l->owner = -1;
+	l->group = -1;
+	l->num_queues = -1;
+	l->num_disabled_queues = -1;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+	{
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				snprintf(l->name, sizeof(l->name), "%s",
+					 mnl_attr_get_str(a));
+			break;
+		case IFLA_MTU:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->mtu = mnl_attr_get_u32(a);
+			break;
+		case IFLA_TXQLEN:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->txqlen = mnl_attr_get_u32(a);
+			break;
+		case IFLA_ADDRESS:
+			if (mnl_attr_get_payload_len(a) == 6) {
+				memcpy(l->mac, mnl_attr_get_payload(a), 6);
+				l->has_mac = true;
+			}
+			break;
+		case IFLA_CARRIER:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				l->carrier = mnl_attr_get_u8(a);
+			break;
+		case IFLA_STATS64:
+			if (mnl_attr_get_payload_len(a) >= sizeof(l->stats)) {
+				memcpy(&l->stats, mnl_attr_get_payload(a),
+				       sizeof(l->stats));
+				l->has_stats = true;
+			}
+			break;
+		case IFLA_LINKINFO:
+			parse_linkinfo(a, l);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	parse_link(nlh, data);
+	return MNL_CB_OK;
+}
+
+int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret)
+{
+	char buf[NL_REQ_SIZE];
+	struct vtap_link l = {.ifindex = 0};
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int err;
 
-	if (ifindex <= 0)
+	if (ifindex <= 0 && (!name || !*name || strlen(name) >= IFNAMSIZ))
 		return -ENODEV;
-	nlh = link_msg(buf, RTM_GETLINK, ifindex, &ifi);
-	err = nl_talk_cb(nlh, link_state_cb, &st);
+	nlh = link_msg(buf, RTM_GETLINK, ifindex > 0 ? ifindex : 0, &ifi);
+	if (ifindex <= 0)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	err = nl_talk_cb(nlh, get_cb, &l);
+	if (err == -ENODEV || (!err && !l.ifindex))
+		return -ENODEV;
 	if (err)
 		return err;
-	*ret = st;
+	*ret = l;
 	return 0;
+}
+
+struct each_ctx {
+	int (*fn)(const struct vtap_link *link, void *ctx);
+	void *ctx;
+	int ret;
+};
+
+static int each_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct each_ctx *e = data;
+	struct vtap_link l;
+
+	if (parse_link(nlh, &l))
+		return MNL_CB_OK;
+	e->ret = e->fn(&l, e->ctx);
+	return e->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int vtap_link_each(int (*fn)(const struct vtap_link *link, void *ctx),
+		   void *ctx)
+{
+	char buf[NL_REQ_SIZE];
+	struct each_ctx e = {.fn = fn, .ctx = ctx};
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int err;
+
+	nlh = link_msg(buf, RTM_GETLINK, 0, &ifi);
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	err = nl_talk_cb(nlh, each_cb, &e);
+	return e.ret ? e.ret : err;
+}
+
+int vtap_netns_id(char *buf, size_t size)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct stat st;
+	int sock, n;
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock >= 0 &&
+	    !getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) &&
+	    len == sizeof(cookie) && cookie) {
+		close(sock);
+		n = snprintf(buf, size, "c%llu", (unsigned long long)cookie);
+	} else {
+		if (sock >= 0)
+			close(sock);
+		if (stat("/proc/self/ns/net", &st))
+			return -errno;
+		n = snprintf(buf, size, "i%llu", (unsigned long long)st.st_ino);
+	}
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret)
+{
+	struct vtap_link l;
+	int err;
+
+	err = vtap_link_get(ifindex, NULL, &l);
+	if (err)
+		return err;
+	ret->mtu = l.mtu;
+	ret->txqlen = l.txqlen;
+	ret->tun_queues = l.num_queues;
+	ret->tx_dropped = l.has_stats ? l.stats.tx_dropped : 0;
+	return 0;
+}
+
+int vtap_nl_tun_queues(int ifindex)
+{
+	struct vtap_link l;
+	int err;
+
+	err = vtap_link_get(ifindex, NULL, &l);
+	if (err)
+		return err;
+	return l.num_queues >= 0 ? l.num_queues : -ENODATA;
 }
 
 int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 {
-	char buf[NL_BUF_SIZE];
+	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
@@ -209,7 +370,7 @@ int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set)
 
 int vtap_nl_link_del(int ifindex)
 {
-	char buf[NL_BUF_SIZE];
+	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 

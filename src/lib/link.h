@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * link.h - what the kernel says about a link, from rtnetlink in the
+ * caller's network namespace (link.c). Not installed.
+ *
+ * Everything libvtap and its tools know about a tap's kernel state comes
+ * from vtap_link_get(): never from /sys/class/net, which shows the network
+ * namespace sysfs was mounted in (not the caller's after a bare setns(), as
+ * `nsenter --net` and container runtimes do).
+ */
+#ifndef VTAP_LINK_H
+#define VTAP_LINK_H
+
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * struct vtap_link - one RTM_GETLINK answer
+ * @ifindex, @name: the link in the caller's namespace
+ * @is_tun: IFLA_INFO_KIND is "tun" (a tun or tap device)
+ * @tun_flags: IFF_TUN or IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE,
+ *	IFF_PERSIST, as TUNGETIFF would give them (from IFLA_TUN_*)
+ * @owner, @group: IFLA_TUN_OWNER / _GROUP, -1 when unset
+ * @num_queues: attached queues (IFLA_TUN_NUM_QUEUES), -1 when not told
+ * @num_disabled_queues: detached queues still open, -1 when not told
+ * @mtu, @txqlen, @mac (when @has_mac), @flags (IFF_UP, ...), @carrier
+ * @stats: IFLA_STATS64 (when @has_stats). For a tap, tx is what the
+ *	kernel handed to the queues' readers (the VMM), rx what they wrote.
+ */
+struct vtap_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	bool is_tun;
+	uint32_t tun_flags;
+	int64_t owner;
+	int64_t group;
+	int num_queues;
+	int num_disabled_queues;
+	unsigned int mtu;
+	unsigned int txqlen;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned int flags;
+	bool carrier;
+	bool has_stats;
+	struct rtnl_link_stats64 stats;
+};
+
+/*
+ * The link @ifindex (when > 0), else the link named @name, in the caller's
+ * network namespace. Return: 0, -ENODEV, or another -errno.
+ */
+int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret);
+
+/*
+ * Call @fn for each link of the caller's namespace (one dump); a non-zero
+ * return of @fn stops the walk and is returned. Return: 0 or -errno.
+ */
+int vtap_link_each(int (*fn)(const struct vtap_link *link, void *ctx),
+		   void *ctx);
+
+/*
+ * The identity of the caller's network namespace, stable for its whole
+ * life and never reused: "c" and its cookie (SO_NETNS_COOKIE), or on
+ * kernels without it "i" and the inode of /proc/self/ns/net.
+ * Return: 0 or -errno.
+ */
+int vtap_netns_id(char *buf, size_t size);
+
+/* Link changes and offloads (unchanged from nl.c). */
+struct vtap_nl_link {
+	int up; /* -1 keep, 0 down, 1 up */
+	unsigned int mtu; /* 0 keep */
+	const uint8_t *mac; /* NULL keep */
+	int netns_fd; /* -1 keep */
+	int netns_pid; /* 0 keep (used when netns_fd is -1) */
+	unsigned int txqlen; /* 0 keep */
+};
+int vtap_nl_link_set(int ifindex, const struct vtap_nl_link *set);
+int vtap_nl_link_del(int ifindex);
+/* Queues attached to a tun/tap now (IFLA_TUN_NUM_QUEUES), or -errno. */
+int vtap_nl_tun_queues(int ifindex);
+/* What the queue depth module needs of vtap_link_get(). */
+struct vtap_nl_link_state {
+	unsigned int mtu;
+	unsigned int txqlen;
+	int tun_queues; /* IFLA_TUN_NUM_QUEUES, -1 when absent */
+	uint64_t tx_dropped; /* IFLA_STATS64 */
+};
+int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret);
+/* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */
+int vtap_nl_offloads(const char *name, uint32_t *ret);
+
+#endif /* VTAP_LINK_H */

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rundir.c - run state of a link, keyed by network namespace and ifindex
+ *
+ * Theory of operation
+ *
+ * A link is named by (network namespace, ifindex): names repeat across
+ * namespaces and come back after a delete, an ifindex does neither within
+ * one namespace (the kernel hands them out in increasing order). So a
+ * link's state lives in RUN/NSID/IFINDEX/ (rundir.h), a tap deleted with
+ * `ip link del` and made again under its old name gets a new directory,
+ * and tap0 of one namespace never sees tap0 of another. Directories of
+ * links that are gone are removed by vtap_rundir_gc() when a tool next
+ * works in that namespace.
+ *
+ * The state is read and written by root (vtapctl, root VMMs) while the
+ * tap's owner, an unprivileged VMM, may write its counters there too, so
+ * nothing here trusts what the owner can reach: RUN, NSID/ and IFINDEX/
+ * are root's and checked on every open; files are created with
+ * O_EXCL|O_NOFOLLOW under a checked directory fd and read with
+ * O_NOFOLLOW|O_NONBLOCK after an S_ISREG check (a FIFO or a link planted
+ * in their place is refused, not followed or waited on); only stats/ is
+ * given to the owner, with fchown() on the fd of the directory root just
+ * made (never on a path, never on a directory found there).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "link.h"
+#include "rundir.h"
+
+/* How deep vtap_remove_at() goes: stats/ and what an owner put in it. */
+#define REMOVE_DEPTH 4
+
+const char *vtap_run_dir(void)
+{
+	const char *dir = secure_getenv("VTAP_RUN_DIR");
+
+	return dir && *dir == '/' ? dir : VTAP_RUN_DIR;
+}
+
+/* Owned by root or by us, and writable by nobody else. */
+static bool dir_trusted(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISDIR(st.st_mode))
+		return false;
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return false;
+	return !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
+		     bool strict)
+{
+	int fd;
+
+	fd = openat(dir_fd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dir_fd, name, mode) && errno != EEXIST)
+			return -errno;
+		fd = openat(dir_fd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	if (strict && !dir_trusted(fd)) {
+		pr_warn("'%s' (vtap's run state or pins): not a directory owned "
+			"by root and writable only by it; refusing to use it "
+			"(remove it)\n",
+			name);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* RUN/NSID, made when @create. */
+static int open_ns_dir(bool create)
+{
+	char nsid[32];
+	int base, fd, err;
+
+	err = vtap_netns_id(nsid, sizeof(nsid));
+	if (err)
+		return err;
+	if (create && mkdir(vtap_run_dir(), 0755) && errno != EEXIST)
+		return -errno;
+	base = open(vtap_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return -errno;
+	if (!dir_trusted(base)) {
+		pr_warn("%s: not a directory owned by root and writable only "
+			"by it; refusing to use it\n",
+			vtap_run_dir());
+		close(base);
+		return -EPERM;
+	}
+	fd = vtap_open_dir_at(base, nsid, create, 0755, true);
+	close(base);
+	return fd;
+}
+
+int vtap_rundir_open(int ifindex, bool create)
+{
+	char name[16];
+	int ns, fd;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	ns = open_ns_dir(create);
+	if (ns < 0)
+		return ns;
+	snprintf(name, sizeof(name), "%d", ifindex);
+	fd = vtap_open_dir_at(ns, name, create, 0755, true);
+	close(ns);
+	return fd;
+}
+
+int vtap_rundir_path(int ifindex, char *buf, size_t size)
+{
+	char nsid[32];
+	int err, n;
+
+	err = vtap_netns_id(nsid, sizeof(nsid));
+	if (err)
+		return err;
+	n = snprintf(buf, size, "%s/%s/%d", vtap_run_dir(), nsid, ifindex);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int vtap_rundir_stats(int dir_fd, bool create, const uid_t *uid,
+		      const gid_t *gid)
+{
+	int fd;
+
+	fd = openat(dir_fd, "stats",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd >= 0 ? fd : -errno;
+	if (mkdirat(dir_fd, "stats", 0755))
+		return -errno;
+	fd = openat(dir_fd, "stats",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Ours, just made in a directory only root writes: give it away. */
+	if ((uid || gid) &&
+	    (fchown(fd, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1) ||
+	     (gid && fchmod(fd, 0775))))
+		pr_debug("chown stats/: %s\n", strerror(errno));
+	return fd;
+}
+
+ssize_t vtap_read_file_at(int dir_fd, const char *name, void *buf, size_t size)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = openat(dir_fd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EPERM;
+	}
+	n = pread(fd, buf, size, 0);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+int vtap_write_file_at(int dir_fd, const char *name, const void *buf,
+		       size_t len)
+{
+	char tmp[64];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
+	unlinkat(dir_fd, tmp, 0);
+	fd = openat(dir_fd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = -EIO;
+	close(fd);
+	if (!err && renameat(dir_fd, tmp, dir_fd, name))
+		err = -errno;
+	if (err)
+		unlinkat(dir_fd, tmp, 0);
+	return err;
+}
+
+static int remove_in(int fd, int depth)
+{
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!unlinkat(dirfd(d), de->d_name, 0))
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			err = -errno;
+			continue;
+		}
+		if (depth <= 0) {
+			err = -ELOOP;
+			continue;
+		}
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			continue;
+		}
+		remove_in(fd, depth - 1);
+		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR))
+			err = -errno;
+	}
+	closedir(d);
+	return err;
+}
+
+int vtap_remove_at(int dir_fd, const char *name)
+{
+	int fd;
+
+	if (!unlinkat(dir_fd, name, 0) || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	fd = openat(dir_fd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	remove_in(fd, REMOVE_DEPTH);
+	return unlinkat(dir_fd, name, AT_REMOVEDIR) && errno != ENOENT ? -errno
+								       : 0;
+}
+
+int vtap_rundir_init(int ifindex, unsigned int queues, const uid_t *uid,
+		     const gid_t *gid)
+{
+	char name[16], buf[16];
+	int ns, fd, sfd, err, len;
+
+	ns = open_ns_dir(true);
+	if (ns < 0)
+		return ns;
+	snprintf(name, sizeof(name), "%d", ifindex);
+	/* An earlier link's leftovers (the tap was just made): never adopt. */
+	vtap_remove_at(ns, name);
+	if (mkdirat(ns, name, 0755)) {
+		err = -errno;
+		close(ns);
+		return err;
+	}
+	fd = vtap_open_dir_at(ns, name, false, 0, true);
+	close(ns);
+	if (fd < 0)
+		return fd;
+	sfd = vtap_rundir_stats(fd, true, uid, gid);
+	if (sfd >= 0)
+		close(sfd);
+	len = snprintf(buf, sizeof(buf), "%u\n", queues);
+	err = vtap_write_file_at(fd, "queues", buf, (size_t)len);
+	close(fd);
+	return err;
+}
+
+int vtap_rundir_queues(int ifindex)
+{
+	char buf[16];
+	ssize_t n;
+	long v;
+	int fd;
+
+	fd = vtap_rundir_open(ifindex, false);
+	if (fd < 0)
+		return -ENOENT;
+	n = vtap_read_file_at(fd, "queues", buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v < 1 || v > VTAP_QUEUES_MAX ? -ENOENT : (int)v;
+}
+
+/* Remove RUN/NSID of the caller's namespace when it holds nothing. */
+static void drop_ns_dir(void)
+{
+	char nsid[32];
+	int base;
+
+	if (vtap_netns_id(nsid, sizeof(nsid)))
+		return;
+	base = open(vtap_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return;
+	unlinkat(base, nsid, AT_REMOVEDIR);
+	close(base);
+}
+
+void vtap_rundir_remove(int ifindex)
+{
+	char name[16];
+	int ns;
+
+	ns = open_ns_dir(false);
+	if (ns < 0)
+		return;
+	snprintf(name, sizeof(name), "%d", ifindex);
+	vtap_remove_at(ns, name);
+	close(ns);
+	drop_ns_dir();
+}
+
+void vtap_rundir_tidy(const char *nsid, int ifindex)
+{
+	char name[16];
+	int base, ns, fd;
+
+	base = open(vtap_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return;
+	ns = vtap_open_dir_at(base, nsid, false, 0, true);
+	if (ns < 0) {
+		close(base);
+		return;
+	}
+	snprintf(name, sizeof(name), "%d", ifindex);
+	fd = vtap_open_dir_at(ns, name, false, 0, true);
+	if (fd >= 0) {
+		struct stat st;
+
+		/* A tap prepared by vtapctl keeps its state and stats/. */
+		if (fstatat(fd, "queues", &st, AT_SYMLINK_NOFOLLOW)) {
+			unlinkat(fd, "stats", AT_REMOVEDIR);
+			unlinkat(ns, name, AT_REMOVEDIR);
+		}
+		close(fd);
+	}
+	close(ns);
+	unlinkat(base, nsid, AT_REMOVEDIR);
+	close(base);
+}
+
+void vtap_rundir_gc(void)
+{
+	struct vtap_link l;
+	struct dirent *de;
+	char *end;
+	long idx;
+	DIR *d;
+	int ns;
+
+	ns = open_ns_dir(false);
+	if (ns < 0)
+		return;
+	d = fdopendir(ns);
+	if (!d) {
+		close(ns);
+		return;
+	}
+	while ((de = readdir(d))) {
+		idx = strtol(de->d_name, &end, 10);
+		if (*end || idx <= 0 || idx > 0x7fffffff)
+			continue;
+		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
+			vtap_remove_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	drop_ns_dir();
+}

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_steer_attach.sh - steering seen from an opener that does not use
+# libvtap (open + TUNSETIFF, as QEMU or cloud-hypervisor do): the
+# program's per-queue counts in `vtapctl stats` equal the frames it read
+# per queue; when it detaches the program (TUNSETSTEERINGEBPF -1, as QEMU
+# does when the guest driver starts) `steer show` says so, and `steer
+# attach` or `rss set` put it back: traffic is steered as predicted again.
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+
+READER=$VTAP_SRCDIR/tests/net/tap_reader.py
+T=$(uname_ sa)
+NS=$(uname_ san)
+TMP=$(mktemp -d)
+cleanup_add rm -rf "$TMP"
+cleanup_add ip netns del "$NS"
+cleanup_add "$VTAPCTL" -n "$NS" dev del "$T"
+
+vt() { "$VTAPCTL" -n "$NS" "$@"; }
+json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+check ip netns add "$NS"
+check vt dev add "$T" queues 4
+check vt rss set dev "$T" types all table equal 4
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$T.disable_ipv6=1"
+check ip -n "$NS" addr add 10.78.0.1/24 dev "$T"
+check ip -n "$NS" link set "$T" up
+check ip -n "$NS" neigh replace 10.78.0.2 lladdr 02:00:00:00:00:02 dev "$T"
+
+# phase OUT [detach]: a reader of the 4 queues while 64 UDP flows go out
+# (the reader first detaches the program when asked).
+phase() {
+	local out=$TMP/$1
+	ip netns exec "$NS" python3 "$READER" "$T" 4 12 120 "$out" >"$out.log" 2>&1 &
+	local pid=$!
+	for _ in $(seq 600); do grep -q ready "$out.log" && break; sleep 0.1; done
+	if [ "${2:-}" = detach ]; then
+		touch "$TMP/DETACH"
+		for _ in $(seq 600); do grep -q detached "$out.log" && break; sleep 0.1; done
+	fi
+	ip netns exec "$NS" python3 -c '
+import socket
+for p in range(64):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.78.0.1", 20000 + p))
+    s.sendto(b"x" * 10, ("10.78.0.2", 30000 + p))
+'
+	touch "$(dirname "$out")/STOP"
+	wait "$pid"
+	rm -f "$(dirname "$out")/STOP"
+}
+# predicted OUT: every flow on the queue `vtapctl hash` predicts.
+predicted() {
+	local out=$TMP/$1 pred
+	[ "$(wc -l <"$out.q")" = 64 ] || return 1
+	pred=$("$VTAPCTL" hash types all table 4 "$out.pcap" | awk '{print $4}')
+	[ "$(paste -d' ' "$out.q" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0 ]
+}
+steering() { vt -j stats dev "$T" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+q = {e["queue"]: e["frames"] for e in d["steering"]}
+print(" ".join(str(q.get(i, 0)) for i in range(4)))'; }
+attached() { vt -j steer show dev "$T" | json 'd[0]["attached"]'; }
+
+# 1. Attached: the program's counts are the frames read, queue by queue.
+phase p1
+check predicted p1
+read_q=$(cat "$TMP/p1.all")
+steer_q=$(steering)
+echo "read per queue: $read_q; steered per queue: $steer_q"
+check test "$read_q" = "$steer_q"
+check test "$(python3 -c 'import sys; print(sum(map(int, sys.argv[1:])))' $steer_q)" -ge 64
+got=$(vt -j stats dev "$T")
+check python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])[0]
+assert d["link"]["to_vmm_packets"] >= 64, d["link"]
+assert sum(e["rss"] for e in d["steering"]) >= 64, d["steering"]
+assert sum(e["rule"] + e["automq"] for e in d["steering"]) == 0, d["steering"]
+' "$got"
+check grep -q "to the VMM" <<<"$(vt stats dev "$T")"
+check test "$(attached)" = yes
+
+# 2. The opener detaches the program: said so, and traffic is not steered.
+phase p2 detach
+check test "$(attached)" = no
+check grep -q "attached no.*steer attach dev $T" <<<"$(vt steer show dev "$T" | tr '\n' ' ')"
+# 3. steer attach puts it back (no frames since: it cannot tell yet).
+check vt steer attach dev "$T"
+check test "$(attached)" = unknown
+phase p3
+check predicted p3
+check test "$(attached)" = yes
+# 4. Detached again; rss set (a writer) re-attaches by itself.
+phase p4 detach
+phase p4b
+check test "$(attached)" = no
+phase p4c
+check vt rss set dev "$T" types all table equal 4
+phase p5
+check predicted p5
+check test "$(attached)" = yes
+# Usage of steer attach.
+check_exit 2 vt steer attach
+check_exit 2 vt steer attach dev "$T" extra
+check_exit 1 vt steer attach dev nosuch0
+finish
