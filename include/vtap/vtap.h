@@ -2109,6 +2109,21 @@ VTAP_API int vtap_queue__stats(const struct vtap_queue *q,
 			       struct vtap_queue_stats *ret);
 
 /**
+ * vtap_queue__add_stats() - count frames a caller moved on the queue's fd
+ * @q: queue
+ * @delta: counters to add (zero fields are skipped)
+ *
+ * For consumers that read and write the queue's fd themselves (readv
+ * straight into a guest's buffers, as vtap-vhost does) and still publish
+ * their counters where `vtapctl stats` reads them.
+ *
+ * Return: 0 or -EINVAL.
+ * Context: the thread running the queue (counters have one writer).
+ */
+VTAP_API int vtap_queue__add_stats(struct vtap_queue *q,
+				   const struct vtap_queue_stats *delta);
+
+/**
  * vtap_stats__read() - sum the live counters of a device, per queue id
  * @ifname: interface name
  * @ret: array of @max entries, zeroed then filled

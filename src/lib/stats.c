@@ -300,6 +300,21 @@ int vtap_queue__stats(const struct vtap_queue *q, struct vtap_queue_stats *ret)
 	return 0;
 }
 
+int vtap_queue__add_stats(struct vtap_queue *q,
+			  const struct vtap_queue_stats *delta)
+{
+	const uint64_t *s = (const uint64_t *)delta;
+	uint64_t *d;
+
+	if (!q || !delta || !q->stats)
+		return vtap_err(-EINVAL);
+	d = (uint64_t *)q->stats;
+	for (size_t i = 0; i < sizeof(*delta) / sizeof(uint64_t); i++)
+		if (s[i])
+			vtap_stat_add(&d[i], s[i]);
+	return 0;
+}
+
 /*
  * Read stats file @name of @dfd into @buf (stats_file_len() bytes, zeroed
  * past what the file holds): never mapped, so a file its writer (maybe
