@@ -14,16 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "vhost.h"
 
 #define PROG "vtap-vhost"
+
+/* <linux/mount.h> values, which Debian 12's glibc headers lack. */
+#define OPEN_TREE_CLONE_ 1
+#define MOVE_MOUNT_F_EMPTY_PATH_ 0x00000004
 
 static bool log_debug;
 
@@ -234,6 +240,42 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 	return 0;
 }
 
+/*
+ * libvtap reads some device state from /sys/class/net, which shows the
+ * network namespace sysfs was mounted in: like `ip netns exec`, give this
+ * process its own mount namespace with a sysfs of the new network
+ * namespace, and carry the BPF filesystem (steering pins) over to it.
+ */
+static int remount_sysfs(void)
+{
+	int bpf = -1;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL)) {
+		vh_log("mount namespace: %s", strerror(errno));
+		return -1;
+	}
+	bpf = (int)syscall(SYS_open_tree, AT_FDCWD, "/sys/fs/bpf",
+			   OPEN_TREE_CLONE_ | AT_RECURSIVE);
+	if (umount2("/sys", MNT_DETACH) && errno != EINVAL) {
+		vh_log("umount /sys: %s", strerror(errno));
+		return -1;
+	}
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL)) {
+		vh_log("mount sysfs: %s", strerror(errno));
+		return -1;
+	}
+	if (bpf >= 0) {
+		if (syscall(SYS_move_mount, bpf, "", AT_FDCWD, "/sys/fs/bpf",
+			    MOVE_MOUNT_F_EMPTY_PATH_))
+			vh_log("/sys/fs/bpf: %s; pinned steering state is "
+			       "not visible",
+			       strerror(errno));
+		close(bpf);
+	}
+	return 0;
+}
+
 static int enter_netns(const char *ns)
 {
 	char path[512];
@@ -253,7 +295,7 @@ static int enter_netns(const char *ns)
 		return -1;
 	}
 	close(fd);
-	return 0;
+	return remount_sysfs();
 }
 
 /* RSS over every queue with the default key and all hash types. */

@@ -162,7 +162,7 @@ static void vq_update(struct vh_dev *d, struct vh_vq *vq)
 {
 	bool was = vh_vq_ready(vq);
 
-	vq->started = vq->kick_set && translate(d, vq);
+	vq->started = translate(d, vq) && vq->kick_set;
 	/* Without protocol features a started ring is enabled (spec). */
 	if (!d->proto_set && !(d->features & VH_F(VU_F_PROTOCOL_FEATURES)))
 		vq->enabled = vq->started;

@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_vhost.c - vtap-vhost driven by the test frontend (fe.c) over its
+ * socket, with the tap in a namespace: negotiation; frames both ways
+ * compared byte for byte with sockets behind the tap; multiqueue with
+ * every reported hash equal to vtap_rss over the frame and every queue the
+ * table's choice, a queue pair disabled and enabled again (detach, table
+ * rebuilt, attach); a 64 KiB TSO frame into 2 KiB mergeable buffers;
+ * offloads following the features; each hostile descriptor case stopping
+ * its queue with a counted error and a log line; hostile vnet headers as
+ * counted drops; disconnect and reconnect; --client mode.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fe.h"
+#include "netns.h"
+
+#define F(bit) (1ull << (bit))
+#define NET 97
+
+static const uint8_t tap_mac[6] = {0x02, 0x97, 0, 0, 0, 0x01};
+static const uint8_t guest_mac[6] = {0x02, 0x97, 0, 0, 0, 0x02};
+
+static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512];
+static pid_t daemon_pid = -1;
+static struct fe fe;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t ip_csum(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Ethernet + IPv4 + UDP (checksum 0) or TCP; returns the frame length. */
+static size_t frame4(uint8_t *b, const uint8_t *dst_mac, const uint8_t *src_mac,
+		     uint8_t src_host, uint8_t dst_host, uint8_t proto,
+		     uint16_t sport, uint16_t dport, size_t payload,
+		     uint8_t seed)
+{
+	size_t l4 = proto == 6 ? 20 : 8, ip_len = 20 + l4 + payload;
+
+	memcpy(b, dst_mac, 6);
+	memcpy(b + 6, src_mac, 6);
+	put16(b + 12, 0x0800);
+	memset(b + 14, 0, 20 + l4);
+	b[14] = 0x45;
+	put16(b + 16, (uint16_t)(ip_len > 65535 ? 0 : ip_len));
+	b[22] = 64;
+	b[23] = proto;
+	b[26] = 10;
+	b[27] = NET;
+	b[29] = src_host;
+	b[30] = 10;
+	b[31] = NET;
+	b[33] = dst_host;
+	put16(b + 24, ip_csum(b + 14, 20));
+	put16(b + 34, sport);
+	put16(b + 36, dport);
+	if (proto == 6)
+		b[46] = 5 << 4;
+	else
+		put16(b + 38, (uint16_t)(8 + payload));
+	for (size_t i = 0; i < payload; i++)
+		b[34 + l4 + i] = (uint8_t)(seed + i * 7);
+	return 34 + l4 + payload;
+}
+
+static size_t frame6_udp(uint8_t *b, uint16_t sport, uint16_t dport,
+			 size_t payload)
+{
+	memcpy(b, guest_mac, 6);
+	memcpy(b + 6, tap_mac, 6);
+	put16(b + 12, 0x86dd);
+	memset(b + 14, 0, 48);
+	b[14] = 0x60;
+	put16(b + 18, (uint16_t)(8 + payload));
+	b[20] = 17;
+	b[21] = 64;
+	b[22] = 0xfd;
+	b[23] = NET;
+	b[37] = 1;
+	b[38] = 0xfd;
+	b[39] = NET;
+	b[53] = 2;
+	put16(b + 54, sport);
+	put16(b + 56, dport);
+	put16(b + 58, (uint16_t)(8 + payload));
+	for (size_t i = 0; i < payload; i++)
+		b[62 + i] = (uint8_t)i;
+	return 62 + payload;
+}
+
+static bool log_has(const char *needle)
+{
+	static char buf[1 << 16];
+	FILE *f = fopen(log_path, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strstr(buf, needle) != NULL;
+}
+
+static void wait_log(const char *needle)
+{
+	uint64_t end = nt_now_ms() + 5000;
+
+	while (!log_has(needle) && nt_now_ms() < end)
+		usleep(20000);
+	if (!log_has(needle)) {
+		fprintf(stderr, "log of vtap-vhost lacks '%s'\n", needle);
+		nt_sh("cat %s >&2", log_path);
+		fail();
+	}
+}
+
+static void daemon_stop(void)
+{
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGTERM);
+		nt_wait(daemon_pid);
+	}
+	daemon_pid = -1;
+}
+
+/* Start the daemon in the namespace; wait for its tap (and socket). */
+static void daemon_start(const char *args, bool wait_socket)
+{
+	uint64_t end = nt_now_ms() + 10000;
+	struct stat st;
+
+	daemon_stop();
+	if (!strstr(args, "--tap")) {
+		/* What a failed test before may have left. */
+		vtap_steer__unpin(tap);
+		vtap_dev__delete(tap);
+	}
+	daemon_pid = nt_spawn(NULL, "exec %s --socket %s --netns %s %s 2>>%s",
+			      vhost_bin, sock_path, ns, args, log_path);
+	assert_true(daemon_pid > 0);
+	while (nt_now_ms() < end &&
+	       (nt_sh("ip link show %s >/dev/null 2>&1", tap) ||
+		(wait_socket && stat(sock_path, &st))))
+		usleep(20000);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+}
+
+static void link_setup(void)
+{
+	assert_int_equal(
+		nt_sh("ip link set %s address 02:97:00:00:00:01 up && "
+		      "ip addr replace 10.%d.0.1/24 dev %s && "
+		      "ip addr replace fd%d::1/64 dev %s nodad && "
+		      "ip neigh replace 10.%d.0.2 lladdr 02:97:00:00:00:02 dev %s && "
+		      "ip -6 neigh replace fd%d::2 lladdr 02:97:00:00:00:02 dev %s",
+		      tap, NET, tap, NET, tap, NET, tap, NET, tap),
+		0);
+}
+
+static int udp_sock(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(10u << 24 | NET << 16 | 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* An AF_PACKET socket on the tap: frames go out of it to the guest. */
+static int pkt_sock(bool vnet)
+{
+	struct sockaddr_ll a = {.sll_family = AF_PACKET,
+				.sll_protocol = htons(ETH_P_ALL)};
+	int one = 1, fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	a.sll_ifindex = (int)if_nametoindex(tap);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (vnet)
+		assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR,
+					    &one, sizeof(one)),
+				 0);
+	return fd;
+}
+
+static void connect_start(uint64_t want, unsigned int pairs)
+{
+	fe_close(&fe);
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	assert_int_equal(fe_start(&fe, want, pairs, 256), 0);
+	for (unsigned int i = 0; i < pairs; i++)
+		fe_rx_post(&fe, i, 256);
+}
+
+static const uint64_t base_features =
+	F(32) | F(15) | F(0) | F(1) | F(11) | F(29) | F(28) | F(22);
+
+/*
+ * fe_rx() without the frames the tap's own stack sends by itself (IPv6
+ * router and multicast listener messages, ARP).
+ */
+static int rx(unsigned int pair, uint8_t *out, size_t cap, unsigned int *nb,
+	      int ms)
+{
+	for (;;) {
+		int n = fe_rx(&fe, pair, out, cap, nb, ms);
+		const uint8_t *e = out + fe.hdr_len;
+		uint16_t type;
+
+		if (n < (int)fe.hdr_len + 14)
+			return n;
+		type = (uint16_t)(e[12] << 8 | e[13]);
+		if (type == 0x0806)
+			continue;
+		if (type == 0x86dd && n >= (int)fe.hdr_len + 54 &&
+		    (e[20] == 58 || e[20] == 0) && e[22] == 0xfe)
+			continue; /* link-local source: the stack's own */
+		if (type == 0x86dd && n >= (int)fe.hdr_len + 54 &&
+		    (e[20] == 58 || e[20] == 0) && e[22] == 0)
+			continue; /* unspecified source (DAD, MLD) */
+		return n;
+	}
+}
+
+/* Guest -> tap over pair @pair, the UDP payload compared. */
+static void check_tx(unsigned int pair, int layout, size_t payload)
+{
+	uint8_t f[2048], got[2048];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	int s = udp_sock(5000), n;
+	size_t len = frame4(f, tap_mac, guest_mac, 2, 1, 17, 4000, 5000,
+			    payload, (uint8_t)(layout * 31 + payload));
+
+	assert_true(fe_tx(&fe, pair, NULL, f, len, layout) >= 0);
+	assert_int_equal(fe_tx_wait(&fe, pair, 3000), 0);
+	{
+		struct pollfd p = {.fd = s, .events = POLLIN};
+
+		assert_true(poll(&p, 1, 3000) > 0);
+	}
+	n = (int)recvfrom(s, got, sizeof(got), 0, (struct sockaddr *)&from,
+			  &fl);
+	assert_int_equal(n, (int)payload);
+	assert_memory_equal(got, f + 42, payload);
+	assert_int_equal(ntohs(from.sin_port), 4000);
+	assert_int_equal(ntohl(from.sin_addr.s_addr),
+			 10u << 24 | NET << 16 | 2);
+	close(s);
+}
+
+/* Tap -> guest: a socket in the namespace sends, the guest compares. */
+static void check_rx_udp(unsigned int pair, size_t payload)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons(4000)};
+	uint8_t msg[2048], got[4096];
+	int s = udp_sock(5001), n;
+	const uint8_t *fr;
+
+	for (size_t i = 0; i < payload; i++)
+		msg[i] = (uint8_t)(i * 13 + payload);
+	to.sin_addr.s_addr = htonl(10u << 24 | NET << 16 | 2);
+	assert_int_equal(
+		sendto(s, msg, payload, 0, (struct sockaddr *)&to, sizeof(to)),
+		(ssize_t)payload);
+	n = rx(pair, got, sizeof(got), NULL, 3000);
+	assert_int_equal(n, (int)(fe.hdr_len + 42 + payload));
+	fr = got + fe.hdr_len;
+	assert_memory_equal(fr, guest_mac, 6);
+	assert_memory_equal(fr + 6, tap_mac, 6);
+	assert_int_equal(fr[12] << 8 | fr[13], 0x0800);
+	assert_int_equal(fr[23], 17);
+	assert_int_equal(fr[29], 1);
+	assert_int_equal(fr[33], 2);
+	assert_int_equal(fr[34] << 8 | fr[35], 5001);
+	assert_int_equal(fr[36] << 8 | fr[37], 4000);
+	assert_memory_equal(fr + 42, msg, payload);
+	close(s);
+}
+
+/* Tap -> guest through AF_PACKET: the exact bytes arrive. */
+static void check_rx_exact(int pkt, unsigned int pair, const uint8_t *f,
+			   size_t len)
+{
+	uint8_t got[4096];
+	int n;
+
+	assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+	n = rx(pair, got, sizeof(got), NULL, 3000);
+	assert_int_equal(n, (int)(fe.hdr_len + len));
+	assert_memory_equal(got + fe.hdr_len, f, len);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void start_create(unsigned int queues, const char *extra)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "--create %s --queues %u %s", tap, queues,
+		 extra);
+	daemon_start(args, true);
+	link_setup();
+}
+
+static void test_negotiate_frames(void **state)
+{
+	static const int want_bits[] = {0,  1,	7,  8,	9,  11, 12, 13, 15,
+					16, 17, 22, 28, 29, 30, 32, 56, 57};
+	struct vtap_dev_features kf;
+	uint64_t v;
+	uint8_t f[256];
+	int pkt;
+
+	(void)state;
+	start_create(2, "");
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	assert_int_equal(fe_get_u64(&fe, VU_GET_FEATURES, &v), 0);
+	for (size_t i = 0; i < sizeof(want_bits) / sizeof(want_bits[0]); i++)
+		if (!(v & F(want_bits[i])))
+			fail_msg("feature bit %d not offered (%#llx)",
+				 want_bits[i], (unsigned long long)v);
+	/* No dirty logging (LOG_ALL), no RSS, no packed rings. */
+	assert_false(v & (F(26) | F(60) | F(34)));
+	assert_int_equal(vtap_features__probe(&kf), 0);
+	assert_int_equal(!!(v & F(54)), !!(kf.offloads & VTAP_OFFLOAD_USO));
+	assert_int_equal(fe_get_u64(&fe, VU_GET_PROTOCOL_FEATURES, &v), 0);
+	assert_true(v & F(VU_PF_MQ));
+	assert_true(v & F(VU_PF_REPLY_ACK));
+	assert_false(v & F(VU_PF_LOG_SHMFD));
+	assert_int_equal(fe_get_u64(&fe, VU_GET_QUEUE_NUM, &v), 0);
+	assert_int_equal(v, 2);
+	fe_close(&fe);
+
+	connect_start(base_features, 1);
+	assert_int_equal(fe.hdr_len, 12);
+	for (int layout = 0; layout < 3; layout++) {
+		check_tx(0, layout, 64);
+		check_tx(0, layout, 1400);
+	}
+	for (size_t p = 1; p < 1472; p += 490)
+		check_rx_udp(0, p);
+	check_rx_udp(0, 1472);
+	pkt = pkt_sock(false);
+	for (size_t len = 60; len <= 1514; len += 363) {
+		for (size_t i = 0; i < len; i++)
+			f[i % sizeof(f)] = (uint8_t)(i ^ len);
+		memcpy(f, guest_mac, 6);
+		memcpy(f + 6, tap_mac, 6);
+		put16(f + 12, 0x88b5); /* local experimental: no hash */
+		{
+			uint8_t big[1514];
+
+			for (size_t i = 0; i < len; i++)
+				big[i] = i < 14 ? f[i] : (uint8_t)(i * 3 + len);
+			check_rx_exact(pkt, 0, big, len);
+		}
+	}
+	close(pkt);
+	fe_close(&fe);
+}
+
+/*
+ * Queue pair i is tap queue i: a tap prepared with pinned RSS (the
+ * operator's configuration), every frame's reported hash equal to vtap_rss
+ * over it and its queue the table's choice, then pair 1 disabled (queue
+ * detached, table rebuilt) and enabled again.
+ */
+static const uint8_t key[40] = {1,  2,	3,  4,	5,  6,	7,  8,	9,  10,
+				11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+				21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+				31, 32, 33, 34, 35, 36, 37, 38, 39, 40};
+static const uint16_t table[8] = {1, 0, 0, 1, 1, 1, 0, 0};
+
+static void table_in_effect(uint16_t *ret, unsigned int *ret_len)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, so,
+		       .flags = VTAP_STEER_PIN | VTAP_STEER_NO_CREATE);
+	VTAP_OPTS_INIT(vtap_steer_rss, r);
+	struct vtap_steer *st = vtap_steer__open(tap, &so);
+
+	assert_non_null(st);
+	assert_int_equal(vtap_steer__rss(st, &r), 0);
+	memcpy(ret, r.table, r.table_len * sizeof(r.table[0]));
+	*ret_len = r.table_len;
+	vtap_steer__close(st);
+}
+
+/* Send @n flows; each must arrive with the right hash on the right pair. */
+static void check_flows(int pkt, const struct vtap_rss *rss, unsigned int n,
+			unsigned int *per_pair)
+{
+	uint16_t tab[VTAP_RSS_TABLE_MAX];
+	unsigned int tl;
+
+	table_in_effect(tab, &tl);
+	per_pair[0] = per_pair[1] = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t f[256], got[512];
+		struct vtap_rss_result want;
+		unsigned int pair = 0, qwant;
+		size_t len;
+		uint32_t hash;
+		uint16_t report;
+		int got_n = 0;
+
+		if (i % 4 == 3)
+			len = frame6_udp(f, (uint16_t)(1000 + i), 7, 32);
+		else
+			len = frame4(f, guest_mac, tap_mac, 1, 2,
+				     i % 4 == 2 ? 6 : 17, (uint16_t)(1000 + i),
+				     7, 32, (uint8_t)i);
+		assert_int_equal(vtap_rss__hash(rss, f, len, 0, &want), 0);
+		qwant = want.report ? tab[want.hash & (tl - 1)] : 0;
+		assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+		for (uint64_t end = nt_now_ms() + 3000;
+		     !got_n && nt_now_ms() < end;) {
+			for (pair = 0; pair < 2 && !got_n; pair++)
+				got_n = rx(pair, got, sizeof(got), NULL, 5);
+			if (got_n)
+				pair--;
+		}
+		assert_int_equal(got_n, (int)(20 + len));
+		assert_memory_equal(got + 20, f, len);
+		hash = (uint32_t)got[12] | (uint32_t)got[13] << 8 |
+		       (uint32_t)got[14] << 16 | (uint32_t)got[15] << 24;
+		report = (uint16_t)(got[16] | got[17] << 8);
+		assert_int_equal(hash, want.hash);
+		assert_int_equal(report, want.report);
+		assert_true(report != VTAP_HASH_REPORT_NONE);
+		if (pair != qwant)
+			fail_msg("flow %u: pair %u, table says %u", i, pair,
+				 qwant);
+		per_pair[pair]++;
+	}
+}
+
+static void test_multiqueue_hash(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, o, .flags = VTAP_DEV_PERSIST, .queues = 2,
+		       .vnet_hdr_len = 20);
+	VTAP_OPTS_INIT(vtap_steer_opts, so, .flags = VTAP_STEER_PIN,
+		       .queues = 2);
+	VTAP_OPTS_INIT(vtap_steer_rss, r, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .key_len = 40, .kind = VTAP_STEER_TABLE_EXPLICIT,
+		       .table_len = 8);
+	VTAP_OPTS_INIT(vtap_rss_opts, ro, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .key = key, .key_len = 40);
+	struct vtap_dev_info info;
+	unsigned int per[2], tl;
+	uint16_t tab[VTAP_RSS_TABLE_MAX];
+	struct vtap_steer *st;
+	struct vtap_rss *rss;
+	struct vtap_dev *dev;
+	int pkt;
+	char args[64];
+
+	(void)state;
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+	/* The operator's preparation: persistent tap, pinned RSS. */
+	dev = vtap_dev__open(tap, &o);
+	assert_non_null(dev);
+	nt_link_cleanup(tap);
+	st = vtap_steer__open(tap, &so);
+	assert_non_null(st);
+	memcpy(r.key, key, 40);
+	memcpy(r.table, table, sizeof(table));
+	assert_int_equal(vtap_steer__set_rss(st, &r), 0);
+	assert_int_equal(
+		vtap_steer__attach(st, vtap_queue__fd(vtap_dev__queue(dev, 0))),
+		0);
+	vtap_steer__close(st);
+	vtap_dev__close(dev);
+
+	snprintf(args, sizeof(args), "--tap %s --queues 2", tap);
+	daemon_start(args, true);
+	link_setup();
+	connect_start(base_features | F(57), 2);
+	assert_int_equal(fe.hdr_len, 20);
+	rss = vtap_rss__new(&ro);
+	assert_non_null(rss);
+	pkt = pkt_sock(false);
+
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_int_equal(info.attached_queues, 2);
+	table_in_effect(tab, &tl);
+	assert_int_equal(tl, 8);
+	assert_memory_equal(tab, table, sizeof(table));
+	check_flows(pkt, rss, 64, per);
+	assert_true(per[0] > 0 && per[1] > 0);
+
+	/* The guest uses one pair: queue 1 detaches, the table follows. */
+	assert_int_equal(fe_enable(&fe, 2, false), 0);
+	assert_int_equal(fe_enable(&fe, 3, false), 0);
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_int_equal(info.attached_queues, 1);
+	table_in_effect(tab, &tl);
+	for (unsigned int i = 0; i < tl; i++)
+		assert_int_equal(tab[i], 0);
+	check_flows(pkt, rss, 16, per);
+	assert_int_equal(per[1], 0);
+
+	/* And back. */
+	assert_int_equal(fe_enable(&fe, 2, true), 0);
+	assert_int_equal(fe_enable(&fe, 3, true), 0);
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_int_equal(info.attached_queues, 2);
+	table_in_effect(tab, &tl);
+	assert_memory_equal(tab, table, sizeof(table));
+	check_flows(pkt, rss, 32, per);
+	assert_true(per[0] > 0 && per[1] > 0);
+	/* Transmit works on both pairs too. */
+	check_tx(1, 0, 100);
+	check_tx(0, 2, 100);
+
+	close(pkt);
+	vtap_rss__free(rss);
+	fe_close(&fe);
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+}
+
+/* A 64 KiB TSO frame into 2 KiB mergeable buffers, and without TSO. */
+static void test_mrg_tso(void **state)
+{
+	static uint8_t f[12 + 65536], got[80000];
+	struct vtap_dev_info info;
+	unsigned int nb;
+	size_t len;
+	int pkt, n;
+	uint8_t *vh = f;
+
+	(void)state;
+	start_create(1, "");
+	connect_start(base_features | F(7) | F(8), 1);
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_true(info.offloads & VTAP_OFFLOAD_TSO4);
+	assert_true(info.offloads & VTAP_OFFLOAD_CSUM);
+
+	/* virtio_net_hdr for the packet socket, then the frame. */
+	memset(vh, 0, 10);
+	vh[0] = VTAP_VNET_F_NEEDS_CSUM;
+	vh[1] = VTAP_VNET_GSO_TCPV4;
+	vh[2] = 54;
+	vh[4] = 1448 & 0xff;
+	vh[5] = 1448 >> 8;
+	vh[6] = 34;
+	vh[8] = 16;
+	len = frame4(f + 10, guest_mac, tap_mac, 1, 2, 6, 80, 4000, 65000 - 54,
+		     9);
+	pkt = pkt_sock(true);
+	assert_int_equal(send(pkt, f, 10 + len, 0), (ssize_t)(10 + len));
+	n = rx(0, got, sizeof(got), &nb, 3000);
+	assert_int_equal(n, (int)(12 + len));
+	assert_int_equal(nb, (12 + len + 2047) / 2048);
+	assert_int_equal(got[10] | got[11] << 8, nb);
+	assert_int_equal(got[1], VTAP_VNET_GSO_TCPV4);
+	assert_int_equal(got[4] | got[5] << 8, 1448);
+	assert_memory_equal(got + 12, f + 10, len);
+	close(pkt);
+	fe_close(&fe);
+
+	/* Without GUEST_TSO4 the tap has no TSO: the kernel segments. */
+	connect_start(base_features, 1);
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_false(info.offloads & VTAP_OFFLOAD_TSO4);
+	pkt = pkt_sock(true);
+	assert_int_equal(send(pkt, f, 10 + len, 0), (ssize_t)(10 + len));
+	n = rx(0, got, sizeof(got), &nb, 3000);
+	assert_int_equal(n, 12 + 14 + 20 + 20 + 1448);
+	assert_int_equal(nb, 1);
+	assert_int_equal(got[1], VTAP_VNET_GSO_NONE);
+	close(pkt);
+	fe_close(&fe);
+}
+
+static uint64_t err_count(struct fe_vq *vq)
+{
+	struct pollfd p = {.fd = vq->err, .events = POLLIN};
+	uint64_t v = 0;
+
+	if (poll(&p, 1, 2000) > 0 && read(vq->err, &v, 8) != 8)
+		v = 0;
+	return v;
+}
+
+/* The ring stopped: a good frame is not taken; the other pair works. */
+static void expect_stopped(unsigned int index, const char *what)
+{
+	char line[160];
+	uint8_t f[128];
+	size_t len;
+
+	snprintf(line, sizeof(line), "virtqueue %u (%s of queue pair %u): %s",
+		 index, index & 1 ? "tx" : "rx", index / 2, what);
+	wait_log(line);
+	assert_true(err_count(&fe.vq[index]) >= 1);
+	if (index & 1) {
+		struct fe_vq *vq = &fe.vq[index];
+		uint16_t used = vq->used->idx;
+
+		len = frame4(f, tap_mac, guest_mac, 2, 1, 17, 4000, 5000, 20,
+			     1);
+		vq->desc[8] =
+			(struct vring_desc){fe_gpa(&fe, vq->bufs),
+					    (uint32_t)(fe.hdr_len + len), 0, 0};
+		memset(vq->bufs, 0, fe.hdr_len);
+		memcpy(vq->bufs + fe.hdr_len, f, len);
+		fe_make_avail(&fe, index, 8);
+		usleep(100000);
+		assert_int_equal(vq->used->idx, used);
+	}
+	check_tx(1, 0, 80);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+}
+
+static void hostile_tx(void (*make)(struct fe_vq *vq), const char *what)
+{
+	connect_start(base_features, 2);
+	make(&fe.vq[1]);
+	fe_make_avail(&fe, 1, 0);
+	expect_stopped(1, what);
+	/* The driver resets the ring: it works again. */
+	assert_int_equal(fe_restart_vq(&fe, 1), 0);
+	check_tx(0, 0, 90);
+	fe_close(&fe);
+}
+
+static void mk_outside(struct fe_vq *vq)
+{
+	vq->desc[0] =
+		(struct vring_desc){FE_GPA_BASE + FE_MEM_SIZE - 16, 100, 0, 0};
+}
+
+static void mk_below(struct fe_vq *vq)
+{
+	vq->desc[0] = (struct vring_desc){0x1000, 100, 0, 0};
+}
+
+static void mk_loop(struct fe_vq *vq)
+{
+	vq->desc[0] = (struct vring_desc){fe_gpa(&fe, vq->bufs), 64,
+					  VRING_DESC_F_NEXT, 1};
+	vq->desc[1] = (struct vring_desc){fe_gpa(&fe, vq->bufs), 64,
+					  VRING_DESC_F_NEXT, 0};
+}
+
+static void mk_long(struct fe_vq *vq)
+{
+	for (unsigned int i = 0; i < vq->num; i++)
+		vq->desc[i] = (struct vring_desc){
+			fe_gpa(&fe, vq->bufs), 16, VRING_DESC_F_NEXT,
+			(uint16_t)((i + 1) % vq->num)};
+}
+
+static void mk_ind_len(struct fe_vq *vq)
+{
+	struct vring_desc *t = fe_alloc(&fe, 64, 16);
+
+	vq->desc[0] = (struct vring_desc){fe_gpa(&fe, t), 24,
+					  VRING_DESC_F_INDIRECT, 0};
+}
+
+static void mk_ind_outside(struct fe_vq *vq)
+{
+	vq->desc[0] = (struct vring_desc){FE_GPA_BASE + FE_MEM_SIZE - 32, 64,
+					  VRING_DESC_F_INDIRECT, 0};
+}
+
+static void mk_ind_nested(struct fe_vq *vq)
+{
+	struct vring_desc *t = fe_alloc(&fe, 32, 16);
+
+	t[0] = (struct vring_desc){fe_gpa(&fe, t), 32, VRING_DESC_F_INDIRECT,
+				   0};
+	vq->desc[0] = (struct vring_desc){fe_gpa(&fe, t), 32,
+					  VRING_DESC_F_INDIRECT, 0};
+}
+
+static void mk_ind_loop(struct fe_vq *vq)
+{
+	struct vring_desc *t = fe_alloc(&fe, 32, 16);
+
+	t[0] = (struct vring_desc){fe_gpa(&fe, vq->bufs), 64, VRING_DESC_F_NEXT,
+				   1};
+	t[1] = (struct vring_desc){fe_gpa(&fe, vq->bufs), 64, VRING_DESC_F_NEXT,
+				   0};
+	vq->desc[0] = (struct vring_desc){fe_gpa(&fe, t), 32,
+					  VRING_DESC_F_INDIRECT, 0};
+}
+
+static void mk_writable(struct fe_vq *vq)
+{
+	vq->desc[0] = (struct vring_desc){fe_gpa(&fe, vq->bufs), 100,
+					  VRING_DESC_F_WRITE, 0};
+}
+
+static void test_hostile(void **state)
+{
+	(void)state;
+	start_create(2, "");
+	hostile_tx(mk_outside, "buffer outside guest memory");
+	hostile_tx(mk_below, "buffer outside guest memory");
+	hostile_tx(mk_loop, "descriptor chain loops");
+	hostile_tx(mk_long, "descriptor chain loops");
+	hostile_tx(mk_ind_len, "bad indirect descriptor table");
+	hostile_tx(mk_ind_outside, "bad indirect descriptor table");
+	hostile_tx(mk_ind_nested, "bad indirect descriptor table");
+	hostile_tx(mk_ind_loop, "descriptor chain loops");
+	hostile_tx(mk_writable, "descriptor of the wrong direction");
+
+	/* A readable buffer on the receive ring. */
+	connect_start(base_features, 2);
+	{
+		struct fe_vq *vq = &fe.vq[0];
+		uint8_t f[128];
+		size_t len =
+			frame4(f, guest_mac, tap_mac, 1, 2, 0x88, 1, 1, 20, 3);
+		int pkt = pkt_sock(false);
+
+		/* Replace every posted buffer by a device-readable one. */
+		for (unsigned int i = 0; i < vq->num; i++)
+			vq->desc[i].flags = 0;
+		assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+		close(pkt);
+		expect_stopped(0, "descriptor of the wrong direction");
+	}
+	fe_close(&fe);
+
+	/* An available index past the queue size. */
+	connect_start(base_features, 2);
+	{
+		struct fe_vq *vq = &fe.vq[1];
+
+		vq->avail->idx = (uint16_t)(vq->num + 5);
+		fe_kick(&fe, 1);
+		expect_stopped(1, "available index runs ahead");
+	}
+	fe_close(&fe);
+}
+
+/* Hostile vnet headers: counted drops; the ring keeps working. */
+static void test_hostile_headers(void **state)
+{
+	struct vtap_queue_stats qs[4];
+	uint8_t f[256], h[12];
+	size_t len;
+	int n;
+
+	(void)state;
+	start_create(1, "");
+	connect_start(base_features, 1);
+	len = frame4(f, tap_mac, guest_mac, 2, 1, 6, 4000, 5000, 100, 5);
+
+	memset(h, 0, sizeof(h));
+	h[1] = VTAP_VNET_GSO_TCPV4; /* gso_size 0 */
+	assert_true(fe_tx(&fe, 0, h, f, len, 0) >= 0);
+	memset(h, 0, sizeof(h));
+	h[0] = VTAP_VNET_F_NEEDS_CSUM;
+	h[6] = 0xd0; /* csum_start 2000, past the frame */
+	h[7] = 0x07;
+	h[8] = 16;
+	assert_true(fe_tx(&fe, 0, h, f, len, 1) >= 0);
+	memset(h, 0, sizeof(h));
+	h[1] = VTAP_VNET_GSO_TCPV4;
+	h[4] = 0xff; /* gso_size 0xffff: GSO_BY_FRAGS */
+	h[5] = 0xff;
+	assert_true(fe_tx(&fe, 0, h, f, len, 2) >= 0);
+	assert_int_equal(fe_tx_wait(&fe, 0, 3000), 0);
+	check_tx(0, 0, 60);
+
+	n = vtap_stats__read(tap, qs, 4);
+	assert_true(n >= 1);
+	assert_int_equal(qs[0].tx_drops[VTAP_DROP_GSO_SIZE], 2);
+	assert_int_equal(qs[0].tx_drops[VTAP_DROP_CSUM], 1);
+	assert_true(qs[0].tx_packets >= 1);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+	fe_close(&fe);
+}
+
+/* The guest reboots / the VMM restarts: the same daemon serves again. */
+static void test_reconnect(void **state)
+{
+	struct vtap_dev_info info;
+	pid_t pid;
+
+	(void)state;
+	start_create(2, "");
+	pid = daemon_pid;
+	for (int round = 0; round < 3; round++) {
+		connect_start(base_features, 2);
+		assert_int_equal(vtap_dev__info(tap, &info), 0);
+		assert_int_equal(info.attached_queues, 2);
+		check_tx(round & 1, round, 200);
+		check_rx_udp(0, 300);
+		fe_close(&fe);
+		wait_log("frontend disconnected");
+		/* Nobody reads pair 1 now: its queue is detached. */
+		for (uint64_t end = nt_now_ms() + 3000; nt_now_ms() < end;) {
+			assert_int_equal(vtap_dev__info(tap, &info), 0);
+			if (info.attached_queues == 1)
+				break;
+			usleep(20000);
+		}
+		assert_int_equal(info.attached_queues, 1);
+	}
+	assert_int_equal(daemon_pid, pid);
+	assert_int_equal(kill(pid, 0), 0);
+}
+
+/* --client: the daemon connects to the VMM's socket and reconnects. */
+static void test_client(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char args[128];
+	int l, c;
+
+	(void)state;
+	daemon_stop();
+	unlink(sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	snprintf(args, sizeof(args), "--client --create %s", tap);
+	daemon_start(args, false);
+	link_setup();
+	for (int round = 0; round < 2; round++) {
+		struct pollfd p = {.fd = l, .events = POLLIN};
+
+		assert_true(poll(&p, 1, 5000) > 0);
+		c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		assert_true(c >= 0);
+		fe_close(&fe);
+		assert_int_equal(fe_attach(&fe, c), 0);
+		assert_int_equal(fe_start(&fe, base_features, 1, 256), 0);
+		fe_rx_post(&fe, 0, 256);
+		check_tx(0, 1, 500);
+		check_rx_udp(0, 500);
+		fe_close(&fe);
+	}
+	close(l);
+	daemon_stop();
+}
+
+/*
+ * Like `ip netns exec`: a sysfs of the namespace entered (libvtap reads
+ * tun flags there), with the BPF filesystem carried over (steering pins).
+ */
+static int remount_sysfs(void)
+{
+	int bpf;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL))
+		return -1;
+	bpf = (int)syscall(SYS_open_tree, AT_FDCWD, "/sys/fs/bpf",
+			   1 /* OPEN_TREE_CLONE */ | AT_RECURSIVE);
+	if ((umount2("/sys", MNT_DETACH) && errno != EINVAL) ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL))
+		return -1;
+	if (bpf >= 0) {
+		syscall(SYS_move_mount, bpf, "", AT_FDCWD, "/sys/fs/bpf",
+			4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+		close(bpf);
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_negotiate_frames),
+		cmocka_unit_test(test_multiqueue_hash),
+		cmocka_unit_test(test_mrg_tso),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile_headers),
+		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_client),
+	};
+	const char *b = getenv("VTAP_BUILDDIR");
+	int ret;
+
+	nt_require_root();
+	if (!b)
+		b = ".";
+	snprintf(vhost_bin, sizeof(vhost_bin),
+		 "%s/src/tools/vtap-vhost/vtap-vhost", b);
+	if (access(vhost_bin, X_OK)) {
+		fprintf(stderr, "skip: %s not built\n", vhost_bin);
+		return NT_SKIP;
+	}
+	nt_name(ns, sizeof(ns), "vh");
+	nt_name(tap, sizeof(tap), "vq");
+	snprintf(sock_path, sizeof(sock_path), "/tmp/vtap-vhost-test.%d.sock",
+		 (int)getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/vtap-vhost-test.%d.log",
+		 (int)getpid());
+	assert_int_equal(nt_ns_add(ns), 0);
+	if (nt_enter(ns) || remount_sysfs()) {
+		fprintf(stderr, "cannot enter %s\n", ns);
+		return 1;
+	}
+	fe.sock = -1;
+	fe.memfd = -1;
+	if (getenv("VHOST_TEST")) /* run one test by name while debugging */
+		cmocka_set_test_filter(getenv("VHOST_TEST"));
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	fe_close(&fe);
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+	unlink(sock_path);
+	if (ret == 0)
+		unlink(log_path);
+	else
+		fprintf(stderr, "daemon log kept in %s\n", log_path);
+	nt_cleanup();
+	return ret;
+}
