@@ -11,6 +11,8 @@ pkgs=(
 	iperf3 vde2 gnuplot-nox
 	groff-base man-db debhelper dpkg-dev lintian systemd python3-jsonschema
 	bindgen rustc
+	# vtap-vhost's second driver and its benchmark peer (dpdk-testpmd)
+	dpdk-dev librte-net-virtio23 librte-net-vhost23 librte-net-tap23
 )
 missing=()
 for p in "${pkgs[@]}"; do

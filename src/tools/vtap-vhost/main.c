@@ -535,6 +535,37 @@ static void on_timer(struct vh_dev *d)
 		d->mtu = info.mtu;
 }
 
+/* SIGUSR1: one log line per ring, for an operator or a bug report. */
+static void dump_state(struct vh_dev *d)
+{
+	for (unsigned int i = 0; i < 2 * d->npairs; i++) {
+		struct vh_vq *vq = vh_vq(d, i);
+		uint64_t errs = 0;
+
+		for (int e = 0; e < VRING_ERR__COUNT; e++)
+			errs += vq->cnt.ring_errors[e];
+		vh_log("%s: virtqueue %u: size %u %s%s%s%s avail %u used %u "
+		       "(ring %u/%u) kicks %llu calls %llu errors %llu%s",
+		       vtap_dev__name(d->dev), i, vq->num,
+		       vq->started ? "started" : "stopped",
+		       vq->enabled ? " enabled" : "",
+		       vq->broken ? " broken" : "",
+		       vq->kick_fd < 0 && vq->kick_set ? " polled" : "",
+		       vq->last_avail, vq->last_used,
+		       vq->avail ? vq->avail->idx : 0,
+		       vq->used ? vq->used->idx : 0,
+		       (unsigned long long)vq->cnt.kicks,
+		       (unsigned long long)vq->cnt.calls,
+		       (unsigned long long)errs,
+		       i % 2 == 0 ? (d->pair[i / 2].attached ?
+					     (d->pair[i / 2].tap_armed ?
+						      " tap attached, armed" :
+						      " tap attached") :
+					     " tap detached") :
+				    "");
+	}
+}
+
 static int run(struct vh_dev *d, int sig_fd)
 {
 	struct epoll_event evs[32];
@@ -596,7 +627,14 @@ static int run(struct vh_dev *d, int sig_fd)
 				break;
 			default:
 				if (evs[i].data.u64 == (uint64_t)sig_fd) {
-					d->stop = 1;
+					struct signalfd_siginfo si;
+
+					if (read(sig_fd, &si, sizeof(si)) ==
+						    sizeof(si) &&
+					    si.ssi_signo == SIGUSR1)
+						dump_state(d);
+					else
+						d->stop = 1;
 				}
 				break;
 			}
@@ -641,6 +679,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d.timer_fd =
