@@ -84,7 +84,7 @@ start_backend() { # vtap [hash on|off] | dpdk
 		ip netns exec "$NS" dpdk-testpmd -l 1,0 --no-huge \
 			-m 512 --no-pci --file-prefix "$BEP" \
 			--vdev "net_vhost0,iface=$SOCK,queues=1" \
-			--vdev "net_tap0,iface=$TAP" -- --forward-mode=io \
+			--vdev "net_tap0,iface=$TAP" -- --forward-mode=io --total-num-mbufs=16384 \
 			--nb-cores=1 --stats-period 1 --no-lsc-interrupt \
 			</dev/null >"$TMP/be.log" 2>&1 &
 	fi
@@ -97,9 +97,10 @@ stop_pid() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 FE=
 start_frontend() { # MODE SIZE
-	dpdk-testpmd -l 0,1 --no-huge -m 1024 --no-pci --file-prefix "$FEP" \
+	dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$FEP" \
 		--vdev "net_virtio_user0,path=$SOCK,queues=1,mac=02:96:00:00:00:02" \
 		-- --forward-mode="$1" --txpkts="$2" --stats-period 1 \
+		--total-num-mbufs=16384 \
 		--eth-peer=0,02:96:00:00:00:01 --tx-ip=10.96.0.2,10.96.0.1 \
 		</dev/null >"$TMP/fe.log" 2>&1 &
 	FE=$!

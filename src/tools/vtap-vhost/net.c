@@ -562,6 +562,7 @@ void vh_net_rx(struct vh_dev *d, struct vh_pair *p)
 	uint64_t need = rx_need(d);
 	unsigned int done = 0;
 	int pending, r = 0;
+	bool starved = false;
 	uint16_t aidx;
 
 	p->rx_more = false;
@@ -585,7 +586,9 @@ void vh_net_rx(struct vh_dev *d, struct vh_pair *p)
 			want_kick(d, vq, aidx);
 			if (avail_pending(d, vq, &aidx) > pending)
 				continue;
+			/* The tap waits until the driver's kick. */
 			tap_arm(d, p, false);
+			starved = true;
 			break;
 		}
 		r = rx_frame(d, p, &st);
@@ -593,7 +596,7 @@ void vh_net_rx(struct vh_dev *d, struct vh_pair *p)
 			break;
 		done++;
 	}
-	if (r == 0 || done >= VH_BATCH)
+	if (!starved && (r == 0 || done >= VH_BATCH))
 		tap_arm(d, p, vh_vq_ready(vq));
 	if (st.rx_packets || done) {
 		publish_used(vq);
