@@ -225,11 +225,16 @@ static int pkt_sock(bool vnet)
 	return fd;
 }
 
-static void connect_start(uint64_t want, unsigned int pairs)
+static void connect_only(uint64_t want, unsigned int pairs)
 {
 	fe_close(&fe);
 	assert_int_equal(fe_connect(&fe, sock_path), 0);
 	assert_int_equal(fe_start(&fe, want, pairs, 256), 0);
+}
+
+static void connect_start(uint64_t want, unsigned int pairs)
+{
+	connect_only(want, pairs);
 	for (unsigned int i = 0; i < pairs; i++)
 		fe_rx_post(&fe, i, 256);
 }
@@ -756,7 +761,8 @@ static void test_hostile(void **state)
 	hostile_tx(mk_writable, "descriptor of the wrong direction");
 
 	/* A readable buffer on the receive ring. */
-	connect_start(base_features, 2);
+	connect_only(base_features, 2);
+	fe_rx_post(&fe, 1, 256);
 	{
 		struct fe_vq *vq = &fe.vq[0];
 		uint8_t f[128];
@@ -764,10 +770,16 @@ static void test_hostile(void **state)
 			frame4(f, guest_mac, tap_mac, 1, 2, 0x88, 1, 1, 20, 3);
 		int pkt = pkt_sock(false);
 
-		/* Replace every posted buffer by a device-readable one. */
-		for (unsigned int i = 0; i < vq->num; i++)
-			vq->desc[i].flags = 0;
-		assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+		/* A device-readable buffer where writable ones belong. */
+		vq->desc[0] = (struct vring_desc){fe_gpa(&fe, vq->bufs),
+						  vq->buf_size, 0, 0};
+		fe_make_avail(&fe, 0, 0);
+		/* Several flows: RSS sends some of them to pair 0. */
+		for (uint8_t h = 1; h <= 16; h++) {
+			len = frame4(f, guest_mac, tap_mac, h, 2, 0x88, 1, 1,
+				     20, 3);
+			assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+		}
 		close(pkt);
 		expect_stopped(0, "descriptor of the wrong direction");
 	}
