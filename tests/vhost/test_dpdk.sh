@@ -66,6 +66,23 @@ for i in range(64):
         print("datagram", i, "differs", len(data), addr); bad += 1
 sys.exit(1 if bad else 0)
 PY
+	# The daemon's counters, as an operator reads them.
+	ip netns exec "$ns" "$VTAPCTL" -j stats dev "$tap" >"$tplog.stats"
+	check python3 - "$tplog.stats" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+def total(o, key):
+    if isinstance(o, dict):
+        return sum(total(v, key) if k != key else v for k, v in o.items()
+                   if k == key or isinstance(v, (dict, list)))
+    if isinstance(o, list):
+        return sum(total(v, key) for v in o)
+    return 0
+rx, tx = total(s, "rx_packets"), total(s, "tx_packets")
+print("vtapctl stats: rx_packets", rx, "tx_packets", tx)
+sys.exit(0 if rx >= 64 and tx >= 64 else 1)
+PY
+	rm -f "$tplog.stats"
 	kill -INT "$tp"; wait "$tp"
 	if [ "$q" -gt 1 ]; then
 		# Both queue pairs carried frames (testpmd's per-stream counts).
