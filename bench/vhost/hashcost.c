@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 		while (vq->last_used != u) {
 			struct vring_used_elem e =
 				vq->used->ring[vq->last_used % vq->num];
-			const uint8_t *b = vq->bufs + (size_t)e.id * vq->buf_size;
+			const uint8_t *b =
+				vq->bufs + (size_t)e.id * vq->buf_size;
 
 			if (f.hdr_len == 20 && b[16])
 				hashed++;

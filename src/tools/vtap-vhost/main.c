@@ -557,12 +557,12 @@ static void dump_state(struct vh_dev *d)
 		       (unsigned long long)vq->cnt.kicks,
 		       (unsigned long long)vq->cnt.calls,
 		       (unsigned long long)errs,
-		       i % 2 == 0 ? (d->pair[i / 2].attached ?
-					     (d->pair[i / 2].tap_armed ?
-						      " tap attached, armed" :
-						      " tap attached") :
-					     " tap detached") :
-				    "");
+		       i % 2 == 0 ? (d->pair[i / 2].attached
+					     ? (d->pair[i / 2].tap_armed
+							? " tap attached, armed"
+							: " tap attached")
+					     : " tap detached")
+				  : "");
 	}
 }
 
