@@ -154,11 +154,17 @@ static void wait_log(const char *needle)
 	}
 }
 
+/* A daemon that did not exit 0 on SIGTERM (a sanitizer report, a crash). */
+static bool daemon_failed;
+
 static void daemon_stop(void)
 {
 	if (daemon_pid > 0) {
 		kill(daemon_pid, SIGTERM);
-		nt_wait(daemon_pid);
+		if (nt_wait(daemon_pid) != 0) {
+			fprintf(stderr, "vtap-vhost did not exit cleanly\n");
+			daemon_failed = true;
+		}
 	}
 	daemon_pid = -1;
 }
@@ -966,6 +972,8 @@ int main(void)
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	fe_close(&fe);
 	daemon_stop();
+	if (daemon_failed && !ret)
+		ret = 1;
 	vtap_steer__unpin(tap);
 	vtap_dev__delete(tap);
 	unlink(sock_path);
