@@ -791,6 +791,28 @@ static void test_hostile(void **state)
 	}
 	fe_close(&fe);
 
+	/* A region larger than its memory file is refused, not mapped. */
+	connect_start(base_features, 1);
+	{
+		uint8_t mem[8 + 32] = {1};
+		uint64_t v, ack = 0;
+
+		v = FE_GPA_BASE;
+		memcpy(mem + 8, &v, 8);
+		v = 2ull * FE_MEM_SIZE;
+		memcpy(mem + 16, &v, 8);
+		v = (uintptr_t)fe.mem;
+		memcpy(mem + 24, &v, 8);
+		assert_int_equal(fe_msg(&fe, VU_SET_MEM_TABLE,
+					VU_FLAG_NEED_REPLY, mem, sizeof(mem),
+					&fe.memfd, 1, false, &ack),
+				 0);
+		assert_int_equal(ack, 1);
+		wait_log("its file has");
+		assert_int_equal(kill(daemon_pid, 0), 0);
+	}
+	fe_close(&fe);
+
 	/* An available index past the queue size. */
 	connect_start(base_features, 2);
 	{

@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vhost.h"
@@ -221,6 +222,7 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 		      const struct vu_mem_region *r, int fd)
 {
 	uint64_t len = r->size + r->mmap_offset;
+	struct stat st;
 	void *base;
 
 	if (!r->size || len < r->size || len > SIZE_MAX) {
@@ -228,6 +230,14 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 		       "valid; fix the frontend's memory layout",
 		       slot, (unsigned long long)r->size,
 		       (unsigned long long)r->mmap_offset);
+		return -EINVAL;
+	}
+	/* A file shorter than the region would fault (SIGBUS) on access. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size < len) {
+		vh_log("memory region %u: its file has %lld bytes, the region "
+		       "needs %llu; fix the frontend's memory layout",
+		       slot, (long long)st.st_size, (unsigned long long)len);
 		return -EINVAL;
 	}
 	base = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
