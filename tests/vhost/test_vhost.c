@@ -871,8 +871,17 @@ static void test_reconnect(void **state)
 	pid_t pid;
 
 	(void)state;
-	start_create(2, "");
+	/* --owner: an unprivileged VMM may connect; the tap is its too. */
+	start_create(2, "--owner 4242");
 	pid = daemon_pid;
+	{
+		struct stat st;
+
+		assert_int_equal(stat(sock_path, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(vtap_dev__info(tap, &info), 0);
+		assert_int_equal(info.owner, 4242);
+	}
 	for (int round = 0; round < 3; round++) {
 		connect_start(base_features, 2);
 		assert_int_equal(vtap_dev__info(tap, &info), 0);
