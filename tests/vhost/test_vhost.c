@@ -47,6 +47,7 @@ static const uint8_t guest_mac[6] = {0x02, 0x97, 0, 0, 0, 0x02};
 
 static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512];
 static pid_t daemon_pid = -1;
+static const char *daemon_env = ""; /* VAR=value for the next start */
 static struct fe fe;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -181,8 +182,9 @@ static void daemon_start(const char *args, bool wait_socket)
 		vtap_steer__unpin(tap);
 		vtap_dev__delete(tap);
 	}
-	daemon_pid = nt_spawn(NULL, "exec %s --socket %s --netns %s %s 2>>%s",
-			      vhost_bin, sock_path, ns, args, log_path);
+	daemon_pid =
+		nt_spawn(NULL, "%s exec %s --socket %s --netns %s %s 2>>%s",
+			 daemon_env, vhost_bin, sock_path, ns, args, log_path);
 	assert_true(daemon_pid > 0);
 	while (nt_now_ms() < end &&
 	       (nt_sh("ip link show %s >/dev/null 2>&1", tap) ||
@@ -246,7 +248,7 @@ static void connect_start(uint64_t want, unsigned int pairs)
 }
 
 static const uint64_t base_features =
-	F(32) | F(15) | F(0) | F(1) | F(11) | F(29) | F(28) | F(22);
+	F(32) | F(15) | F(0) | F(1) | F(11) | F(29) | F(28) | F(22) | F(56);
 
 /*
  * fe_rx() without the frames the tap's own stack sends by itself (IPv6
@@ -345,6 +347,40 @@ static void check_rx_exact(int pkt, unsigned int pair, const uint8_t *f,
 	assert_memory_equal(got + fe.hdr_len, f, len);
 }
 
+/* HOST_USO: one 1500-byte UDP GSO frame, three datagrams of 500. */
+static void check_tx_uso(void)
+{
+	uint8_t g[1600], h[12] = {0}, got[2048];
+	size_t len =
+		frame4(g, tap_mac, guest_mac, 2, 1, 17, 4000, 5000, 1500, 77);
+	uint32_t sum = 17;
+	int s = udp_sock(5000);
+
+	/* Seed: the pseudo-header sum without the length. */
+	for (int i = 26; i < 34; i += 2)
+		sum += (uint32_t)g[i] << 8 | g[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(g + 40, (uint16_t)sum);
+	h[0] = VTAP_VNET_F_NEEDS_CSUM;
+	h[1] = VTAP_VNET_GSO_UDP_L4;
+	h[2] = 42;
+	h[4] = 500 & 0xff;
+	h[5] = 500 >> 8;
+	h[6] = 34;
+	h[8] = 6;
+	assert_true(fe_tx(&fe, 0, h, g, len, 1) >= 0);
+	assert_int_equal(fe_tx_wait(&fe, 0, 3000), 0);
+	for (int i = 0; i < 3; i++) {
+		struct pollfd p = {.fd = s, .events = POLLIN};
+
+		assert_true(poll(&p, 1, 3000) > 0);
+		assert_int_equal(recv(s, got, sizeof(got), 0), 500);
+		assert_memory_equal(got, g + 42 + 500 * i, 500);
+	}
+	close(s);
+}
+
 /* ---- tests ------------------------------------------------------------ */
 
 static void start_create(unsigned int queues, const char *extra)
@@ -392,6 +428,7 @@ static void test_negotiate_frames(void **state)
 		check_tx(0, layout, 64);
 		check_tx(0, layout, 1400);
 	}
+	check_tx_uso();
 	for (size_t p = 1; p < 1472; p += 490)
 		check_rx_udp(0, p);
 	check_rx_udp(0, 1472);
@@ -864,6 +901,28 @@ static void test_hostile_headers(void **state)
 	fe_close(&fe);
 }
 
+/*
+ * A HOST_USO frame on a kernel without tap USO (Linux 6.1): segmented in
+ * software by libvtap, as the daemon would learn on the first refusal.
+ */
+static void test_sw_offloads(void **state)
+{
+	struct vtap_queue_stats qs[2];
+
+	(void)state;
+	daemon_env = "VTAP_VHOST_SW_OFFLOADS=uso";
+	start_create(1, "");
+	daemon_env = "";
+	connect_start(base_features, 1);
+	check_tx_uso();
+	check_tx(0, 1, 300);
+	assert_true(vtap_stats__read(tap, qs, 2) >= 1);
+	assert_int_equal(qs[0].sw_gso_frames, 1);
+	assert_int_equal(qs[0].sw_gso_segments, 3);
+	fe_close(&fe);
+	daemon_stop();
+}
+
 /* The guest reboots / the VMM restarts: the same daemon serves again. */
 static void test_reconnect(void **state)
 {
@@ -970,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_mrg_tso),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_hostile_headers),
+		cmocka_unit_test(test_sw_offloads),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_client),
 	};

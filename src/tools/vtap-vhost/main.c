@@ -386,6 +386,20 @@ static int open_tap(struct vh_dev *d)
 			vh_log("tap '%s': set up: %s", d->o.tap,
 			       strerror(-err));
 	}
+	/* For tests: do these offloads in software as a kernel without them
+	 * would make vtap-vhost do (e.g. "uso" as on Linux 6.1). */
+	if (getenv("VTAP_VHOST_SW_OFFLOADS")) {
+		uint32_t sw;
+
+		if (vtap_offloads__parse(getenv("VTAP_VHOST_SW_OFFLOADS"),
+					 &sw) ||
+		    vtap_dev__set_sw_offloads(d->dev, sw)) {
+			vh_log("VTAP_VHOST_SW_OFFLOADS='%s': not an offload "
+			       "list",
+			       getenv("VTAP_VHOST_SW_OFFLOADS"));
+			return -1;
+		}
+	}
 	d->mtu = 1500;
 	if (vtap_dev__info(d->o.tap, &info) == 0 && info.mtu)
 		d->mtu = info.mtu;
