@@ -33,9 +33,10 @@ run_round() { # QUEUES
 	ip -n "$ns" link set "$tap" address 02:96:00:00:00:01 up
 	ip -n "$ns" addr add 10.96.0.1/24 dev "$tap"
 	ip -n "$ns" neigh add 10.96.0.2 lladdr 02:96:00:00:00:02 dev "$tap"
-	dpdk-testpmd -l 0,1 --no-huge -m 1024 --no-pci --file-prefix "$prefix" \
+	dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$prefix" \
 		--vdev "net_virtio_user0,path=$sock,queues=$q,mac=02:96:00:00:00:02" \
 		-- --rxq="$q" --txq="$q" --forward-mode=5tswap --stats-period 1 \
+		--total-num-mbufs=16384 \
 		</dev/null >"$tplog" 2>&1 &
 	tp=$!
 	cleanup_add kill -INT "$tp"
