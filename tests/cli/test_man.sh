@@ -77,6 +77,16 @@ for o in $("$VTAP_SWITCHD" --help | opts_of); do
 		fail "vtap-switchd --help lists $o, vtap-switchd.8 does not"
 	fi
 done
+VTAP_VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
+if [ -x "$VTAP_VHOST" ]; then
+	for o in $("$VTAP_VHOST" --help | opts_of); do
+		if grep -qE "(\\\\|^|[ \"])$(echo "$o" | sed 's/-/\\\\-/g')\b" "$VTAP_SRCDIR/man/vtap-vhost.8"; then
+			ok "vtap-vhost.8 documents $o"
+		else
+			fail "vtap-vhost --help lists $o, vtap-vhost.8 does not"
+		fi
+	done
+fi
 # And -v, which the page documents, is in the help.
 if "$VTAPCTL" help | grep -q -- '-v, --verbose'; then ok "vtapctl help lists -v"
 else fail "vtapctl help does not list -v, --verbose"; fi
