@@ -41,7 +41,7 @@ run_round() { # QUEUES
 	tp=$!
 	cleanup_add kill -INT "$tp"
 	# Ready once forwarding started (the first periodic statistics).
-	for k in $(seq 300); do
+	for k in $(seq 900); do
 		grep -q "NIC statistics for port 0" "$tplog" && break
 		sleep 0.1
 	done

@@ -408,6 +408,14 @@ static int open_tap(struct vh_dev *d)
 
 static int setup_pairs(struct vh_dev *d)
 {
+	struct epoll_event fev = {.events = EPOLLIN,
+				  .data.u64 = VH_EV(VH_EV_FAIL, 0)};
+	int err = vh_workers_init(d);
+
+	if (err || epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->fail_fd, &fev)) {
+		vh_log("workers: %s", strerror(err ? -err : errno));
+		return -1;
+	}
 	for (unsigned int i = 0; i < d->npairs; i++) {
 		struct vh_pair *p = &d->pair[i];
 		struct epoll_event ev = {.events = 0,
@@ -427,7 +435,7 @@ static int setup_pairs(struct vh_dev *d)
 			vh_log("out of memory");
 			return -1;
 		}
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, p->tap_fd, &ev)) {
+		if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->tap_fd, &ev)) {
 			vh_log("epoll: %s", strerror(errno));
 			return -1;
 		}
@@ -544,9 +552,11 @@ static void on_timer(struct vh_dev *d)
 	if (++ticks % 5)
 		return;
 	/* The operator may change RSS (vtapctl rss set) or the MTU. */
+	vh_pause(d);
 	vh_net_refresh_rss(d);
 	if (vtap_dev__info(vtap_dev__name(d->dev), &info) == 0 && info.mtu)
 		d->mtu = info.mtu;
+	vh_resume(d);
 }
 
 /* SIGUSR1: one log line per ring, for an operator or a bug report. */
@@ -580,31 +590,20 @@ static void dump_state(struct vh_dev *d)
 	}
 }
 
+/* The main thread: the socket, the timer, signals, failed rings. */
 static int run(struct vh_dev *d, int sig_fd)
 {
-	struct epoll_event evs[32];
+	struct epoll_event evs[16];
 
 	while (!d->stop) {
-		bool more = false;
-		int n;
+		int n = epoll_wait(d->epfd, evs, 16, -1);
 
-		for (unsigned int i = 0; i < d->npairs; i++) {
-			struct vh_pair *p = &d->pair[i];
-
-			/* Rings without a kick fd are polled. */
-			if ((p->tx.kick_set && p->tx.kick_fd < 0) ||
-			    (p->rx.kick_set && p->rx.kick_fd < 0))
-				more = true;
-			more |= p->tx_more || p->rx_more;
-		}
-		n = epoll_wait(d->epfd, evs, 32, more ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			vh_log("epoll: %s", strerror(errno));
 			return -1;
 		}
 		for (int i = 0; i < n; i++) {
 			uint32_t kind = (uint32_t)(evs[i].data.u64 >> 32);
-			uint32_t idx = (uint32_t)evs[i].data.u64;
 
 			switch (kind) {
 			case VH_EV_LISTEN: {
@@ -620,21 +619,14 @@ static int run(struct vh_dev *d, int sig_fd)
 			case VH_EV_CONN:
 				if (d->conn_fd < 0)
 					break;
+				/* Workers park while a message changes state. */
+				vh_pause(d);
 				if (vh_handle_message(d) < 0)
 					conn_close(d);
-				else
-					for (unsigned int k = 0; k < d->npairs;
-					     k++) {
-						vh_net_tx(d, &d->pair[k]);
-						vh_net_rx(d, &d->pair[k]);
-					}
+				vh_resume(d);
 				break;
-			case VH_EV_KICK:
-				vh_net_kick(d, idx);
-				break;
-			case VH_EV_TAP:
-				if (idx < d->npairs)
-					vh_net_rx(d, &d->pair[idx]);
+			case VH_EV_FAIL:
+				vh_update_failed(d);
 				break;
 			case VH_EV_TIMER:
 				on_timer(d);
@@ -651,21 +643,6 @@ static int run(struct vh_dev *d, int sig_fd)
 						d->stop = 1;
 				}
 				break;
-			}
-		}
-		for (unsigned int i = 0; i < d->npairs; i++) {
-			struct vh_pair *p = &d->pair[i];
-			bool poll_tx = p->tx.kick_set && p->tx.kick_fd < 0;
-			bool poll_rx = p->rx.kick_set && p->rx.kick_fd < 0;
-
-			if (p->tx_more || poll_tx)
-				vh_net_tx(d, p);
-			if (p->rx_more || poll_rx) {
-				if (poll_rx && p->attached &&
-				    vh_vq_ready(&p->rx))
-					vh_net_kick(d, p->rx.index);
-				else
-					vh_net_rx(d, p);
 			}
 		}
 	}
@@ -687,7 +664,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_debug = getenv("VTAP_DEBUG") != NULL;
 	vtap_set_log(lib_log);
-	d.listen_fd = d.conn_fd = -1;
+	d.listen_fd = d.conn_fd = d.fail_fd = -1;
 	d.guest_hdr = VTAP_VNET_HDR_V1_LEN;
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigemptyset(&mask);
@@ -721,10 +698,13 @@ int main(int argc, char **argv)
 		try_connect(&d);
 	else if (listen_socket(&d))
 		goto fail;
+	if (vh_workers_start(&d))
+		goto fail;
 	vh_log("%s: %u queue pair%s, %s '%s'", vtap_dev__name(d.dev), d.npairs,
 	       d.npairs == 1 ? "" : "s",
 	       d.o.client ? "connecting to" : "listening on", d.o.socket);
 	ret = run(&d, sig_fd);
+	vh_workers_stop(&d);
 	if (d.conn_fd >= 0) {
 		close(d.conn_fd);
 		d.conn_fd = -1;
@@ -744,6 +724,7 @@ int main(int argc, char **argv)
 	}
 	return ret ? 1 : 0;
 fail:
+	vh_workers_stop(&d);
 	if (d.steer) {
 		vtap_steer__detach_dev(d.steer, d.dev);
 		vtap_steer__close(d.steer);

@@ -77,7 +77,12 @@ void vh_vq_fail(struct vh_dev *d, struct vh_vq *vq, enum vring_error err)
 	if (vq->err_fd >= 0 && write(vq->err_fd, &one, sizeof(one)) < 0) {
 		/* The frontend closed it; the log line stands. */
 	}
-	vh_net_update_pair(d, &d->pair[vq->index / 2]);
+	/* Detaching is the main thread's (it owns the device handle). */
+	__atomic_store_n(&d->pair[vq->index / 2].failed, true,
+			 __ATOMIC_RELEASE);
+	if (d->fail_fd >= 0 && write(d->fail_fd, &one, sizeof(one)) < 0) {
+		/* Cannot fail: the counter is far from its limit. */
+	}
 }
 
 /* Signal the guest after used entries were added (spec 2.7.7, 2.7.10). */
@@ -442,7 +447,7 @@ static void tap_arm(struct vh_dev *d, struct vh_pair *p, bool on)
 
 	if (p->tap_armed == on)
 		return;
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, p->tap_fd, &ev);
+	epoll_ctl(p->epfd, EPOLL_CTL_MOD, p->tap_fd, &ev);
 	p->tap_armed = on;
 }
 

@@ -152,10 +152,12 @@ static void vq_kick_watch(struct vh_dev *d, struct vh_vq *vq, bool on)
 
 	if (vq->kick_fd < 0)
 		return;
+	int epfd = d->pair[vq->index / 2].epfd;
+
 	if (on)
-		epoll_ctl(d->epfd, EPOLL_CTL_ADD, vq->kick_fd, &ev);
+		epoll_ctl(epfd, EPOLL_CTL_ADD, vq->kick_fd, &ev);
 	else
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, vq->kick_fd, NULL);
+		epoll_ctl(epfd, EPOLL_CTL_DEL, vq->kick_fd, NULL);
 }
 
 /* Re-evaluate whether a ring runs, after any change to it. */

@@ -2,15 +2,19 @@
 /*
  * vhost.h - vtap-vhost: a vhost-user virtio-net device over a vtap tap
  *
- * One process serves one guest NIC. One thread runs an epoll loop over the
- * vhost-user socket, the kick eventfds and the tap queues: queue pair i of
- * the guest is tap queue i (receive virtqueue 2i, transmit 2i + 1).
- * Control messages are handled between data batches, so the data path
- * never sees a half-changed memory table or ring.
+ * One process serves one guest NIC: queue pair i of the guest is tap
+ * queue i (receive virtqueue 2i, transmit 2i + 1). The main thread serves
+ * the vhost-user socket; one worker thread per queue pair runs an epoll
+ * loop over the pair's kick eventfds and its tap queue (worker.c). Before
+ * the main thread changes anything the data path reads (memory table,
+ * rings, features, the hash configuration, queue attachment) it parks
+ * every worker and lets them go again afterwards, so a worker never sees
+ * a half-changed state.
  */
 #ifndef VTAP_VHOST_VHOST_H
 #define VTAP_VHOST_VHOST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -110,6 +114,17 @@ struct vh_pair {
 	struct iovec rx_iov[VRING_IOV_MAX + 1];
 	bool tx_more; /* a batch ended with buffers left */
 	bool rx_more;
+	int epfd; /* the epoll of the worker that runs this pair */
+	bool failed; /* a ring failed: the main thread updates the pair */
+};
+
+struct vh_worker {
+	pthread_t th;
+	bool running;
+	int epfd;
+	int wake_fd; /* eventfd: park, or stop */
+	unsigned int id; /* = the queue pair it runs */
+	struct vh_dev *d;
 };
 
 struct vh_opts {
@@ -158,6 +173,18 @@ struct vh_dev {
 	unsigned int npairs;
 	struct vh_pair pair[VH_PAIRS_MAX];
 	volatile int stop;
+
+	/* Workers (worker.c) and the handshake that parks them. */
+	unsigned int nworkers;
+	struct vh_worker worker[VH_PAIRS_MAX];
+	pthread_mutex_t lk;
+	pthread_cond_t parked_cv;
+	pthread_cond_t resume_cv;
+	int pause; /* the main thread wants every worker parked */
+	unsigned int parked;
+	unsigned int pause_depth; /* main thread only */
+	bool workers_stop;
+	int fail_fd; /* eventfd: a worker stopped a ring */
 };
 
 /* Epoll tags: the kind in the high half, an index in the low one. */
@@ -167,6 +194,8 @@ enum vh_ev {
 	VH_EV_KICK,
 	VH_EV_TAP,
 	VH_EV_TIMER,
+	VH_EV_WAKE,
+	VH_EV_FAIL,
 };
 #define VH_EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
 
@@ -178,6 +207,14 @@ int vh_handle_message(struct vh_dev *d);
 void vh_reset(struct vh_dev *d);
 uint64_t vh_offered_features(struct vh_dev *d);
 struct vh_vq *vh_vq(struct vh_dev *d, unsigned int index);
+
+/* worker.c: one thread per queue pair */
+int vh_workers_init(struct vh_dev *d);
+int vh_workers_start(struct vh_dev *d);
+void vh_workers_stop(struct vh_dev *d);
+void vh_pause(struct vh_dev *d);
+void vh_resume(struct vh_dev *d);
+void vh_update_failed(struct vh_dev *d);
 
 /* net.c: the data path */
 void vh_net_tx(struct vh_dev *d, struct vh_pair *p);
