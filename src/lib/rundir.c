@@ -242,6 +242,29 @@ static int remove_in(int fd, int depth)
 	return err;
 }
 
+void vtap_remove_gone_links(int dir_fd)
+{
+	struct vtap_link l;
+	struct dirent *de;
+	char *end;
+	long idx;
+	DIR *d;
+
+	d = fdopendir(dir_fd);
+	if (!d) {
+		close(dir_fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		idx = strtol(de->d_name, &end, 10);
+		if (*end || idx <= 0 || idx > 0x7fffffff)
+			continue;
+		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
+			vtap_remove_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+}
+
 int vtap_remove_at(int dir_fd, const char *name)
 {
 	int fd;
@@ -369,28 +392,11 @@ void vtap_rundir_tidy(const char *nsid, int ifindex)
 
 void vtap_rundir_gc(void)
 {
-	struct vtap_link l;
-	struct dirent *de;
-	char *end;
-	long idx;
-	DIR *d;
 	int ns;
 
 	ns = open_ns_dir(false);
 	if (ns < 0)
 		return;
-	d = fdopendir(ns);
-	if (!d) {
-		close(ns);
-		return;
-	}
-	while ((de = readdir(d))) {
-		idx = strtol(de->d_name, &end, 10);
-		if (*end || idx <= 0 || idx > 0x7fffffff)
-			continue;
-		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
-			vtap_remove_at(dirfd(d), de->d_name);
-	}
-	closedir(d);
+	vtap_remove_gone_links(ns);
 	drop_ns_dir();
 }

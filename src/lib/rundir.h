@@ -92,6 +92,13 @@ int vtap_write_file_at(int dir_fd, const char *name, const void *buf,
 int vtap_remove_at(int dir_fd, const char *name);
 
 /*
+ * Remove, in directory @dir_fd (taken over and closed), each entry named
+ * by an ifindex that names no link of the caller's namespace any more: the
+ * state of taps deleted with `ip link del` (run state and pins alike).
+ */
+void vtap_remove_gone_links(int dir_fd);
+
+/*
  * Open directory @name in @dir_fd (no link followed), creating it with
  * @mode when @create. With @strict, it must be owned by root or the
  * caller and not writable by group or others. Return: fd or -errno.

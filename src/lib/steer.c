@@ -336,11 +336,6 @@ static int pin_dir(bool create, int ifindex, char *buf, size_t size)
 static void gc_pins(void)
 {
 	char root[64], nsid[32], path[PATH_MAX];
-	struct vtap_link l;
-	struct dirent *de;
-	char *end;
-	long idx;
-	DIR *d;
 	int fd;
 
 	if (bpffs_root(false, root, sizeof(root)) ||
@@ -350,19 +345,7 @@ static void gc_pins(void)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		idx = strtol(de->d_name, &end, 10);
-		if (*end || idx <= 0 || idx > 0x7fffffff)
-			continue;
-		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
-			vtap_remove_at(dirfd(d), de->d_name);
-	}
-	closedir(d);
+	vtap_remove_gone_links(fd);
 	/* And the namespace's directory once it holds nothing. */
 	snprintf(path, sizeof(path), "%s/vtap", root);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
