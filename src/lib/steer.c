@@ -67,7 +67,6 @@
  * the program (recorded in the run directory) to tell whether it still
  * steers.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
