@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tests/vm/run.sh - run a command, or part of the test suite, inside a QEMU
+# guest booted from a Debian kernel package (Debian 12's 6.1 by default).
+#
+#   tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
+#   tests/vm/run.sh [OPTIONS] --meson BUILDDIR [-- MESON-TEST-ARGS...]
+#
+# The guest (QEMU, KVM when /dev/kvm is usable, else TCG; -smp 2; no NIC
+# unless --qemu adds one) boots the kernel's vmlinuz with a tiny initramfs
+# (busybox-static, the kernel's 9p and virtio modules, tests/vm/init),
+# mounts the host's root read-only over 9p and chroots into it, so the
+# host's tools and the tree's build are there unchanged. /tmp, /run and
+# /var/tmp are the guest's tmpfs; bpffs, cgroup2, /proc, /sys and /dev are
+# the guest's own. A per-run host directory is shared writable as
+# /tmp/vtap-vm: it holds the job, its output (job.log, streamed here while
+# the guest runs), its exit status, and with --meson meson's logs.
+# COMMAND runs as root in the guest with the current directory's path as
+# its working directory.
+#
+# Options:
+#   --kernel VMLINUZ   kernel image (default: $VTAP_VM_KERNEL, else the
+#                      newest /boot/vmlinuz-6.1.*); its modules must be in
+#                      /lib/modules/VERSION
+#   --meson BUILDDIR   run `meson test -C BUILDDIR --no-rebuild
+#                      --print-errorlogs` with the arguments after --
+#   --modules LIST     more modules to modprobe in the guest (space separated)
+#   --qemu ARG         one more QEMU argument (repeat for several)
+#   --smp N --mem MiB  guest CPUs (default 2) and memory (default 2048)
+#   --timeout SECONDS  kill the guest after this long (default 1500)
+#   --out DIR          copy the run's files to DIR: job, job.log (the
+#                      guest's output), rc, console.log, meson-logs/
+#
+# Exit status: the command's, 77 when QEMU or the kernel is missing (with
+# the reason on stderr), 124 on timeout, 1 when the guest ended without
+# reporting (its console is printed).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048
+timeout=1500
+qemu_extra=()
+usage() {
+	sed -n '/^#   tests/,/^$/p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--meson) builddir=$2; shift 2 ;;
+	--modules) modules=$2; shift 2 ;;
+	--qemu) qemu_extra+=("$2"); shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) echo "vm: unknown option '$1'" >&2; usage ;;
+	esac
+done
+[ -n "$builddir" ] || [ $# -gt 0 ] || usage
+
+skip() {
+	echo "SKIP: vm: $*" >&2
+	exit 77
+}
+qemu=$(command -v qemu-system-x86_64) ||
+	skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+busybox=$(command -v busybox) ||
+	skip "busybox not found (apt-get install busybox-static)"
+command -v cpio >/dev/null || skip "cpio not found (apt-get install cpio)"
+command -v modprobe >/dev/null || skip "modprobe not found (apt-get install kmod)"
+if [ -z "$kernel" ]; then
+	kernel=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$kernel" ] ||
+		skip "no /boot/vmlinuz-6.1.* (apt-get install linux-image-amd64)"
+fi
+[ -r "$kernel" ] || skip "cannot read kernel image $kernel"
+kver=${kernel##*/vmlinuz-}
+[ -d "/lib/modules/$kver" ] || skip "no /lib/modules/$kver for $kernel"
+if [ -n "$builddir" ]; then
+	builddir=$(cd "$builddir" && pwd) || exit 1
+	[ -f "$builddir/meson-private/coredata.dat" ] ||
+		{ echo "vm: $builddir is not a meson build dir" >&2; exit 1; }
+fi
+
+run=$(mktemp -d /tmp/vtap-vm.XXXXXX) || exit 1
+chmod 755 "$run"
+qpid=
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	if [ -n "$out" ] && mkdir -p "$out"; then
+		rm -f "$out/rc"
+		cp -a "$run/share/." "$run/console.log" "$out/" 2>/dev/null
+	fi
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The initramfs: busybox, the modules that reach the 9p root (in the order
+# modprobe resolves them for that kernel), init.
+rd=$run/initramfs
+mkdir -p "$rd"/{bin,lib/mod,proc,sys,dev,root}
+cp "$busybox" "$rd/bin/busybox"
+for a in sh mount insmod mkdir chroot poweroff sync echo cat; do
+	ln -s busybox "$rd/bin/$a"
+done
+cp "$here/init" "$rd/init"
+chmod 755 "$rd" "$rd/init"
+for m in 9p 9pnet_virtio virtio_pci; do
+	modprobe -S "$kver" --show-depends "$m" 2>/dev/null |
+		awk '$1 == "insmod" {print $2}'
+done | awk '!seen[$0]++' >"$run/modules.paths"
+[ -s "$run/modules.paths" ] || skip "no 9p/virtio modules in /lib/modules/$kver"
+: >"$rd/modules.list"
+while read -r p; do
+	n=${p##*/}
+	case $n in
+	*.ko) cp "$p" "$rd/lib/mod/$n" ;;
+	*.ko.xz) xz -dc "$p" >"$rd/lib/mod/${n%.xz}"; n=${n%.xz} ;;
+	*.ko.zst) zstd -qdc "$p" >"$rd/lib/mod/${n%.zst}"; n=${n%.zst} ;;
+	*) continue ;;
+	esac
+	echo "$n" >>"$rd/modules.list"
+done <"$run/modules.paths"
+(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz" ||
+	exit 1
+
+# KVM when /dev/kvm is usable and the CPU shows VMX/SVM: a /dev/kvm under
+# a hypervisor that hides them (nested without support) hangs the guest's
+# early boot. VTAP_VM_ACCEL=kvm or tcg overrides. Under TCG the guest's
+# test time limits are multiplied by 10.
+accel=(-accel tcg) mult=10
+case ${VTAP_VM_ACCEL:-} in
+kvm) accel=(-accel kvm -cpu host) mult=2 ;;
+tcg) ;;
+*)
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+		grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		accel=(-accel kvm -cpu host) mult=2
+	fi
+	;;
+esac
+
+# The job: the guest's environment, then the command in this directory.
+share=$run/share
+mkdir -p "$share"
+{
+	echo "export VTAP_VM_MODULES=$(printf '%q' "$modules")"
+	echo "export VTAP_VM_TIMEOUT_MULT=$mult"
+	echo "source $(printf '%q' "$here/guest.sh")"
+	echo "cd $(printf '%q' "$PWD") || exit 1"
+	if [ -n "$builddir" ]; then
+		printf 'vm_meson %q' "$builddir"
+		printf ' %q' "$@"
+		echo
+	else
+		printf '%q ' "$@"
+		echo
+	fi
+} >"$share/job"
+: >"$share/job.log"
+
+echo "vm: $kernel (${accel[1]}, -smp $smp), $(
+	[ -n "$builddir" ] && echo "meson test in $builddir $*" || echo "$*")" >&2
+timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp "$smp" -m "$mem" \
+	-nodefaults -nographic -no-reboot -display none -nic none \
+	-kernel "$kernel" -initrd "$run/initrd.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	-serial "file:$run/console.log" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$share,mount_tag=vmout,security_model=none,multidevs=remap" \
+	"${qemu_extra[@]}" </dev/null &
+qpid=$!
+tail -n +1 --pid=$qpid -F "$share/job.log" 2>/dev/null
+wait $qpid
+qrc=$?
+qpid=
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "vm: guest killed after ${timeout}s; its console:" >&2
+	tail -n 40 "$run/console.log" >&2
+	exit 124
+fi
+if [ ! -s "$share/rc" ]; then
+	echo "vm: the guest ended without an exit status (qemu exit $qrc); its console:" >&2
+	tail -n 40 "$run/console.log" >&2
+	exit 1
+fi
+exit "$(cat "$share/rc")"
