@@ -22,9 +22,15 @@
  *
  * On receive, the kernel wrote the header, so only cheap sanity checks run
  * (GSO type known, gso_size set for GSO, checksum field inside the frame).
- * With hash reporting on and a 20-byte header, the kernel has written the
- * first 12 bytes (tun pads the rest); hash_value, hash_report and padding
- * are filled in place from vtap_rss__hash() over the frame just read.
+ * How much of a header longer than 10 bytes the kernel writes depends on
+ * its age: tun before 2025 (6.1 among them) copies the 10-byte
+ * virtio_net_hdr and skips the rest of the header size, leaving the
+ * caller's bytes as they were; later kernels zero the rest, or with UDP
+ * tunnel offloads on write the 24-byte tunnel header. So every receive
+ * zeroes what the kernel may have left (from byte 10, or 24 with tunnel
+ * offloads), and the caller always gets a whole header. With hash
+ * reporting on and a 20-byte header, hash_value, hash_report and padding
+ * are then filled in place from vtap_rss__hash() over the frame just read.
  *
  * Hash reporting configuration. Each queue hashes with its own vtap_rss
  * (made on the control path), so queues on different threads share
@@ -255,12 +261,26 @@ const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q)
 	return q->rep_rss;
 }
 
+/*
+ * How many bytes of the vnet header every kernel writes on receive: the
+ * 10-byte virtio_net_hdr, or the 24-byte tunnel header when UDP tunnel
+ * offloads are on (only kernels that write it can have them on). See the
+ * theory of operation for the rest.
+ */
+static unsigned int rx_kernel_hdr_len(const struct vtap_dev *dev)
+{
+	if (dev->kernel_offloads &
+	    (VTAP_OFFLOAD_UDP_TUNNEL | VTAP_OFFLOAD_UDP_TUNNEL_CSUM))
+		return 24; /* virtio_net_hdr_v1_hash_tunnel */
+	return VTAP_VNET_HDR_LEN;
+}
+
 int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 		     unsigned int n)
 {
 	struct vtap_dev *dev;
 	const struct vtap_rss *rss;
-	unsigned int got = 0, errs = 0, hdr_len;
+	unsigned int got = 0, errs = 0, hdr_len, kern_len;
 	uint64_t bytes = 0, gso = 0;
 	unsigned int pflags;
 
@@ -270,6 +290,7 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 		return vtap_err(-ENXIO);
 	dev = q->dev;
 	hdr_len = dev->hdr_len;
+	kern_len = rx_kernel_hdr_len(dev);
 	pflags = dev->iff & IFF_TUN ? VTAP_PKT_L3 : 0;
 	rss = NULL;
 	if (hdr_len >= VTAP_VNET_HDR_HASH_LEN) {
@@ -321,6 +342,8 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 			}
 			if (buf[1] != VTAP_VNET_GSO_NONE)
 				gso++;
+			if (hdr_len > kern_len)
+				memset(buf + kern_len, 0, hdr_len - kern_len);
 		}
 		if (rss) {
 			struct vtap_rss_result res = {0};
