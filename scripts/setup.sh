@@ -26,5 +26,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq || true
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The guest tests (tests/vm, `scripts/test.sh --vm`): QEMU and Debian 12's
+# 6.1 kernel package. Optional: without them those tests skip.
+vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod)
+missing=()
+for p in "${vm_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ] ||
+		! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 --no-install-recommends \
+			"${missing[@]}" >/dev/null; then
+		echo "setup.sh: could not install ${missing[*]}: the guest tests (tests/vm) will skip" >&2
+	fi
 fi
