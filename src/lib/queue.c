@@ -271,7 +271,7 @@ static unsigned int rx_kernel_hdr_len(const struct vtap_dev *dev)
 {
 	if (dev->kernel_offloads &
 	    (VTAP_OFFLOAD_UDP_TUNNEL | VTAP_OFFLOAD_UDP_TUNNEL_CSUM))
-		return 24; /* virtio_net_hdr_v1_hash_tunnel */
+		return VTAP_VNET_HDR_TUNNEL_LEN;
 	return VTAP_VNET_HDR_LEN;
 }
 
