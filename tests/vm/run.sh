@@ -164,8 +164,14 @@ mkdir -p "$share"
 } >"$share/job"
 : >"$share/job.log"
 
-echo "vm: $kernel (${accel[1]}, -smp $smp), $(
-	[ -n "$builddir" ] && echo "meson test in $builddir $*" || echo "$*")" >&2
+if [ -n "$builddir" ]; then
+	what="meson test in $builddir $*"
+else
+	# The first line that says something, at most 100 characters.
+	what=$(printf '%s\n' "$*" | awk 'NF {
+		print (length($0) > 100 ? substr($0, 1, 100) " ..." : $0); exit }')
+fi
+echo "vm: $kernel (${accel[1]}, -smp $smp): $what" >&2
 timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp "$smp" -m "$mem" \
 	-nodefaults -nographic -no-reboot -display none -nic none \
 	-kernel "$kernel" -initrd "$run/initrd.gz" \
