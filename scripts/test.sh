@@ -25,6 +25,8 @@ else
 fi
 ninja -C "$dir"
 if [ -n "$vm" ]; then
+	tests/vm/run.sh --check ||
+		echo "test.sh: the guest tests will skip (reason above)" >&2
 	# One guest at a time; inside, the tests run 2 at a time as here.
 	exec meson test -C "$dir" --suite vm --print-errorlogs --num-processes 1
 fi

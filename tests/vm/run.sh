@@ -28,6 +28,8 @@
 #   --qemu ARG         one more QEMU argument (repeat for several)
 #   --smp N --mem MiB  guest CPUs (default 2) and memory (default 2048)
 #   --timeout SECONDS  kill the guest after this long (default 1500)
+#   --check            only check that QEMU, busybox and the kernel are
+#                      there: exit 0, or 77 with the reason
 #   --out DIR          copy the run's files to DIR: job, job.log (the
 #                      guest's output), rc, console.log, meson-logs/
 #
@@ -36,7 +38,7 @@
 # reporting (its console is printed).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048
+kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048 check=
 timeout=1500
 qemu_extra=()
 usage() {
@@ -53,12 +55,13 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--check) check=1; shift ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
 	*) echo "vm: unknown option '$1'" >&2; usage ;;
 	esac
 done
-[ -n "$builddir" ] || [ $# -gt 0 ] || usage
+[ -n "$builddir" ] || [ $# -gt 0 ] || [ -n "$check" ] || usage
 
 skip() {
 	echo "SKIP: vm: $*" >&2
@@ -78,6 +81,7 @@ fi
 [ -r "$kernel" ] || skip "cannot read kernel image $kernel"
 kver=${kernel##*/vmlinuz-}
 [ -d "/lib/modules/$kver" ] || skip "no /lib/modules/$kver for $kernel"
+[ -z "$check" ] || exit 0
 if [ -n "$builddir" ]; then
 	builddir=$(cd "$builddir" && pwd) || exit 1
 	[ -f "$builddir/meson-private/coredata.dat" ] ||
