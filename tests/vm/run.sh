@@ -30,6 +30,8 @@
 #   --timeout SECONDS  kill the guest after this long (default 1500)
 #   --check            only check that QEMU, busybox and the kernel are
 #                      there: exit 0, or 77 with the reason
+#   --timeout-multiplier N  for the guest's meson test (default 10 under
+#                      TCG, 2 with KVM)
 #   --out DIR          copy the run's files to DIR: job, job.log (the
 #                      guest's output), rc, console.log, meson-logs/
 #
@@ -38,7 +40,7 @@
 # reporting (its console is printed).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048 check=
+kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048 check= tmult=
 timeout=1500
 qemu_extra=()
 usage() {
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--check) check=1; shift ;;
+	--timeout-multiplier) tmult=$2; shift 2 ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
 	*) echo "vm: unknown option '$1'" >&2; usage ;;
@@ -154,7 +157,7 @@ share=$run/share
 mkdir -p "$share"
 {
 	echo "export VTAP_VM_MODULES=$(printf '%q' "$modules")"
-	echo "export VTAP_VM_TIMEOUT_MULT=$mult"
+	echo "export VTAP_VM_TIMEOUT_MULT=${tmult:-$mult}"
 	echo "source $(printf '%q' "$here/guest.sh")"
 	echo "cd $(printf '%q' "$PWD") || exit 1"
 	if [ -n "$builddir" ]; then
