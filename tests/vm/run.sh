@@ -74,6 +74,10 @@ qemu=$(command -v qemu-system-x86_64) ||
 	skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 busybox=$(command -v busybox) ||
 	skip "busybox not found (apt-get install busybox-static)"
+# The initramfs has no libc: a dynamic busybox (Debian's "busybox") cannot
+# run there.
+[[ $(ldd "$busybox" 2>&1) == *"not a dynamic"* ]] ||
+	skip "$busybox is not static (apt-get install busybox-static)"
 command -v cpio >/dev/null || skip "cpio not found (apt-get install cpio)"
 command -v modprobe >/dev/null || skip "modprobe not found (apt-get install kmod)"
 if [ -z "$kernel" ]; then
