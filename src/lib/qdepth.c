@@ -298,6 +298,9 @@ static bool link_gso(const char *name)
 	return off & VTAP_QDEPTH_GSO_OFFLOADS;
 }
 
+/* The deepest ring kernels that refuse VTAP_QDEPTH_MAX take (see apply()). */
+#define QDEPTH_MAX_OLD 32767u
+
 struct apply_ctx {
 	const char *name;
 	int ifindex;
@@ -331,6 +334,19 @@ static int apply(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
 			.up = -1, .netns_fd = -1, .txqlen = depth};
 
 		err = vtap_nl_link_set(c->ifindex, &set);
+		/*
+		 * Older kernels refuse a txqueuelen of 32768 or more with
+		 * ERANGE (measured on Debian 12's 6.1, any device). A budget
+		 * is an upper bound: take the deepest ring they accept.
+		 */
+		if (err == -ERANGE && cfg->mode == VTAP_QDEPTH_BUDGET &&
+		    depth > QDEPTH_MAX_OLD) {
+			depth = QDEPTH_MAX_OLD;
+			set.txqlen = depth;
+			err = depth == st.txqlen
+				      ? 0
+				      : vtap_nl_link_set(c->ifindex, &set);
+		}
 		if (err) {
 			pr_warn("%s: setting the queue depth (txqueuelen) to "
 				"%" PRIu32 ": %s\n",

@@ -44,16 +44,23 @@ check grep -q "the floor wins, depth 256; give a budget of at least 67108864" <<
 check [ "$(qlen)" = 256 ]
 check [ "$(dev over_budget)" = True ]
 check grep -q ", over budget" <<<"$("$VTAPCTL" dev show "$T")"
-j=$("$VTAPCTL" -j dev set "$T" budget 512k 2>"$VTAP_BUILDDIR/qd-err.$$")
-check [ ! -s "$VTAP_BUILDDIR/qd-err.$$" ]
-rm -f "$VTAP_BUILDDIR/qd-err.$$"
+qderr=$(mktemp)
+cleanup_add rm -f "$qderr"
+j=$("$VTAPCTL" -j dev set "$T" budget 512k 2>"$qderr")
+check [ ! -s "$qderr" ]
 check [ "$(json 'd[0]["budget_bytes"], d[0]["qlen"], d[0]["over_budget"]' <<<"$j")" = "(524288, 256, True)" ]
 
 # Larger budgets: 2 GiB / (4 x 64 KiB) = 8192; never above 65536.
 check "$VTAPCTL" dev set "$T" budget 2G
 check [ "$(qlen)" = 8192 ]
+# Kernels that refuse a txqueuelen of 32768 or more (6.1) get the deepest
+# they take.
 check "$VTAPCTL" dev set "$T" budget 1T
-check [ "$(qlen)" = 65536 ]
+if [ "$(qlen)" = 32767 ]; then
+	check_exit 2 ip link set "$T" txqueuelen 32768
+else
+	check [ "$(qlen)" = 65536 ]
+fi
 
 # A VMM that does not use libvtap attaches its queues: the depth stays
 # where the budget was last applied.
