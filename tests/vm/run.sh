@@ -114,7 +114,7 @@ trap 'exit 130' INT TERM
 rd=$run/initramfs
 mkdir -p "$rd"/{bin,lib/mod,proc,sys,dev,root}
 cp "$busybox" "$rd/bin/busybox"
-for a in sh mount insmod mkdir chroot poweroff sync echo cat; do
+for a in sh mount insmod mkdir chroot poweroff sync echo cat ln chmod printf; do
 	ln -s busybox "$rd/bin/$a"
 done
 cp "$here/init" "$rd/init"
