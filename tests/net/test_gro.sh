@@ -38,7 +38,7 @@ start() { # extra P2 options
 		--control "$SOCK" 2>"$TMP/log" &
 	SW=$!
 	cleanup_add "kill $SW; wait $SW"
-	for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	for i in $(seq 600); do [ -S "$SOCK" ] && break; sleep 0.1; done
 	[ -S "$SOCK" ] || { cat "$TMP/log" >&2; fail "daemon did not start"; finish; }
 	ip -n "$N1" addr add 10.198.0.1/24 dev "$P1"
 	ip -n "$N1" addr add fd98::1/64 dev "$P1" nodad

@@ -69,7 +69,7 @@ check_exit 1 ip link show "$P1"
 # --pin: every worker on one CPU, also with more workers than CPUs.
 "$VTAP_SWITCHD" -q --pin --workers 3 --control "$TMP/pin.sock" &
 pin=$!
-for i in $(seq 50); do [ -S "$TMP/pin.sock" ] && break; sleep 0.1; done
+for i in $(seq 600); do [ -S "$TMP/pin.sock" ] && break; sleep 0.1; done
 pinned=$(for t in /proc/$pin/task/*; do
 	[ "${t##*/}" = "$pin" ] || sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\)$/\1/p' "$t/status"
 done | wc -l)
@@ -88,7 +88,7 @@ printf 'workers = 1\naging = 600\n[port %s]\nqueues = 1\nnetns = %s\n' \
 	--workers 2 --control "$SOCK" 2>"$TMP/log" &
 SW=$!
 cleanup_add "kill $SW; wait $SW"
-for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+for i in $(seq 600); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { cat "$TMP/log" >&2; fail "daemon did not start"; finish; }
 check test "$(stat -c %a "$SOCK")" = 600
 

@@ -47,7 +47,7 @@ fi
 "$VTAP_SWITCHD" -q -c "$VTAP_SRCDIR/systemd/vtap-switchd.conf" \
 	--control "$TMP/sample.sock" 2>"$TMP/sample.err" &
 pid=$!
-for _ in $(seq 50); do [ -S "$TMP/sample.sock" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -S "$TMP/sample.sock" ] && break; sleep 0.1; done
 check test -S "$TMP/sample.sock"
 kill "$pid"; wait "$pid"
 check test "$?" = 0
@@ -99,7 +99,7 @@ with open(log, "w", buffering=1) as f:
 PY
 listener=$!
 cleanup_add kill "$listener"
-for _ in $(seq 50); do grep -q listening "$TMP/notify.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q listening "$TMP/notify.log" 2>/dev/null && break; sleep 0.1; done
 
 cat >"$TMP/sw.conf" <<CONF
 [switch]

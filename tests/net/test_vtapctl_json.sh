@@ -107,7 +107,7 @@ if [ -x "$VTAP_SWITCHD" ]; then
 	"$VTAP_SWITCHD" -q --port "$P,queues=2,netns=$NS" --control "$TMP/sw.sock" 2>"$TMP/sw.log" &
 	sw=$!
 	cleanup_add "kill $sw; wait $sw"
-	for _ in $(seq 50); do [ -S "$TMP/sw.sock" ] && break; sleep 0.1; done
+	for _ in $(seq 600); do [ -S "$TMP/sw.sock" ] && break; sleep 0.1; done
 	run switch_show switch show control "$TMP/sw.sock"
 	run switch_ok switch port add "${P}b" queues 1 netns "$NS" control "$TMP/sw.sock"
 	cleanup_add ip -n "$NS" link del "${P}b"
