@@ -52,6 +52,7 @@ check "$VTAPCTL" rss set dev "$T" types all key "$KEY" table equal 2
 table=$("$VTAPCTL" -j rss show dev "$T" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
+d = d[0] if isinstance(d, list) else d
 print(",".join(str(q) for q in d["table"]))') || fail "rss show"
 echo "table: $table"
 ip link set "$T" address "$TAP_MAC" up
