@@ -21,9 +21,11 @@
  * request (at most CTL_LINE_MAX bytes up to a newline), then writing the
  * reply, which has any size (the whole MAC table included) and is written
  * as the client reads it. One deadline, CTL_DEADLINE_MS after the
- * connection was accepted, covers the whole exchange: a client that sends
- * one byte a second, or reads the reply slowly, is closed then, and costs
- * nobody else anything meanwhile. At most CTL_CLIENTS_MAX clients are
+ * connection was accepted, covers sending the request, and a fresh one
+ * from the moment the reply is ready covers reading it (the daemon's own
+ * time on the request is not the client's): a client that sends one byte
+ * a second, or reads the reply slowly, is closed then, and costs nobody
+ * else anything meanwhile. At most CTL_CLIENTS_MAX clients are
  * held; when a new one comes and all are taken, the oldest that has not
  * finished its request yet makes room (else the new one gets an error).
  * Requests are handled by the main thread, one at a time, which is also
@@ -423,6 +425,12 @@ static void client_reply(struct ctl_client *c, json_object *resp)
 		client_close(c);
 		return;
 	}
+	/*
+	 * The time the daemon took to handle the request (a port add verifies
+	 * a BPF program: seconds under emulation) is not the client's: it
+	 * gets a full deadline again to read the reply.
+	 */
+	c->deadline_ms = sw_now_ms() + CTL_DEADLINE_MS;
 	{
 		struct epoll_event ev = {.events = EPOLLOUT,
 					 .data.u64 = (uint64_t)(c - ctl.c)};
