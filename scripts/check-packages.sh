@@ -53,9 +53,11 @@ declare -A want=(
 	[libvtap-dev]="usr/include/vtap/vtap.h usr/include/vtap/steer_ext.h
 		usr/lib/$ma/libvtap.so usr/lib/$ma/pkgconfig/libvtap.pc
 		usr/share/doc/libvtap-dev/examples/vmm_rx.c"
-	[vtap-tools]="usr/bin/vtapctl usr/sbin/vtap-switchd
+	[vtap-tools]="usr/bin/vtapctl usr/sbin/vtap-switchd usr/sbin/vtap-vhost
 		usr/share/man/man8/vtapctl.8.gz usr/share/man/man8/vtap-switchd.8.gz
-		lib/systemd/system/vtap-switchd.service usr/lib/tmpfiles.d/vtap.conf
+		usr/share/man/man8/vtap-vhost.8.gz
+		lib/systemd/system/vtap-switchd.service
+		lib/systemd/system/vtap-vhost@.service usr/lib/tmpfiles.d/vtap.conf
 		etc/vtap-switchd.conf usr/share/bash-completion/completions/vtapctl
 		usr/lib/$ma/vtap/bpf/ext_icmp.bpf.o"
 )

@@ -23,6 +23,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+/* Without libsystemd there is no service manager to tell. */
+static int sd_notifyf(int unset, const char *fmt, ...)
+{
+	return 0;
+}
+#endif
+
 #include "vhost.h"
 
 #define PROG "vtap-vhost"
@@ -703,7 +713,12 @@ int main(int argc, char **argv)
 	vh_log("%s: %u queue pair%s, %s '%s'", vtap_dev__name(d.dev), d.npairs,
 	       d.npairs == 1 ? "" : "s",
 	       d.o.client ? "connecting to" : "listening on", d.o.socket);
+	/* Type=notify: ready once the VMM can connect (or is being dialled). */
+	sd_notifyf(0, "READY=1\nSTATUS=%s: %u queue pair%s, %s %s",
+		   vtap_dev__name(d.dev), d.npairs, d.npairs == 1 ? "" : "s",
+		   d.o.client ? "connecting to" : "listening on", d.o.socket);
 	ret = run(&d, sig_fd);
+	sd_notifyf(0, "STOPPING=1");
 	vh_workers_stop(&d);
 	if (d.conn_fd >= 0) {
 		close(d.conn_fd);
