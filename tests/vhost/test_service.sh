@@ -4,7 +4,8 @@
 # verify` (with the build's binary, as an instance named after a tap), and
 # sd_notify: a NOTIFY_SOCKET the test listens on hears READY=1 only once
 # the vhost-user socket exists and the tap is there (checked the moment
-# READY arrives), then STOPPING=1 on SIGTERM.
+# READY arrives), then STOPPING=1 on SIGTERM; --cpus pins each queue
+# pair's worker thread.
 . "$VTAP_SRCDIR/tests/lib.sh"
 VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
 UNIT=$VTAP_BUILDDIR/systemd/vtap-vhost@.service
@@ -78,4 +79,24 @@ check grep -qx 'READY sock=1 tap=1' "$TMP/heard"
 check grep -q "^STATUS=$tap: 2 queue pairs, listening on $sock" "$TMP/heard"
 check grep -qx 'STOPPING=1' "$TMP/heard"
 cat "$TMP/heard"
+
+# ---- --cpus: each queue pair's worker runs on the CPU it was given ----
+last=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
+cpu=${last##*[,-]}
+"$VHOST" --socket "$TMP/pin.sock" --create "$tap" --queues 2 --netns "$ns" \
+	--cpus "$cpu" 2>"$TMP/pin.log" &
+vp=$!
+cleanup_add kill "$vp"
+for _ in $(seq 1200); do [ -S "$TMP/pin.sock" ] && break; sleep 0.05; done
+check test -S "$TMP/pin.sock"
+sleep 0.2
+pinned=0
+for st in /proc/"$vp"/task/*/status; do
+	[ "$(awk '/^Cpus_allowed_list/ {print $2}' "$st")" = "$cpu" ] &&
+		pinned=$((pinned + 1))
+done
+check test "$pinned" -ge 2
+kill -TERM "$vp"
+wait "$vp"
+check test "$?" = 0
 finish

@@ -69,6 +69,7 @@ static void usage(FILE *f)
 		" --socket PATH [--client] (--tap NAME | --create NAME)\n"
 		"                  [--queues N] [--netns NS] [--offload LIST]\n"
 		"                  [--hash-report on|off] [--owner UID]\n"
+		"                  [--pin | --cpus LIST]\n"
 		"\n"
 		"A vhost-user virtio-net backend whose other side is a vtap tap:\n"
 		"guest queue pair i is tap queue i, steered in the kernel by vtap.\n"
@@ -88,6 +89,10 @@ static void usage(FILE *f)
 		"                       (default all the kernel allows)\n"
 		"  --hash-report on|off offer VIRTIO_NET_F_HASH_REPORT (default on)\n"
 		"  --owner UID          the socket (and a created tap) belong to UID\n"
+		"  --pin                pin the worker of queue pair i to the i-th\n"
+		"                       CPU this process may run on (wrapping)\n"
+		"  --cpus LIST          pin worker i to the i-th CPU of a comma\n"
+		"                       list (wrapping), e.g. 2,3\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
 		VH_PAIRS_MAX);
@@ -120,7 +125,68 @@ enum {
 	OPT_OFFLOAD,
 	OPT_HASH,
 	OPT_OWNER,
+	OPT_PIN,
+	OPT_CPUS,
 };
+
+/*
+ * --pin (no list: the CPUs this process may run on, in order) or --cpus
+ * LIST (each one checked against them). Return: 0, or 2 after a message.
+ */
+static int parse_cpus(const char *list, struct vh_opts *o)
+{
+	cpu_set_t set;
+	char *copy, *tok, *save = NULL;
+	int ret = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, PROG ": CPUs this process may run on: %s\n",
+			strerror(errno));
+		return 2;
+	}
+	o->n_cpus = 0;
+	if (!list) {
+		for (int c = 0; c < CPU_SETSIZE && o->n_cpus < VH_PAIRS_MAX;
+		     c++)
+			if (CPU_ISSET(c, &set))
+				o->cpus[o->n_cpus++] = (unsigned int)c;
+		return 0;
+	}
+	copy = strdup(list);
+	if (!copy)
+		return 2;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned long v;
+
+		if (o->n_cpus == VH_PAIRS_MAX) {
+			fprintf(stderr, PROG ": --cpus: at most %d CPUs\n",
+				VH_PAIRS_MAX);
+			ret = 2;
+			break;
+		}
+		if (parse_uint("cpus", tok, 0, CPU_SETSIZE - 1, &v)) {
+			ret = 2;
+			break;
+		}
+		if (!CPU_ISSET(v, &set)) {
+			fprintf(stderr,
+				PROG
+				": --cpus: CPU %lu is not one this process "
+				"may run on (see taskset -p %d)\n",
+				v, (int)getpid());
+			ret = 2;
+			break;
+		}
+		o->cpus[o->n_cpus++] = (unsigned int)v;
+	}
+	free(copy);
+	if (!ret && !o->n_cpus) {
+		fprintf(stderr, PROG ": --cpus needs a comma list of CPUs\n");
+		ret = 2;
+	}
+	return ret;
+}
 
 static int parse_args(int argc, char **argv, struct vh_opts *o)
 {
@@ -134,6 +200,8 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 		{"offload", required_argument, NULL, OPT_OFFLOAD},
 		{"hash-report", required_argument, NULL, OPT_HASH},
 		{"owner", required_argument, NULL, OPT_OWNER},
+		{"pin", no_argument, NULL, OPT_PIN},
+		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -209,6 +277,16 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 				return 2;
 			o->has_owner = true;
 			o->owner = (uint32_t)v;
+			break;
+		case OPT_PIN:
+		case OPT_CPUS:
+			if (o->n_cpus) {
+				fprintf(stderr, PROG ": give one of --pin and "
+						     "--cpus, once\n");
+				return 2;
+			}
+			if (parse_cpus(c == OPT_CPUS ? optarg : NULL, o))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

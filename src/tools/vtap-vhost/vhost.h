@@ -138,6 +138,9 @@ struct vh_opts {
 	bool hash_report;
 	bool has_owner;
 	uint32_t owner;
+	/* --pin / --cpus: worker i runs on cpus[i % n_cpus] (n_cpus 0: free) */
+	unsigned int n_cpus;
+	unsigned int cpus[VH_PAIRS_MAX];
 };
 
 struct vh_dev {

@@ -18,6 +18,8 @@
  * the pair (vh_update_failed()).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -133,6 +135,19 @@ int vh_workers_start(struct vh_dev *d)
 			return -err;
 		}
 		w->running = true;
+		if (d->o.n_cpus) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(d->o.cpus[i % d->o.n_cpus], &set);
+			err = pthread_setaffinity_np(w->th, sizeof(set), &set);
+			if (err) {
+				vh_log("worker %u: pin to CPU %u: %s", i,
+				       d->o.cpus[i % d->o.n_cpus],
+				       strerror(err));
+				return -err;
+			}
+		}
 	}
 	return 0;
 }
