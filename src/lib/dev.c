@@ -43,7 +43,6 @@
 
 #include "dev_impl.h"
 #include "qdepth_impl.h"
-#include "steer_impl.h"
 
 #define TUN_PATH "/dev/net/tun"
 
@@ -191,18 +190,6 @@ static int ctl_fd(const struct vtap_dev *dev)
 	return -ENXIO;
 }
 
-/* The per-queue copy of the reporting configuration (control path). */
-static int queue_report_alloc(struct vtap_queue *q)
-{
-	if (q->rep_rss)
-		return 0;
-	q->rep_rss = vtap_rss__new(NULL);
-	if (!q->rep_rss)
-		return -errno;
-	q->rep_valid = false;
-	return 0;
-}
-
 /*
  * What a queue needs besides its fd, made at open so the data path never
  * allocates: the software offload buffer (one segment and its header;
@@ -225,7 +212,7 @@ static int queue_extra_init(struct vtap_dev *dev, struct vtap_queue *q)
 		q->scratch_len = len;
 	}
 	if (mode == VTAP_REPORT_STEER || mode == VTAP_REPORT_CONFIG) {
-		err = queue_report_alloc(q);
+		err = vtap_report_queue_alloc(q);
 		if (err)
 			return err;
 	}
@@ -785,111 +772,6 @@ int vtap_dev__offloads(struct vtap_dev *dev, struct vtap_offload_state *ret)
 	return 0;
 }
 
-/* Begin and end a change of what the queues read under report_seq. */
-static void report_write_begin(struct vtap_dev *dev)
-{
-	__atomic_store_n(&dev->report_seq, dev->report_seq + 1,
-			 __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static void report_write_end(struct vtap_dev *dev, uint32_t mode)
-{
-	__atomic_store_n(&dev->report_mode, mode, __ATOMIC_RELEASE);
-	__atomic_store_n(&dev->report_seq, dev->report_seq + 1,
-			 __ATOMIC_RELEASE);
-	vtap_dev_publish(dev);
-}
-
-int vtap_dev__set_hash_report(struct vtap_dev *dev, const struct vtap_rss *rss)
-{
-	if (!dev)
-		return vtap_err(-EINVAL);
-	if (rss && dev->hdr_len != VTAP_VNET_HDR_HASH_LEN) {
-		pr_warn("%s: hash reporting needs a %u-byte vnet header\n",
-			dev->name, VTAP_VNET_HDR_HASH_LEN);
-		return vtap_err(-EINVAL);
-	}
-	report_write_begin(dev);
-	__atomic_store_n(&dev->rss, rss, __ATOMIC_RELEASE);
-	report_write_end(dev, rss ? VTAP_REPORT_RSS : VTAP_REPORT_OFF);
-	return 0;
-}
-
-int vtap_dev__set_report(struct vtap_dev *dev,
-			 const struct vtap_report_opts *opts)
-{
-	uint32_t mode = OPTS_GET(opts, mode, VTAP_REPORT_OFF);
-	const uint8_t *key = vtap_rss_default_key;
-	size_t key_len = sizeof(vtap_rss_default_key);
-	const struct vtap_steer *steer = NULL;
-	uint32_t types = 0;
-	int err;
-
-	if (!dev || !OPTS_VALID(opts, struct vtap_report_opts))
-		return vtap_err(-EINVAL);
-	if (mode >= VTAP_REPORT__COUNT || mode == VTAP_REPORT_RSS) {
-		pr_warn("%s: reporting mode %u: use OFF, STEER or CONFIG\n",
-			dev->name, mode);
-		return vtap_err(-EINVAL);
-	}
-	if (mode != VTAP_REPORT_OFF && dev->hdr_len != VTAP_VNET_HDR_HASH_LEN) {
-		pr_warn("%s: hash reporting needs a %u-byte vnet header\n",
-			dev->name, VTAP_VNET_HDR_HASH_LEN);
-		return vtap_err(-EINVAL);
-	}
-	if (mode == VTAP_REPORT_STEER) {
-		steer = OPTS_GET(opts, steer, NULL);
-		if (!steer)
-			steer = dev->steer;
-		if (!steer) {
-			pr_warn("%s: no steering attached to report from\n",
-				dev->name);
-			return vtap_err(-ENOENT);
-		}
-	} else if (mode == VTAP_REPORT_CONFIG) {
-		types = OPTS_GET(opts, hash_types, 0);
-		if (types & ~VTAP_HASH_TYPE_ALL) {
-			pr_warn("%s: unknown hash type bits 0x%x\n", dev->name,
-				types & ~VTAP_HASH_TYPE_ALL);
-			return vtap_err(-EINVAL);
-		}
-		if (OPTS_GET(opts, key, NULL)) {
-			key = opts->key;
-			key_len = OPTS_GET(opts, key_len, 0);
-			if (!key_len || key_len > VTAP_TOEPLITZ_KEY_MAX) {
-				pr_warn("%s: key length %zu is not in 1..%d\n",
-					dev->name, key_len,
-					VTAP_TOEPLITZ_KEY_MAX);
-				return vtap_err(-EINVAL);
-			}
-		}
-	}
-	/* The queues' copies first: a queue that sees the mode has one. */
-	if (mode != VTAP_REPORT_OFF) {
-		for (unsigned int i = 0; i < dev->n_queues; i++) {
-			err = queue_report_alloc(&dev->queues[i]);
-			if (err)
-				return vtap_err(err);
-		}
-	}
-	report_write_begin(dev);
-	dev->report_steer = steer;
-	dev->report_cfg = steer ? vtap_steer_cfg(steer) : NULL;
-	dev->report_types = types;
-	dev->report_key_len = (uint32_t)key_len;
-	memset(dev->report_key, 0, sizeof(dev->report_key));
-	memcpy(dev->report_key, key, key_len);
-	report_write_end(dev, mode);
-	return 0;
-}
-
-enum vtap_report_mode vtap_dev__report_mode(const struct vtap_dev *dev)
-{
-	return dev ? __atomic_load_n(&dev->report_mode, __ATOMIC_RELAXED)
-		   : VTAP_REPORT_OFF;
-}
-
 void vtap_dev_steer_attached(struct vtap_dev *dev, struct vtap_steer *steer)
 {
 	dev->steer = steer;
@@ -899,15 +781,7 @@ void vtap_dev_steer_gone(struct vtap_dev *dev, const struct vtap_steer *steer)
 {
 	if (dev->steer == steer)
 		dev->steer = NULL;
-	if (dev->report_mode == VTAP_REPORT_STEER &&
-	    dev->report_steer == steer) {
-		pr_info("%s: steering state went away: hash reporting off\n",
-			dev->name);
-		report_write_begin(dev);
-		dev->report_steer = NULL;
-		dev->report_cfg = NULL;
-		report_write_end(dev, VTAP_REPORT_OFF);
-	}
+	vtap_report_steer_gone(dev, steer);
 }
 
 /* Software only with the 24-byte header, which alone can describe them. */

@@ -167,10 +167,16 @@ void vtap_dev_steer_attached(struct vtap_dev *dev, struct vtap_steer *steer);
 void vtap_dev_steer_gone(struct vtap_dev *dev, const struct vtap_steer *steer);
 
 /*
- * Bring a queue's copy of the reporting configuration up to date (queue
- * thread). Return: the vtap_rss to hash with, or NULL for no reporting.
+ * report.c. Bring a queue's copy of the reporting configuration up to
+ * date (queue thread). Return: the vtap_rss to hash with, or NULL for no
+ * reporting.
  */
 const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q);
+/* Make a queue's copy (control path, before a mode that needs it). */
+int vtap_report_queue_alloc(struct vtap_queue *q);
+/* Steering state @steer went away: reporting from it stops. */
+void vtap_report_steer_gone(struct vtap_dev *dev,
+			    const struct vtap_steer *steer);
 
 /* The software offload set in force (any thread). */
 uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev);

@@ -32,20 +32,7 @@
  * reporting on and a 20-byte header, hash_value, hash_report and padding
  * are then filled in place from vtap_rss__hash() over the frame just read.
  *
- * Hash reporting configuration. Each queue hashes with its own vtap_rss
- * (made on the control path), so queues on different threads share
- * nothing writable. Once per batch the queue checks, with plain loads,
- * whether its copy is current: the device's report_seq (mode and CONFIG
- * changes, a sequence count: odd while written) and, in STEER mode, the
- * steering map's generation. Only when one moved is the copy rebuilt from
- * the source: the active slot of the steering map is copied out and the
- * generation read again (the writer flips the slot index before it bumps
- * the generation, and waits VTAP_STEER_GRACE_NS before it writes the
- * slot it left, so an unchanged generation proves a consistent copy; a
- * changed one means try again, at most a few times, and meanwhile keep the
- * old copy). The rebuild allocates only when the key changed (a new
- * Toeplitz hasher); table and type changes, the usual ones when queues
- * come and go, do not.
+ * Hash reporting configuration: see report.c.
  *
  * Software offloads on send. A frame that passed the checks is planned
  * with vtap_offload__plan() against everything except the device's
@@ -69,7 +56,6 @@
 
 #include "dev_impl.h"
 #include "gro.h"
-#include "steer_impl.h"
 
 unsigned int vtap_queue__id(const struct vtap_queue *q)
 {
@@ -139,126 +125,6 @@ static int err_reason(int err)
 	default:
 		return VTAP_DROP_IO;
 	}
-}
-
-/* The fields of a steering slot reporting uses. */
-struct report_src {
-	uint32_t types;
-	uint32_t key_len;
-	uint32_t table_len;
-	uint16_t unclassified;
-	uint8_t key[VTAP_TOEPLITZ_KEY_MAX];
-	uint16_t table[VTAP_RSS_TABLE_MAX];
-};
-
-/*
- * The active slot's RSS fields through the one validated copy of the
- * steering map (its owner may write anything there). Return: 0, -EAGAIN
- * (writers in the way), -EUCLEAN (corrupt, logged by the reader).
- */
-static int copy_slot(const struct vtap_dev *dev,
-		     const struct vtap_steer_cfg *cfg, uint64_t *ret_gen,
-		     struct report_src *r)
-{
-	struct vtap_steer_view v;
-	int err;
-
-	err = vtap_steer_cfg_read(cfg, dev->name, &v, NULL, NULL);
-	if (err)
-		return err;
-	r->types = v.slot.hash_types;
-	r->key_len = v.slot.key_len;
-	r->table_len = (uint32_t)v.slot.table_mask + 1;
-	r->unclassified = v.slot.unclassified;
-	memcpy(r->key, v.slot.key, sizeof(r->key));
-	memcpy(r->table, v.slot.table, sizeof(r->table));
-	*ret_gen = v.generation;
-	return 0;
-}
-
-/* Apply @r to the queue's vtap_rss. Return: 0 or a negative errno. */
-static int apply_src(struct vtap_rss *rss, const struct report_src *r)
-{
-	VTAP_OPTS_INIT(vtap_rss_opts, cur);
-	int err;
-
-	if (!r->key_len || r->key_len > VTAP_TOEPLITZ_KEY_MAX)
-		return -EINVAL;
-	err = vtap_rss__get(rss, &cur);
-	if (err)
-		return err;
-	if (cur.key_len != r->key_len || memcmp(cur.key, r->key, r->key_len)) {
-		err = vtap_rss__set_key(rss, r->key, r->key_len);
-		if (err)
-			return err;
-	}
-	err = vtap_rss__set_types(rss, r->types);
-	if (!err)
-		err = vtap_rss__set_table(rss, r->table, r->table_len);
-	if (!err)
-		err = vtap_rss__set_unclassified(rss, r->unclassified);
-	return err;
-}
-
-const struct vtap_rss *vtap_queue_report_rss(struct vtap_queue *q)
-{
-	const struct vtap_dev *dev = q->dev;
-	const struct vtap_rss *old = q->rep_valid ? q->rep_rss : NULL;
-	struct report_src r = {0};
-	uint64_t gen = 0;
-	uint32_t seq, mode;
-	bool ok = false;
-
-	seq = __atomic_load_n(&dev->report_seq, __ATOMIC_ACQUIRE);
-	if ((seq & 1) || !q->rep_rss)
-		return old; /* being changed: the copy in hand for now */
-	mode = __atomic_load_n(&dev->report_mode, __ATOMIC_RELAXED);
-	if (mode == VTAP_REPORT_STEER) {
-		const struct vtap_steer_cfg *cfg = dev->report_cfg;
-
-		int err;
-
-		if (!cfg)
-			return NULL;
-		gen = __atomic_load_n(&cfg->generation, __ATOMIC_ACQUIRE);
-		if ((q->rep_valid || q->rep_corrupt) && q->rep_seq == seq &&
-		    q->rep_gen == gen)
-			return q->rep_valid ? q->rep_rss : NULL;
-		err = copy_slot(dev, cfg, &gen, &r);
-		if (err == -EUCLEAN) {
-			/* Said once; no reports until the owner rewrites it. */
-			q->rep_valid = false;
-			q->rep_corrupt = true;
-			q->rep_seq = seq;
-			q->rep_gen = gen;
-			return NULL;
-		}
-		ok = !err;
-	} else if (mode == VTAP_REPORT_CONFIG) {
-		if (q->rep_valid && q->rep_seq == seq)
-			return q->rep_rss;
-		r.types = dev->report_types;
-		r.key_len = dev->report_key_len;
-		memcpy(r.key, dev->report_key, sizeof(r.key));
-		r.table_len = 1;
-		ok = true;
-	} else {
-		return NULL;
-	}
-	/* The handle's fields were read between two equal counts. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (!ok || __atomic_load_n(&dev->report_seq, __ATOMIC_RELAXED) != seq)
-		return old;
-	if (apply_src(q->rep_rss, &r)) {
-		/* A half-applied copy is not used; retried next batch. */
-		q->rep_valid = false;
-		return NULL;
-	}
-	q->rep_seq = seq;
-	q->rep_gen = gen;
-	q->rep_valid = true;
-	q->rep_corrupt = false;
-	return q->rep_rss;
 }
 
 /*
