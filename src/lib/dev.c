@@ -137,21 +137,27 @@ static int check_flags(const char *name, unsigned int have, unsigned int want,
 			DIFF("%s%s %s, asked for %s", n ? "; " : "with ",
 			     iff_name(bits[i]), have & bits[i] ? "on" : "off",
 			     want & bits[i] ? "on" : "off");
-	if (l && (flags & VTAP_DEV_SET_OWNER) && l->owner != opts->owner) {
-		if (l->owner < 0)
-			DIFF("%sno owner, asked for %u", n ? "; " : "with ",
-			     (unsigned int)opts->owner);
+	/* Owner and group: the same check, the same words. */
+	const struct {
+		const char *what;
+		unsigned int set;
+		long long have;
+		unsigned int want;
+	} ids[] = {
+		{"owner", VTAP_DEV_SET_OWNER, l ? (long long)l->owner : -1,
+		 (unsigned int)OPTS_GET(opts, owner, 0)},
+		{"group", VTAP_DEV_SET_GROUP, l ? (long long)l->group : -1,
+		 (unsigned int)OPTS_GET(opts, group, 0)},
+	};
+	for (size_t i = 0; l && i < ARRAY_SIZE(ids); i++) {
+		if (!(flags & ids[i].set) || ids[i].have == ids[i].want)
+			continue;
+		if (ids[i].have < 0)
+			DIFF("%sno %s, asked for %u", n ? "; " : "with ",
+			     ids[i].what, ids[i].want);
 		else
-			DIFF("%sowner %lld, asked for %u", n ? "; " : "with ",
-			     (long long)l->owner, (unsigned int)opts->owner);
-	}
-	if (l && (flags & VTAP_DEV_SET_GROUP) && l->group != opts->group) {
-		if (l->group < 0)
-			DIFF("%sno group, asked for %u", n ? "; " : "with ",
-			     (unsigned int)opts->group);
-		else
-			DIFF("%sgroup %lld, asked for %u", n ? "; " : "with ",
-			     (long long)l->group, (unsigned int)opts->group);
+			DIFF("%s%s %lld, asked for %u", n ? "; " : "with ",
+			     ids[i].what, ids[i].have, ids[i].want);
 	}
 #undef DIFF
 	if (!n)
