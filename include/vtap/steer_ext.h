@@ -29,6 +29,16 @@
  * an object without them was not built with this header and is refused.
  * Since a tail call does not return, "no opinion" is a tail call into
  * slot VTAP_STEER_JMP_CONT, vtap's continuation program.
+ *
+ * macvtap and ipvtap: there vtap steers with a tc ingress program
+ * (SEC("tc"), docs/steering.md), and tail calls stay within one program
+ * type, so the macro also makes NAME__tc, the same body as a tc program.
+ * A tc program's return value is a tc verdict, not a queue: NAME__tc
+ * leaves its answer (queue + 1, 0 for no opinion) in the per-CPU map
+ * vtap_steer_verdict and always tail-calls vtap's continuation, which
+ * turns it into the hash that selects the queue. vtap picks the entry
+ * that fits the device; an object built with an older copy of this header
+ * has no NAME__tc and is refused on a macvtap.
  */
 #ifndef VTAP_STEER_EXT_H
 #define VTAP_STEER_EXT_H
@@ -83,6 +93,16 @@ struct vtap_steer_qstats {
 	__u64 by[VTAP_STEER_STAT_SLOTS];
 };
 
+/*
+ * What the tc entry decided for the frame (vtap_steer_verdict): the queue
+ * plus 1, 0 for no opinion; and, written by vtap's program, the hash it
+ * set (0: left alone, the kernel's own choice), for tests and debugging.
+ */
+struct vtap_steer_verdict {
+	__u32 queue_plus1;
+	__u32 hash;
+};
+
 #ifdef __bpf__
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -107,6 +127,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vtap_steer_qstats);
 } vtap_steer_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_steer_verdict);
+} vtap_steer_verdict SEC(".maps");
 
 /* Count a frame steered to queue @q by step @by (a constant); return @q. */
 static __always_inline __u32 vtap_steer_count(__u32 q, const __u32 by)
@@ -147,6 +174,22 @@ static __always_inline __u32 vtap_steer_count(__u32 q, const __u32 by)
 						     VTAP_STEER_STAT_EXT); \
 		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_CONT);  \
 		return 0;                                                  \
+	}                                                                  \
+	SEC("tc") int name##__tc(struct __sk_buff *skb)                    \
+	{                                                                  \
+		const struct vtap_steer_pkt *pkt;                          \
+		struct vtap_steer_verdict *v;                              \
+		__u32 zero = 0;                                            \
+		int q = -1;                                                \
+                                                                           \
+		pkt = bpf_map_lookup_elem(&vtap_steer_pkt, &zero);         \
+		if (pkt)                                                   \
+			q = name##__body(skb, pkt);                        \
+		v = bpf_map_lookup_elem(&vtap_steer_verdict, &zero);       \
+		if (v)                                                     \
+			v->queue_plus1 = q >= 0 ? (__u32)q + 1 : 0;        \
+		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_CONT);  \
+		return 0; /* TC_ACT_OK: the kernel's own choice */         \
 	}                                                                  \
 	static __always_inline int name##__body(                           \
 		struct __sk_buff *skb, const struct vtap_steer_pkt *pkt)

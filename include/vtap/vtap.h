@@ -2193,6 +2193,10 @@ enum vtap_steer_flags {
 	VTAP_STEER_TUN = 1u << 2,
 	/* chown the pins to @owner/@group (unprivileged RSS updates). */
 	VTAP_STEER_SET_OWNER = 1u << 3,
+	/* The tc build of the program, for a macvtap/ipvtap's clsact
+	 * ingress (frames start at the Ethernet header). Detected
+	 * (rtnetlink: the link's kind) when the device exists. */
+	VTAP_STEER_TC = 1u << 4,
 };
 
 /**
@@ -2221,7 +2225,10 @@ struct vtap_steer;
  * @opts: options, or NULL (unpinned, TAP unless detected otherwise)
  *
  * New state is loaded from the built-in skeleton with automq on and every
- * other step off. With VTAP_STEER_PIN, pins of the tap of that name in
+ * other step off. The device's kind picks how the program runs: on a
+ * tun/tap it is handed to the kernel with TUNSETSTEERINGEBPF, on a macvtap
+ * or ipvtap it is a tc filter on the device's clsact ingress that sets the
+ * hash the kernel picks the queue with (docs/steering.md). With VTAP_STEER_PIN, pins of the tap of that name in
  * the caller's network namespace are reused when present: a configuration set by one process (vtapctl)
  * is found by the next one. Opening existing pins needs no privileges when
  * the pins belong to the caller (updates then go through mmap); loading
@@ -2248,8 +2255,9 @@ VTAP_API void vtap_steer__close(struct vtap_steer *steer);
  * vtap_steer__unpin() - remove the pins of a device
  * @ifname: interface name
  *
- * For `vtapctl dev del`. A program still attached to the device keeps
- * working until the device goes.
+ * For `vtapctl dev del` and `vtapctl steer detach`. A program still
+ * attached to a tun/tap keeps working until the device goes; on a
+ * macvtap/ipvtap the tc filter is removed first (vtap_steer__detach()).
  *
  * Return: 0 (also when nothing was pinned) or a negative errno.
  */
@@ -2275,11 +2283,35 @@ VTAP_API const char *vtap_steer__pin_dir(const struct vtap_steer *steer);
  * @tap_fd: any queue fd of the device
  *
  * TUNSETSTEERINGEBPF: the program belongs to the device afterwards and
- * stays when @tap_fd closes.
+ * stays when @tap_fd closes. On a macvtap/ipvtap @tap_fd is not needed:
+ * the program becomes a filter on the device's clsact ingress (the qdisc
+ * is created when missing), which stays with no process around.
  *
  * Return: 0 or a negative errno (-EPERM without the program's fd).
  */
 VTAP_API int vtap_steer__attach(struct vtap_steer *steer, int tap_fd);
+
+/**
+ * vtap_steer__detach() - make the device stop running the program
+ * @steer: handle
+ *
+ * tun/tap: TUNSETSTEERINGEBPF with no program, through a queue opened for
+ * it. macvtap/ipvtap: the tc filter goes, and the clsact qdisc with it
+ * when vtap created it and no other filter is on it. The configuration
+ * (and its pins) stays; vtap_steer__unpin() removes it.
+ *
+ * Return: 0 or a negative errno.
+ */
+VTAP_API int vtap_steer__detach(struct vtap_steer *steer);
+
+/**
+ * vtap_steer__attach_point() - how the device runs the program
+ * @steer: handle
+ *
+ * Return: "tun" (TUNSETSTEERINGEBPF) or "tc" (clsact ingress of a macvtap
+ * or ipvtap); NULL for a NULL handle. The string is static.
+ */
+VTAP_API const char *vtap_steer__attach_point(const struct vtap_steer *steer);
 
 /**
  * vtap_steer__attach_name() - attach to a device nobody has open
@@ -2579,6 +2611,9 @@ enum vtap_steer_decider {
 	VTAP_STEER_BY_RSS, /* RSS (table or unclassified queue) */
 	VTAP_STEER_BY_AUTOMQ, /* a recorded flow */
 	VTAP_STEER_BY_FLOW_HASH, /* the symmetric flow hash */
+	/* tc (macvtap/ipvtap): no step decided, the hash is left alone and
+	 * the kernel picks (its flow hash, unknown here) */
+	VTAP_STEER_BY_KERNEL,
 };
 
 /**
@@ -2590,12 +2625,18 @@ enum vtap_steer_decider {
  * @rule_id: the rule for BY_EXACT / BY_RULE
  * @rss: RSS hash, report and queue (also when another step decided and
  *	RSS is configured)
+ * @hash: tc attach point (macvtap/ipvtap): the skb hash the program sets
+ *	(never 0; the kernel's queue is @hash % attached queues, which is
+ *	@value when the table's queue count is attached), 0 when it leaves
+ *	the hash alone (VTAP_STEER_BY_KERNEL) or for BY_EXT (the
+ *	extension's answer is unknown). Always 0 on tun.
  */
 struct vtap_steer_prediction {
 	uint32_t value;
 	uint32_t by;
 	uint32_t rule_id;
 	struct vtap_rss_result rss;
+	uint32_t hash;
 };
 
 /**
@@ -2682,7 +2723,8 @@ enum vtap_steer_attach_state {
  * @state: enum vtap_steer_attach_state
  * @runs: program runs since vtap last attached it
  * @frames: frames the tap handed to its readers since then (IFLA_STATS64
- *	tx_packets: "to the VMM")
+ *	tx_packets, "to the VMM", of a tun/tap; rx_packets of a macvtap or
+ *	ipvtap, which counts what it takes from the lower device)
  */
 struct vtap_steer_attached {
 	unsigned int state;
@@ -2699,7 +2741,8 @@ struct vtap_steer_attached {
  * or remove it (QEMU calls TUNSETSTEERINGEBPF with -1 when the guest
  * driver starts). So the answer is derived: every frame the tap hands to a
  * reader ran the program first if it was attached, so while attached its
- * run count grows at least as fast as the tap's tx_packets. Both are
+ * run count grows at least as fast as the tap's tx_packets (a macvtap's
+ * rx_packets: its tc filter sees every frame it takes). Both are
  * compared with the values vtap_steer__attach() recorded in the tap's run
  * directory (when it could write there: root). No frames since: the answer
  * is VTAP_STEER_ATTACHED_UNKNOWN.

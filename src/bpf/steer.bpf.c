@@ -45,10 +45,21 @@
  *
  * With -DVTAP_STEER_BITLOOP the Toeplitz step is the reference bit loop
  * (for bench/bench_steer_pps.c only).
+ *
+ * With -DVTAP_STEER_TC the same chain is a tc program for the clsact
+ * ingress of a macvtap or ipvtap (steer_tc.bpf.o): those have no steering
+ * ioctl, the kernel takes skb_get_hash() % attached queues, so instead of
+ * returning the queue the program sets the hash that selects it
+ * (vtap_steer_tc_hash(), never 0) and returns TC_ACT_OK. Step 4 is not
+ * automq there but the kernel's own choice: the hash is left alone. tc
+ * ingress sees the frame from its Ethernet header, as a TAP device hands
+ * it over. An extension's tc entry (steer_ext.h) leaves its answer in
+ * vtap_steer_verdict and continues here.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
@@ -602,6 +613,9 @@ static __always_inline __u32 automq_step(const struct vtap_steer_slot *s,
 	return nq ? h % nq : (h & 0xffff);
 }
 
+/* rest() on tc when no step decided: leave the hash, the kernel picks. */
+#define KERNEL_DEFAULT 0xffffffffu
+
 static __always_inline __u32 rest(const struct vtap_steer_slot *s,
 				  const struct pinfo *pi)
 {
@@ -614,11 +628,67 @@ static __always_inline __u32 rest(const struct vtap_steer_slot *s,
 						VTAP_STEER_STAT_UNCLASSIFIED);
 		return vtap_steer_count(q, VTAP_STEER_STAT_RSS);
 	}
+#ifdef VTAP_STEER_TC
+	vtap_steer_count(0, VTAP_STEER_STAT_NONE);
+	return KERNEL_DEFAULT;
+#else
 	if (flags & VTAP_STEER_F_AUTOMQ)
 		return vtap_steer_count(automq_step(s, pi),
 					VTAP_STEER_STAT_AUTOMQ);
 	return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
+#endif
 }
+
+#ifdef VTAP_STEER_TC
+#define STEER_SEC "tc"
+
+/*
+ * The decision as the tc attach point takes it: the hash that selects
+ * queue @q among the @s->automq_queues the table is built for, recorded
+ * in vtap_steer_verdict; KERNEL_DEFAULT (and no configuration, @s NULL)
+ * leave the hash alone. Always TC_ACT_OK: steering never drops.
+ */
+static __always_inline int verdict(struct __sk_buff *skb,
+				   const struct vtap_steer_slot *s, __u32 q)
+{
+	struct vtap_steer_verdict *v;
+	__u32 zero = 0, h = 0;
+
+	if (s && q != KERNEL_DEFAULT) {
+		h = vtap_steer_tc_hash(q, s->automq_queues);
+		bpf_set_hash(skb, h);
+	}
+	v = bpf_map_lookup_elem(&vtap_steer_verdict, &zero);
+	if (v) {
+		v->queue_plus1 = 0;
+		v->hash = h;
+	}
+	return TC_ACT_OK;
+}
+
+/* The extension's answer (its tc entry), taken once: queue + 1, or 0. */
+static __always_inline __u32 take_ext_verdict(void)
+{
+	struct vtap_steer_verdict *v;
+	__u32 zero = 0, q = 0;
+
+	v = bpf_map_lookup_elem(&vtap_steer_verdict, &zero);
+	if (v) {
+		q = v->queue_plus1;
+		v->queue_plus1 = 0;
+	}
+	return q;
+}
+#else
+#define STEER_SEC "socket"
+
+/* tun takes the returned queue (modulo the attached queues) itself. */
+static __always_inline int verdict(struct __sk_buff *skb,
+				   const struct vtap_steer_slot *s, __u32 q)
+{
+	return (int)q;
+}
+#endif
 
 /* Hand the parse to the extension (struct vtap_steer_pkt). */
 static __always_inline void share_pkt(const struct pinfo *pi)
@@ -651,7 +721,7 @@ static __always_inline void count_cut(void)
 		__sync_fetch_and_add(&c->frames_cut, 1);
 }
 
-SEC("socket")
+SEC(STEER_SEC)
 int vtap_steer(struct __sk_buff *skb)
 {
 	struct pinfo pi = {};
@@ -660,24 +730,29 @@ int vtap_steer(struct __sk_buff *skb)
 
 	s = active_slot(&idx);
 	if (!s)
-		return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
+		return verdict(skb, s,
+			       vtap_steer_count(0, VTAP_STEER_STAT_NONE));
 	parse(skb, s->flags, &pi);
 	if (pi.opts_cut)
 		count_cut();
 	if ((s->flags & VTAP_STEER_F_RULES) && rules_step(s, idx, &pi, &q))
-		return vtap_steer_count(q, VTAP_STEER_STAT_RULE);
+		return verdict(skb, s,
+			       vtap_steer_count(q, VTAP_STEER_STAT_RULE));
 #ifndef VTAP_STEER_BITLOOP /* the bench variant has no extension step */
 	if (s->flags & VTAP_STEER_F_EXT) {
 		share_pkt(&pi);
+#ifdef VTAP_STEER_TC
+		take_ext_verdict(); /* none left from an earlier frame */
+#endif
 		bpf_tail_call(skb, &vtap_steer_jmp, VTAP_STEER_JMP_EXT);
 		/* No extension in the slot: go on. */
 	}
 #endif
-	return rest(s, &pi);
+	return verdict(skb, s, rest(s, &pi));
 }
 
 /* Where an extension with no opinion continues: steps 3 and 4. */
-SEC("socket")
+SEC(STEER_SEC)
 int vtap_steer_cont(struct __sk_buff *skb)
 {
 	struct pinfo pi = {};
@@ -685,8 +760,20 @@ int vtap_steer_cont(struct __sk_buff *skb)
 	__u32 idx;
 
 	s = active_slot(&idx);
+#ifdef VTAP_STEER_TC
+	{
+		/* The extension's tc entry always comes here (steer_ext.h). */
+		__u32 q = take_ext_verdict();
+
+		if (q)
+			return verdict(
+				skb, s,
+				vtap_steer_count(q - 1, VTAP_STEER_STAT_EXT));
+	}
+#endif
 	if (!s)
-		return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
+		return verdict(skb, s,
+			       vtap_steer_count(0, VTAP_STEER_STAT_NONE));
 	parse(skb, s->flags, &pi);
-	return rest(s, &pi);
+	return verdict(skb, s, rest(s, &pi));
 }

@@ -298,4 +298,27 @@ VTAP_STEER_INLINE int vtap_steer_rule_match(const struct vtap_steer_mrule *r,
 	       vtap_steer_addr_match(k->dst, r->dst, r->dst_mask);
 }
 
+/*
+ * The tc attach point (macvtap, ipvtap). The kernel picks the queue of a
+ * frame as skb_get_hash() % attached queues for a non-zero hash (a plain
+ * modulo, drivers/net/tap.c tap_get_queue()), so the program asks for
+ * queue @q by setting the hash to a value that is @q modulo the queue
+ * count: @q itself, which gives what tun's modulo of the returned queue
+ * gives; queue 0, whose hash must not be 0 (0 means "no hash": the kernel
+ * would go on to the recorded rx queue), is asked for with a multiple of
+ * every count up to 16 (720720 = lcm(1..16)) and of @n, the count the
+ * table is built for, so it stays queue 0 while a queue comes or goes.
+ * Never 0; at most 720720 * 256 < 2^32.
+ */
+#define VTAP_STEER_TC_HASH0 720720u
+
+VTAP_STEER_INLINE __u32 vtap_steer_tc_hash(__u32 q, __u32 n)
+{
+	if (q)
+		return q;
+	if (!n || n > VTAP_STEER_QUEUES_MAX)
+		n = 1;
+	return VTAP_STEER_TC_HASH0 * n;
+}
+
 #endif /* VTAP_STEER_MAPS_H */

@@ -160,8 +160,11 @@ static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 	{
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
 		    !mnl_attr_validate(a, MNL_TYPE_STRING))
-			l->is_tun = !strcmp(mnl_attr_get_str(a), "tun");
+			snprintf(l->kind, sizeof(l->kind), "%.*s",
+				 (int)mnl_attr_get_payload_len(a),
+				 mnl_attr_get_str(a));
 	}
+	l->is_tun = !strcmp(l->kind, "tun");
 	if (!l->is_tun)
 		return;
 	mnl_attr_for_each_nested(a, info)
@@ -306,6 +309,30 @@ int vtap_link_each(int (*fn)(const struct vtap_link *link, void *ctx),
 	nlh->nlmsg_flags |= NLM_F_DUMP;
 	err = nl_talk_cb(nlh, each_cb, &e);
 	return e.ret ? e.ret : err;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int vtap_nl_tc_filters(int ifindex, uint32_t parent)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+	int n = 0, err;
+
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	err = nl_talk_cb(nlh, count_cb, &n);
+	return err ? err : n;
 }
 
 int vtap_netns_id(char *buf, size_t size)

@@ -28,6 +28,7 @@
  * @mtu, @txqlen, @mac (when @has_mac), @flags (IFF_UP, ...), @carrier
  * @stats: IFLA_STATS64 (when @has_stats). For a tap, tx is what the
  *	kernel handed to the queues' readers (the VMM), rx what they wrote.
+ * @kind: IFLA_INFO_KIND ("tun", "macvtap", "ipvtap", "veth", ...), "" none
  */
 struct vtap_link {
 	int ifindex;
@@ -46,6 +47,7 @@ struct vtap_link {
 	bool carrier;
 	bool has_stats;
 	struct rtnl_link_stats64 stats;
+	char kind[16];
 };
 
 /*
@@ -75,6 +77,13 @@ int vtap_link_each(int (*fn)(const struct vtap_link *link, void *ctx),
  * Return: 0 or -errno.
  */
 int vtap_netns_id(char *buf, size_t size);
+
+/*
+ * The tc filters of link @ifindex under qdisc class @parent (e.g. clsact's
+ * ingress, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)). Return: their
+ * number, or -errno (-EINVAL when there is no such qdisc).
+ */
+int vtap_nl_tc_filters(int ifindex, uint32_t parent);
 
 /* Link changes and offloads (unchanged from nl.c). */
 struct vtap_nl_link {

@@ -41,6 +41,7 @@
 #include "link.h"
 #include "rundir.h"
 #include "steer.skel.h"
+#include "steer_tc.skel.h"
 #include "steer_attach.h"
 #include "steer_cfg.h"
 #include "steer_pins.h"
@@ -93,27 +94,51 @@ static int map_maps(struct vtap_steer *s)
 	return 0;
 }
 
+/* The object names of what the handle holds, by pin (maps and programs). */
+static const char *const obj_names[PIN__COUNT] = {
+	[PIN_CFG] = "cfg",
+	[PIN_AUTOMQ] = "automq",
+	[PIN_EXACT] = "exact",
+	[PIN_JMP] = "vtap_steer_jmp",
+	[PIN_PKT] = "vtap_steer_pkt",
+	[PIN_PROG] = "vtap_steer",
+	[PIN_CONT] = "vtap_steer_cont",
+	[PIN_STATS] = "vtap_steer_stats",
+	[PIN_VERDICT] = "vtap_steer_verdict",
+};
+
+/* A new program, the tun or the tc build (s->ops->tc), and its maps. */
 static int load_new(struct vtap_steer *s)
 {
-	struct steer_bpf *skel;
 	int err, one = VTAP_STEER_JMP_CONT, fd;
+	struct bpf_object *obj;
 
-	skel = steer_bpf__open_and_load();
-	if (!skel) {
+	if (s->ops->tc) {
+		s->skel_tc = steer_tc_bpf__open_and_load();
+		obj = s->skel_tc ? s->skel_tc->obj : NULL;
+	} else {
+		s->skel = steer_bpf__open_and_load();
+		obj = s->skel ? s->skel->obj : NULL;
+	}
+	if (!obj) {
 		err = -errno;
 		pr_warn("steer: loading the steering program failed: %s%s\n",
 			strerror(-err), vtap_steer_perm_hint(err));
 		return err;
 	}
-	s->skel = skel;
-	s->fd[PIN_CFG] = bpf_map__fd(skel->maps.cfg);
-	s->fd[PIN_AUTOMQ] = bpf_map__fd(skel->maps.automq);
-	s->fd[PIN_EXACT] = bpf_map__fd(skel->maps.exact);
-	s->fd[PIN_JMP] = bpf_map__fd(skel->maps.vtap_steer_jmp);
-	s->fd[PIN_PKT] = bpf_map__fd(skel->maps.vtap_steer_pkt);
-	s->fd[PIN_PROG] = bpf_program__fd(skel->progs.vtap_steer);
-	s->fd[PIN_CONT] = bpf_program__fd(skel->progs.vtap_steer_cont);
-	s->fd[PIN_STATS] = bpf_map__fd(skel->maps.vtap_steer_stats);
+	for (int i = 0; i < PIN_EXT; i++) {
+		struct bpf_program *p;
+
+		if (i == PIN_PROG || i == PIN_CONT) {
+			p = bpf_object__find_program_by_name(obj, obj_names[i]);
+			s->fd[i] = p ? bpf_program__fd(p) : -ENOENT;
+		} else {
+			s->fd[i] = bpf_object__find_map_fd_by_name(
+				obj, obj_names[i]);
+		}
+		if (s->fd[i] < 0)
+			return -ENOENT;
+	}
 	fd = s->fd[PIN_CONT];
 	if (bpf_map_update_elem(s->fd[PIN_JMP], &one, &fd, BPF_ANY))
 		return -errno;
@@ -126,7 +151,8 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 	unsigned int flags = OPTS_GET(opts, flags, 0), queues;
 	struct vtap_steer *s;
 	bool tun = flags & VTAP_STEER_TUN;
-	int err, tf;
+	struct vtap_link l = {.ifindex = 0};
+	int err, lerr;
 
 	if (!vtap_steer_ifname_ok(ifname) ||
 	    !OPTS_VALID(opts, struct vtap_steer_opts))
@@ -151,21 +177,38 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 		s->fd[i] = -1;
 	s->dir_fd = -1;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
-	/* The tap of this name in the caller's namespace, now. */
-	tf = vtap_link_tun_flags(ifname, &s->ifindex);
-	if (tf >= 0 && (tf & IFF_TUN_))
-		tun = true;
-	s->tun = tun;
-	s->ops = &vtap_steer_attach_tun;
+	/*
+	 * The link of this name in the caller's namespace, now, and how it
+	 * runs the program: its kind picks the attach point.
+	 */
+	s->ops = flags & VTAP_STEER_TC ? &vtap_steer_attach_tc
+				       : &vtap_steer_attach_tun;
+	lerr = vtap_link_get(0, ifname, &l);
+	if (!lerr) {
+		const struct vtap_steer_attach_ops *ops;
+
+		ops = vtap_steer_attach_for(&l);
+		if (ops) {
+			s->ops = ops;
+			s->ifindex = l.ifindex;
+			if (l.is_tun && (l.tun_flags & IFF_TUN_))
+				tun = true;
+		} else {
+			lerr = -EINVAL;
+		}
+	}
+	/* tc sees the Ethernet header, as a TAP device hands frames over. */
+	s->tun = tun && !s->ops->tc;
 
 	if (flags & (VTAP_STEER_PIN | VTAP_STEER_NO_CREATE)) {
 		s->pinned = true;
 		/* Pins are the state of one link: (namespace, ifindex). */
-		if (tf < 0) {
-			err = tf == -EINVAL ? -EINVAL : -ENODEV;
+		if (lerr) {
+			err = lerr == -EINVAL ? -EINVAL : -ENODEV;
 			if (err == -EINVAL)
-				pr_warn("steer: %s is not a tun/tap device\n",
-					ifname);
+				pr_warn("steer: %s is not a tun/tap, macvtap or "
+					"ipvtap device (it is '%s')\n",
+					ifname, l.kind);
 			goto fail;
 		}
 		err = vtap_steer_pin_dir(!(flags & VTAP_STEER_NO_CREATE),
@@ -200,7 +243,7 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 		if (!err)
 			err = map_maps(s);
 		if (!err)
-			err = vtap_steer_init_cfg(s, queues, tun);
+			err = vtap_steer_init_cfg(s, queues, s->tun);
 		if (!err && s->pinned)
 			err = vtap_steer_pin_all(s, opts);
 	}
@@ -237,6 +280,8 @@ void vtap_steer__close(struct vtap_steer *s)
 	bpf_object__close(s->ext_obj);
 	if (s->skel) {
 		steer_bpf__destroy(s->skel); /* owns the fds */
+	} else if (s->skel_tc) {
+		steer_tc_bpf__destroy(s->skel_tc);
 	} else {
 		for (int i = 0; i < PIN__COUNT; i++)
 			if (s->fd[i] >= 0)
@@ -445,10 +490,31 @@ const struct vtap_steer_cfg *vtap_steer_cfg(const struct vtap_steer *s)
 
 int vtap_steer_map_fd(const struct vtap_steer *s, const char *name)
 {
-	for (int i = 0; i < PIN_PROG; i++)
-		if (!strcmp(vtap_steer_pin_names[i], name))
+	for (int i = 0; i < PIN_EXT; i++)
+		if (i != PIN_PROG && i != PIN_CONT && i != PIN_STATS &&
+		    !strcmp(vtap_steer_pin_names[i], name))
 			return s->fd[i];
 	return -ENOENT;
+}
+
+int vtap_steer__unpin(const char *ifname)
+{
+	const struct vtap_steer_attach_ops *ops = NULL;
+	struct vtap_link l;
+	int ifindex = 0, err = 0, err2;
+
+	if (!vtap_steer_ifname_ok(ifname))
+		return vtap_err(-EINVAL);
+	if (!vtap_link_get(0, ifname, &l)) {
+		ops = vtap_steer_attach_for(&l);
+		if (ops)
+			ifindex = l.ifindex;
+	}
+	/* A tc filter would go on steering from state nobody can reach. */
+	if (ops && ops->tc)
+		err = vtap_steer_tc_detach(ifindex, ifname);
+	err2 = vtap_steer_remove_pins(ifindex);
+	return vtap_err(err ? err : err2);
 }
 
 int vtap_steer_bind(struct vtap_steer *s, vtap_steer_release_fn fn, void *ctx)

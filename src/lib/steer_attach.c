@@ -2,17 +2,32 @@
 /*
  * steer_attach.c - attaching the steering program to a device, through
  * one interface (struct vtap_steer_attach_ops) with a backend per kind of
- * device: tun/tap takes the program with TUNSETSTEERINGEBPF on a queue
+ * device: tun/tap takes the program with TUNSETSTEERINGEBPF on a queue;
+ * macvtap and ipvtap have no steering ioctl and take the tc build of the
+ * program as a filter on their clsact ingress
+ *
+ * tc. A clsact ingress filter runs before macvtap's rx handler picks the
+ * queue (skb_get_hash() % attached queues), so the program sets the hash
+ * (steer.bpf.c). vtap attaches it as a direct-action filter with its own
+ * handle and priority (TC_HANDLE, TC_PRIO): it creates the clsact qdisc
+ * when the device has none, and shares one that is there. A filter keeps
+ * its program loaded with no process around, like a pin; what detaching
+ * needs is recorded in the device's run directory ("tc": handle,
+ * priority, whether vtap created the qdisc), and the qdisc goes with the
+ * filter only when vtap created it and no other filter is left on it.
+ * The device taking its own frames counts them as rx (macvlan's
+ * macvlan_count_rx()), tun as tx: ops->frames says which.
  *
  * Counters. The program counts every run per queue and deciding step
  * (vtap_steer_stats, pinned as "stats", readable by all):
  * vtap_steer__counts() sums them over CPUs, and vtap_steer__attached()
- * compares their total with the device's tx_packets since vtap last
- * attached the program (recorded in the run directory) to tell whether it
+ * compares their total with the frames the device handed its readers
+ * since vtap last attached the program (recorded in the run directory) to tell whether it
  * still steers.
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/pkt_sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +99,242 @@ static int tun_attach(struct vtap_steer *s, int queue_fd)
 	return err;
 }
 
+static int tun_detach(struct vtap_steer *s)
+{
+	int fd, none = -1, err = 0;
+
+	fd = tun_open_queue(s);
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, TUNSETSTEERINGEBPF, &none)) {
+		err = -errno;
+		pr_warn("steer: TUNSETSTEERINGEBPF on %s: %s\n", s->ifname,
+			strerror(-err));
+	}
+	close(fd);
+	return err;
+}
+
+static uint64_t tun_frames(const struct vtap_link *l)
+{
+	return l->stats.tx_packets;
+}
+
 const struct vtap_steer_attach_ops vtap_steer_attach_tun = {
 	.name = "tun",
 	.attach = tun_attach,
+	.detach = tun_detach,
+	.frames = tun_frames,
 };
+
+/* ------------------------------------------------------------------ */
+/* macvtap/ipvtap: a clsact ingress filter                            */
+/* ------------------------------------------------------------------ */
+
+/* The filter's handle ("vt") and priority (first on the ingress). */
+#define TC_HANDLE 0x7674u
+#define TC_PRIO 1u
+#define TC_RECORD "tc"
+
+struct tc_record {
+	unsigned int handle, prio;
+	bool created; /* vtap created the clsact qdisc */
+};
+
+static int tc_record_read(int ifindex, struct tc_record *ret)
+{
+	unsigned int created;
+	char buf[64];
+	ssize_t n = -ENOENT;
+	int fd;
+
+	fd = vtap_rundir_open(ifindex, false);
+	if (fd >= 0) {
+		n = vtap_read_file_at(fd, TC_RECORD, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	if (sscanf(buf, "%x %u %u", &ret->handle, &ret->prio, &created) != 3 ||
+	    !ret->handle || !ret->prio || ret->prio > 0xffff)
+		return -EINVAL;
+	ret->created = created;
+	return 0;
+}
+
+static void tc_record_write(int ifindex, const char *name,
+			    const struct tc_record *r)
+{
+	char buf[64];
+	int fd, n, err;
+
+	fd = vtap_rundir_open(ifindex, true);
+	if (fd < 0) {
+		pr_warn("steer: %s: cannot record the tc filter (%s): 'vtapctl "
+			"steer detach' will not remove the clsact qdisc\n",
+			name, strerror(-fd));
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%x %u %u\n", r->handle, r->prio,
+		     r->created);
+	err = vtap_write_file_at(fd, TC_RECORD, buf, (size_t)n);
+	if (err)
+		pr_warn("steer: %s: recording the tc filter: %s\n", name,
+			strerror(-err));
+	close(fd);
+}
+
+/* Whether the filter at @opts's handle and priority runs vtap's program. */
+static bool tc_is_ours(const struct bpf_tc_hook *hook, unsigned int handle,
+		       unsigned int prio)
+{
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = handle, .priority = prio);
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	bool ours = false;
+	int fd;
+
+	if (bpf_tc_query(hook, &q) || !q.prog_id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		ours = !strcmp(info.name, "vtap_steer");
+	close(fd);
+	return ours;
+}
+
+static int tc_attach(struct vtap_steer *s, int queue_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = s->fd[PIN_PROG]);
+	struct tc_record r = {.handle = TC_HANDLE, .prio = TC_PRIO};
+	struct tc_record old;
+	int err;
+
+	if (s->ifindex <= 0) {
+		pr_warn("steer: %s: no such device to attach to\n", s->ifname);
+		return -ENODEV;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		r.created = true;
+	else if (err == -EEXIST)
+		/* Ours from an earlier attach, or someone else's: shared. */
+		r.created = !tc_record_read(s->ifindex, &old) && old.created;
+	else
+		goto fail;
+	/* Replace an earlier vtap filter, never another one. */
+	if (tc_is_ours(&hook, TC_HANDLE, TC_PRIO))
+		opts.flags = BPF_TC_F_REPLACE;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (r.created &&
+		    !vtap_nl_tc_filters(
+			    s->ifindex,
+			    TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS))) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		goto fail;
+	}
+	tc_record_write(s->ifindex, s->ifname, &r);
+	return 0;
+fail:
+	pr_warn("steer: attach to the tc ingress of %s: %s%s\n", s->ifname,
+		strerror(-err),
+		err == -EEXIST
+			? " (another filter holds handle 0x7674 priority 1)"
+		: err == -EPERM || err == -EACCES
+			? " (needs CAP_NET_ADMIN and CAP_BPF, or root)"
+			: "");
+	return err;
+}
+
+int vtap_steer_tc_detach(int ifindex, const char *name)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	struct tc_record r = {.handle = TC_HANDLE, .prio = TC_PRIO};
+	bool recorded;
+	int err = 0, in, eg, fd;
+
+	recorded = !tc_record_read(ifindex, &r);
+	if (recorded || tc_is_ours(&hook, r.handle, r.prio)) {
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = r.handle,
+			    .priority = r.prio);
+
+		err = bpf_tc_detach(&hook, &opts);
+		if (err == -ENOENT || err == -EINVAL) /* filter or qdisc gone */
+			err = 0;
+		if (err)
+			pr_warn("steer: detach from the tc ingress of %s: %s\n",
+				name, strerror(-err));
+	}
+	if (!err && recorded && r.created) {
+		in = vtap_nl_tc_filters(
+			ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+		eg = vtap_nl_tc_filters(
+			ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+		if (in == 0 && eg == 0) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			err = bpf_tc_hook_destroy(&hook);
+			if (err == -ENOENT || err == -EINVAL)
+				err = 0;
+			if (err)
+				pr_warn("steer: remove the clsact qdisc of %s: "
+					"%s\n",
+					name, strerror(-err));
+		} else if (in > 0 || eg > 0) {
+			pr_info("steer: %s: the clsact qdisc stays (%d other "
+				"filter(s) on it)\n",
+				name, (in > 0 ? in : 0) + (eg > 0 ? eg : 0));
+		}
+	}
+	if (!err && recorded) {
+		fd = vtap_rundir_open(ifindex, false);
+		if (fd >= 0) {
+			unlinkat(fd, TC_RECORD, 0);
+			close(fd);
+		}
+	}
+	return err;
+}
+
+static int tc_detach(struct vtap_steer *s)
+{
+	if (s->ifindex <= 0)
+		return -ENODEV;
+	return vtap_steer_tc_detach(s->ifindex, s->ifname);
+}
+
+static uint64_t tc_frames(const struct vtap_link *l)
+{
+	return l->stats.rx_packets;
+}
+
+const struct vtap_steer_attach_ops vtap_steer_attach_tc = {
+	.name = "tc",
+	.tc = true,
+	.attach = tc_attach,
+	.detach = tc_detach,
+	.frames = tc_frames,
+};
+
+const struct vtap_steer_attach_ops *
+vtap_steer_attach_for(const struct vtap_link *l)
+{
+	if (l->is_tun)
+		return &vtap_steer_attach_tun;
+	if (!strcmp(l->kind, "macvtap") || !strcmp(l->kind, "ipvtap"))
+		return &vtap_steer_attach_tc;
+	return NULL;
+}
 
 /* ------------------------------------------------------------------ */
 /* the public glue                                                    */
@@ -121,6 +368,18 @@ int vtap_steer__attach_name(struct vtap_steer *s)
 	if (!s)
 		return vtap_err(-EINVAL);
 	return attach(s, -1);
+}
+
+int vtap_steer__detach(struct vtap_steer *s)
+{
+	if (!s)
+		return vtap_err(-EINVAL);
+	return vtap_err(s->ops->detach(s));
+}
+
+const char *vtap_steer__attach_point(const struct vtap_steer *s)
+{
+	return s ? s->ops->name : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -216,7 +475,7 @@ static int attach_now(const struct vtap_steer *s, uint64_t *ret_runs,
 		return err;
 	if (!l.has_stats)
 		return -ENODATA;
-	*ret_frames = l.stats.tx_packets;
+	*ret_frames = s->ops->frames(&l);
 	return total_runs(s, ret_runs);
 }
 

@@ -35,7 +35,8 @@
 const char *const vtap_steer_pin_names[PIN__COUNT] = {
 	[PIN_CFG] = "cfg",   [PIN_AUTOMQ] = "automq", [PIN_EXACT] = "exact",
 	[PIN_JMP] = "jmp",   [PIN_PKT] = "pkt",	      [PIN_PROG] = "prog",
-	[PIN_CONT] = "cont", [PIN_STATS] = "stats",   [PIN_EXT] = "ext",
+	[PIN_CONT] = "cont", [PIN_STATS] = "stats",   [PIN_VERDICT] = "verdict",
+	[PIN_EXT] = "ext",
 };
 
 int vtap_steer_pin_path(const struct vtap_steer *s, enum pin_idx i, char *buf,
@@ -294,10 +295,12 @@ int vtap_steer_open_pins(struct vtap_steer *s)
 			int err = -errno;
 
 			/* Programs are only needed to attach, the program
-			 * array and scratch map only by root's tools: the
-			 * tap's owner gets neither (vtap_steer_pin_all()); counters are
-			 * missing from pins of older versions. */
+			 * array and scratch maps only by root's tools: the
+			 * tap's owner gets neither (vtap_steer_pin_all());
+			 * counters and the verdict map are missing from pins
+			 * of older versions. */
 			if (i == PIN_PROG || i == PIN_CONT || i == PIN_STATS ||
+			    i == PIN_VERDICT ||
 			    ((i == PIN_JMP || i == PIN_PKT) &&
 			     (err == -EACCES || err == -EPERM)))
 				continue;
@@ -321,15 +324,13 @@ bool vtap_steer_pins_exist(const struct vtap_steer *s)
 	       !access(path, F_OK);
 }
 
-int vtap_steer__unpin(const char *ifname)
+int vtap_steer_remove_pins(int ifindex)
 {
 	char dir[PATH_MAX];
-	int ifindex = 0, err = 0, tf;
+	int err = 0;
 
-	if (!vtap_steer_ifname_ok(ifname))
-		return vtap_err(-EINVAL);
-	tf = vtap_link_tun_flags(ifname, &ifindex);
-	if (tf >= 0 && !vtap_steer_pin_dir(false, ifindex, dir, sizeof(dir))) {
+	if (ifindex > 0 &&
+	    !vtap_steer_pin_dir(false, ifindex, dir, sizeof(dir))) {
 		char *slash = strrchr(dir, '/');
 		int fd;
 
@@ -340,9 +341,9 @@ int vtap_steer__unpin(const char *ifname)
 			close(fd);
 		}
 	}
-	/* And what taps deleted another way left (this one, after a del). */
+	/* And what links deleted another way left (this one, after a del). */
 	vtap_steer_gc_pins();
-	return vtap_err(err);
+	return err;
 }
 
 const char *vtap_steer__pin_dir(const struct vtap_steer *s)

@@ -27,6 +27,11 @@ int vtap_steer_pin_all(struct vtap_steer *s,
 		       const struct vtap_steer_opts *opts);
 /* Open what s->dir holds into s->fd[]. */
 int vtap_steer_open_pins(struct vtap_steer *s);
+/*
+ * Remove the pin directory of link @ifindex (none when <= 0) and those of
+ * links that are gone. Return: 0 or -errno.
+ */
+int vtap_steer_remove_pins(int ifindex);
 /* Whether s->dir holds a configuration. */
 bool vtap_steer_pins_exist(const struct vtap_steer *s);
 

@@ -29,6 +29,7 @@ enum pin_idx {
 	PIN_PROG,
 	PIN_CONT,
 	PIN_STATS,
+	PIN_VERDICT,
 	PIN_EXT,
 	PIN__COUNT,
 };
@@ -44,13 +45,15 @@ struct vtap_steer {
 	bool pinned;
 	int dir_fd; /* writers' lock; -1 when not pinned */
 	struct steer_bpf *skel;
+	struct steer_tc_bpf *skel_tc;
 	struct bpf_object *ext_obj;
 	int fd[PIN__COUNT]; /* PIN_EXT unused; fds owned by the handle */
 	struct vtap_steer_cfg *cfg;
 	struct vtap_steer_automq *amq;
 	size_t cfg_len, amq_len;
 	bool tun; /* frames start at the IP header */
-	/* How the program is attached to the device (steer_attach.c). */
+	/* How the program is attached to the device (steer_attach.c); the
+	 * tc build of the program when ops->tc. */
 	const struct vtap_steer_attach_ops *ops;
 	/*
 	 * The validated copy of the map every reader and writer works on

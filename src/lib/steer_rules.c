@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "steer_attach.h"
 #include "steer_cfg.h"
 #include "steer_pins.h"
 #include "steer_rules.h"
@@ -326,14 +328,17 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 			const char *prog_name)
 {
 	struct bpf_program *prog = NULL, *p;
-	struct bpf_map *jmp, *pkt, *stats;
+	struct bpf_map *jmp, *pkt, *stats, *verdict;
 	struct bpf_object *obj;
 	uint32_t key = VTAP_STEER_JMP_EXT;
 	char path[PATH_MAX];
+	enum bpf_prog_type type;
 	int err, fd;
 
 	if (!s || !obj_path)
 		return vtap_err(-EINVAL);
+	type = s->ops->tc ? BPF_PROG_TYPE_SCHED_CLS
+			  : BPF_PROG_TYPE_SOCKET_FILTER;
 	obj = bpf_object__open_file(obj_path, NULL);
 	if (!obj) {
 		char msg[128];
@@ -359,23 +364,48 @@ int vtap_steer__ext_set(struct vtap_steer *s, const char *obj_path,
 		err = -ENOEXEC;
 		goto fail;
 	}
+	/* The entry of the program type the attach point runs (tail calls
+	 * stay within one type): VTAP_STEER_EXT(NAME) makes NAME for tun and
+	 * NAME__tc for tc, and either name picks the pair. */
 	bpf_object__for_each_program(p, obj)
 	{
-		bool match = prog_name
-				     ? !strcmp(bpf_program__name(p), prog_name)
-				     : !prog;
+		const char *n = bpf_program__name(p);
+		bool match = !prog;
 
-		if (match &&
-		    bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+		if (prog_name) {
+			size_t len = strlen(prog_name);
+
+			match = !strcmp(n, prog_name) ||
+				(s->ops->tc && !strncmp(n, prog_name, len) &&
+				 !strcmp(n + len, "__tc"));
+		}
+		if (match && bpf_program__type(p) == type)
 			prog = p;
 		else
 			bpf_program__set_autoload(p, false);
 	}
 	if (!prog) {
-		pr_warn("steer: %s has no socket-filter program%s%s (SEC(\"socket\"), e.g. VTAP_STEER_EXT())\n",
-			obj_path, prog_name ? " named " : "",
-			prog_name ? prog_name : "");
-		err = prog_name ? -ENOENT : -EINVAL;
+		pr_warn("steer: %s has no %s program%s%s (%s, e.g. VTAP_STEER_EXT()%s)\n",
+			obj_path, s->ops->tc ? "tc" : "socket-filter",
+			prog_name ? " named " : "", prog_name ? prog_name : "",
+			s->ops->tc ? "SEC(\"tc\")" : "SEC(\"socket\")",
+			s->ops->tc ? " of a current <vtap/steer_ext.h>" : "");
+		err = prog_name ? -ENOENT : s->ops->tc ? -ENOEXEC : -EINVAL;
+		goto fail;
+	}
+	/* tc: the extension's answer goes back through the verdict map. */
+	verdict = bpf_object__find_map_by_name(obj, "vtap_steer_verdict");
+	if (s->ops->tc && (!verdict || s->fd[PIN_VERDICT] < 0)) {
+		pr_warn("steer: %s was built with an older <vtap/steer_ext.h> "
+			"(no vtap_steer_verdict map): rebuild it to steer a "
+			"macvtap or ipvtap\n",
+			obj_path);
+		err = -ENOEXEC;
+		goto fail;
+	}
+	if (verdict && s->fd[PIN_VERDICT] >= 0 &&
+	    bpf_map__reuse_fd(verdict, s->fd[PIN_VERDICT])) {
+		err = -errno;
 		goto fail;
 	}
 	if (bpf_map__reuse_fd(jmp, s->fd[PIN_JMP]) ||
@@ -442,10 +472,46 @@ int vtap_steer__ext_del(struct vtap_steer *s)
 	return 0;
 }
 
+/*
+ * The full name of program @fd from its BTF (the kernel keeps 15
+ * characters of a name, "vtap_ext_icmp__tc" is longer); @buf is left as
+ * it is when the program has none.
+ */
+static void btf_prog_name(int fd, char *buf, size_t size)
+{
+	struct bpf_func_info fi;
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	const struct btf_type *ty;
+	struct btf *btf;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.btf_id ||
+	    !info.nr_func_info)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.nr_func_info = 1;
+	info.func_info_rec_size = sizeof(fi);
+	info.func_info = (uint64_t)(uintptr_t)&fi;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf)
+		return;
+	ty = btf__type_by_id(btf, fi.type_id);
+	if (ty && btf_is_func(ty))
+		snprintf(buf, size, "%s",
+			 btf__name_by_offset(btf, ty->name_off));
+	btf__free(btf);
+}
+
 int vtap_steer__ext_name(const struct vtap_steer *s, char *buf, size_t size)
 {
 	struct bpf_prog_info info;
 	uint32_t key = VTAP_STEER_JMP_EXT, id, len = sizeof(info);
+	char name[128];
+	size_t n;
 	int fd, err;
 
 	if (!s || !buf || !size)
@@ -457,9 +523,18 @@ int vtap_steer__ext_name(const struct vtap_steer *s, char *buf, size_t size)
 		return vtap_err(-errno);
 	memset(&info, 0, sizeof(info));
 	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err) {
+		err = -errno;
+		close(fd);
+		return vtap_err(err);
+	}
+	snprintf(name, sizeof(name), "%s", info.name);
+	btf_prog_name(fd, name, sizeof(name));
 	close(fd);
-	if (err)
-		return vtap_err(-errno);
-	snprintf(buf, size, "%s", info.name);
+	/* The name of the pair (VTAP_STEER_EXT()), whatever the entry. */
+	n = strlen(name);
+	if (n > 4 && !strcmp(name + n - 4, "__tc"))
+		name[n - 4] = '\0';
+	snprintf(buf, size, "%s", name);
 	return 0;
 }

@@ -5,11 +5,17 @@
  * from the same validated configuration; tests hold the two to each other
  * on the same frames (tests/bpf/test_steer_twin.c). And the automq table's
  * writer, which uses the same flow key.
+ *
+ * For the tc build (macvtap, ipvtap; steer.bpf.c with VTAP_STEER_TC) the
+ * chain is the same up to RSS; then, instead of automq, the kernel's own
+ * choice (VTAP_STEER_BY_KERNEL), and the prediction also says which hash
+ * the program sets for its queue (vtap_steer_tc_hash()).
  */
 #include <string.h>
 
 #include <bpf/bpf.h>
 
+#include "steer_attach.h"
 #include "steer_cfg.h"
 
 void vtap_steer_key_from_info(const struct vtap_pkt_info *info,
@@ -161,6 +167,9 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 		if (!p.by)
 			p.by = VTAP_STEER_BY_RSS;
 		p.value = p.rss.queue;
+	} else if (s->ops->tc) {
+		if (!p.by)
+			p.by = VTAP_STEER_BY_KERNEL;
 	} else if (flags & VTAP_STEER_F_AUTOMQ) {
 		uint16_t q;
 
@@ -179,6 +188,9 @@ int vtap_steer__predict(struct vtap_steer *s, const void *frame, size_t len,
 						      : (h & 0xffff);
 	}
 out:
+	if (s->ops->tc && p.by != VTAP_STEER_BY_KERNEL &&
+	    p.by != VTAP_STEER_BY_EXT)
+		p.hash = vtap_steer_tc_hash(p.value, slot->automq_queues);
 	*ret = p;
 	return 0;
 }

@@ -24,6 +24,20 @@
  * eth_type_trans() before the program runs, so each frame is handed over
  * behind a 14-byte dummy header: the program then sees the frame at
  * skb->data exactly as tun hands it over.
+ *
+ * test_tc runs the same frames and configurations through the tc build of
+ * the program (macvtap/ipvtap: it sets the skb hash the kernel picks the
+ * queue with, and leaves it alone when no step decides). A tc test run
+ * takes the frame from its Ethernet header (and refuses frames of no more
+ * than that, or with a cut IP header behind an IP EtherType: those are not
+ * run) and does not report the skb
+ * hash back (ctx_out has no hash), so the program's own record of the hash
+ * it set, vtap_steer_verdict, is read instead: it must equal the twin's
+ * (p.hash, never 0 when set) and select the twin's queue modulo the queue
+ * count the table is built for (varied at random here), and be 0 on the
+ * kernel-default path. test_tc_ext checks an extension's tc entry: its
+ * answer becomes the hash, its "no opinion" goes on to RSS or leaves the
+ * hash alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +51,7 @@
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "frames.h"
 #include "steer_impl.h"
@@ -48,7 +63,9 @@
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static unsigned long n_compared, n_mismatch;
 /* How often each step decided: every step must be exercised. */
-static unsigned long n_by[VTAP_STEER_BY_FLOW_HASH + 1];
+static unsigned long n_by[VTAP_STEER_BY_KERNEL + 1];
+/* tc: hashes set and left alone. */
+static unsigned long n_hash_set, n_hash_kept;
 static unsigned long n_report[VTAP_HASH_REPORT__COUNT];
 /* Frames matched by an exact and a masked rule, by the winner's kind. */
 static unsigned long n_masked_over_exact, n_exact_over_masked;
@@ -227,8 +244,42 @@ static size_t mutate(uint8_t *p, size_t len)
 struct twin {
 	struct vtap_steer *steer;
 	int prog_fd;
+	int verdict_fd; /* tc: vtap_steer_verdict */
 	bool l3;
+	bool tc;
 };
+
+#define CPUS_MAX 1024
+static int ncpus;
+static struct vtap_steer_verdict verdicts[CPUS_MAX];
+
+/* tc: forget what earlier runs recorded (every CPU's copy). */
+static void verdict_clear(const struct twin *t)
+{
+	uint32_t zero = 0;
+
+	memset(verdicts, 0, sizeof(verdicts));
+	assert_int_equal(
+		bpf_map_update_elem(t->verdict_fd, &zero, verdicts, BPF_ANY),
+		0);
+}
+
+/* tc: the hash the run recorded (the CPU it ran on is the one set). */
+static uint32_t verdict_hash(const struct twin *t)
+{
+	struct vtap_steer_verdict *v = verdicts;
+	uint32_t zero = 0, h = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(t->verdict_fd, &zero, v), 0);
+	for (int c = 0; c < ncpus; c++) {
+		assert_int_equal(v[c].queue_plus1, 0);
+		if (v[c].hash) {
+			assert_int_equal(h, 0); /* one run, one CPU */
+			h = v[c].hash;
+		}
+	}
+	return h;
+}
 
 /* The program's answer for @frame (at most TWIN_FRAME_MAX bytes). */
 static uint32_t prog_run(const struct twin *t, const uint8_t *frame, size_t len)
@@ -238,13 +289,21 @@ static uint32_t prog_run(const struct twin *t, const uint8_t *frame, size_t len)
 	int err;
 
 	assert_true(len <= TWIN_FRAME_MAX);
-	memset(buf, 0, DUMMY_HLEN);
-	/* Local experimental EtherType: the kernel looks no further. */
-	buf[12] = 0x88;
-	buf[13] = 0xb5;
-	memcpy(buf + DUMMY_HLEN, frame, len);
-	opts.data_in = buf;
-	opts.data_size_in = (uint32_t)(DUMMY_HLEN + len);
+	if (t->tc) {
+		/* tc programs see the frame from its Ethernet header. */
+		memcpy(buf, frame, len);
+		opts.data_in = buf;
+		opts.data_size_in = (uint32_t)len;
+		verdict_clear(t);
+	} else {
+		memset(buf, 0, DUMMY_HLEN);
+		/* Local experimental EtherType: the kernel looks no further. */
+		buf[12] = 0x88;
+		buf[13] = 0xb5;
+		memcpy(buf + DUMMY_HLEN, frame, len);
+		opts.data_in = buf;
+		opts.data_size_in = (uint32_t)(DUMMY_HLEN + len);
+	}
 	err = bpf_prog_test_run_opts(t->prog_fd, &opts);
 	if (err)
 		fprintf(stderr, "test run of %zu bytes: %s\n", len,
@@ -307,6 +366,21 @@ static void check_overlap(const struct twin *t, const uint8_t *frame,
 	}
 }
 
+/*
+ * Whether a tc test run takes @frame: more than an Ethernet header, and
+ * (6.18) a whole IPv4 or IPv6 header behind an IP EtherType.
+ */
+static bool tc_runnable(const uint8_t *frame, size_t len)
+{
+	unsigned int type;
+
+	if (len <= 14)
+		return false;
+	type = (unsigned int)frame[12] << 8 | frame[13];
+	return !(type == 0x0800 && len < 14 + 20) &&
+	       !(type == 0x86dd && len < 14 + 40);
+}
+
 static void compare(struct twin *t, const uint8_t *frame, size_t len,
 		    const char *what)
 {
@@ -315,6 +389,8 @@ static void compare(struct twin *t, const uint8_t *frame, size_t len,
 
 	if (len > TWIN_FRAME_MAX)
 		len = TWIN_FRAME_MAX;
+	if (t->tc && !tc_runnable(frame, len))
+		return;
 	retval = prog_run(t, frame, len);
 	assert_int_equal(vtap_steer__predict(t->steer, frame, len, &p), 0);
 	assert_int_not_equal(p.by, VTAP_STEER_BY_EXT);
@@ -323,6 +399,31 @@ static void compare(struct twin *t, const uint8_t *frame, size_t len,
 	n_by[p.by]++;
 	if (p.by == VTAP_STEER_BY_RSS)
 		n_report[p.rss.report]++;
+	if (t->tc) {
+		const struct vtap_steer_cfg *c = vtap_steer_cfg(t->steer);
+		uint32_t n = c->slot[c->active & 1].automq_queues;
+		uint32_t h = verdict_hash(t);
+
+		/* The program returns TC_ACT_OK and says it with the hash. */
+		assert_int_equal(retval, 0);
+		if (p.by == VTAP_STEER_BY_KERNEL) {
+			assert_int_equal(p.hash, 0);
+			n_hash_kept++;
+		} else {
+			assert_int_not_equal(p.hash, 0);
+			assert_int_equal(p.hash % n, p.value % n);
+			n_hash_set++;
+		}
+		retval = h;
+		if (h == p.hash)
+			return;
+		n_mismatch++;
+		if (n_mismatch <= 10)
+			fprintf(stderr,
+				"tc mismatch (%s, len %zu): bpf hash %u, C hash %u (queue %u by %u)\n",
+				what, len, h, p.hash, p.value, p.by);
+		return;
+	}
 	if (retval != p.value) {
 		n_mismatch++;
 		if (n_mismatch <= 10) {
@@ -426,20 +527,36 @@ static void random_config(struct twin *t, struct frame *pool, size_t npool)
 	steps = rnd() & (VTAP_STEER_STEP_RULES | VTAP_STEER_STEP_RSS |
 			 VTAP_STEER_STEP_AUTOMQ);
 	assert_int_equal(vtap_steer__set_steps(t->steer, steps), 0);
+	/* tc: the hash depends on the queue count the table is built for. */
+	if (t->tc)
+		assert_int_equal(
+			vtap_steer__set_queues(t->steer, 1 + rnd_n(256)), 0);
 }
 
-static void run_mode(bool l3)
+static void run_mode(bool l3, bool tc)
 {
-	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 256,
-		       .flags = l3 ? VTAP_STEER_TUN : 0);
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 256);
 	static struct frame pool[64], f;
-	struct twin t = {.l3 = l3};
+	struct twin t = {.l3 = l3, .tc = tc};
+	const char *name = "vtwintap";
 	uint8_t m[FRAME_MAX];
 
-	t.steer = vtap_steer__open(l3 ? "vtwintun" : "vtwintap", &o);
+	if (l3) {
+		o.flags = VTAP_STEER_TUN;
+		name = "vtwintun";
+	} else if (tc) {
+		o.flags = VTAP_STEER_TC;
+		name = "vtwintc";
+	}
+	t.steer = vtap_steer__open(name, &o);
 	assert_non_null(t.steer);
 	t.prog_fd = vtap_steer__prog_fd(t.steer);
 	assert_true(t.prog_fd >= 0);
+	t.verdict_fd = vtap_steer_map_fd(t.steer, "verdict");
+	if (tc) {
+		assert_string_equal(vtap_steer__attach_point(t.steer), "tc");
+		assert_true(t.verdict_fd >= 0);
+	}
 	for (size_t i = 0; i < 64; i++)
 		gen_frame(&pool[i], l3);
 
@@ -468,7 +585,7 @@ static void run_mode(bool l3)
 	vtap_steer__close(t.steer);
 }
 
-static void check_coverage(const char *mode)
+static void check_coverage(const char *mode, bool tc)
 {
 	fprintf(stderr,
 		"%s: %lu frames compared, %lu mismatches; decided by exact %lu, rule %lu, rss %lu, automq %lu, flow hash %lu, none %lu\n",
@@ -481,9 +598,25 @@ static void check_coverage(const char *mode)
 		mode, n_masked_over_exact, n_exact_over_masked);
 	assert_true(n_masked_over_exact > 0);
 	assert_true(n_exact_over_masked > 0);
-	for (int by = VTAP_STEER_BY_EXACT; by <= VTAP_STEER_BY_FLOW_HASH; by++)
-		if (by != VTAP_STEER_BY_EXT)
+	fprintf(stderr,
+		"%s: kernel's choice %lu; hash set %lu, left alone %lu\n", mode,
+		n_by[VTAP_STEER_BY_KERNEL], n_hash_set, n_hash_kept);
+	for (int by = VTAP_STEER_BY_EXACT; by <= VTAP_STEER_BY_KERNEL; by++) {
+		bool tc_only = by == VTAP_STEER_BY_KERNEL;
+		bool tun_only = by == VTAP_STEER_BY_AUTOMQ ||
+				by == VTAP_STEER_BY_FLOW_HASH;
+
+		if (by == VTAP_STEER_BY_EXT)
+			continue;
+		if (tc ? tun_only : tc_only)
+			assert_int_equal(n_by[by], 0);
+		else
 			assert_true(n_by[by] > 0);
+	}
+	if (tc) {
+		assert_true(n_hash_set > 0);
+		assert_true(n_hash_kept > 0);
+	}
 	/* Every report type the cascade can give was compared under RSS. */
 	for (int r = 0; r < VTAP_HASH_REPORT__COUNT; r++) {
 		fprintf(stderr, " %s=%lu", vtap_hash_report__name(r),
@@ -493,6 +626,7 @@ static void check_coverage(const char *mode)
 	fprintf(stderr, "\n");
 	assert_int_equal(n_mismatch, 0);
 	n_compared = n_mismatch = 0;
+	n_hash_set = n_hash_kept = 0;
 	n_masked_over_exact = n_exact_over_masked = 0;
 	memset(n_by, 0, sizeof(n_by));
 	memset(n_report, 0, sizeof(n_report));
@@ -500,14 +634,20 @@ static void check_coverage(const char *mode)
 
 static void test_tap(void **state)
 {
-	run_mode(false);
-	check_coverage("tap");
+	run_mode(false, false);
+	check_coverage("tap", false);
 }
 
 static void test_tun(void **state)
 {
-	run_mode(true);
-	check_coverage("tun");
+	run_mode(true, false);
+	check_coverage("tun", false);
+}
+
+static void test_tc(void **state)
+{
+	run_mode(false, true);
+	check_coverage("tc", true);
 }
 
 /* An exact rule for the 5-tuple of frame_l4(@v6, TCP, 40000 -> 5201). */
@@ -641,6 +781,90 @@ static void prio_case(bool v6)
 	vtap_steer__close(t.steer);
 }
 
+/* tc: the hash one frame gets, checked against the twin. */
+static uint32_t tc_hash_of(struct twin *t, const struct frame *f,
+			   uint32_t want_by)
+{
+	struct vtap_steer_prediction p;
+	uint32_t ret;
+
+	ret = prog_run(t, f->data, f->len);
+	assert_int_equal(ret, 0); /* TC_ACT_OK */
+	assert_int_equal(vtap_steer__predict(t->steer, f->data, f->len, &p), 0);
+	assert_int_equal(p.by, want_by);
+	if (want_by == VTAP_STEER_BY_RSS || want_by == VTAP_STEER_BY_KERNEL)
+		assert_int_equal(verdict_hash(t), p.hash);
+	return verdict_hash(t);
+}
+
+/*
+ * An extension's tc entry (ext_icmp: ICMP to queue 1, else no opinion):
+ * its answer becomes the hash for queue 1; no opinion goes on to RSS,
+ * and with RSS off leaves the hash alone.
+ */
+static void test_tc_ext(void **state)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 4, .flags = VTAP_STEER_TC);
+	VTAP_OPTS_INIT(vtap_steer_rss, r, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .kind = VTAP_STEER_TABLE_EQUAL, .equal_n = 4);
+	struct twin t = {.tc = true};
+	const char *b = getenv("VTAP_BUILDDIR");
+	uint8_t s4[4], d4[4];
+	struct frame icmp, udp;
+	char obj[4096], name[64];
+	uint32_t h;
+
+	if (!b)
+		skip();
+	snprintf(obj, sizeof(obj), "%s/src/bpf/ext_icmp.bpf.o", b);
+	frame_pton(AF_INET, "10.0.0.1", s4);
+	frame_pton(AF_INET, "10.0.0.2", d4);
+	frame_init(&icmp);
+	frame_eth(&icmp, NULL, NULL);
+	frame_ipv4(&icmp, s4, d4);
+	frame_icmp(&icmp, 8, 0);
+	frame_finish(&icmp);
+	frame_l4(&udp, false, true, 4000, 5000, 16);
+
+	t.steer = vtap_steer__open("vtwintcext", &o);
+	assert_non_null(t.steer);
+	t.prog_fd = vtap_steer__prog_fd(t.steer);
+	t.verdict_fd = vtap_steer_map_fd(t.steer, "verdict");
+	assert_true(t.prog_fd >= 0 && t.verdict_fd >= 0);
+	assert_int_equal(vtap_steer__set_rss(t.steer, &r), 0);
+	assert_int_equal(vtap_steer__ext_set(t.steer, obj, NULL), 0);
+	assert_int_equal(vtap_steer__ext_name(t.steer, name, sizeof(name)), 0);
+	assert_string_equal(name, "vtap_ext_icmp");
+	assert_int_equal(
+		vtap_steer__set_steps(t.steer, VTAP_STEER_STEP_EXT |
+						       VTAP_STEER_STEP_RSS),
+		0);
+
+	h = tc_hash_of(&t, &icmp, VTAP_STEER_BY_EXT);
+	assert_int_equal(h, vtap_steer_tc_hash(1, 4));
+	assert_int_equal(h % 4, 1);
+	/* No opinion: RSS decides (the twin says RSS: no extension step). */
+	assert_int_equal(vtap_steer__set_steps(t.steer, VTAP_STEER_STEP_RSS),
+			 0);
+	h = tc_hash_of(&t, &udp, VTAP_STEER_BY_RSS);
+	assert_int_equal(
+		vtap_steer__set_steps(t.steer, VTAP_STEER_STEP_EXT |
+						       VTAP_STEER_STEP_RSS),
+		0);
+	assert_int_equal(tc_hash_of(&t, &udp, VTAP_STEER_BY_EXT), h);
+	assert_int_not_equal(h, 0);
+	/* No opinion and nothing after it: the kernel's own choice. */
+	assert_int_equal(vtap_steer__set_steps(t.steer, VTAP_STEER_STEP_EXT),
+			 0);
+	assert_int_equal(tc_hash_of(&t, &udp, VTAP_STEER_BY_EXT), 0);
+	assert_int_equal(tc_hash_of(&t, &icmp, VTAP_STEER_BY_EXT),
+			 vtap_steer_tc_hash(1, 4));
+	assert_int_equal(vtap_steer__set_steps(t.steer, 0), 0);
+	assert_int_equal(tc_hash_of(&t, &icmp, VTAP_STEER_BY_KERNEL), 0);
+	assert_int_equal(vtap_steer__ext_del(t.steer), 0);
+	vtap_steer__close(t.steer);
+}
+
 static void test_prio_exact_vs_masked(void **state)
 {
 	prio_case(false);
@@ -653,12 +877,17 @@ int main(void)
 		cmocka_unit_test(test_prio_exact_vs_masked),
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_tun),
+		cmocka_unit_test(test_tc),
+		cmocka_unit_test(test_tc_ext),
 	};
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: needs root for BPF_PROG_TEST_RUN\n");
 		return 77;
 	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > CPUS_MAX)
+		return 1;
 	if (getenv("VTAP_TWIN_SEED"))
 		rng_state = strtoull(getenv("VTAP_TWIN_SEED"), NULL, 0) | 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -208,6 +208,7 @@ static const struct gr_cmd cmds_flow[] = {
 static const struct gr_cmd cmds_steer[] = {
 	{"show", SHOW_ALIASES, NULL, D_KW, 2, kw_dev},
 	{"attach", NULL, NULL, D_KW, 2, kw_dev},
+	{"detach", NULL, NULL, D_KW, 2, kw_dev},
 	{"ext", NULL, "set", D_KW, 6, kw_steer_ext_set},
 	{"ext", NULL, "del", D_KW, 2, kw_dev},
 	{NULL},

@@ -4,11 +4,15 @@
  *
  *   vtapctl steer show dev NAME
  *   vtapctl steer attach dev NAME
+ *   vtapctl steer detach dev NAME
  *   vtapctl steer ext set dev NAME obj FILE.o [prog NAME]
  *   vtapctl steer ext del dev NAME
  *
  * Also the helpers rss.c and flow.c share (vtapctl_steer.h): opening the
- * pinned state of a device and one-line errors with hints.
+ * pinned state of a device and one-line errors with hints. Every command
+ * works on a tun/tap and on a macvtap or ipvtap (made by vtapctl or by
+ * `ip link add ... type macvtap`): the library picks the attach point from
+ * the device's kind.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -111,10 +115,13 @@ struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 			steer_cli_err(what, dev, -errno);
 		return s;
 	}
-	if (vtap_dev__info(dev, &info)) {
+	err = vtap_dev__info(dev, &info);
+	if (err == -ENODEV) {
 		steer_cli_err(what, dev, -ENODEV);
 		return NULL;
 	}
+	if (err) /* not a tun/tap: vtap_steer__open() says what it takes */
+		info.owner = info.group = -1;
 	o.flags = VTAP_STEER_PIN;
 	o.queues = queues;
 	if (info.owner >= 0 || info.group >= 0) {
@@ -161,6 +168,7 @@ static int steer_show(int argc, char **argv)
 	struct vtap_steer *s;
 	char ext[64] = "";
 	uint32_t steps;
+	bool tc;
 
 	if (!dev)
 		return EXIT_USAGE;
@@ -170,6 +178,7 @@ static int steer_show(int argc, char **argv)
 	if (!s)
 		return EXIT_FAIL;
 	steps = vtap_steer__steps(s);
+	tc = !strcmp(vtap_steer__attach_point(s), "tc");
 	vtap_steer__ext_name(s, ext, sizeof(ext));
 	if (vtap_steer__attached(s, &att))
 		att.state = VTAP_STEER_ATTACHED_UNKNOWN;
@@ -177,14 +186,21 @@ static int steer_show(int argc, char **argv)
 	pr_obj_begin(NULL);
 	pr_str("ifname", "dev %s\n", dev);
 	pr_str("pins", "pins %s\n", vtap_steer__pin_dir(s));
+	pr_str("attach", "attach %s", tc ? "tc" : "tun");
+	pr_text(tc ? " (clsact ingress filter: the program sets the hash the "
+		     "kernel picks the queue with)\n"
+		   : " (TUNSETSTEERINGEBPF)\n");
 	pr_str("attached", "attached %s", attached_names[att.state]);
 	pr_u64("runs", " (the program ran %llu times", att.runs);
 	pr_u64("frames",
 	       " for %llu frames to the VMM since vtap attached it)\n",
 	       att.frames);
 	if (att.state == VTAP_STEER_ATTACHED_NO)
-		pr_text("  the tap's opener detached it (TUNSETSTEERINGEBPF); "
-			"'vtapctl steer attach dev %s' puts it back\n",
+		pr_text(tc ? "  its tc filter is gone; 'vtapctl steer attach "
+			     "dev %s' puts it back\n"
+			   : "  the tap's opener detached it "
+			     "(TUNSETSTEERINGEBPF); 'vtapctl steer attach dev "
+			     "%s' puts it back\n",
 			dev);
 	pr_u64("queues", "queues %" PRIu64 "\n",
 	       vtap_steer__intended_queues(s));
@@ -192,8 +208,14 @@ static int steer_show(int argc, char **argv)
 	pr_arr_begin("steps");
 	for (unsigned int i = 0; i < 4; i++) {
 		pr_obj_begin(NULL);
-		pr_str("step", " %s", step_names[i]);
-		pr_bool("on", "=%s", steps & (1u << i));
+		/* tc: the last step is the kernel's own choice, always. */
+		if (tc && i == 3) {
+			pr_str("step", " %s", "kernel");
+			pr_bool("on", "=%s", true);
+		} else {
+			pr_str("step", " %s", step_names[i]);
+			pr_bool("on", "=%s", steps & (1u << i));
+		}
 		pr_obj_end();
 	}
 	pr_arr_end();
@@ -280,25 +302,53 @@ static int steer_attach(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/*
+ * Stop steering: the device stops running the program (a macvtap's tc
+ * filter goes, and the clsact qdisc when vtap made it and nothing else
+ * uses it) and the configuration is removed.
+ */
+static int steer_detach(int argc, char **argv)
+{
+	const char *dev = steer_cli_dev(argc, argv);
+	struct vtap_steer *s;
+	int err;
+
+	if (!dev)
+		return EXIT_USAGE;
+	if (argc > 2)
+		return usage_err("unexpected '%s'", argv[2]);
+	s = steer_cli_open("steer detach", dev, false, 0);
+	if (!s)
+		return EXIT_FAIL;
+	err = vtap_steer__detach(s);
+	vtap_steer__close(s);
+	if (!err)
+		err = vtap_steer__unpin(dev);
+	if (err)
+		steer_cli_err("steer detach", dev, err);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vtapctl steer show dev NAME\n"
 		"       vtapctl steer attach dev NAME\n"
+		"       vtapctl steer detach dev NAME\n"
 		"       vtapctl steer ext set dev NAME obj FILE.o [prog NAME]\n"
 		"       vtapctl steer ext del dev NAME\n");
 }
 
 int cmd_steer(int argc, char **argv)
 {
-	static const char *const cmds[] = {"show", "ext", "help", "attach",
-					   NULL};
+	static const char *const cmds[] = {"show",   "ext",    "help",
+					   "attach", "detach", NULL};
 	static const char *const ext_cmds[] = {"set", "del", NULL};
 	int c;
 
 	if (argc < 1 && pr_is_json())
 		return usage_err(
-			"steer: missing command (show, attach or ext)");
+			"steer: missing command (show, attach, detach or ext)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -321,6 +371,8 @@ int cmd_steer(int argc, char **argv)
 		return EXIT_OK;
 	case 3:
 		return steer_attach(argc - 1, argv + 1);
+	case 4:
+		return steer_detach(argc - 1, argv + 1);
 	case -2:
 		return usage_err("ambiguous command 'steer %s'", argv[0]);
 	default:
