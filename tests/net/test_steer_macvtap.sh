@@ -296,6 +296,31 @@ check("queue 1 detached")
 fcntl.ioctl(fd, TUNSETQUEUE, struct.pack("16sH", b"", IFF_ATTACH_QUEUE))
 kmap.append(fd)
 check("re-attached")
+
+# The extension (ICMP to queue 1, else no opinion) through its tc entry.
+ext = os.path.join(os.environ["VTAP_BUILDDIR"], "src/bpf/ext_icmp.bpf.o")
+sh(vtapctl, "steer", "ext", "set", "dev", tap, "obj", ext)
+show = sh(vtapctl, "-j", "steer", "show", "dev", tap).stdout
+if '"ext":"vtap_ext_icmp"' not in show:
+    fail(f"steer show does not name the extension: {show}")
+sh("ip", "netns", "exec", peer, "ping", "-c", "4", "-i", "0.2", "-W", "1",
+   "10.93.0.2", ok_rc=(0, 1))
+icmp, end = [], time.monotonic() + 30
+while len(icmp) < 4 and time.monotonic() < end:
+    r, _, _ = select.select(kmap, [], [], 0.5)
+    for fd in r:
+        while True:
+            try:
+                fr = os.read(fd, 65536 + VNET_HDR)[VNET_HDR:]
+            except BlockingIOError:
+                break
+            if len(fr) > 23 and fr[12:14] == b"\x08\x00" and fr[23] == 1:
+                icmp.append(kmap.index(fd))
+want = tc_hash(1) % len(kmap)
+print(f"{kind} N={n} extension: ICMP frames on kernel queues {icmp}")
+if len(icmp) < 4 or any(k != want for k in icmp):
+    fail(f"extension: ICMP frames on {icmp}, want 4 on {want}")
+sh(vtapctl, "steer", "ext", "del", "dev", tap)
 for fd in kmap:
     os.close(fd)
 if node.startswith("/tmp"):
