@@ -7,7 +7,7 @@
 # every .TH; every option of `vtapctl help` and of vtap-switchd's usage in
 # its page.
 . "$VTAP_SRCDIR/tests/lib.sh"
-command -v groff >/dev/null || skip "no groff (groff-base)"
+need groff groff-base
 version=$(sed -n "s/^\tversion : '\([^']*\)'.*/\1/p" "$VTAP_SRCDIR/meson.build")
 [ -n "$version" ] || { echo "FAIL: no version in meson.build" >&2; exit 1; }
 dates=()

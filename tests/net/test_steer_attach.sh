@@ -8,7 +8,7 @@
 # attach` or `rss set` put it back: traffic is steered as predicted again.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
+need python3 python3
 
 READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sa)

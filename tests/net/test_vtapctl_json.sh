@@ -13,7 +13,7 @@ PY=
 for p in /usr/bin/python3 python3; do
 	if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p; break; fi
 done
-[ -n "$PY" ] || skip "needs python3-jsonschema (scripts/setup.sh installs it)"
+[ -n "$PY" ] || skip "missing package python3-jsonschema (scripts/setup.sh installs it)"
 SCHEMA=$VTAP_SRCDIR/tests/data/vtapctl-json.schema.json
 T=$(uname_ j)
 NS=$(uname_ jn)

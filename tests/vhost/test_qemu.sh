@@ -22,9 +22,9 @@ VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
 RUN=${VTAP_VM_RUN:-$VTAP_SRCDIR/tests/vm/run.sh}
 RXQ=${VTAP_VM_RXQ:-$VTAP_BUILDDIR/tests/vm/vm_rxq}
 [ -f "$RUN" ] || skip "no VM harness (tests/vm/run.sh)"
-[ -x "$RXQ" ] || skip "tests/vm/vm_rxq not built"
+need_built "$RXQ"
 bash "$RUN" --check || skip "VM harness: QEMU or kernel missing"
-command -v python3 >/dev/null || skip "needs python3"
+need python3 python3
 
 T=$(uname_ qv); NS=$(uname_ qs); S=/tmp/vtap-vhost-qemu.$$.sock
 NFLOWS=64 DPORT=21000 SPORT=41000 MEM=1024

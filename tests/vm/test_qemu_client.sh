@@ -27,9 +27,9 @@
 require_root
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-command -v python3 >/dev/null || skip "needs python3"
+need python3 python3
 RXQ=$VTAP_BUILDDIR/tests/vm/vm_rxq
-[ -x "$RXQ" ] || skip "tests/vm/vm_rxq not built"
+need_built "$RXQ"
 
 T=$(uname_ qc)
 NS=$(uname_ qn)
