@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * steer_maps.h - map layouts shared by the steering program (steer.bpf.c)
- * and the library (src/lib/steer.c), plus the small pure functions both
+ * and the library (src/lib/steer*.c), plus the small pure functions both
  * sides run on the same fields (rule matching, the symmetric flow hash)
  *
  * Theory of operation: configuration updates

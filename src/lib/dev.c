@@ -42,7 +42,6 @@
 #include <unistd.h>
 
 #include "dev_impl.h"
-#include "qdepth_impl.h"
 
 #define TUN_PATH "/dev/net/tun"
 
@@ -58,23 +57,6 @@ static bool name_ok(const char *name)
 {
 	return name && *name && strlen(name) < IFNAMSIZ && !strchr(name, '/') &&
 	       strcmp(name, ".") && strcmp(name, "..");
-}
-
-int vtap_dev_tun_flags(const char *name, int *ret_ifindex)
-{
-	struct vtap_link l;
-	int err;
-
-	if (!name_ok(name))
-		return -EINVAL;
-	err = vtap_link_get(0, name, &l);
-	if (err)
-		return err;
-	if (!l.is_tun)
-		return -EINVAL;
-	if (ret_ifindex)
-		*ret_ifindex = l.ifindex;
-	return (int)l.tun_flags;
 }
 
 int vtap_dev__intended_queues(const char *name)
@@ -348,7 +330,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 		dev->iff |= IFF_NAPI;
 
 	have = dev->name[0] && !strchr(dev->name, '%')
-		       ? vtap_dev_tun_flags(dev->name, NULL)
+		       ? vtap_link_tun_flags(dev->name, NULL)
 		       : -ENODEV;
 	if (have >= 0) {
 		if (flags & VTAP_DEV_EXCL) {
@@ -485,7 +467,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	}
 	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
 		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
-	vtap_qdepth_opened(dev);
+	vtap_dev_qdepth_opened(dev);
 	return dev;
 
 err_unpersist:
@@ -554,7 +536,7 @@ int vtap_dev__delete(const char *name)
 
 	if (!name_ok(name))
 		return vtap_err(-EINVAL);
-	err = vtap_dev_tun_flags(name, &ifindex);
+	err = vtap_link_tun_flags(name, &ifindex);
 	if (err == -EINVAL) {
 		pr_warn("%s: not a tun/tap device\n", name);
 		return vtap_err(-EINVAL);
@@ -746,7 +728,7 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 	}
 	dev->kernel_offloads = offloads;
 	vtap_dev_publish(dev);
-	vtap_qdepth_update(dev);
+	vtap_dev_qdepth_update(dev);
 	return 0;
 }
 
@@ -778,6 +760,42 @@ int vtap_dev__offloads(struct vtap_dev *dev, struct vtap_offload_state *ret)
 	return 0;
 }
 
+/*
+ * A queue's coalescing on send is set here, by the device, which knows
+ * what its kernel takes (the feature probe); queue.c does the data path.
+ */
+int vtap_queue__set_gro(struct vtap_queue *q, const struct vtap_gro_opts *opts)
+{
+	struct vtap_dev_features feat;
+	uint32_t types, segs;
+	bool uso;
+
+	if (!q || !q->dev->hdr_len || !OPTS_VALID(opts, struct vtap_gro_opts))
+		return vtap_err(-EINVAL);
+	if (!opts) {
+		__atomic_store_n(&q->gro_types, 0, __ATOMIC_RELAXED);
+		return 0;
+	}
+	types = OPTS_GET(opts, types, 0);
+	segs = OPTS_GET(opts, max_segs, 0);
+	if ((types & ~VTAP_GRO_ALL) || segs == 1 || segs > VTAP_GRO_SEGS_MAX)
+		return vtap_err(-EINVAL);
+	/* USO frames written to a tap need a kernel that takes them: the
+	 * same release that added TUN_F_USO4/6 (Linux 6.2). */
+	uso = !vtap_dev__features(q->dev, &feat) &&
+	      (feat.offloads & VTAP_OFFLOAD_USO) &&
+	      !(__atomic_load_n(&q->dev->sw_learned, __ATOMIC_RELAXED) &
+		VTAP_OFFLOAD_USO);
+	if (!types)
+		types = VTAP_GRO_TCP | (uso ? VTAP_GRO_UDP : 0);
+	else if ((types & VTAP_GRO_UDP) && !uso)
+		return vtap_err(-EOPNOTSUPP);
+	__atomic_store_n(&q->gro_max_segs, segs ? segs : VTAP_GRO_SEGS_DEFAULT,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&q->gro_types, types, __ATOMIC_RELAXED);
+	return 0;
+}
+
 void vtap_dev_steer_attached(struct vtap_dev *dev, struct vtap_steer *steer)
 {
 	dev->steer = steer;
@@ -802,27 +820,6 @@ static void sw_update(struct vtap_dev *dev)
 	if (dev->hdr_len < VTAP_VNET_HDR_TUNNEL_LEN)
 		sw &= ~SW_TUNNEL;
 	__atomic_store_n(&dev->sw_set, sw, __ATOMIC_RELAXED);
-}
-
-uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev)
-{
-	return __atomic_load_n(&dev->sw_set, __ATOMIC_RELAXED) |
-	       __atomic_load_n(&dev->sw_learned, __ATOMIC_RELAXED);
-}
-
-void vtap_dev_sw_learn(struct vtap_dev *dev, uint32_t offload)
-{
-	uint32_t old =
-		__atomic_fetch_or(&dev->sw_learned, offload, __ATOMIC_RELAXED);
-
-	if (!(old & offload)) {
-		pr_info("%s: the kernel refused a %s frame: segmenting such "
-			"frames in software from now on\n",
-			dev->name, vtap_offload__name(offload) ?: "GSO");
-		if (dev->stats_file)
-			__atomic_fetch_or(&dev->stats_file->sw_offloads,
-					  offload, __ATOMIC_RELAXED);
-	}
 }
 
 int vtap_dev__set_sw_offloads(struct vtap_dev *dev, uint32_t offloads)
@@ -875,7 +872,7 @@ static void call_hook(struct vtap_dev *dev, enum vtap_dev_event ev,
 	if (dev->hook)
 		dev->hook(dev, ev, qid, &dev->map, dev->hook_ctx);
 	/* The queue count changed: so may the depth a budget allows. */
-	vtap_qdepth_update(dev);
+	vtap_dev_qdepth_update(dev);
 }
 
 unsigned int vtap_dev__num_queues(const struct vtap_dev *dev)
@@ -1009,7 +1006,7 @@ int vtap_dev__set_mtu(struct vtap_dev *dev, unsigned int mtu)
 		return vtap_err(-EINVAL);
 	err = link_set(dev, &set);
 	if (!err)
-		vtap_qdepth_update(dev);
+		vtap_dev_qdepth_update(dev);
 	return err;
 }
 
@@ -1131,7 +1128,7 @@ int vtap_dev__run_dir(const char *name, char *buf, size_t size)
 
 	if (!name_ok(name) || !buf)
 		return vtap_err(-EINVAL);
-	err = vtap_dev_tun_flags(name, &ifindex);
+	err = vtap_link_tun_flags(name, &ifindex);
 	if (err < 0)
 		return vtap_err(err == -EINVAL ? -EINVAL : -ENODEV);
 	return vtap_err(vtap_rundir_path(ifindex, buf, size));

@@ -179,9 +179,17 @@ void vtap_report_steer_gone(struct vtap_dev *dev,
 			    const struct vtap_steer *steer);
 
 /* The software offload set in force (any thread). */
-uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev);
-/* A GSO type was refused by the kernel's write path: do it in software. */
-void vtap_dev_sw_learn(struct vtap_dev *dev, uint32_t offload);
+static inline uint32_t vtap_dev_sw_offloads(const struct vtap_dev *dev)
+{
+	return __atomic_load_n(&dev->sw_set, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&dev->sw_learned, __ATOMIC_RELAXED);
+}
+
+/*
+ * queue.c: a GSO type was refused by the kernel's write path: do it in
+ * software from now on.
+ */
+void vtap_queue_sw_learn(struct vtap_dev *dev, uint32_t offload);
 /* Copy the offload and reporting state into the stats file header. */
 void vtap_dev_publish(struct vtap_dev *dev);
 
@@ -190,11 +198,11 @@ unsigned int vtap_offloads_to_tun(uint32_t offloads);
 uint32_t vtap_offloads_from_tun(unsigned int tun);
 
 /*
- * The IFF_* flags of tun/tap @name in the caller's namespace (rtnetlink),
- * its ifindex in *@ret_ifindex when not NULL. Return: the flags, -ENODEV,
- * or -EINVAL for a link that is not tun/tap.
+ * dev_qdepth.c: apply the recorded queue depth after a change it depends
+ * on (queues, offloads, MTU), and at open.
  */
-int vtap_dev_tun_flags(const char *name, int *ret_ifindex);
+void vtap_dev_qdepth_update(struct vtap_dev *dev);
+void vtap_dev_qdepth_opened(struct vtap_dev *dev);
 
 /* stats.c: the per-handle shared stats file. */
 int vtap_stats_open(struct vtap_dev *dev);

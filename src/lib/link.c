@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -24,7 +25,7 @@
 
 #include <sys/stat.h>
 
-#include "dev_impl.h"
+#include "internal.h"
 #include "link.h"
 
 /* Room for any request and its acknowledgement (MNL_SOCKET_BUFFER_SIZE is
@@ -255,6 +256,24 @@ int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret)
 		return err;
 	*ret = l;
 	return 0;
+}
+
+int vtap_link_tun_flags(const char *name, int *ret_ifindex)
+{
+	struct vtap_link l;
+	int err;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return err;
+	if (!l.is_tun)
+		return -EINVAL;
+	if (ret_ifindex)
+		*ret_ifindex = l.ifindex;
+	return (int)l.tun_flags;
 }
 
 struct each_ctx {

@@ -55,6 +55,13 @@ struct vtap_link {
 int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret);
 
 /*
+ * The IFF_* flags of tun/tap @name in the caller's namespace (rtnetlink),
+ * its ifindex in *@ret_ifindex when not NULL. Return: the flags, -ENODEV,
+ * or -EINVAL for a link that is not tun/tap.
+ */
+int vtap_link_tun_flags(const char *name, int *ret_ifindex);
+
+/*
  * Call @fn for each link of the caller's namespace (one dump); a non-zero
  * return of @fn stops the walk and is returned. Return: 0 or -errno.
  */

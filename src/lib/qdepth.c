@@ -15,8 +15,9 @@
  * (BUDGET) with vtap_qdepth_rule(): budget / (queues x frame), never below
  * the virtio ring size (256) and never above VTAP_QDEPTH_MAX. The rule
  * depends on the attached queues, the MTU and the offloads, so it is
- * applied again whenever one of them changes through libvtap: dev.c calls
- * vtap_qdepth_update() after a queue attaches or detaches, after the
+ * applied again whenever one of them changes through libvtap: the device
+ * (dev_qdepth.c) calls vtap_qdepth_update() with the tap as a struct
+ * vtap_qdepth_target after a queue attaches or detaches, after the
  * offloads or the MTU change, and when a handle opens the tap. The writer
  * side gets a matching send buffer (TUNSETSNDBUF, depth x frame bytes per
  * queue; it belongs to the device and applies to queues attached later).
@@ -37,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/if_tun.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -46,8 +48,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dev_impl.h"
+#include "link.h"
 #include "qdepth_impl.h"
+#include "rundir.h"
 
 #define RECORD_FILE "qdepth"
 
@@ -278,13 +281,13 @@ int vtap_qdepth_record(const char *name, struct vtap_qdepth_cfg *cfg,
  * caller's own transient queues), or when none are attached the recorded
  * count of a persistent tap, else 1.
  */
-static unsigned int queues_counted(const char *name, int attached)
+static unsigned int queues_counted(int ifindex, int attached)
 {
 	int n;
 
 	if (attached > 0)
 		return (unsigned int)attached;
-	n = vtap_dev__intended_queues(name);
+	n = vtap_rundir_queues(ifindex);
 	return n > 0 ? (unsigned int)n : 1;
 }
 
@@ -301,16 +304,8 @@ static bool link_gso(const char *name)
 /* The deepest ring kernels that refuse VTAP_QDEPTH_MAX take (see apply()). */
 #define QDEPTH_MAX_OLD 32767u
 
-struct apply_ctx {
-	const char *name;
-	int ifindex;
-	int fd; /* an attached queue of the tap for TUNSETSNDBUF, or -1 */
-	int own; /* queues of the caller not to count */
-	int fallback; /* attached queues when the kernel does not say */
-	bool reset_sndbuf; /* give back the unlimited send buffer */
-};
-
-static int apply(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
+static int apply(const struct vtap_qdepth_target *c,
+		 const struct vtap_qdepth_cfg *cfg)
 {
 	struct vtap_nl_link_state st;
 	unsigned int queues;
@@ -324,9 +319,9 @@ static int apply(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
 		return err;
 	}
 	gso = link_gso(c->name);
-	queues = queues_counted(c->name, st.tun_queues >= 0
-						 ? st.tun_queues - c->own
-						 : c->fallback);
+	queues = queues_counted(c->ifindex, st.tun_queues >= 0
+						    ? st.tun_queues - c->own
+						    : c->fallback);
 	depth = vtap_qdepth_rule(cfg, queues, st.mtu, gso);
 	frame = vtap_qdepth_frame(st.mtu, gso);
 	if (depth && depth != st.txqlen) {
@@ -374,58 +369,41 @@ static int apply(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
 	return 0;
 }
 
-/* The fd of an attached queue of @dev, or -1. */
-static int attached_fd(const struct vtap_dev *dev)
-{
-	for (unsigned int i = 0; i < dev->n_queues; i++)
-		if (dev->queues[i].kidx >= 0)
-			return dev->queues[i].fd;
-	return -1;
-}
-
-void vtap_qdepth_update(struct vtap_dev *dev)
+void vtap_qdepth_update(const struct vtap_qdepth_target *t)
 {
 	struct vtap_qdepth_cfg cfg;
-	struct apply_ctx c = {
-		.name = dev->name,
-		.ifindex = dev->ifindex,
-		.fd = attached_fd(dev),
-		.own = dev->tool ? (int)dev->map.n_attached : 0,
-		.fallback = (int)(dev->map.base + dev->map.n_attached),
-	};
 	int err;
 
-	if (dev->moved)
-		return;
-	err = vtap_qdepth_record(dev->name, &cfg, false);
+	err = vtap_qdepth_record(t->name, &cfg, false);
 	if (err) {
-		pr_info("%s: queue depth record unreadable: %s\n", dev->name,
+		pr_info("%s: queue depth record unreadable: %s\n", t->name,
 			strerror(-err));
 		return;
 	}
 	if (cfg.mode == VTAP_QDEPTH_KERNEL)
 		return;
-	err = apply(&c, &cfg);
+	err = apply(t, &cfg);
 	if (err)
-		pr_info("%s: the queue depth stays as it was\n", dev->name);
+		pr_info("%s: the queue depth stays as it was\n", t->name);
 }
 
-void vtap_qdepth_opened(struct vtap_dev *dev)
+void vtap_qdepth_opened(const struct vtap_qdepth_target *t, bool created)
 {
 	struct vtap_qdepth_cfg none = {.mode = VTAP_QDEPTH_KERNEL};
 
-	if (!dev->created) {
-		vtap_qdepth_update(dev);
+	if (!created) {
+		vtap_qdepth_update(t);
 		return;
 	}
 	/* Left by a tap deleted another way (ip link del, its namespace). */
-	if (vtap_qdepth_record(dev->name, &none, true) == 0)
+	if (vtap_qdepth_record(t->name, &none, true) == 0)
 		return;
-	pr_info("%s: cannot remove a stale queue depth record\n", dev->name);
+	pr_info("%s: cannot remove a stale queue depth record\n", t->name);
 }
 
-static int opts_cfg(const char *name, const struct vtap_qdepth_opts *opts,
-		    struct vtap_qdepth_cfg *ret)
+int vtap_qdepth_cfg_from_opts(const char *name,
+			      const struct vtap_qdepth_opts *opts,
+			      struct vtap_qdepth_cfg *ret)
 {
 	if (!opts || !OPTS_VALID(opts, struct vtap_qdepth_opts))
 		return -EINVAL;
@@ -437,8 +415,8 @@ static int opts_cfg(const char *name, const struct vtap_qdepth_opts *opts,
 	return check_cfg(name, ret);
 }
 
-/* Apply @cfg and record it (after it applied: a refused one is not kept). */
-static int set_cfg(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
+int vtap_qdepth_set_cfg(const struct vtap_qdepth_target *c,
+			const struct vtap_qdepth_cfg *cfg)
 {
 	int err = apply(c, cfg);
 
@@ -450,76 +428,6 @@ static int set_cfg(const struct apply_ctx *c, const struct vtap_qdepth_cfg *cfg)
 			"follow queue and offload changes)\n",
 			c->name, vtap_run_dir(), strerror(-err));
 	return err;
-}
-
-int vtap_dev__set_qdepth(struct vtap_dev *dev,
-			 const struct vtap_qdepth_opts *opts)
-{
-	struct vtap_qdepth_cfg cfg;
-	struct apply_ctx c;
-	int err;
-
-	if (!dev)
-		return vtap_err(-EINVAL);
-	err = opts_cfg(dev->name, opts, &cfg);
-	if (err)
-		return vtap_err(err);
-	if (dev->moved) {
-		pr_warn("%s: the link is in another network namespace\n",
-			dev->name);
-		return vtap_err(-ENODEV);
-	}
-	c = (struct apply_ctx){
-		.name = dev->name,
-		.ifindex = dev->ifindex,
-		.fd = attached_fd(dev),
-		.own = dev->tool ? (int)dev->map.n_attached : 0,
-		.fallback = (int)(dev->map.base + dev->map.n_attached),
-		.reset_sndbuf = true,
-	};
-	return vtap_err(set_cfg(&c, &cfg));
-}
-
-int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
-{
-	VTAP_OPTS_INIT(vtap_dev_opts, dopts,
-		       .flags = VTAP_DEV_NO_CREATE | VTAP_DEV_MATCH,
-		       .queues = 1);
-	struct vtap_qdepth_cfg cfg;
-	struct vtap_dev *dev;
-	struct apply_ctx c;
-	int flags, err;
-
-	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
-		return vtap_err(-EINVAL);
-	err = opts_cfg(name, opts, &cfg);
-	if (err)
-		return vtap_err(err);
-	c = (struct apply_ctx){
-		.name = name,
-		.fd = -1,
-		.reset_sndbuf = true,
-	};
-	flags = vtap_dev_tun_flags(name, &c.ifindex);
-	if (flags == -EINVAL)
-		pr_warn("%s: not a tun/tap device\n", name);
-	if (flags < 0)
-		return vtap_err(flags);
-	if (!c.ifindex)
-		return vtap_err(-ENODEV);
-	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A
-	 * single-queue tap in use has none to spare: its depth still
-	 * applies. */
-	dev = vtap_dev__open(name, &dopts);
-	if (!dev && errno != EBUSY)
-		return -errno;
-	if (dev) {
-		c.fd = attached_fd(dev);
-		c.own = (int)dev->map.n_attached; /* a tool's handle */
-	}
-	err = set_cfg(&c, &cfg);
-	vtap_dev__close(dev);
-	return vtap_err(err);
 }
 
 int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret)
@@ -544,7 +452,7 @@ int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret)
 	info.qlen = st.txqlen;
 	info.set_qlen = cfg.mode == VTAP_QDEPTH_QLEN ? cfg.qlen : 0;
 	info.budget_bytes = cfg.mode == VTAP_QDEPTH_BUDGET ? cfg.budget : 0;
-	info.queues = queues_counted(name, st.tun_queues);
+	info.queues = queues_counted(ifindex, st.tun_queues);
 	info.frame_bytes = vtap_qdepth_frame(st.mtu, link_gso(name));
 	info.worst_case_bytes =
 		(uint64_t)info.qlen * info.queues * info.frame_bytes;

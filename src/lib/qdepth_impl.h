@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-struct vtap_dev;
+struct vtap_qdepth_opts;
 
 /* What is recorded for a tap: the mode and its one value. */
 struct vtap_qdepth_cfg {
@@ -62,16 +62,41 @@ int vtap_qdepth_record(const char *name, struct vtap_qdepth_cfg *cfg,
 		       bool write);
 
 /*
- * The hook: apply the recorded setting to @dev's link after its queues
- * attached or detached, or its offloads or MTU changed (dev.c calls it).
- * Failures are logged, never returned: they must not undo the change.
+ * The tap a setting applies to, as the device (dev_qdepth.c) or a tool
+ * describes it: qdepth.c never sees struct vtap_dev.
  */
-void vtap_qdepth_update(struct vtap_dev *dev);
+struct vtap_qdepth_target {
+	const char *name;
+	int ifindex;
+	int fd; /* an attached queue of the tap for TUNSETSNDBUF, or -1 */
+	int own; /* queues of the caller not to count */
+	int fallback; /* attached queues when the kernel does not say */
+	bool reset_sndbuf; /* give back the unlimited send buffer */
+};
+
+/* The setting @opts asks for, checked. Return: 0 or -EINVAL (logged). */
+int vtap_qdepth_cfg_from_opts(const char *name,
+			      const struct vtap_qdepth_opts *opts,
+			      struct vtap_qdepth_cfg *ret);
 
 /*
- * The hook at open: a tap this handle created forgets a record left by an
+ * Apply @cfg to @t and record it (after it applied: a refused one is not
+ * kept). Return: 0 or -errno (logged).
+ */
+int vtap_qdepth_set_cfg(const struct vtap_qdepth_target *t,
+			const struct vtap_qdepth_cfg *cfg);
+
+/*
+ * The hook: apply the recorded setting to @t after its queues attached or
+ * detached, or its offloads or MTU changed. Failures are logged, never
+ * returned: they must not undo the change.
+ */
+void vtap_qdepth_update(const struct vtap_qdepth_target *t);
+
+/*
+ * The hook at open: a tap this handle @created forgets a record left by an
  * earlier tap of the same name; an existing one gets its setting applied.
  */
-void vtap_qdepth_opened(struct vtap_dev *dev);
+void vtap_qdepth_opened(const struct vtap_qdepth_target *t, bool created);
 
 #endif /* VTAP_QDEPTH_IMPL_H */

@@ -72,6 +72,21 @@ int vtap_queue__fd(const struct vtap_queue *q)
 	return q->fd;
 }
 
+void vtap_queue_sw_learn(struct vtap_dev *dev, uint32_t offload)
+{
+	uint32_t old =
+		__atomic_fetch_or(&dev->sw_learned, offload, __ATOMIC_RELAXED);
+
+	if (!(old & offload)) {
+		pr_info("%s: the kernel refused a %s frame: segmenting such "
+			"frames in software from now on\n",
+			dev->name, vtap_offload__name(offload) ?: "GSO");
+		if (dev->stats_file)
+			__atomic_fetch_or(&dev->stats_file->sw_offloads,
+					  offload, __ATOMIC_RELAXED);
+	}
+}
+
 static inline uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -399,7 +414,7 @@ static enum tx_status send_one(struct vtap_queue *q, struct vtap_frame *f,
 		}
 		/* A checked GSO frame refused: the kernel lacks the type.
 		 * Segment it, and every later one. */
-		vtap_dev_sw_learn(dev, gso_offload(h->gso_type));
+		vtap_queue_sw_learn(dev, gso_offload(h->gso_type));
 		plan = VTAP_PLAN_SEGMENT;
 	}
 	tx_soft(q, f, h, &soft);
@@ -631,38 +646,6 @@ int vtap_queue__send(struct vtap_queue *q, struct vtap_frame *frames,
 				vtap_stat_add(&q->stats->gro_not_merged[r],
 					      a.not_merged[r]);
 	return ret < 0 ? vtap_err(ret) : ret;
-}
-
-int vtap_queue__set_gro(struct vtap_queue *q, const struct vtap_gro_opts *opts)
-{
-	struct vtap_dev_features feat;
-	uint32_t types, segs;
-	bool uso;
-
-	if (!q || !q->dev->hdr_len || !OPTS_VALID(opts, struct vtap_gro_opts))
-		return vtap_err(-EINVAL);
-	if (!opts) {
-		__atomic_store_n(&q->gro_types, 0, __ATOMIC_RELAXED);
-		return 0;
-	}
-	types = OPTS_GET(opts, types, 0);
-	segs = OPTS_GET(opts, max_segs, 0);
-	if ((types & ~VTAP_GRO_ALL) || segs == 1 || segs > VTAP_GRO_SEGS_MAX)
-		return vtap_err(-EINVAL);
-	/* USO frames written to a tap need a kernel that takes them: the
-	 * same release that added TUN_F_USO4/6 (Linux 6.2). */
-	uso = !vtap_dev__features(q->dev, &feat) &&
-	      (feat.offloads & VTAP_OFFLOAD_USO) &&
-	      !(__atomic_load_n(&q->dev->sw_learned, __ATOMIC_RELAXED) &
-		VTAP_OFFLOAD_USO);
-	if (!types)
-		types = VTAP_GRO_TCP | (uso ? VTAP_GRO_UDP : 0);
-	else if ((types & VTAP_GRO_UDP) && !uso)
-		return vtap_err(-EOPNOTSUPP);
-	__atomic_store_n(&q->gro_max_segs, segs ? segs : VTAP_GRO_SEGS_DEFAULT,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&q->gro_types, types, __ATOMIC_RELAXED);
-	return 0;
 }
 
 uint32_t vtap_queue__gro(const struct vtap_queue *q)

@@ -57,7 +57,7 @@ static void report_write_end(struct vtap_dev *dev, uint32_t mode)
 	__atomic_store_n(&dev->report_mode, mode, __ATOMIC_RELEASE);
 	__atomic_store_n(&dev->report_seq, dev->report_seq + 1,
 			 __ATOMIC_RELEASE);
-	vtap_dev_publish(dev);
+	vtap_stats_publish(dev);
 }
 
 int vtap_dev__set_hash_report(struct vtap_dev *dev, const struct vtap_rss *rss)

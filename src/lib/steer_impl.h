@@ -91,4 +91,17 @@ const struct vtap_steer_cfg *vtap_steer_cfg(const struct vtap_steer *steer);
 /* The fd of a map of the program by its name ("cfg", "exact", ...). */
 int vtap_steer_map_fd(const struct vtap_steer *steer, const char *name);
 
+/*
+ * The hub's link to a handle (dev_steer.c): a device that steers with
+ * @steer binds it, and the handle calls @fn(@steer, @ctx) when it closes
+ * so that the device forgets it. One binding per handle: -EBUSY when
+ * bound to another. vtap_steer_bound() returns the binding's @ctx or
+ * NULL; vtap_steer_unbind() drops it (without calling @fn).
+ */
+typedef void (*vtap_steer_release_fn)(struct vtap_steer *steer, void *ctx);
+int vtap_steer_bind(struct vtap_steer *steer, vtap_steer_release_fn fn,
+		    void *ctx);
+void *vtap_steer_bound(const struct vtap_steer *steer);
+void vtap_steer_unbind(struct vtap_steer *steer);
+
 #endif /* VTAP_STEER_IMPL_H */

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dev_qdepth.c - the hub's side of the queue depth: the device describes
+ * its tap to qdepth.c (struct vtap_qdepth_target) after every change the
+ * depth rule depends on, and the public calls that set a depth
+ */
+#include <string.h>
+
+#include "dev_impl.h"
+#include "qdepth_impl.h"
+
+/* The fd of an attached queue of @dev, or -1. */
+static int attached_fd(const struct vtap_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->n_queues; i++)
+		if (dev->queues[i].kidx >= 0)
+			return dev->queues[i].fd;
+	return -1;
+}
+
+static void target(const struct vtap_dev *dev, struct vtap_qdepth_target *t)
+{
+	*t = (struct vtap_qdepth_target){
+		.name = dev->name,
+		.ifindex = dev->ifindex,
+		.fd = attached_fd(dev),
+		.own = dev->tool ? (int)dev->map.n_attached : 0,
+		.fallback = (int)(dev->map.base + dev->map.n_attached),
+	};
+}
+
+void vtap_dev_qdepth_update(struct vtap_dev *dev)
+{
+	struct vtap_qdepth_target t;
+
+	if (dev->moved)
+		return;
+	target(dev, &t);
+	vtap_qdepth_update(&t);
+}
+
+void vtap_dev_qdepth_opened(struct vtap_dev *dev)
+{
+	struct vtap_qdepth_target t;
+
+	if (dev->moved && !dev->created)
+		return;
+	target(dev, &t);
+	vtap_qdepth_opened(&t, dev->created);
+}
+
+int vtap_dev__set_qdepth(struct vtap_dev *dev,
+			 const struct vtap_qdepth_opts *opts)
+{
+	struct vtap_qdepth_cfg cfg;
+	struct vtap_qdepth_target c;
+	int err;
+
+	if (!dev)
+		return vtap_err(-EINVAL);
+	err = vtap_qdepth_cfg_from_opts(dev->name, opts, &cfg);
+	if (err)
+		return vtap_err(err);
+	if (dev->moved) {
+		pr_warn("%s: the link is in another network namespace\n",
+			dev->name);
+		return vtap_err(-ENODEV);
+	}
+	target(dev, &c);
+	c.reset_sndbuf = true;
+	return vtap_err(vtap_qdepth_set_cfg(&c, &cfg));
+}
+
+int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, dopts,
+		       .flags = VTAP_DEV_NO_CREATE | VTAP_DEV_MATCH,
+		       .queues = 1);
+	struct vtap_qdepth_cfg cfg;
+	struct vtap_dev *dev;
+	struct vtap_qdepth_target c;
+	int flags, err;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
+		return vtap_err(-EINVAL);
+	err = vtap_qdepth_cfg_from_opts(name, opts, &cfg);
+	if (err)
+		return vtap_err(err);
+	c = (struct vtap_qdepth_target){
+		.name = name,
+		.fd = -1,
+		.reset_sndbuf = true,
+	};
+	flags = vtap_link_tun_flags(name, &c.ifindex);
+	if (flags == -EINVAL)
+		pr_warn("%s: not a tun/tap device\n", name);
+	if (flags < 0)
+		return vtap_err(flags);
+	if (!c.ifindex)
+		return vtap_err(-ENODEV);
+	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A
+	 * single-queue tap in use has none to spare: its depth still
+	 * applies. */
+	dev = vtap_dev__open(name, &dopts);
+	if (!dev && errno != EBUSY)
+		return -errno;
+	if (dev) {
+		c.fd = attached_fd(dev);
+		c.own = (int)dev->map.n_attached; /* a tool's handle */
+	}
+	err = vtap_qdepth_set_cfg(&c, &cfg);
+	vtap_dev__close(dev);
+	return vtap_err(err);
+}

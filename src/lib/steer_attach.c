@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * steer_attach.c - attaching the steering program to a device, through
+ * one interface (struct vtap_steer_attach_ops) with a backend per kind of
+ * device: tun/tap takes the program with TUNSETSTEERINGEBPF on a queue
+ *
+ * Counters. The program counts every run per queue and deciding step
+ * (vtap_steer_stats, pinned as "stats", readable by all):
+ * vtap_steer__counts() sums them over CPUs, and vtap_steer__attached()
+ * compares their total with the device's tx_packets since vtap last
+ * attached the program (recorded in the run directory) to tell whether it
+ * still steers.
+ */
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "link.h"
+#include "rundir.h"
+#include "steer_attach.h"
+
+#define IFF_PERSIST_ 0x0800
+
+static void attach_record(const struct vtap_steer *s);
+
+/* ------------------------------------------------------------------ */
+/* tun/tap: TUNSETSTEERINGEBPF                                        */
+/* ------------------------------------------------------------------ */
+
+/* A queue of the tun/tap, opened to attach through (the caller closes). */
+static int tun_open_queue(struct vtap_steer *s)
+{
+	struct ifreq ifr;
+	int flags, fd, err;
+
+	flags = vtap_link_tun_flags(s->ifname, NULL);
+	if (flags < 0) {
+		pr_warn("steer: %s is not a tun/tap device\n", s->ifname);
+		return flags;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", s->ifname);
+	ifr.ifr_flags = (short)(flags & ~IFF_PERSIST_);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		err = -errno;
+		pr_warn("steer: open a queue of %s: %s%s\n", s->ifname,
+			strerror(-err),
+			err == -EPERM
+				? " (needs CAP_NET_ADMIN or the tap's owner)"
+			: err == -EBUSY ? " (single-queue tap open elsewhere)"
+					: "");
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int tun_attach(struct vtap_steer *s, int queue_fd)
+{
+	int fd = queue_fd, prog = s->fd[PIN_PROG], err = 0;
+
+	if (fd < 0) {
+		fd = tun_open_queue(s);
+		if (fd < 0)
+			return fd;
+	}
+	if (ioctl(fd, TUNSETSTEERINGEBPF, &prog)) {
+		err = -errno;
+		pr_warn("steer: TUNSETSTEERINGEBPF on %s: %s\n", s->ifname,
+			strerror(-err));
+	}
+	if (queue_fd < 0)
+		close(fd);
+	return err;
+}
+
+const struct vtap_steer_attach_ops vtap_steer_attach_tun = {
+	.name = "tun",
+	.attach = tun_attach,
+};
+
+/* ------------------------------------------------------------------ */
+/* the public glue                                                    */
+/* ------------------------------------------------------------------ */
+
+static int attach(struct vtap_steer *s, int queue_fd)
+{
+	int err;
+
+	if (s->fd[PIN_PROG] < 0) {
+		pr_warn("steer: no access to the steering program of %s%s\n",
+			s->ifname, vtap_steer_perm_hint(-EPERM));
+		return vtap_err(-EPERM);
+	}
+	err = s->ops->attach(s, queue_fd);
+	if (err)
+		return vtap_err(err);
+	attach_record(s);
+	return 0;
+}
+
+int vtap_steer__attach(struct vtap_steer *s, int tap_fd)
+{
+	if (!s || tap_fd < 0)
+		return vtap_err(-EINVAL);
+	return attach(s, tap_fd);
+}
+
+int vtap_steer__attach_name(struct vtap_steer *s)
+{
+	if (!s)
+		return vtap_err(-EINVAL);
+	return attach(s, -1);
+}
+
+/* ------------------------------------------------------------------ */
+/* counters                                                           */
+/* ------------------------------------------------------------------ */
+
+_Static_assert(VTAP_STEER_CNT_RULE == 0 && VTAP_STEER_CNT_EXT == 1 &&
+		       VTAP_STEER_CNT_RSS == 2 &&
+		       VTAP_STEER_CNT_UNCLASSIFIED == 3 &&
+		       VTAP_STEER_CNT_AUTOMQ == 4 && VTAP_STEER_CNT_NONE == 5 &&
+		       VTAP_STEER_CNT__COUNT <= VTAP_STEER_STAT_SLOTS,
+	       "the program's step counters (steer_ext.h)");
+
+static const char *const by_names[] = {
+	[VTAP_STEER_CNT_RULE] = "rule",
+	[VTAP_STEER_CNT_EXT] = "ext",
+	[VTAP_STEER_CNT_RSS] = "rss",
+	[VTAP_STEER_CNT_UNCLASSIFIED] = "unclassified",
+	[VTAP_STEER_CNT_AUTOMQ] = "automq",
+	[VTAP_STEER_CNT_NONE] = "none",
+};
+_Static_assert(sizeof(by_names) / sizeof(by_names[0]) == VTAP_STEER_CNT__COUNT,
+	       "step names");
+
+const char *vtap_steer_cnt__name(unsigned int by)
+{
+	return by < VTAP_STEER_CNT__COUNT ? by_names[by] : NULL;
+}
+
+int vtap_steer__counts(const struct vtap_steer *s,
+		       struct vtap_steer_qcount *ret, unsigned int max)
+{
+	int ncpu = libbpf_num_possible_cpus(), last = 0;
+	struct vtap_steer_qstats *v;
+
+	if (!s || (!ret && max))
+		return vtap_err(-EINVAL);
+	if (s->fd[PIN_STATS] < 0)
+		return vtap_err(-ENOENT);
+	if (ncpu <= 0)
+		return vtap_err(ncpu ? ncpu : -EINVAL);
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return vtap_err(-ENOMEM);
+	if (max)
+		memset(ret, 0, max * sizeof(*ret));
+	for (__u32 q = 0; q < VTAP_STEER_STATS_QUEUES; q++) {
+		bool any = false;
+
+		if (bpf_map_lookup_elem(s->fd[PIN_STATS], &q, v))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++) {
+				any |= v[c].by[b] != 0;
+				if (q < max)
+					ret[q].by[b] += v[c].by[b];
+			}
+		}
+		if (any)
+			last = (int)q + 1;
+	}
+	free(v);
+	return last;
+}
+
+/* All runs of the program so far (sum of the counters). */
+static int total_runs(const struct vtap_steer *s, uint64_t *ret)
+{
+	struct vtap_steer_qcount *c;
+	int n;
+
+	c = calloc(VTAP_STEER_STATS_QUEUES, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	n = vtap_steer__counts(s, c, VTAP_STEER_STATS_QUEUES);
+	*ret = 0;
+	for (int q = 0; q < n; q++)
+		for (int b = 0; b < VTAP_STEER_CNT__COUNT; b++)
+			*ret += c[q].by[b];
+	free(c);
+	return n < 0 ? n : 0;
+}
+
+/* The tap's frames handed to readers so far, and the program's runs. */
+static int attach_now(const struct vtap_steer *s, uint64_t *ret_runs,
+		      uint64_t *ret_frames)
+{
+	struct vtap_link l;
+	int err;
+
+	err = vtap_link_get(s->ifindex, NULL, &l);
+	if (err)
+		return err;
+	if (!l.has_stats)
+		return -ENODATA;
+	*ret_frames = l.stats.tx_packets;
+	return total_runs(s, ret_runs);
+}
+
+/*
+ * After an attach: from here on every frame a reader takes ran the
+ * program. Record (runs, tx_packets) in the tap's run directory, root's,
+ * for vtap_steer__attached() (a handle that cannot write there, the tap's
+ * owner, leaves the last record).
+ */
+static void attach_record(const struct vtap_steer *s)
+{
+	uint64_t runs, frames;
+	char buf[64];
+	int fd, n;
+
+	if (!s->pinned || attach_now(s, &runs, &frames))
+		return;
+	fd = vtap_rundir_open(s->ifindex, true);
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%llu %llu\n", (unsigned long long)runs,
+		     (unsigned long long)frames);
+	vtap_write_file_at(fd, "attach", buf, (size_t)n);
+	close(fd);
+}
+
+int vtap_steer__attached(struct vtap_steer *s, struct vtap_steer_attached *ret)
+{
+	struct vtap_steer_attached r = {.state = VTAP_STEER_ATTACHED_UNKNOWN};
+	unsigned long long r0, f0;
+	uint64_t runs, frames;
+	char buf[64];
+	ssize_t n = -ENOENT;
+	int err, fd;
+
+	if (!s || !ret || !s->pinned || s->ifindex <= 0)
+		return vtap_err(-EINVAL);
+	err = attach_now(s, &runs, &frames);
+	if (err)
+		return vtap_err(err);
+	fd = vtap_rundir_open(s->ifindex, false);
+	if (fd >= 0) {
+		n = vtap_read_file_at(fd, "attach", buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		/* Counters that went back belong to other state: unknown. */
+		if (sscanf(buf, "%llu %llu", &r0, &f0) == 2 && runs >= r0 &&
+		    frames >= f0) {
+			r.runs = runs - r0;
+			r.frames = frames - f0;
+			if (!r.frames)
+				r.state = VTAP_STEER_ATTACHED_UNKNOWN;
+			else if (r.runs >= r.frames)
+				r.state = VTAP_STEER_ATTACHED_YES;
+			else
+				r.state = VTAP_STEER_ATTACHED_NO;
+		}
+	}
+	*ret = r;
+	return 0;
+}
