@@ -60,7 +60,9 @@ declare -A want=(
 		lib/systemd/system/vtap-vhost@.service usr/lib/tmpfiles.d/vtap.conf
 		etc/vtap-switchd.conf usr/share/bash-completion/completions/vtapctl
 		usr/lib/$ma/vtap/bpf/ext_icmp.bpf.o
-		$(cd docs && ls *.md | sed 's|^|usr/share/doc/vtap-tools/|')"
+		$(cd docs && ls *.md | sed 's|^|usr/share/doc/vtap-tools/|')
+		usr/share/doc/vtap-tools/examples/ethernet.xml
+		usr/share/doc/vtap-tools/examples/vhostuser.xml"
 )
 root=$work/root
 mkdir "$root"

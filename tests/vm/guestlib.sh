@@ -13,20 +13,21 @@
 #                          boot a guest with the harness (ARGS are its
 #                          options) running `bash -c JOB`, its output in
 #                          OUT; returns the job's exit status
-#   vm_rxq_job IFACE DPORT NFLOWS [NOTIFY_ADDR NOTIFY_PORT]
+#   vm_rxq_job IFACE DPORT NFLOWS [NOTIFY_ADDR NOTIFY_PORT [TAG]]
 #                          guest shell that records every flow's rx queue
 #                          with vm_rxq on IFACE (ports DPORT..), then
 #                          prints its lines ("flow I dport P queue Q hash H
-#                          moved M"); with NOTIFY_ADDR it sends "ready"
-#                          there once a second while it waits, so the host
-#                          knows the guest's driver runs
+#                          moved M", after TAG when given); with
+#                          NOTIFY_ADDR it sends "ready" there once a second
+#                          while it waits, so the host knows the guest's
+#                          driver runs
 #   vm_flows_pcap NFLOWS SPORT DPORT SRC DST SRCMAC DSTMAC OUT
 #                          the flows' frames as a pcap for vtapctl hash
 #   vm_flows_send [NETNS] NFLOWS SPORT DPORT SRC DST
 #                          send the flows every half second (in NETNS when
 #                          not empty) until killed; the pid is in VM_SPID
-#   vm_flows_check PREDICTED GUEST_OUT
-#                          compare the guest's lines with `vtapctl hash`'s
+#   vm_flows_check PREDICTED GUEST_OUT [TAG]
+#                          compare the guest's lines (after TAG) with `vtapctl hash`'s
 #                          "INDEX HASH REPORT QUEUE"; prints "seen Q H
 #                          MOVED Q0 Q1": flows seen, on the predicted
 #                          queue, with the predicted hash, packets that
@@ -90,7 +91,7 @@ vm_guest() {
 }
 
 vm_rxq_job() {
-	local ifc=$1 dport=$2 n=$3 addr=${4:-} port=${5:-}
+	local ifc=$1 dport=$2 n=$3 addr=${4:-} port=${5:-} tag=${6:-}
 	cat <<EOF
 rm -f /tmp/rxq.ready
 $VM_RXQ $ifc $dport $n 300 /tmp/rxq.ready >/tmp/rxq.out &
@@ -108,7 +109,7 @@ EOF
 	cat <<EOF
 wait \$rxq
 rxq_rc=\$?
-cat /tmp/rxq.out
+sed 's/^/$tag/' /tmp/rxq.out
 [ \$rxq_rc = 0 ] || exit \$rxq_rc
 EOF
 }
@@ -147,5 +148,5 @@ vm_flows_check() {
 		mv += $10
 	}
 	END { print seen + 0, okq + 0, okh + 0, mv + 0, q0 + 0, q1 + 0 }' \
-		"$1" <(grep '^flow ' "$2")
+		"$1" <(grep "^${3:-}flow " "$2" | sed "s/^${3:-}//")
 }

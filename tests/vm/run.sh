@@ -43,8 +43,9 @@
 #                      empty directory) for another launcher (libvirt):
 #                      DIR/vmlinuz, DIR/initrd.gz, DIR/share (the result
 #                      share: job, job.log, later rc), DIR/guest.env
-#                      (shell assignments: KERNEL, INITRD, APPEND, SHARES
-#                      = "TAG PATH ro|rw" per line, ACCEL); exit 0
+#                      (shell assignments: KERNEL, INITRD, APPEND, ACCEL),
+#                      DIR/shares (the 9p shares its init mounts, "TAG
+#                      PATH ro|rw" per line); exit 0
 #
 # Exit status: the command's, 77 when QEMU or the kernel is missing (with
 # the reason on stderr), 124 on timeout, 1 when the guest ended without
@@ -220,9 +221,11 @@ if [ -n "$prepare" ]; then
 	{
 		printf 'KERNEL=%q\nINITRD=%q\nAPPEND=%q\nACCEL=%q\n' \
 			"$run/vmlinuz" "$run/initrd.gz" "$append" "${accel[1]}"
-		printf 'SHARES=%q\n' "$(printf 'hostroot / ro\nvmout %s rw\n' "$share"
-			awk '{print $1, substr($0, length($1) + 2), "ro"}' "$share/mounts")"
 	} >"$run/guest.env"
+	{
+		printf 'hostroot / ro\nvmout %s rw\n' "$share"
+		awk '{print $1, substr($0, length($1) + 2), "ro"}' "$share/mounts"
+	} >"$run/shares"
 	exit 0
 fi
 if [ -n "$builddir" ]; then
