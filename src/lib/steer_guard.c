@@ -29,7 +29,9 @@
  * The guard (vtap_steer_guard__poll(), every quarter second from `vtapctl
  * steer guard`): for each tap of the namespace with pins (or the one
  * named), it checks that the instance it attached still resolves (one
- * syscall); when it does not, it attaches the next instance, loaded in
+ * syscall per tap: all a round costs while nothing changes; new taps,
+ * openers and removed pins are looked for every GUARD_FULL_EVERY rounds
+ * and whenever a tap runs no instance of the guard's); when it does not, it attaches the next instance, loaded in
  * advance so that re-attaching is one ioctl, and counts it in the run
  * directory ("guard"). Taps handed back with `vtapctl steer detach`
  * (vtap_steer__release(): "released" in the run directory) and taps a
@@ -59,6 +61,8 @@
 
 #define GUARD_FILE "guard"
 #define RELEASED_FILE "released"
+/* Rounds between full passes while every tap runs the guard's instance. */
+#define GUARD_FULL_EVERY 8
 
 /* ------------------------------------------------------------------ */
 /* instances                                                          */
@@ -280,6 +284,7 @@ struct vtap_steer_guard {
 	void *ctx;
 	struct guard_tap *taps;
 	size_t n;
+	unsigned int round;
 };
 
 static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
@@ -455,12 +460,35 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 	t->spare = vtap_steer_instance_load(t->s, &t->spare_id);
 }
 
+/*
+ * Whether this round needs the full pass (a link dump, new taps, openers,
+ * pins): every GUARD_FULL_EVERY rounds, and whenever a tap runs no
+ * instance of the guard's. Otherwise a round is one lookup per tap.
+ */
+static bool need_full(struct vtap_steer_guard *g)
+{
+	if (g->round % GUARD_FULL_EVERY == 0)
+		return true;
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->taps[i].live_id ||
+		    !vtap_steer_instance_live(g->taps[i].live_id))
+			return true;
+	return false;
+}
+
 int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 {
+	bool pins;
 	int err;
 
 	if (!g)
 		return vtap_err(-EINVAL);
+	pins = g->round % GUARD_FULL_EVERY == 0;
+	if (!need_full(g)) {
+		g->round++;
+		return (int)g->n;
+	}
+	g->round++;
 	for (size_t i = 0; i < g->n; i++)
 		g->taps[i].seen = false;
 	err = vtap_link_each(scan_link, g);
@@ -469,12 +497,12 @@ int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 	for (size_t i = 0; i < g->n; i++)
 		if (g->taps[i].seen)
 			guard_one(g, &g->taps[i]);
-	/* Handed back, gone, or unpinned. */
+	/* Handed back, gone, or unpinned (checked now and then). */
 	for (size_t i = g->n; i-- > 0;)
 		if (g->taps[i].released)
 			tap_drop(g, i, VTAP_STEER_GUARD_RELEASED);
 		else if (!g->taps[i].seen ||
-			 !vtap_steer_pins_present(g->taps[i].ifindex))
+			 (pins && !vtap_steer_pins_present(g->taps[i].ifindex)))
 			tap_drop(g, i, VTAP_STEER_GUARD_GONE);
 	return (int)g->n;
 }
