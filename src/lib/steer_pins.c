@@ -476,8 +476,8 @@ int vtap_steer__pin(struct vtap_steer *s)
 		return vtap_err(err);
 	}
 	s->pinned = true;
-	s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					 O_CLOEXEC);
+	s->dir_fd =
+		open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	vtap_steer_attach_record(s, 0);
 	return 0;
 }
