@@ -497,12 +497,15 @@ int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 	for (size_t i = 0; i < g->n; i++)
 		if (g->taps[i].seen)
 			guard_one(g, &g->taps[i]);
-	/* Handed back, gone, or unpinned (checked now and then). */
+	/* Handed back, gone, unpinned or pinned anew (checked now and then:
+	 * an instance must be made over the maps the pins hold). */
 	for (size_t i = g->n; i-- > 0;)
 		if (g->taps[i].released)
 			tap_drop(g, i, VTAP_STEER_GUARD_RELEASED);
 		else if (!g->taps[i].seen ||
-			 (pins && !vtap_steer_pins_present(g->taps[i].ifindex)))
+			 (pins &&
+			  (!vtap_steer_pins_present(g->taps[i].ifindex) ||
+			   !vtap_steer_pins_current(g->taps[i].s))))
 			tap_drop(g, i, VTAP_STEER_GUARD_GONE);
 	return (int)g->n;
 }

@@ -46,6 +46,10 @@ int vtap_steer_pins_root(char *buf, size_t size);
  * state that is its own (the token matches). */
 bool vtap_steer_pins_present(int ifindex);
 
+/* Whether the pins of @s's link are still the maps @s has open (not
+ * made again since). */
+bool vtap_steer_pins_current(const struct vtap_steer *s);
+
 /* ---- given by steer_guard.c ---- */
 
 /*

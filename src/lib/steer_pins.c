@@ -440,6 +440,31 @@ bool vtap_steer_pins_present(int ifindex)
 	return ok;
 }
 
+/* The id of map or program @fd, 0 when unknown. */
+static uint32_t obj_id(int fd)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id
+								   : 0;
+}
+
+bool vtap_steer_pins_current(const struct vtap_steer *s)
+{
+	char path[PATH_MAX];
+	uint32_t id;
+	int fd;
+
+	if (!s->pinned || vtap_steer_pin_path(s, PIN_CFG, path, sizeof(path)))
+		return false;
+	fd = bpf_obj_get(path);
+	id = obj_id(fd);
+	if (fd >= 0)
+		close(fd);
+	return id && id == obj_id(s->fd[PIN_CFG]);
+}
+
 int vtap_steer__pin(struct vtap_steer *s)
 {
 	char parent[PATH_MAX], *name;
