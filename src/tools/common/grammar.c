@@ -208,6 +208,8 @@ static const struct gr_cmd cmds_flow[] = {
 static const struct gr_cmd cmds_steer[] = {
 	{"show", SHOW_ALIASES, NULL, D_KW, 2, kw_dev},
 	{"attach", NULL, NULL, D_KW, 2, kw_dev},
+	{"detach", NULL, NULL, D_KW, 2, kw_dev},
+	{"guard", NULL, NULL, D_NONE, 2, kw_dev},
 	{"ext", NULL, "set", D_KW, 6, kw_steer_ext_set},
 	{"ext", NULL, "del", D_KW, 2, kw_dev},
 	{NULL},
@@ -225,16 +227,22 @@ static const struct gr_cmd cmds_switch[] = {
 	{NULL},
 };
 
+static const struct gr_kw kw_gc[] = {
+	{"--dry-run", NULL, NULL, V_FLAG},
+	{NULL},
+};
+
+static const struct gr_cmd cmds_gc[] = {
+	{"", NULL, NULL, D_NONE, 1, kw_gc},
+	{NULL},
+};
+
 static const struct gr_obj objects[] = {
-	{"hash", cmds_hash},
-	{"dev", cmds_dev},
-	{"offload", cmds_offload},
-	{"rss", cmds_rss},
-	{"flow", cmds_flow},
-	{"steer", cmds_steer},
-	{"stats", cmds_stats},
-	{"switch", cmds_switch},
-	{NULL, NULL},
+	{"hash", cmds_hash},	   {"dev", cmds_dev},
+	{"offload", cmds_offload}, {"rss", cmds_rss},
+	{"flow", cmds_flow},	   {"steer", cmds_steer},
+	{"stats", cmds_stats},	   {"switch", cmds_switch},
+	{"gc", cmds_gc},	   {NULL, NULL},
 };
 
 /* ---- helpers ---- */

@@ -55,6 +55,9 @@ static const struct object objects[] = {
 #ifdef HAVE_CMD_SWITCH
 	{"switch", cmd_switch, "a running vtap-switchd"},
 #endif
+#ifdef HAVE_CMD_GC
+	{"gc", cmd_gc, "state of links and namespaces that are gone"},
+#endif
 	{NULL, NULL, NULL},
 };
 
@@ -235,5 +238,11 @@ int main(int argc, char **argv)
 		return usage_err("ambiguous object '%s'", argv[i]);
 	if (idx < 0)
 		return usage_err("unknown object '%s'", argv[i]);
+	/* State of links and namespaces gone goes at every run as root
+	 * (docs/steering.md); `gc` itself says what it removes. */
+	if (geteuid() == 0 && strcmp(objects[idx].name, "hash") &&
+	    strcmp(objects[idx].name, "gc") &&
+	    strcmp(objects[idx].name, "switch"))
+		vtap_gc(NULL);
 	return objects[idx].run(argc - i - 1, argv + i + 1);
 }
