@@ -227,6 +227,7 @@ echo "vhostuser: flows seen $seen of $NFLOWS, on the predicted queue $on_q, hash
 check [ "$seen" = $NFLOWS ]
 check [ "$on_q" = $NFLOWS ]
 check [ "$on_h" = $NFLOWS ]
+"$VTAPCTL" -n "$NS" steer show dev "$T2"
 check kill -0 "$vpid"
 kill "$vpid"
 wait "$vpid"
