@@ -17,7 +17,9 @@
  *
  * Usage: vmm_rx [-c COUNT] [-t SECONDS] IFNAME QUEUES
  *   -c COUNT    exit 0 after COUNT frames (default: run until signalled)
- *   -t SECONDS  exit 1 if COUNT frames did not arrive in time
+ *   -t SECONDS  with -c: exit 1 if COUNT frames did not arrive in time;
+ *               without: run that long, then exit 0
+ * At the end it prints on stderr how many frames arrived.
  * It prints "ready" on stdout once every queue is open and reporting is
  * on, so a script can start sending.
  */
@@ -140,7 +142,10 @@ int main(int argc, char **argv)
 
 	while (!stop && (!count || seen < count)) {
 		if (deadline && time(NULL) >= deadline) {
-			fprintf(stderr, "vmm_rx: %lu of %lu frames in %lus\n",
+			if (!count) /* -t alone: the run time */
+				break;
+			fprintf(stderr,
+				"vmm_rx: %lu of %lu frames in %lus: too few\n",
 				seen, count, seconds);
 			goto out_close;
 		}
@@ -162,6 +167,7 @@ int main(int argc, char **argv)
 			seen += (unsigned long)n;
 		}
 	}
+	fprintf(stderr, "vmm_rx: %lu frames\n", seen);
 	rc = 0;
 out_close:
 	vtap_dev__close(dev);

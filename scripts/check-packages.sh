@@ -59,7 +59,10 @@ declare -A want=(
 		lib/systemd/system/vtap-switchd.service
 		lib/systemd/system/vtap-vhost@.service usr/lib/tmpfiles.d/vtap.conf
 		etc/vtap-switchd.conf usr/share/bash-completion/completions/vtapctl
-		usr/lib/$ma/vtap/bpf/ext_icmp.bpf.o"
+		usr/lib/$ma/vtap/bpf/ext_icmp.bpf.o
+		$(cd docs && ls *.md | sed 's|^|usr/share/doc/vtap-tools/|')
+		usr/share/doc/vtap-tools/examples/ethernet.xml
+		usr/share/doc/vtap-tools/examples/vhostuser.xml"
 )
 root=$work/root
 mkdir "$root"
@@ -86,6 +89,13 @@ else bad "vtapctl from the package"; fi
 for m in "$root"/usr/share/man/man8/*.8.gz; do
 	if zcat "$m" | groff -man -Tutf8 -ww -Wbreak -z 2>&1 | grep -q .; then bad "${m##*/}: groff warnings"
 	else ok "${m##*/} renders"; fi
+done
+# Every document a man page cites is in the packages.
+for m in "$root"/usr/share/man/man8/*.8.gz; do
+	for d in $(zcat "$m" | grep -o '/usr/share/doc/[A-Za-z0-9/._-]*' | sort -u); do
+		[ -f "$root$d" ] && ok "${m##*/} cites $d, shipped" ||
+			bad "${m##*/} cites $d, which no package ships"
+	done
 done
 # The installed libvtap.pc, its prefix moved into the unpacked root.
 mkdir "$work/pc"

@@ -8,6 +8,9 @@ pkgs=(
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev linux-libc-dev
 	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev libinih-dev libsystemd-dev
 	iproute2 iputils-ping procps python3 gawk clang-format
+	# tools the tests run: ethtool (net_gro, net_tunnel), util-linux
+	# (setpriv, nsenter, unshare), Open vSwitch's userspace datapath (net_ovs)
+	ethtool util-linux openvswitch-switch
 	iperf3 vde2 gnuplot-nox
 	groff-base man-db debhelper dpkg-dev lintian systemd python3-jsonschema
 	bindgen rustc
@@ -31,8 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The guest tests (tests/vm, `scripts/test.sh --vm`): QEMU and Debian 12's
-# 6.1 kernel package. Optional: without them those tests skip.
-vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod)
+# 6.1 kernel package, libvirt for the examples/libvirt domains (vm_libvirt).
+# Optional: without them those tests skip.
+vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
+	libvirt-daemon-system libvirt-clients)
 missing=()
 for p in "${vm_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

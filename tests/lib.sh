@@ -21,7 +21,19 @@ _run_cleanups() {
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
 
+# Skip reasons say why: `SKIP: missing ...` is something scripts/setup.sh
+# or the build provides (a tool, a package, a built program): .ci/run
+# fails such a skip, since CI runs as root on Debian 12 where nothing may
+# be missing. Any other reason (no root, a kernel feature) is only
+# reported.
 skip() { echo "SKIP: $*" >&2; exit 77; }
+# need CMD PACKAGE: skip unless CMD is on PATH.
+need() {
+	command -v "$1" >/dev/null ||
+		skip "missing tool $1 (apt-get install $2; scripts/setup.sh installs it)"
+}
+# need_built PATH: skip unless the build made PATH.
+need_built() { [ -x "$1" ] || skip "missing build: ${1#"$VTAP_BUILDDIR"/} not built"; }
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ -w /dev/net/tun ] || skip "no /dev/net/tun"

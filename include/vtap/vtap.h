@@ -2244,6 +2244,23 @@ VTAP_API struct vtap_steer *
 vtap_steer__open(const char *ifname, const struct vtap_steer_opts *opts);
 
 /**
+ * vtap_steer__pin() - publish a handle's state as the tap's pinned state
+ * @steer: a handle that loaded its own state (opened without
+ *	VTAP_STEER_PIN)
+ *
+ * Pins the program and maps under the pin directory of the tap of the
+ * handle's name in the caller's network namespace now (call it after the
+ * tap moved to its namespace), replacing what was pinned there, so that
+ * `vtapctl rss show`, `steer show` and `stats` see the steering a program
+ * set up privately (vtap-switchd's ports). Nothing is chowned.
+ *
+ * Return: 0 (also when already pinned), -EINVAL (state found pinned
+ * elsewhere is not the handle's to move), -ENODEV, -ENOMEDIUM, or another
+ * errno.
+ */
+VTAP_API int vtap_steer__pin(struct vtap_steer *steer);
+
+/**
  * vtap_steer__close() - release the handle
  * @steer: handle, or NULL
  *
@@ -2716,6 +2733,10 @@ enum vtap_steer_attach_state {
 	VTAP_STEER_ATTACHED_UNKNOWN, /* no frames since the attach */
 	VTAP_STEER_ATTACHED_YES,
 	VTAP_STEER_ATTACHED_NO,
+	/* frames passed while one queue was attached: the kernel runs no
+	 * steering program then (nothing to choose), so the counters cannot
+	 * tell; nothing is wrong */
+	VTAP_STEER_ATTACHED_NOT_RUN,
 };
 
 /**
@@ -2725,11 +2746,24 @@ enum vtap_steer_attach_state {
  * @frames: frames the tap handed to its readers since then (IFLA_STATS64
  *	tx_packets, "to the VMM", of a tun/tap; rx_packets of a macvtap or
  *	ipvtap, which counts what it takes from the lower device)
+ * @queues: queues attached now (IFLA_TUN_NUM_QUEUES), -1 when not told
+ * @prog_id: the program instance vtap last attached
+ *	(vtap_steer__attach_borrowed()), 0 when it attached the pinned one
+ * @prog_seen: @prog_id was looked up (root): @state is a fact, YES when
+ *	the tap still runs that instance, NO when it is gone
+ * @reattached: times `vtapctl steer guard` attached the program again
+ *	after an opener detached it
+ * @released: handed back (vtap_steer__release()): no guard attaches it
  */
 struct vtap_steer_attached {
 	unsigned int state;
 	uint64_t runs;
 	uint64_t frames;
+	int queues;
+	uint32_t prog_id;
+	bool prog_seen;
+	uint64_t reattached;
+	bool released;
 };
 
 /**
@@ -2739,18 +2773,206 @@ struct vtap_steer_attached {
  *
  * There is no getter for a tap's steering program, and a VMM may replace
  * or remove it (QEMU calls TUNSETSTEERINGEBPF with -1 when the guest
- * driver starts). So the answer is derived: every frame the tap hands to a
- * reader ran the program first if it was attached, so while attached its
- * run count grows at least as fast as the tap's tx_packets (a macvtap's
- * rx_packets: its tc filter sees every frame it takes). Both are
- * compared with the values vtap_steer__attach() recorded in the tap's run
- * directory (when it could write there: root). No frames since: the answer
- * is VTAP_STEER_ATTACHED_UNKNOWN.
+ * driver starts). When vtap attached an instance of its own
+ * (vtap_steer__attach_borrowed(), the guard) and the caller may look it
+ * up (root), the answer is a fact: the tap holds the only reference to
+ * it, so it is alive exactly while attached. Otherwise it is derived:
+ * every frame the tap hands to a reader ran the program first if it was
+ * attached and two or more queues were (with one the kernel runs none),
+ * so while attached its run count grows as fast as the tap's tx_packets
+ * (a macvtap's rx_packets: its tc filter sees every frame it takes).
+ * Both are compared with the values recorded in the tap's run directory at
+ * the attach. No frames since: VTAP_STEER_ATTACHED_UNKNOWN; fewer runs
+ * while one queue is attached: VTAP_STEER_ATTACHED_NOT_RUN.
  *
  * Return: 0, -EINVAL (not pinned), -ENOENT (no counters), -ENODEV.
  */
 VTAP_API int vtap_steer__attached(struct vtap_steer *steer,
 				  struct vtap_steer_attached *ret);
+
+enum {
+	/* No process has a queue of the tap attached: attach through a
+	 * queue of the caller's own (nobody reads the tap: nothing lost). */
+	VTAP_STEER_ATTACH_OWN_QUEUE = 1u << 0,
+};
+
+/**
+ * vtap_steer__attach_borrowed() - attach without attaching a queue
+ * @steer: pinned handle of a tun/tap
+ * @flags: VTAP_STEER_ATTACH_*
+ *
+ * Attaches a fresh instance of the steering program (the tap's maps, a
+ * new entry program: see vtap_steer__attached()) through a queue a process
+ * that has the tap open holds: found through /proc/PID/fdinfo and
+ * duplicated with pidfd_getfd(2) (Linux 5.6), closed at once. Unlike
+ * vtap_steer__attach_name() it never opens a queue of its own while
+ * another process has one (it would be attached to the tap: frames
+ * steered to it lost, the VMM's queues renumbered). Clears the "handed
+ * back" mark of vtap_steer__release(). Without the right to load a
+ * program, the pinned program is attached.
+ *
+ * Return: 0, -ENOENT (no process has a queue of the tap attached, and no
+ * VTAP_STEER_ATTACH_OWN_QUEUE), -EPERM (needs root: CAP_SYS_PTRACE to
+ * borrow, CAP_BPF to load), -EINVAL (not pinned, not a tun/tap), or
+ * another errno.
+ */
+VTAP_API int vtap_steer__attach_borrowed(struct vtap_steer *steer,
+					 unsigned int flags);
+
+/**
+ * vtap_steer__release() - hand the tap's steering back for good
+ * @steer: pinned handle of a tun/tap
+ *
+ * Marks the tap "handed back" in its run directory, so that no guard
+ * (vtap_steer_guard__poll()) attaches the program again, and detaches it
+ * (TUNSETSTEERINGEBPF -1, through a queue its opener holds, else one of
+ * the caller's own). The pins and the configuration stay;
+ * vtap_steer__attach_borrowed() takes the tap again.
+ *
+ * Return: 0, -EINVAL, -EPERM, or another errno (the mark could not be
+ * recorded: nothing was changed).
+ */
+VTAP_API int vtap_steer__release(struct vtap_steer *steer);
+
+enum vtap_steer_guard_what {
+	VTAP_STEER_GUARD_WATCH, /* a tap to guard was found */
+	VTAP_STEER_GUARD_ATTACHED, /* the guard's instance attached */
+	VTAP_STEER_GUARD_REATTACHED, /* attached again after a detach */
+	VTAP_STEER_GUARD_GONE, /* the tap, its pins, or its name went */
+	VTAP_STEER_GUARD_RELEASED, /* handed back (vtap_steer__release()) */
+	VTAP_STEER_GUARD_ERROR, /* could not attach: @err */
+};
+
+/**
+ * struct vtap_steer_guard_event - what vtap_steer_guard__poll() did
+ * @what: enum vtap_steer_guard_what
+ * @ifname, @ifindex: the tap
+ * @pid: the process whose queue was borrowed (ATTACHED, REATTACHED)
+ * @reattached: the tap's count of re-attachments (WATCH, REATTACHED)
+ * @err: negative errno (ERROR; REATTACHED when the count could not be
+ *	recorded)
+ */
+struct vtap_steer_guard_event {
+	unsigned int what;
+	const char *ifname;
+	int ifindex;
+	int pid;
+	uint64_t reattached;
+	int err;
+};
+
+/**
+ * struct vtap_steer_guard_opts - options of vtap_steer_guard__new()
+ * @sz: sizeof(struct vtap_steer_guard_opts)
+ * @ifname: guard this tap only; NULL: every tap of the caller's network
+ *	namespace whose steering is pinned
+ * @fn: told each event (NULL: none)
+ * @ctx: passed to @fn
+ */
+struct vtap_steer_guard_opts {
+	size_t sz;
+	const char *ifname;
+	int (*fn)(const struct vtap_steer_guard_event *ev, void *ctx);
+	void *ctx;
+};
+
+struct vtap_steer_guard;
+
+/**
+ * vtap_steer_guard__new() - a guard that keeps vtap's program attached
+ * @opts: options, or NULL
+ *
+ * Return: a guard owned by the caller (vtap_steer_guard__free()), or
+ * NULL with errno EINVAL or ENOMEM.
+ */
+VTAP_API struct vtap_steer_guard *
+vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts);
+
+/**
+ * vtap_steer_guard__poll() - one round of guarding
+ * @guard: guard
+ *
+ * Finds the taps to guard (pins present, not handed back, not open by a
+ * libvtap handle: libvtap users attach it themselves) and, for each that
+ * does not run the instance the guard attached (an opener detached or
+ * replaced it, or the guard just started) and that some process has a
+ * queue of attached, attaches a fresh instance through that queue
+ * (vtap_steer__attach_borrowed()) and counts a re-attachment. Call it a
+ * few times a second: a detach is repaired within one round. Needs root.
+ *
+ * Return: the number of taps guarded, or a negative errno.
+ * Context: blocks while a program loads (a fraction of a second, after an
+ * attach, to have the next one ready).
+ */
+VTAP_API int vtap_steer_guard__poll(struct vtap_steer_guard *guard);
+
+/**
+ * vtap_steer_guard__free() - release the guard
+ * @guard: guard, or NULL
+ *
+ * The programs it attached stay attached.
+ */
+VTAP_API void vtap_steer_guard__free(struct vtap_steer_guard *guard);
+
+/* ===================================================================== */
+/* gc: state left behind                                                 */
+/* ===================================================================== */
+
+/**
+ * struct vtap_gc_entry - one piece of stale state vtap_gc() found
+ * @kind: "run" (run state, /run/vtap) or "pins" (steering pins, bpffs)
+ * @path: where it is
+ * @netns: the network namespace it was recorded for ("c" and the cookie)
+ * @ifindex: the link's ifindex there
+ * @reason: why it is stale: "netns gone", "link gone", "another link has
+ *	the ifindex", "no link token recorded"
+ * @removed: whether it was removed (never with VTAP_GC_DRY_RUN)
+ */
+struct vtap_gc_entry {
+	const char *kind;
+	const char *path;
+	const char *netns;
+	int ifindex;
+	const char *reason;
+	bool removed;
+};
+
+enum {
+	VTAP_GC_DRY_RUN = 1u << 0, /* find, remove nothing */
+};
+
+/**
+ * struct vtap_gc_opts - options of vtap_gc()
+ * @sz: sizeof(struct vtap_gc_opts)
+ * @flags: VTAP_GC_*
+ * @fn: called for each stale entry (NULL: none); a non-zero return stops
+ * @ctx: passed to @fn
+ */
+struct vtap_gc_opts {
+	size_t sz;
+	unsigned int flags;
+	int (*fn)(const struct vtap_gc_entry *entry, void *ctx);
+	void *ctx;
+};
+
+/**
+ * vtap_gc() - find and remove the state of links and namespaces gone
+ * @opts: options, or NULL (remove, tell nobody)
+ *
+ * Walks the run state and the steering pins of every network namespace:
+ * a namespace is gone when no process (or thread), no open file and no
+ * bind mount (in any mount namespace) holds it, compared by the cookie the
+ * state was recorded under; in a namespace that lives, a link's state is
+ * stale when the link is gone or is another link (its token, see
+ * docs/steering.md "Where the state lives"). Namespaces other than the
+ * caller's are entered (setns), which needs CAP_SYS_ADMIN: without it only
+ * the caller's namespace is looked at. Attached programs are not touched
+ * (a program goes with the link that holds it).
+ *
+ * Return: the number of stale entries found, or a negative errno.
+ * Context: changes the calling thread's network namespace for a moment.
+ */
+VTAP_API int vtap_gc(const struct vtap_gc_opts *opts);
 
 #ifdef __cplusplus
 }

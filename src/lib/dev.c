@@ -435,9 +435,22 @@ struct vtap_dev *vtap_dev__open(const char *name,
 				       flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
 				       flags & VTAP_DEV_SET_GROUP ? &gid
 								  : NULL);
-		if (err)
-			pr_info("%s: cannot record the queue count: %s\n",
-				dev->name, strerror(-err));
+		/* Never a tap without its state (the intended queue count,
+		 * the link token): fail, saying why and what to do. */
+		if (err) {
+			pr_warn("cannot record the state of %s in %s: %s%s\n",
+				dev->name, vtap_run_dir(), strerror(-err),
+				err == -EPERM || err == -EACCES
+					? " (it must be a directory owned by "
+					  "root, mode 0755: chmod 0755 it, or "
+					  "remove it)"
+				: err == -EROFS || err == -ENOSPC
+					? " (make it writable: vtap.conf in "
+					  "tmpfiles.d makes it at boot)"
+					: "");
+			ioctl(fd, TUNSETPERSIST, 0UL);
+			goto err_close;
+		}
 	}
 	err = vtap_stats_open(dev);
 	if (err)

@@ -206,6 +206,11 @@ void vtap_dev_qdepth_opened(struct vtap_dev *dev);
 
 /* stats.c: the per-handle shared stats file. */
 int vtap_stats_open(struct vtap_dev *dev);
+/*
+ * The libvtap handles that have link @ifindex open now (their stats files
+ * are locked), any process. Return: a count, or -errno.
+ */
+int vtap_stats_live_handles(int ifindex);
 void vtap_stats_close(struct vtap_dev *dev);
 /* Copy the offload and reporting state into the file's header. */
 void vtap_stats_publish(struct vtap_dev *dev);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,27 @@ static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 }
 
 /* One RTM_NEWLINK message into @l. */
+/*
+ * The link's vtap token among its alternative names (IFLA_PROP_LIST):
+ * VTAP_LINK_TOKEN_PREFIX and 16 lower-case hex digits, nothing else.
+ */
+static void parse_props(const struct nlattr *list, struct vtap_link *l)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, list)
+	{
+		if (mnl_attr_get_type(a) != IFLA_ALT_IFNAME ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			continue;
+		if (vtap_link_token_valid(mnl_attr_get_str(a))) {
+			snprintf(l->token, sizeof(l->token), "%s",
+				 mnl_attr_get_str(a));
+			return;
+		}
+	}
+}
+
 static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -225,6 +247,9 @@ static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
 			break;
 		case IFLA_LINKINFO:
 			parse_linkinfo(a, l);
+			break;
+		case IFLA_PROP_LIST:
+			parse_props(a, l);
 			break;
 		default:
 			break;
@@ -333,6 +358,79 @@ int vtap_nl_tc_filters(int ifindex, uint32_t parent)
 	tcm->tcm_parent = parent;
 	err = nl_talk_cb(nlh, count_cb, &n);
 	return err ? err : n;
+}
+
+bool vtap_link_token_valid(const char *s)
+{
+	size_t n = strlen(VTAP_LINK_TOKEN_PREFIX);
+
+	if (strncmp(s, VTAP_LINK_TOKEN_PREFIX, n) ||
+	    strlen(s) != n + VTAP_LINK_TOKEN_HEX)
+		return false;
+	for (s += n; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+/* Add @token to link @ifindex as an alternative name (RTM_NEWLINKPROP). */
+static int token_add(int ifindex, const char *token)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *list;
+
+	nlh = link_msg(buf, RTM_NEWLINKPROP, ifindex, &ifi);
+	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	list = mnl_attr_nest_start(nlh, IFLA_PROP_LIST);
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, token);
+	mnl_attr_nest_end(nlh, list);
+	return nl_talk(nlh);
+}
+
+int vtap_link_token(int ifindex, bool create, char *buf, size_t size)
+{
+	struct vtap_link l;
+	uint8_t rnd[VTAP_LINK_TOKEN_HEX / 2];
+	char token[VTAP_LINK_TOKEN_SIZE];
+	int err, n;
+
+	if (size < VTAP_LINK_TOKEN_SIZE)
+		return -ENAMETOOLONG;
+	err = vtap_link_get(ifindex, NULL, &l);
+	if (err)
+		return err;
+	if (l.token[0] || !create) {
+		if (!l.token[0])
+			return -ENOENT;
+		snprintf(buf, size, "%s", l.token);
+		return 0;
+	}
+	/* A name of its own in the namespace: retry on the unlikely clash
+	 * with another link's name. */
+	for (int tries = 0; tries < 4; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -EIO;
+		n = snprintf(token, sizeof(token), "%s",
+			     VTAP_LINK_TOKEN_PREFIX);
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			n += snprintf(token + n, sizeof(token) - (size_t)n,
+				      "%02x", rnd[i]);
+		err = token_add(ifindex, token);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err)
+		return err;
+	/* Read back: two writers racing keep the one the kernel took. */
+	err = vtap_link_get(ifindex, NULL, &l);
+	if (err)
+		return err;
+	if (!l.token[0])
+		return -ENOENT;
+	snprintf(buf, size, "%s", l.token);
+	return 0;
 }
 
 int vtap_netns_id(char *buf, size_t size)

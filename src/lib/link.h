@@ -29,6 +29,7 @@
  * @stats: IFLA_STATS64 (when @has_stats). For a tap, tx is what the
  *	kernel handed to the queues' readers (the VMM), rx what they wrote.
  * @kind: IFLA_INFO_KIND ("tun", "macvtap", "ipvtap", "veth", ...), "" none
+ * @token: the link's vtap token (an alternative name, see below), or ""
  */
 struct vtap_link {
 	int ifindex;
@@ -48,7 +49,33 @@ struct vtap_link {
 	bool has_stats;
 	struct rtnl_link_stats64 stats;
 	char kind[16];
+	char token[24];
 };
+
+/*
+ * The link token: what binds vtap's state to one link instance
+ * (docs/steering.md, "Where the state lives"). (network namespace,
+ * ifindex) names a link, but a link moved into the namespace can take an
+ * ifindex a deleted one had; so vtap gives each link it keeps state for an
+ * alternative name "vtap-" and 16 random hex digits (IFLA_ALT_IFNAME: it
+ * moves with the link between namespaces, goes with it on delete, only
+ * CAP_NET_ADMIN can set it, and no other tool uses it) and records it with
+ * the state; state whose token is not the link's is stale.
+ */
+#define VTAP_LINK_TOKEN_PREFIX "vtap-"
+#define VTAP_LINK_TOKEN_HEX 16
+#define VTAP_LINK_TOKEN_SIZE 24
+
+/* Whether @s is a well-formed token (prefix, 16 lower-case hex digits). */
+bool vtap_link_token_valid(const char *s);
+
+/*
+ * The token of link @ifindex of the caller's namespace into @buf (at
+ * least VTAP_LINK_TOKEN_SIZE bytes); with @create give the link one when it
+ * has none (needs CAP_NET_ADMIN). Return: 0, -ENOENT (no token and not
+ * @create), -ENODEV, or another -errno.
+ */
+int vtap_link_token(int ifindex, bool create, char *buf, size_t size);
 
 /*
  * The link @ifindex (when > 0), else the link named @name, in the caller's

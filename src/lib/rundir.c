@@ -5,13 +5,18 @@
  * Theory of operation
  *
  * A link is named by (network namespace, ifindex): names repeat across
- * namespaces and come back after a delete, an ifindex does neither within
- * one namespace (the kernel hands them out in increasing order). So a
- * link's state lives in RUN/NSID/IFINDEX/ (rundir.h), a tap deleted with
- * `ip link del` and made again under its old name gets a new directory,
- * and tap0 of one namespace never sees tap0 of another. Directories of
- * links that are gone are removed by vtap_rundir_gc() when a tool next
- * works in that namespace.
+ * namespaces and come back after a delete. An ifindex does not come back
+ * for a link made in the namespace, but a link moved in keeps its ifindex
+ * when it is free there, so it can take the one of a deleted link. So a
+ * link's state lives in RUN/NSID/IFINDEX/ (rundir.h) together with the
+ * link's token (link.h, an alternative name only vtap gives and that goes
+ * with the link), written before the directory is renamed into place: a
+ * directory whose token is not the link's is stale, removed and never
+ * used, so a tap deleted with `ip link del` and made again, or another
+ * link moved in, starts clean, and tap0 of one namespace never sees tap0
+ * of another. Stale directories are removed by vtap_rundir_gc() when a
+ * tool next works in that namespace, those of namespaces that are gone by
+ * vtap_gc() (gc.c).
  *
  * The state is read and written by root (vtapctl, root VMMs) while the
  * tap's owner, an unprivileged VMM, may write its counters there too, so
@@ -26,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,10 +116,100 @@ static int open_ns_dir(bool create)
 	return fd;
 }
 
+int vtap_state_token(int dir_fd, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (size < VTAP_LINK_TOKEN_SIZE)
+		return -ENAMETOOLONG;
+	/* O_PATH: a pin directory is 0711 (searchable, not readable). */
+	fd = openat(dir_fd, name,
+		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Pins (bpffs has no regular files): a symbolic link to the token. */
+	n = readlinkat(fd, VTAP_STATE_TOKEN, buf, size - 1);
+	if (n < 0 && errno == EINVAL)
+		n = vtap_read_file_at(fd, VTAP_STATE_TOKEN, buf, size - 1);
+	else if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n == -ENOENT ? -ENOENT : n;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return vtap_link_token_valid(buf) ? 0 : -EUCLEAN;
+}
+
+int vtap_state_check(int dir_fd, const char *name, int ifindex,
+		     const char **ret_why)
+{
+	char want[VTAP_LINK_TOKEN_SIZE], have[VTAP_LINK_TOKEN_SIZE];
+	int err;
+
+	err = vtap_link_token(ifindex, false, have, sizeof(have));
+	if (err == -ENODEV) {
+		*ret_why = "link gone";
+		return 1;
+	}
+	if (err && err != -ENOENT)
+		return err;
+	if (vtap_state_token(dir_fd, name, want, sizeof(want))) {
+		*ret_why = "no link token recorded";
+		return 1;
+	}
+	if (err == -ENOENT || strcmp(want, have)) {
+		*ret_why = "another link has the ifindex";
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Make RUN/NSID/@name for link @ifindex: under a temporary name with its
+ * token file, then renamed into place, so no reader ever sees a directory
+ * without its token. Return: 0, -EEXIST (another process made it first),
+ * or -errno.
+ */
+static int make_bound(int ns, const char *name, int ifindex)
+{
+	char token[VTAP_LINK_TOKEN_SIZE + 1], tmp[48];
+	int fd, err;
+
+	err = vtap_link_token(ifindex, true, token, sizeof(token) - 1);
+	if (err) {
+		pr_warn("link %d: cannot give it a vtap token (an alternative "
+			"name) to bind its run state to: %s%s\n",
+			ifindex, strerror(-err),
+			err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return err;
+	}
+	snprintf(tmp, sizeof(tmp), ".new.%s.%d", name, (int)getpid());
+	vtap_remove_at(ns, tmp);
+	if (mkdirat(ns, tmp, 0755))
+		return -errno;
+	fd = vtap_open_dir_at(ns, tmp, false, 0, true);
+	if (fd < 0) {
+		vtap_remove_at(ns, tmp);
+		return fd;
+	}
+	strcat(token, "\n");
+	err = vtap_write_file_at(fd, VTAP_STATE_TOKEN, token, strlen(token));
+	close(fd);
+	if (!err && renameat2(ns, tmp, ns, name, RENAME_NOREPLACE))
+		err = -errno;
+	if (err)
+		vtap_remove_at(ns, tmp);
+	return err;
+}
+
 int vtap_rundir_open(int ifindex, bool create)
 {
+	const char *why;
 	char name[16];
-	int ns, fd;
+	int ns, fd, err;
 
 	if (ifindex <= 0)
 		return -ENODEV;
@@ -121,7 +217,29 @@ int vtap_rundir_open(int ifindex, bool create)
 	if (ns < 0)
 		return ns;
 	snprintf(name, sizeof(name), "%d", ifindex);
-	fd = vtap_open_dir_at(ns, name, create, 0755, true);
+	for (int tries = 0; tries < 3; tries++) {
+		fd = vtap_open_dir_at(ns, name, false, 0, true);
+		if (fd >= 0) {
+			err = vtap_state_check(ns, name, ifindex, &why);
+			if (!err)
+				break;
+			close(fd);
+			fd = err < 0 ? err : -ENOENT;
+			if (err < 0)
+				break;
+			/* Another link's state: never adopted. */
+			pr_warn("%s/%s: stale run state (%s): removed\n",
+				vtap_run_dir(), name, why);
+			vtap_remove_at(ns, name);
+		}
+		if (fd != -ENOENT || !create)
+			break;
+		err = make_bound(ns, name, ifindex);
+		if (err && err != -EEXIST && err != -ENOTEMPTY) {
+			fd = err;
+			break;
+		}
+	}
 	close(ns);
 	return fd;
 }
@@ -242,10 +360,15 @@ static int remove_in(int fd, int depth)
 	return err;
 }
 
-void vtap_remove_gone_links(int dir_fd)
+int vtap_remove_stale_links(int dir_fd, const char *base,
+			    int (*fn)(const char *path, int ifindex,
+				      const char *why, void *ctx),
+			    void *ctx, bool dry_run)
 {
-	struct vtap_link l;
+	char path[PATH_MAX];
 	struct dirent *de;
+	const char *why;
+	int n = 0, err;
 	char *end;
 	long idx;
 	DIR *d;
@@ -253,16 +376,30 @@ void vtap_remove_gone_links(int dir_fd)
 	d = fdopendir(dir_fd);
 	if (!d) {
 		close(dir_fd);
-		return;
+		return -errno;
 	}
 	while ((de = readdir(d))) {
 		idx = strtol(de->d_name, &end, 10);
 		if (*end || idx <= 0 || idx > 0x7fffffff)
 			continue;
-		if (vtap_link_get((int)idx, NULL, &l) == -ENODEV)
+		err = vtap_state_check(dirfd(d), de->d_name, (int)idx, &why);
+		if (err <= 0)
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/%s", base ? base : ".",
+			 de->d_name);
+		if (fn)
+			fn(path, (int)idx, why, ctx);
+		if (!dry_run)
 			vtap_remove_at(dirfd(d), de->d_name);
 	}
 	closedir(d);
+	return n;
+}
+
+void vtap_remove_gone_links(int dir_fd)
+{
+	vtap_remove_stale_links(dir_fd, NULL, NULL, NULL, false);
 }
 
 int vtap_remove_at(int dir_fd, const char *name)
@@ -294,12 +431,8 @@ int vtap_rundir_init(int ifindex, unsigned int queues, const uid_t *uid,
 	snprintf(name, sizeof(name), "%d", ifindex);
 	/* An earlier link's leftovers (the tap was just made): never adopt. */
 	vtap_remove_at(ns, name);
-	if (mkdirat(ns, name, 0755)) {
-		err = -errno;
-		close(ns);
-		return err;
-	}
-	fd = vtap_open_dir_at(ns, name, false, 0, true);
+	err = make_bound(ns, name, ifindex);
+	fd = err ? err : vtap_open_dir_at(ns, name, false, 0, true);
 	close(ns);
 	if (fd < 0)
 		return fd;
@@ -360,6 +493,27 @@ void vtap_rundir_remove(int ifindex)
 	drop_ns_dir();
 }
 
+/* Whether directory @fd holds nothing but its token. */
+static bool only_token(int fd)
+{
+	struct dirent *de;
+	bool only = true;
+	DIR *d;
+
+	fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (only && (de = readdir(d)))
+		only = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		       !strcmp(de->d_name, VTAP_STATE_TOKEN);
+	closedir(d);
+	return only;
+}
+
 void vtap_rundir_tidy(const char *nsid, int ifindex)
 {
 	char name[16];
@@ -378,9 +532,12 @@ void vtap_rundir_tidy(const char *nsid, int ifindex)
 	if (fd >= 0) {
 		struct stat st;
 
-		/* A tap prepared by vtapctl keeps its state and stats/. */
-		if (fstatat(fd, "queues", &st, AT_SYMLINK_NOFOLLOW)) {
-			unlinkat(fd, "stats", AT_REMOVEDIR);
+		/* A tap prepared by vtapctl keeps its state and stats/;
+		 * the token goes last, when nothing else is left. */
+		if (fstatat(fd, "queues", &st, AT_SYMLINK_NOFOLLOW) &&
+		    (!unlinkat(fd, "stats", AT_REMOVEDIR) || errno == ENOENT) &&
+		    only_token(fd)) {
+			unlinkat(fd, VTAP_STATE_TOKEN, 0);
 			unlinkat(ns, name, AT_REMOVEDIR);
 		}
 		close(fd);

@@ -28,9 +28,10 @@ const char *vtap_run_dir(void);
 
 /*
  * Open the run directory of link @ifindex of the caller's namespace; with
- * @create make it (and its parents) when missing. Return: a directory fd
- * (O_RDONLY|O_CLOEXEC), -ENOENT, -EPERM for a directory that fails the
- * checks (logged), or another -errno.
+ * @create make it (and its parents) when missing. A directory whose token
+ * is not the link's (vtap_state_check()) is stale: removed (logged), never
+ * returned. Return: a directory fd (O_RDONLY|O_CLOEXEC), -ENOENT, -EPERM
+ * for a directory that fails the checks (logged), or another -errno.
  */
 int vtap_rundir_open(int ifindex, bool create);
 
@@ -93,10 +94,44 @@ int vtap_remove_at(int dir_fd, const char *name);
 
 /*
  * Remove, in directory @dir_fd (taken over and closed), each entry named
- * by an ifindex that names no link of the caller's namespace any more: the
- * state of taps deleted with `ip link del` (run state and pins alike).
+ * by an ifindex that names no link of the caller's namespace any more, or
+ * a link other than the one the entry's token names: the state of taps
+ * deleted with `ip link del`, or of a link that had the ifindex before
+ * (run state and pins alike).
  */
 void vtap_remove_gone_links(int dir_fd);
+
+/*
+ * The same, telling @fn about each stale entry (its path below @base, the
+ * ifindex and why it is stale) and removing nothing with @dry_run.
+ * Return: the number of stale entries, or -errno.
+ */
+int vtap_remove_stale_links(int dir_fd, const char *base,
+			    int (*fn)(const char *path, int ifindex,
+				      const char *why, void *ctx),
+			    void *ctx, bool dry_run);
+
+/*
+ * The state token: what binds a directory of state (run state or pins)
+ * to one link instance (link.h). A regular file (run state) or a symbolic
+ * link to the token (pins: bpffs has no regular files) of this name.
+ */
+#define VTAP_STATE_TOKEN "link"
+
+/*
+ * The token recorded in directory @name of @dir_fd, into @buf (at least
+ * VTAP_LINK_TOKEN_SIZE bytes). Return: 0, -ENOENT (none), -EUCLEAN (not
+ * a token), or another -errno.
+ */
+int vtap_state_token(int dir_fd, const char *name, char *buf, size_t size);
+
+/*
+ * Whether directory @name of @dir_fd holds state of link @ifindex of the
+ * caller's namespace as it is now. Return: 0 (it does), 1 (stale, with
+ * the reason in *@ret_why), or -errno (cannot tell).
+ */
+int vtap_state_check(int dir_fd, const char *name, int ifindex,
+		     const char **ret_why);
 
 /*
  * Open directory @name in @dir_fd (no link followed), creating it with

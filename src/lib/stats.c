@@ -494,3 +494,38 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	memcpy(ret, &r, sz);
 	return 0;
 }
+
+int vtap_stats_live_handles(int ifindex)
+{
+	struct dirent *de;
+	struct stat st;
+	int rfd, dfd, fd, n = 0;
+	DIR *d;
+
+	rfd = vtap_rundir_open(ifindex, false);
+	if (rfd < 0)
+		return rfd == -ENOENT ? 0 : rfd;
+	dfd = vtap_rundir_stats(rfd, false, NULL, NULL);
+	close(rfd);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6))
+			continue;
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+				    O_NOCTTY);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && file_is_live(fd))
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}

@@ -215,6 +215,12 @@ struct vtap_steer *vtap_steer__open(const char *ifname,
 					 s->ifindex, s->dir, sizeof(s->dir));
 		if (err)
 			goto fail;
+		/* Another link's pins (it had this ifindex): never used. */
+		if (vtap_steer_pins_exist(s) && !vtap_steer_pins_bound(s) &&
+		    vtap_steer_pins_exist(s)) {
+			err = -ESTALE;
+			goto fail;
+		}
 		if (!vtap_steer_pins_exist(s) &&
 		    (flags & VTAP_STEER_NO_CREATE)) {
 			err = -ENOENT;

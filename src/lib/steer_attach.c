@@ -22,8 +22,9 @@
  * (vtap_steer_stats, pinned as "stats", readable by all):
  * vtap_steer__counts() sums them over CPUs, and vtap_steer__attached()
  * compares their total with the frames the device handed its readers
- * since vtap last attached the program (recorded in the run directory) to tell whether it
- * still steers.
+ * since vtap last attached the program (recorded in the run directory) to
+ * tell whether it still steers; when vtap attached an instance of its own
+ * (steer_guard.c) the answer is a fact: whether that instance is alive.
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -40,6 +41,7 @@
 #include "link.h"
 #include "rundir.h"
 #include "steer_attach.h"
+#include "steer_guard.h"
 
 #define IFF_PERSIST_ 0x0800
 
@@ -481,14 +483,14 @@ static int attach_now(const struct vtap_steer *s, uint64_t *ret_runs,
 
 /*
  * After an attach: from here on every frame a reader takes ran the
- * program. Record (runs, tx_packets) in the tap's run directory, root's,
- * for vtap_steer__attached() (a handle that cannot write there, the tap's
- * owner, leaves the last record).
+ * program. Record (runs, tx_packets, the instance attached) in the tap's
+ * run directory, root's, for vtap_steer__attached() (a handle that cannot
+ * write there, the tap's owner, leaves the last record).
  */
-static void attach_record(const struct vtap_steer *s)
+void vtap_steer_attach_record(const struct vtap_steer *s, uint32_t prog_id)
 {
 	uint64_t runs, frames;
-	char buf[64];
+	char buf[96];
 	int fd, n;
 
 	if (!s->pinned || attach_now(s, &runs, &frames))
@@ -496,46 +498,121 @@ static void attach_record(const struct vtap_steer *s)
 	fd = vtap_rundir_open(s->ifindex, true);
 	if (fd < 0)
 		return;
-	n = snprintf(buf, sizeof(buf), "%llu %llu\n", (unsigned long long)runs,
-		     (unsigned long long)frames);
+	n = snprintf(buf, sizeof(buf), "%llu %llu %u\n",
+		     (unsigned long long)runs, (unsigned long long)frames,
+		     prog_id);
 	vtap_write_file_at(fd, "attach", buf, (size_t)n);
 	close(fd);
+}
+
+static void attach_record(const struct vtap_steer *s)
+{
+	vtap_steer_attach_record(s, 0);
+}
+
+/*
+ * The record of the last attach: counters then and the instance attached.
+ * Return: 0 or -ENOENT.
+ */
+static int attach_read(const struct vtap_steer *s, uint64_t *ret_runs,
+		       uint64_t *ret_frames, uint32_t *ret_id)
+{
+	unsigned long long r0, f0;
+	unsigned int id = 0;
+	char buf[96];
+	ssize_t n = -ENOENT;
+	int fd;
+
+	fd = vtap_rundir_open(s->ifindex, false);
+	if (fd >= 0) {
+		n = vtap_read_file_at(fd, "attach", buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	n = sscanf(buf, "%llu %llu %u", &r0, &f0, &id);
+	if (n < 2)
+		return -ENOENT;
+	*ret_runs = r0;
+	*ret_frames = f0;
+	*ret_id = n == 3 ? id : 0;
+	return 0;
 }
 
 int vtap_steer__attached(struct vtap_steer *s, struct vtap_steer_attached *ret)
 {
 	struct vtap_steer_attached r = {.state = VTAP_STEER_ATTACHED_UNKNOWN};
-	unsigned long long r0, f0;
-	uint64_t runs, frames;
-	char buf[64];
-	ssize_t n = -ENOENT;
-	int err, fd;
+	uint64_t runs, frames, r0, f0;
+	struct vtap_link l;
+	bool counted = false;
+	int err;
 
 	if (!s || !ret || !s->pinned || s->ifindex <= 0)
 		return vtap_err(-EINVAL);
 	err = attach_now(s, &runs, &frames);
 	if (err)
 		return vtap_err(err);
-	fd = vtap_rundir_open(s->ifindex, false);
-	if (fd >= 0) {
-		n = vtap_read_file_at(fd, "attach", buf, sizeof(buf) - 1);
-		close(fd);
+	r.queues = !vtap_link_get(s->ifindex, NULL, &l) ? l.num_queues : -1;
+	vtap_steer_guard_info(s->ifindex, &r.reattached, &r.released);
+	/* Counters that went back belong to other state: unknown. */
+	if (!attach_read(s, &r0, &f0, &r.prog_id) && runs >= r0 &&
+	    frames >= f0) {
+		r.runs = runs - r0;
+		r.frames = frames - f0;
+		counted = true;
 	}
-	if (n > 0) {
-		buf[n] = '\0';
-		/* Counters that went back belong to other state: unknown. */
-		if (sscanf(buf, "%llu %llu", &r0, &f0) == 2 && runs >= r0 &&
-		    frames >= f0) {
-			r.runs = runs - r0;
-			r.frames = frames - f0;
-			if (!r.frames)
-				r.state = VTAP_STEER_ATTACHED_UNKNOWN;
-			else if (r.runs >= r.frames)
-				r.state = VTAP_STEER_ATTACHED_YES;
-			else
-				r.state = VTAP_STEER_ATTACHED_NO;
-		}
+	if (r.prog_id && geteuid() == 0) {
+		/* The tap holds the only reference to the instance. */
+		r.prog_seen = true;
+		r.state = vtap_steer_instance_live(r.prog_id)
+				  ? VTAP_STEER_ATTACHED_YES
+				  : VTAP_STEER_ATTACHED_NO;
+	} else if (r.released) {
+		/* vtap detached it (steer detach) and recorded that. */
+		r.state = VTAP_STEER_ATTACHED_NO;
+	} else if (counted && r.frames) {
+		r.state = r.runs >= r.frames ? VTAP_STEER_ATTACHED_YES
+					     : VTAP_STEER_ATTACHED_NO;
 	}
+	/*
+	 * Frames that ran no program while one queue was attached: the
+	 * kernel runs none then (tun_select_queue() with one queue), so they
+	 * say nothing about the program.
+	 */
+	if ((r.state != VTAP_STEER_ATTACHED_NO || !r.prog_seen) && counted &&
+	    r.frames && r.runs < r.frames && r.queues >= 0 && r.queues <= 1 &&
+	    !r.released)
+		r.state = VTAP_STEER_ATTACHED_NOT_RUN;
 	*ret = r;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* what the guard needs (steer_guard.h)                               */
+/* ------------------------------------------------------------------ */
+
+const char *vtap_steer_ifname(const struct vtap_steer *s)
+{
+	return s->ifname;
+}
+
+int vtap_steer_ifindex(const struct vtap_steer *s)
+{
+	return s->ifindex;
+}
+
+bool vtap_steer_tun_pinned(const struct vtap_steer *s)
+{
+	return s->pinned && s->ifindex > 0 && s->ops == &vtap_steer_attach_tun;
+}
+
+bool vtap_steer_tc_pinned(const struct vtap_steer *s)
+{
+	return s->pinned && s->ifindex > 0 && s->ops->tc;
+}
+
+int vtap_steer_tun_queue(struct vtap_steer *s)
+{
+	return tun_open_queue(s);
 }

@@ -15,6 +15,12 @@
  * gets the maps of its own tap's steering, root keeps the programs and
  * the program array; the directory is 0711, so only root can take the
  * writers' lock on it.
+ *
+ * The pins are bound to the link instance, not only to (namespace,
+ * ifindex), which a link moved in can take over from a deleted one: the
+ * symbolic link "link" in the directory names the link's token (link.h,
+ * rundir.h), made before anything is pinned; pins whose token is not the
+ * link's are stale (vtap_steer_pins_bound()): removed, never opened.
  */
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -30,6 +36,7 @@
 
 #include "rundir.h"
 #include "link.h"
+#include "steer_guard.h"
 #include "steer_pins.h"
 
 const char *const vtap_steer_pin_names[PIN__COUNT] = {
@@ -233,6 +240,57 @@ static int make_pin_dir(const char *root, const char *path)
 }
 
 /*
+ * Bind the pins in @dfd to the link (rundir.h, VTAP_STATE_TOKEN): a
+ * symbolic link to its token, before anything is pinned.
+ */
+static int pin_token(const struct vtap_steer *s, int dfd)
+{
+	char token[VTAP_LINK_TOKEN_SIZE];
+	int err;
+
+	err = vtap_link_token(s->ifindex, true, token, sizeof(token));
+	if (err) {
+		pr_warn("steer: %s: cannot give it a vtap token (an alternative "
+			"name) to bind its pins to: %s%s\n",
+			s->ifname, strerror(-err),
+			err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return err;
+	}
+	unlinkat(dfd, VTAP_STATE_TOKEN, 0);
+	if (symlinkat(token, dfd, VTAP_STATE_TOKEN)) {
+		err = -errno;
+		pr_warn("steer: bind %s/%s: %s\n", s->dir, VTAP_STATE_TOKEN,
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+bool vtap_steer_pins_bound(const struct vtap_steer *s)
+{
+	char parent[PATH_MAX], *name;
+	const char *why;
+	int fd, err;
+
+	snprintf(parent, sizeof(parent), "%s", s->dir);
+	name = strrchr(parent, '/');
+	if (!name)
+		return false;
+	*name++ = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	err = vtap_state_check(fd, name, s->ifindex, &why);
+	if (err > 0) {
+		pr_warn("steer: %s: stale pins (%s)%s\n", s->dir, why,
+			vtap_remove_at(fd, name) ? ", not mine to remove"
+						 : ": removed");
+	}
+	close(fd);
+	return err == 0;
+}
+
+/*
  * Pin everything in s->dir. With VTAP_STEER_SET_OWNER the tap's owner
  * gets what it may change and nothing else: the configuration, the automq
  * table and the exact rules (its own tap's steering). The programs, the
@@ -254,6 +312,11 @@ int vtap_steer_pin_all(struct vtap_steer *s, const struct vtap_steer_opts *opts)
 	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
+	err = pin_token(s, dfd);
+	if (err) {
+		close(dfd);
+		return err;
+	}
 	for (int i = 0; i < PIN_EXT; i++) {
 		err = vtap_steer_pin_path(s, i, path, sizeof(path));
 		if (!err && bpf_obj_pin(s->fd[i], path))
@@ -344,6 +407,105 @@ int vtap_steer_remove_pins(int ifindex)
 	/* And what links deleted another way left (this one, after a del). */
 	vtap_steer_gc_pins();
 	return err;
+}
+
+int vtap_steer_pins_root(char *buf, size_t size)
+{
+	char root[64];
+	int err, n;
+
+	err = bpffs_root(false, root, sizeof(root));
+	if (err)
+		return err;
+	n = snprintf(buf, size, "%s/vtap", root);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+bool vtap_steer_pins_present(int ifindex)
+{
+	char dir[PATH_MAX], *name;
+	const char *why;
+	bool ok;
+	int fd;
+
+	if (vtap_steer_pin_dir(false, ifindex, dir, sizeof(dir)))
+		return false;
+	name = strrchr(dir, '/');
+	*name++ = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = !faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
+	     !vtap_state_check(fd, name, ifindex, &why);
+	close(fd);
+	return ok;
+}
+
+/* The id of map or program @fd, 0 when unknown. */
+static uint32_t obj_id(int fd)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id
+								   : 0;
+}
+
+bool vtap_steer_pins_current(const struct vtap_steer *s)
+{
+	char path[PATH_MAX];
+	uint32_t id;
+	int fd;
+
+	if (!s->pinned || vtap_steer_pin_path(s, PIN_CFG, path, sizeof(path)))
+		return false;
+	fd = bpf_obj_get(path);
+	id = obj_id(fd);
+	if (fd >= 0)
+		close(fd);
+	return id && id == obj_id(s->fd[PIN_CFG]);
+}
+
+int vtap_steer__pin(struct vtap_steer *s)
+{
+	char parent[PATH_MAX], *name;
+	int ifindex = 0, tf, err, fd;
+
+	if (!s || !s->skel)
+		return vtap_err(s && s->pinned ? 0 : -EINVAL);
+	/* The link of this name in the caller's namespace, now (it may have
+	 * moved since the handle was opened). */
+	tf = vtap_link_tun_flags(s->ifname, &ifindex);
+	if (tf < 0)
+		return vtap_err(tf == -EINVAL ? -EINVAL : -ENODEV);
+	s->ifindex = ifindex;
+	err = vtap_steer_pin_dir(true, ifindex, s->dir, sizeof(s->dir));
+	if (err)
+		return vtap_err(err);
+	/* What is there describes a program the link no longer runs. */
+	snprintf(parent, sizeof(parent), "%s", s->dir);
+	name = strrchr(parent, '/');
+	*name++ = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		vtap_remove_at(fd, name);
+		close(fd);
+	}
+	err = vtap_steer_pin_all(s, NULL);
+	if (err) {
+		fd = open(parent,
+			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			vtap_remove_at(fd, name);
+			close(fd);
+		}
+		return vtap_err(err);
+	}
+	s->pinned = true;
+	s->dir_fd =
+		open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	vtap_steer_attach_record(s, 0);
+	return 0;
 }
 
 const char *vtap_steer__pin_dir(const struct vtap_steer *s)

@@ -34,5 +34,10 @@ int vtap_steer_open_pins(struct vtap_steer *s);
 int vtap_steer_remove_pins(int ifindex);
 /* Whether s->dir holds a configuration. */
 bool vtap_steer_pins_exist(const struct vtap_steer *s);
+/*
+ * Whether the pins in s->dir are s's link's (their token is the link's).
+ * Stale pins are removed when the caller may (root; logged), never used.
+ */
+bool vtap_steer_pins_bound(const struct vtap_steer *s);
 
 #endif /* VTAP_STEER_PINS_H */

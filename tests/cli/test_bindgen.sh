@@ -6,7 +6,7 @@
 # build's libvtap runs and checks names, the options-struct pattern and a
 # Toeplitz vector.
 . "$VTAP_SRCDIR/tests/lib.sh"
-command -v bindgen >/dev/null || skip "no bindgen (Debian: bindgen)"
+need bindgen bindgen
 TMP=$(mktemp -d)
 cleanup_add rm -rf "$TMP"
 if bindgen "$VTAP_SRCDIR/include/vtap/vtap.h" \

@@ -5,9 +5,10 @@
 # (unknown escapes, requests or macros), no control bytes or leftover
 # escapes in the rendered text; one date and the project's version in
 # every .TH; every option of `vtapctl help` and of vtap-switchd's usage in
-# its page.
+# its page; each tool's SEE ALSO names the other two; a document cited by
+# its installed path is shipped.
 . "$VTAP_SRCDIR/tests/lib.sh"
-command -v groff >/dev/null || skip "no groff (groff-base)"
+need groff groff-base
 version=$(sed -n "s/^\tversion : '\([^']*\)'.*/\1/p" "$VTAP_SRCDIR/meson.build")
 [ -n "$version" ] || { echo "FAIL: no version in meson.build" >&2; exit 1; }
 dates=()
@@ -87,6 +88,29 @@ if [ -x "$VTAP_VHOST" ]; then
 		fi
 	done
 fi
+# Each tool's page points to the other two in SEE ALSO.
+for page in vtapctl vtap-switchd vtap-vhost; do
+	see=$(sed -n '/^\.SH SEE ALSO/,/^\.SH/p' "$VTAP_SRCDIR/man/$page.8")
+	for other in vtapctl vtap-switchd vtap-vhost; do
+		[ "$other" = "$page" ] && continue
+		if grep -q "^\.BR $other (8)" <<<"$see"; then
+			ok "$page.8 SEE ALSO names $other(8)"
+		else
+			fail "$page.8 SEE ALSO does not name $other(8)"
+		fi
+	done
+done
+# A document a page cites by installed path is one the package ships.
+for page in "$VTAP_SRCDIR"/man/*.8; do
+	for d in $(grep -o '/usr/share/doc/vtap-tools/[A-Za-z0-9._-]*' "$page" | sort -u); do
+		if grep -qx 'docs/\*\.md' "$VTAP_SRCDIR/debian/vtap-tools.docs" &&
+			[ -f "$VTAP_SRCDIR/docs/${d##*/}" ]; then
+			ok "${page##*/} cites $d: docs/${d##*/}, shipped"
+		else
+			fail "${page##*/} cites $d, which vtap-tools does not ship"
+		fi
+	done
+done
 # And -v, which the page documents, is in the help.
 if "$VTAPCTL" help | grep -q -- '-v, --verbose'; then ok "vtapctl help lists -v"
 else fail "vtapctl help does not list -v, --verbose"; fi

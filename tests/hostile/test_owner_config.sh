@@ -11,12 +11,12 @@
 # Issue 11 items 3, 4, 6 (jmp) and the suspected cases; docs/security.md.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+need setpriv util-linux
 # Private network and mount namespaces: a fresh bpffs and /run/vtap, so
 # nothing of the host's (or of tests running meanwhile) is seen or touched,
 # and the taps go with the namespace.
 if [ -z "${HOSTILE_PRIVATE:-}" ]; then
-	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	need unshare util-linux
 	exec env HOSTILE_PRIVATE=1 unshare --mount --net --propagation private \
 		bash "$0" "$@"
 fi

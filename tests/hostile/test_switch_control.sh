@@ -14,8 +14,8 @@
 #   with mac_limit=50 learns 50 and counts the rest as refused.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+need python3 python3
+need_built "$VTAP_SWITCHD"
 
 TMP=$(mktemp -d)
 SOCK=$TMP/ctl.sock

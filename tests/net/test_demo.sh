@@ -4,7 +4,7 @@
 # and it leaves nothing behind.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+need_built "$VTAP_SWITCHD"
 OUT=$(mktemp)
 cleanup_add rm -f "$OUT"
 "$VTAP_SWITCHD" --demo --time 3 >"$OUT" 2>&1

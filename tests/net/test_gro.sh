@@ -15,9 +15,9 @@
 # gro=no on P2 nothing is merged.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-command -v ethtool >/dev/null || skip "needs ethtool"
-[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+need python3 python3
+need ethtool ethtool
+need_built "$VTAP_SWITCHD"
 
 N1=$(uname_ g1); N2=$(uname_ g2); N3=$(uname_ g3)
 P1=$(uname_ q1); P2=$(uname_ q2)

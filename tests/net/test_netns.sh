@@ -9,8 +9,8 @@
 # differently; a tap deleted with `ip link del` and made again starts clean.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-command -v nsenter >/dev/null || skip "needs nsenter"
+need python3 python3
+need nsenter util-linux
 
 READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ ns)

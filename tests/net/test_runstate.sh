@@ -12,8 +12,8 @@
 # - the writers' lock cannot be taken by another user.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v setpriv >/dev/null || skip "needs setpriv"
-command -v python3 >/dev/null || skip "needs python3"
+need setpriv util-linux
+need python3 python3
 
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
 check_fails() { if "$@" >/dev/null 2>&1; then fail "succeeded: $*"; else ok "fails: $*"; fi; }

@@ -8,7 +8,7 @@
 # attach` or `rss set` put it back: traffic is steered as predicted again.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
+need python3 python3
 
 READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sa)
@@ -33,7 +33,7 @@ check ip -n "$NS" neigh replace 10.78.0.2 lladdr 02:00:00:00:00:02 dev "$T"
 # (the reader first detaches the program when asked).
 phase() {
 	local out=$TMP/$1
-	ip netns exec "$NS" python3 "$READER" "$T" 4 12 120 "$out" >"$out.log" 2>&1 &
+	ip netns exec "$NS" python3 "$READER" "$T" "${NQ:-4}" 12 120 "$out" >"$out.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 600); do grep -q ready "$out.log" && break; sleep 0.1; done
 	if [ "${2:-}" = detach ]; then
@@ -88,9 +88,11 @@ check test "$(attached)" = yes
 phase p2 detach
 check test "$(attached)" = no
 check grep -q "attached no.*steer attach dev $T" <<<"$(vt steer show dev "$T" | tr '\n' ' ')"
-# 3. steer attach puts it back (no frames since: it cannot tell yet).
+check test "$(vt -j steer show dev "$T" | json 'd[0]["attached_queues"]')" = 0
+# 3. steer attach puts it back: an instance of its own, so the answer is
+# a fact before any frame passed.
 check vt steer attach dev "$T"
-check test "$(attached)" = unknown
+check test "$(attached)" = yes
 phase p3
 check predicted p3
 check test "$(attached)" = yes
@@ -103,6 +105,15 @@ check vt rss set dev "$T" types all table equal 4
 phase p5
 check predicted p5
 check test "$(attached)" = yes
+# 5. One queue attached: frames pass, the kernel runs no program. Not a
+# detach: "not run", the evidence, no hint.
+NQ=1 phase p6
+check test "$(attached)" = "not run"
+out=$(vt steer show dev "$T")
+echo "$out"
+check grep -q "attached not run: one queue attached" <<<"$out"
+check grep -q "only while two or more queues" <<<"$out"
+check_exit 1 grep -q "steer attach dev" <<<"$out"
 # Usage of steer attach.
 check_exit 2 vt steer attach
 check_exit 2 vt steer attach dev "$T" extra

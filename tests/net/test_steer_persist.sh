@@ -9,7 +9,7 @@
 # follows it). The pins go away with `vtapctl dev del`.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3 for the queue reader"
+need python3 python3
 
 T=$(uname_ sp)
 NS=$(uname_ spn)

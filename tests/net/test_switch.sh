@@ -11,8 +11,8 @@
 # bad flags and config files (one line, exit 2).
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+need python3 python3
+need_built "$VTAP_SWITCHD"
 
 N1=$(uname_ s1); N2=$(uname_ s2); N3=$(uname_ s3)
 P1=$(uname_ p1); P2=$(uname_ p2); P3=$(uname_ p3)

@@ -14,8 +14,8 @@
 #    parse changes nothing and the daemon keeps running.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-[ -x "$VTAP_SWITCHD" ] || skip "vtap-switchd not built"
+need python3 python3
+need_built "$VTAP_SWITCHD"
 UNIT=$VTAP_BUILDDIR/systemd/vtap-switchd.service
 TMP=$(mktemp -d)
 cleanup_add rm -rf "$TMP"

@@ -378,7 +378,7 @@ static int setup(void **state)
 		  "ip -n %s link set vx0 up && "
 		  "ip netns exec %s ethtool -K vx0 gro off",
 		  ns, tap, ns, ns, ns)) {
-		fprintf(stderr, "SKIP: no vxlan devices here\n");
+		fprintf(stderr, "SKIP: kernel: no vxlan devices here\n");
 		nt_cleanup();
 		exit(NT_SKIP);
 	}
@@ -413,5 +413,11 @@ int main(void)
 	};
 
 	nt_require_root();
+	/* The tunnel devices' GRO is turned off with ethtool. */
+	if (nt_sh("command -v ethtool >/dev/null")) {
+		fprintf(stderr, "SKIP: missing tool ethtool (apt-get install "
+				"ethtool; scripts/setup.sh installs it)\n");
+		return NT_SKIP;
+	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -63,7 +63,7 @@ out=$("$VTAPCTL" rss show "$T")
 echo "$out" | head -8
 check grep -qx 'hash types: ipv4,tcpv4,ipv6_ex' <<<"$out"
 check grep -qx 'table: equal 4' <<<"$out"
-check grep -qx 'RX flow hash indirection table for '"$T"' with 4 RX queue(s):' <<<"$out"
+check grep -qx 'RX flow hash indirection table for '"$T"' with 4 RX ring(s):' <<<"$out"
 check grep -qx '    0:      0     1     2     3     0     1     2     3' <<<"$out"
 check grep -qx '  120:      0     1     2     3     0     1     2     3' <<<"$out"
 check grep -qx '6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa' <<<"$out"

@@ -13,7 +13,7 @@ PY=
 for p in /usr/bin/python3 python3; do
 	if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p; break; fi
 done
-[ -n "$PY" ] || skip "needs python3-jsonschema (scripts/setup.sh installs it)"
+[ -n "$PY" ] || skip "missing package python3-jsonschema (scripts/setup.sh installs it)"
 SCHEMA=$VTAP_SRCDIR/tests/data/vtapctl-json.schema.json
 T=$(uname_ j)
 NS=$(uname_ jn)
@@ -79,6 +79,7 @@ run flow_add flow add "$T" proto tcp dport 80 queue 1
 run flow_add flow add "$T" flow-type udp6 src-ip fd00::1/64 action 2 loc 3
 run flow_show flow show "$T"
 run steer_show steer show "$T"
+run gc gc --dry-run
 run stats stats "$T"
 run hash hash "$VTAP_DATA/sample.pcap"
 if "$VTAPCTL" -j stats "$T" watch count 2 >"$TMP/out" && validate stats_watch "$TMP/out" lines; then

@@ -8,10 +8,10 @@
 . "$VTAP_SRCDIR/tests/lib.sh"
 VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
 require_root
-command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd not installed (dpdk-dev)"
+need dpdk-testpmd dpdk
 [ -e /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_virtio.so ] ||
 	ls /usr/lib/*/dpdk/pmds-*/librte_net_virtio.so* >/dev/null 2>&1 ||
-	skip "DPDK virtio PMD not installed (librte-net-virtio23)"
+	skip "missing package librte-net-virtio23 (the DPDK virtio PMD; scripts/setup.sh installs it)"
 
 ns=$(uname_ vd); tap=$(uname_ vt); prefix=vtvhd$$
 sock=/tmp/vtap-vhost-dpdk.$$.sock; log=/tmp/vtap-vhost-dpdk.$$.log

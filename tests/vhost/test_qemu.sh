@@ -17,25 +17,21 @@
 # Under TCG QEMU 7.2 needs vectors=0 (docs/vhost.md). Skips (77) without
 # root, the harness, QEMU or the kernel image.
 . "$VTAP_SRCDIR/tests/lib.sh"
-require_root
+. "$VTAP_SRCDIR/tests/vm/guestlib.sh"
 VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
-RUN=${VTAP_VM_RUN:-$VTAP_SRCDIR/tests/vm/run.sh}
-RXQ=${VTAP_VM_RXQ:-$VTAP_BUILDDIR/tests/vm/vm_rxq}
-[ -f "$RUN" ] || skip "no VM harness (tests/vm/run.sh)"
-[ -x "$RXQ" ] || skip "tests/vm/vm_rxq not built"
-bash "$RUN" --check || skip "VM harness: QEMU or kernel missing"
-command -v python3 >/dev/null || skip "needs python3"
+vm_require
+need_built "$VHOST"
 
 T=$(uname_ qv); NS=$(uname_ qs); S=/tmp/vtap-vhost-qemu.$$.sock
 NFLOWS=64 DPORT=21000 SPORT=41000 MEM=1024
 GUEST_MAC=52:54:00:95:00:02 TAP_MAC=02:95:00:00:00:01
-# Under the build directory: the guest sees the host's root (read-only)
-# but has its own /tmp.
-TMP=$(mktemp -d "$VTAP_BUILDDIR/vhost-qemu.XXXXXX"); chmod 755 "$TMP"
-cleanup_add rm -rf "$TMP" "$S"
+# The guest has its own /tmp: scratch files go where it sees them.
+vm_tmpdir
+TMP=$VM_TMP
+cleanup_add rm -f "$S"
 cleanup_add ip netns del "$NS"
-cleanup_add 'kill $vpid $spid 2>/dev/null; wait $vpid $spid 2>/dev/null'
-vpid= spid=
+cleanup_add 'kill $vpid 2>/dev/null; wait $vpid 2>/dev/null'
+vpid=
 
 check ip netns add "$NS"
 "$VHOST" --socket "$S" --create "$T" --queues 2 --netns "$NS" \
@@ -47,13 +43,13 @@ check ip -n "$NS" addr add 10.95.0.1/24 dev "$T"
 check ip -n "$NS" neigh replace 10.95.0.2 lladdr "$GUEST_MAC" dev "$T" nud permanent
 
 guest() { # JOB OUTPUT
-	bash "$RUN" --timeout 900 --mem "$MEM" --modules virtio_net \
+	vm_guest "$2" --timeout 900 --mem "$MEM" --modules virtio_net \
 		--qemu -object --qemu "memory-backend-memfd,id=mem,size=${MEM}M,share=on" \
 		--qemu -machine --qemu "pc,memory-backend=mem" \
 		--qemu -chardev --qemu "socket,id=c0,path=$S" \
 		--qemu -netdev --qemu "vhost-user,id=n0,chardev=c0,queues=2" \
 		--qemu -device --qemu "virtio-net-pci,netdev=n0,mq=on,hash=on,vectors=0,mac=$GUEST_MAC" \
-		-- bash -c "$1" >"$2" 2>&1
+		-- "$1"
 }
 
 # TCP: each side sends 4 MiB of a seeded stream and prints its SHA-256;
@@ -96,50 +92,17 @@ ip neigh replace 10.95.0.1 lladdr $TAP_MAC dev eth0 nud permanent
 echo queues: \$(ls /sys/class/net/eth0/queues | tr '\n' ' ')
 ping -c 3 -W 5 10.95.0.1 && echo PING-OK
 python3 $TMP/tcp.py client 10.95.0.1 5201 | sed 's/^/guest-tcp: /'
-$RXQ eth0 $DPORT $NFLOWS 300 /tmp/rxq.ready >/tmp/rxq.out &
-rxq=\$!
-wait \$rxq
-rc=\$?
-cat /tmp/rxq.out
-exit \$rc
+$(vm_rxq_job eth0 $DPORT $NFLOWS)
 "
 ip netns exec "$NS" python3 "$TMP/tcp.py" serve 10.95.0.1 5201 \
 	>"$TMP/host-tcp.out" 2>&1 &
 tpid=$!
-cat >"$TMP/flows.py" <<'PY'
-import os, socket, struct, sys, time
-mode, n, sport, dport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-if mode == "pcap":
-    gmac = bytes.fromhex(sys.argv[5].replace(":", ""))
-    tmac = bytes.fromhex(sys.argv[6].replace(":", ""))
-    out = open(sys.argv[7], "wb")
-    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(n):
-        udp = struct.pack("!HHHH", sport + i, dport + i, 12, 0) + b"flow"
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000,
-                         64, 17, 0, socket.inet_aton("10.95.0.1"),
-                         socket.inet_aton("10.95.0.2"))
-        frame = gmac + tmac + b"\x08\x00" + ip + udp
-        out.write(struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame)
-    sys.exit(0)
-socks = []
-for i in range(n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.95.0.1", sport + i))
-    socks.append(s)
-end = time.time() + 300
-while time.time() < end:
-    for i, s in enumerate(socks):
-        s.sendto(b"flow", ("10.95.0.2", dport + i))
-    time.sleep(0.5)
-PY
-python3 "$TMP/flows.py" pcap $NFLOWS $SPORT $DPORT "$GUEST_MAC" "$TAP_MAC" \
-	"$TMP/flows.pcap"
-ip netns exec "$NS" python3 "$TMP/flows.py" send $NFLOWS $SPORT $DPORT &
-spid=$!
+vm_flows_pcap $NFLOWS $SPORT $DPORT 10.95.0.1 10.95.0.2 "$TAP_MAC" \
+	"$GUEST_MAC" "$TMP/flows.pcap"
+vm_flows_send "$NS" $NFLOWS $SPORT $DPORT 10.95.0.1 10.95.0.2
 guest "$guest_job" "$TMP/guest1.out"
 grc=$?
-kill $spid 2>/dev/null; wait $spid 2>/dev/null; spid=
+vm_flows_stop
 wait $tpid
 cat "$TMP/guest1.out" "$TMP/host-tcp.out"
 [ "$grc" = 77 ] && skip "$(grep SKIP "$TMP/guest1.out")"
@@ -153,16 +116,7 @@ check grep -q "guest-tcp: client-got 4194304 $sent" "$TMP/guest1.out"
 # Queue and hash of every flow, as vtap's RSS predicts them.
 "$VTAPCTL" hash types all table 2 "$TMP/flows.pcap" >"$TMP/predicted" ||
 	fail "vtapctl hash"
-# flow I dport P queue Q hash 0xH moved M  vs  INDEX 0xHASH REPORT QUEUE
-read -r on_q on_h seen < <(awk '
-	FNR == NR { q[$1] = $4; h[$1] = tolower($2); next }
-	$1 == "flow" && $6 >= 0 {
-		seen++
-		if ($6 == q[$2]) okq++
-		if (tolower($8) == h[$2]) okh++
-	}
-	END { print okq + 0, okh + 0, seen + 0 }' \
-	"$TMP/predicted" <(grep '^flow ' "$TMP/guest1.out"))
+read -r seen on_q on_h _ < <(vm_flows_check "$TMP/predicted" "$TMP/guest1.out")
 echo "flows seen $seen of $NFLOWS; on the predicted queue: $on_q; hash as predicted: $on_h"
 check [ "$seen" = $NFLOWS ]
 check [ "$on_q" = $NFLOWS ]

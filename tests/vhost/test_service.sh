@@ -10,8 +10,8 @@
 VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
 UNIT=$VTAP_BUILDDIR/systemd/vtap-vhost@.service
 require_root
-command -v python3 >/dev/null || skip "needs python3"
-[ -x "$VHOST" ] || skip "vtap-vhost not built"
+need python3 python3
+need_built "$VHOST"
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 cleanup_add rm -rf "$TMP"

@@ -1042,7 +1042,8 @@ int main(void)
 	snprintf(vhost_bin, sizeof(vhost_bin),
 		 "%s/src/tools/vtap-vhost/vtap-vhost", b);
 	if (access(vhost_bin, X_OK)) {
-		fprintf(stderr, "skip: %s not built\n", vhost_bin);
+		fprintf(stderr, "SKIP: missing build: %s not built\n",
+			vhost_bin);
 		return NT_SKIP;
 	}
 	nt_name(ns, sizeof(ns), "vh");

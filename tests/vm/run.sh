@@ -10,9 +10,12 @@
 # unless --qemu adds one) boots the kernel's vmlinuz with a tiny initramfs
 # (busybox-static, the kernel's 9p and virtio modules, tests/vm/init),
 # mounts the host's root read-only over 9p and chroots into it, so the
-# host's tools and the tree's build are there unchanged. /tmp, /run and
-# /var/tmp are the guest's tmpfs; bpffs, cgroup2, /proc, /sys and /dev are
-# the guest's own. A per-run host directory is shared writable as
+# host's tools are there unchanged. /tmp, /run and /var/tmp are the
+# guest's tmpfs; bpffs, cgroup2, /proc, /sys and /dev are the guest's own.
+# The source tree, the build directory (--meson's, else $VTAP_BUILDDIR),
+# the current directory and every --share DIR are shared read-only on
+# their own and mounted at their host paths over that root, so a checkout
+# anywhere (also under /tmp) is there as it is on the host. A per-run host directory is shared writable as
 # /tmp/vtap-vm: it holds the job, its output (job.log, streamed here while
 # the guest runs), its exit status, and with --meson meson's logs.
 # COMMAND runs as root in the guest with the current directory's path as
@@ -26,6 +29,8 @@
 #                      --print-errorlogs` with the arguments after --
 #   --modules LIST     more modules to modprobe in the guest (space separated)
 #   --qemu ARG         one more QEMU argument (repeat for several)
+#   --share DIR        one more host directory the guest sees at its path
+#                      (read-only; repeat for several)
 #   --smp N --mem MiB  guest CPUs (default 2) and memory (default 2048)
 #   --timeout SECONDS  kill the guest after this long (default 1500)
 #   --check            only check that QEMU, busybox and the kernel are
@@ -34,6 +39,13 @@
 #                      TCG, 2 with KVM)
 #   --out DIR          copy the run's files to DIR: job, job.log (the
 #                      guest's output), rc, console.log, meson-logs/
+#   --prepare DIR      boot nothing: build the guest's files in DIR (an
+#                      empty directory) for another launcher (libvirt):
+#                      DIR/vmlinuz, DIR/initrd.gz, DIR/share (the result
+#                      share: job, job.log, later rc), DIR/guest.env
+#                      (shell assignments: KERNEL, INITRD, APPEND, ACCEL),
+#                      DIR/shares (the 9p shares its init mounts, "TAG
+#                      PATH ro|rw" per line); exit 0
 #
 # Exit status: the command's, 77 when QEMU or the kernel is missing (with
 # the reason on stderr), 124 on timeout, 1 when the guest ended without
@@ -41,8 +53,9 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel=${VTAP_VM_KERNEL:-} builddir= out= modules= smp=2 mem=2048 check= tmult=
+prepare=
 timeout=1500
-qemu_extra=()
+qemu_extra=() shares=()
 usage() {
 	sed -n '/^#   tests/,/^$/p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
@@ -53,11 +66,13 @@ while [ $# -gt 0 ]; do
 	--meson) builddir=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--qemu) qemu_extra+=("$2"); shift 2 ;;
+	--share) shares+=("$(cd "$2" && pwd)") || exit 1; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--check) check=1; shift ;;
+	--prepare) prepare=$2; shift 2 ;;
 	--timeout-multiplier) tmult=$2; shift 2 ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
@@ -95,10 +110,15 @@ if [ -n "$builddir" ]; then
 		{ echo "vm: $builddir is not a meson build dir" >&2; exit 1; }
 fi
 
-run=$(mktemp -d /tmp/vtap-vm.XXXXXX) || exit 1
+if [ -n "$prepare" ]; then
+	run=$(cd "$prepare" && pwd) || exit 1
+else
+	run=$(mktemp -d /tmp/vtap-vm.XXXXXX) || exit 1
+fi
 chmod 755 "$run"
 qpid=
 cleanup() {
+	[ -z "$prepare" ] || return 0
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	if [ -n "$out" ] && mkdir -p "$out"; then
 		rm -f "$out/rc"
@@ -159,6 +179,26 @@ esac
 # The job: the guest's environment, then the command in this directory.
 share=$run/share
 mkdir -p "$share"
+
+# The directories the guest sees at their host paths: the tree, the build,
+# the current directory, --share's. One 9p share each (a path under one
+# already shared needs none); the guest's init mounts them as listed in
+# the result share's "mounts" ("TAG PATH" per line).
+src=$(cd "$here/../.." && pwd)
+bdir=$builddir
+[ -n "$bdir" ] || { [ -d "${VTAP_BUILDDIR:-}" ] && bdir=$(cd "$VTAP_BUILDDIR" && pwd); }
+tree_args=() listed=()
+: >"$share/mounts"
+for d in "$src" ${bdir:+"$bdir"} "$PWD" ${shares[@]+"${shares[@]}"}; do
+	for l in ${listed[@]+"${listed[@]}"}; do
+		[ "$d" = "$l" ] || [ "${d#"$l"/}" != "$d" ] || [ "$l" = / ] &&
+			continue 2
+	done
+	listed+=("$d")
+	tag=tree${#listed[@]}
+	tree_args+=(-virtfs "local,path=$d,mount_tag=$tag,security_model=none,readonly=on,multidevs=remap")
+	echo "$tag $d" >>"$share/mounts"
+done
 {
 	echo "export VTAP_VM_MODULES=$(printf '%q' "$modules")"
 	echo "export VTAP_VM_TIMEOUT_MULT=${tmult:-$mult}"
@@ -175,6 +215,19 @@ mkdir -p "$share"
 } >"$share/job"
 : >"$share/job.log"
 
+append="console=ttyS0 panic=-1 quiet loglevel=4"
+if [ -n "$prepare" ]; then
+	cp "$kernel" "$run/vmlinuz"
+	{
+		printf 'KERNEL=%q\nINITRD=%q\nAPPEND=%q\nACCEL=%q\n' \
+			"$run/vmlinuz" "$run/initrd.gz" "$append" "${accel[1]}"
+	} >"$run/guest.env"
+	{
+		printf 'hostroot / ro\nvmout %s rw\n' "$share"
+		awk '{print $1, substr($0, length($1) + 2), "ro"}' "$share/mounts"
+	} >"$run/shares"
+	exit 0
+fi
 if [ -n "$builddir" ]; then
 	what="meson test in $builddir $*"
 else
@@ -186,10 +239,11 @@ echo "vm: $kernel (${accel[1]}, -smp $smp): $what" >&2
 timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp "$smp" -m "$mem" \
 	-nodefaults -nographic -no-reboot -display none -nic none \
 	-kernel "$kernel" -initrd "$run/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	-append "$append" \
 	-serial "file:$run/console.log" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=vmout,security_model=none,multidevs=remap" \
+	"${tree_args[@]}" \
 	"${qemu_extra[@]}" </dev/null &
 qpid=$!
 tail -n +1 --pid=$qpid -F "$share/job.log" 2>/dev/null

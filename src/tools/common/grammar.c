@@ -209,6 +209,7 @@ static const struct gr_cmd cmds_steer[] = {
 	{"show", SHOW_ALIASES, NULL, D_KW, 2, kw_dev},
 	{"attach", NULL, NULL, D_KW, 2, kw_dev},
 	{"detach", NULL, NULL, D_KW, 2, kw_dev},
+	{"guard", NULL, NULL, D_NONE, 2, kw_dev},
 	{"ext", NULL, "set", D_KW, 6, kw_steer_ext_set},
 	{"ext", NULL, "del", D_KW, 2, kw_dev},
 	{NULL},
@@ -226,16 +227,22 @@ static const struct gr_cmd cmds_switch[] = {
 	{NULL},
 };
 
+static const struct gr_kw kw_gc[] = {
+	{"--dry-run", NULL, NULL, V_FLAG},
+	{NULL},
+};
+
+static const struct gr_cmd cmds_gc[] = {
+	{"", NULL, NULL, D_NONE, 1, kw_gc},
+	{NULL},
+};
+
 static const struct gr_obj objects[] = {
-	{"hash", cmds_hash},
-	{"dev", cmds_dev},
-	{"offload", cmds_offload},
-	{"rss", cmds_rss},
-	{"flow", cmds_flow},
-	{"steer", cmds_steer},
-	{"stats", cmds_stats},
-	{"switch", cmds_switch},
-	{NULL, NULL},
+	{"hash", cmds_hash},	   {"dev", cmds_dev},
+	{"offload", cmds_offload}, {"rss", cmds_rss},
+	{"flow", cmds_flow},	   {"steer", cmds_steer},
+	{"stats", cmds_stats},	   {"switch", cmds_switch},
+	{"gc", cmds_gc},	   {NULL, NULL},
 };
 
 /* ---- helpers ---- */
@@ -404,6 +411,51 @@ static int check_types(const char *what, const char *list)
 
 /* ---- normalisation ---- */
 
+/*
+ * What a keyword sets: ethtool's `equal` and `weight` set the table,
+ * `flow-type` the protocol (and the family); the rest themselves.
+ */
+static const char *kw_slot(const struct gr_kw *kw)
+{
+	if (!strcmp(kw->name, "equal") || !strcmp(kw->name, "weight"))
+		return "table";
+	if (!strcmp(kw->name, "flow-type"))
+		return "proto";
+	return kw->name;
+}
+
+/* The keywords of one command line seen so far, and how they were typed. */
+struct seen {
+	const char *slot[64];
+	const char *word[64];
+	int n;
+};
+
+/*
+ * Record keyword @kw typed as @word; a second keyword for the same setting
+ * is a usage error naming both (a command never silently takes the last
+ * of two values).
+ */
+static int seen_once(struct seen *s, const char *what, const struct gr_kw *kw,
+		     const char *word)
+{
+	const char *slot = kw_slot(kw);
+
+	for (int k = 0; k < s->n; k++) {
+		if (strcmp(s->slot[k], slot))
+			continue;
+		if (!strcmp(s->word[k], word))
+			return usage_err("%s: '%s' given twice", what, word);
+		return usage_err("%s: '%s' and '%s' both set the %s", what,
+				 s->word[k], word, slot);
+	}
+	if (s->n < (int)ARRAY_LEN(s->slot)) {
+		s->slot[s->n] = slot;
+		s->word[s->n++] = word;
+	}
+	return 0;
+}
+
 struct out {
 	char **v;
 	int n;
@@ -422,6 +474,7 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 	const struct gr_obj *obj;
 	const struct gr_cmd *cmd = NULL;
 	const char *devname = NULL, *family_any = NULL;
+	struct seen seen = {.n = 0};
 	char what[64];
 	struct out o;
 	bool has_addr = false;
@@ -500,6 +553,13 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 			if (kw && kw->val != V_FLAG)
 				k++;
 		}
+		/* `offload show tap0 dev tap1`: two devices. */
+		if (devname && !cmd->pos && i < argc && argv[i] != devname &&
+		    strcmp(argv[i], "dev") && strcmp(argv[i], "help") &&
+		    !find_kw(cmd->kw, argv[i], true))
+			return usage_err("%s: 'dev' given twice ('%s' and "
+					 "'%s')",
+					 what, argv[i], devname);
 		if (!devname && i < argc && strcmp(argv[i], "help") &&
 		    !find_kw(cmd->kw, argv[i], true)) {
 			devname = argv[i];
@@ -508,6 +568,10 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 		if (devname) {
 			push(&o, "dev");
 			push(&o, devname);
+			const struct gr_kw *dk = find_kw(cmd->kw, "dev", false);
+
+			if (dk)
+				seen_once(&seen, what, dk, "dev");
 		}
 	}
 
@@ -529,6 +593,8 @@ int gr_normalize(int argc, char **argv, int *ret_argc, char ***ret_argv)
 			push(&o, cmd->pos == V_OFFLOADS ? underscores(w) : w);
 			continue;
 		}
+		if (seen_once(&seen, what, kw, w))
+			return EXIT_USAGE;
 		/* The spelling the object parses, unless a prefix was typed. */
 		if (!strcmp(w, kw->name) || in_list(w, kw->alias))
 			w = kw->as ? kw->as : kw->name;
@@ -626,6 +692,49 @@ static void complete_value(enum gr_val val)
 	}
 }
 
+/*
+ * The words that may follow the arguments @argv[0..@argc) of @cmd: the
+ * keywords not given yet (one value each), the device while none is
+ * named (`dev NAME` or, for commands that take one, a bare name first),
+ * then what the command takes by position (offload set's list).
+ */
+static void complete_rest(const struct gr_cmd *cmd, int argc, char **argv)
+{
+	const char *used[64];
+	bool have_dev = cmd->dev == D_BARE && argc > 0;
+	int positional = 0, n = 0;
+
+	for (int k = 0; k < argc; k++) {
+		const struct gr_kw *kw = find_kw(cmd->kw, argv[k], true);
+
+		if (!kw) {
+			if (cmd->dev == D_KW && !have_dev && !k)
+				have_dev = true; /* `rss show tap0 ...` */
+			else
+				positional++;
+			continue;
+		}
+		if (n < (int)ARRAY_LEN(used))
+			used[n++] = kw_slot(kw);
+		if (!strcmp(kw->name, "dev"))
+			have_dev = true;
+		if (kw->val != V_FLAG)
+			k++;
+	}
+	for (const struct gr_kw *k = cmd->kw; k->name; k++) {
+		bool given = !strcmp(k->name, "dev") && have_dev;
+
+		for (int u = 0; u < n && !given; u++)
+			given = !strcmp(used[u], kw_slot(k));
+		if (!given)
+			puts(k->name);
+	}
+	if (cmd->dev != D_NONE && !have_dev)
+		complete_value(V_DEVNAME);
+	if (cmd->pos && have_dev && !positional)
+		complete_value(cmd->pos);
+}
+
 void gr_complete(int argc, char **argv)
 {
 	const struct gr_obj *obj;
@@ -678,8 +787,5 @@ void gr_complete(int argc, char **argv)
 			return;
 		}
 	}
-	for (const struct gr_kw *k = cmd->kw; k->name; k++)
-		puts(k->name);
-	if (cmd->dev != D_NONE && argc == i)
-		complete_value(V_DEVNAME);
+	complete_rest(cmd, argc - i, argv + i);
 }

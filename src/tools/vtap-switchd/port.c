@@ -14,7 +14,10 @@
  * steering program uses (VTAP_REPORT_STEER); a one-queue port has no
  * steering and gets the hash from the same types and key
  * (VTAP_REPORT_CONFIG). Steering is attached and the hash set up before
- * the link goes up, so no frame is queued by automq first. Offloads and
+ * the link goes up, so no frame is queued by automq first; it is then
+ * pinned where vtapctl looks for any tap's (vtap_steer__pin(), in the
+ * namespace the tap lives in), so `vtapctl rss show` and `steer show`
+ * work on the switch's ports. Offloads and
  * the steering program belong to the device (SPEC-NOTES.md).
  *
  * A port may set other offloads ("offloads = none": its peer's stack then
@@ -248,6 +251,28 @@ static void report_port(struct sw *sw, struct sw_port *p)
 	p->hash_src = SW_HASH_SOFT;
 }
 
+/*
+ * Publish a steered port's steering where vtapctl looks for any tap's
+ * (the pins of the tap in the namespace it lives in), so `vtapctl rss
+ * show`, `steer show` and `stats` work on the switch's ports too.
+ */
+static void pin_port(struct sw *sw, struct sw_port *p)
+{
+	int saved = -1, ret;
+
+	if (!p->steer)
+		return;
+	if (p->netns_fd >= 0 && ns_enter(p->netns_fd, &saved))
+		return;
+	ret = vtap_steer__pin(p->steer);
+	if (p->netns_fd >= 0)
+		ns_leave(saved);
+	if (ret && !sw->quiet)
+		fprintf(stderr,
+			"vtap-switchd: port '%s': steering not published for vtapctl: %s\n",
+			p->name, strerror(-ret));
+}
+
 /* Link up in the namespace the tap lives in. */
 static int link_up(struct sw_port *p)
 {
@@ -321,6 +346,7 @@ int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 			goto fail;
 		}
 	}
+	pin_port(sw, p);
 	ret = link_up(p);
 	if (ret) {
 		snprintf(err, errlen, "tap '%s': set up: %s", p->name,

@@ -77,6 +77,8 @@ int vtapctl_dev_err(const char *what, const char *name, int err)
 		pr_err("%s '%s': %s (%s)", what, name, strerror(err), why);
 	else if (err == EINVAL && *why)
 		pr_err("%s '%s': %s (%s)", what, name, strerror(err), why);
+	else if (*why && strstr(why, "cannot record"))
+		pr_err("%s '%s': %s", what, name, why);
 	else
 		pr_err("%s '%s': %s%s", what, name, strerror(err),
 		       err == ENODEV  ? " (no such tap; create it with "

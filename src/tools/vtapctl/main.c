@@ -55,6 +55,9 @@ static const struct object objects[] = {
 #ifdef HAVE_CMD_SWITCH
 	{"switch", cmd_switch, "a running vtap-switchd"},
 #endif
+#ifdef HAVE_CMD_GC
+	{"gc", cmd_gc, "state of links and namespaces that are gone"},
+#endif
 	{NULL, NULL, NULL},
 };
 
@@ -135,6 +138,29 @@ libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/*
+ * Expand combined short options as ip(8) takes them (`-jp`, `-jn NS`):
+ * @a is "-XY...", every letter a flag, only the last one may take a value.
+ * Return: the long form of letter @k of @a ("--json"), NULL when @a is
+ * not a combination of known letters.
+ */
+static const char *short_opt(const char *a, size_t k)
+{
+	static const char *const longs[128] = {
+		['j'] = "--json",    ['p'] = "--pretty", ['n'] = "--netns",
+		['v'] = "--verbose", ['h'] = "--help",	 ['V'] = "--version",
+	};
+	size_t n = strlen(a);
+
+	if (a[0] != '-' || a[1] == '-' || n < 2 || k + 1 >= n)
+		return NULL;
+	for (size_t c = 1; c < n; c++)
+		if ((unsigned char)a[c] >= 128 || !longs[(int)a[c]] ||
+		    (a[c] == 'n' && c + 1 < n))
+			return NULL;
+	return longs[(int)a[k + 1]];
+}
+
 int main(int argc, char **argv)
 {
 	const char *names[ARRAY_LEN(objects)];
@@ -143,35 +169,46 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_silent);
 
 	while (i < argc && argv[i][0] == '-') {
-		const char *a = argv[i];
+		const char *arg = argv[i];
+		size_t letters = arg[1] != '-' ? strlen(arg) - 1 : 1;
 
-		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			pr_init(true);
-		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
-			pr_init(true);
-			pr_set_pretty(true);
-		} else if (!strcmp(a, "-n") || !strcmp(a, "--netns") ||
-			   !strncmp(a, "--netns=", 8)) {
-			const char *ns =
-				a[1] == '-' && a[7] == '=' ? a + 8 : argv[++i];
-			int rc;
+		if (!letters || (letters > 1 && !short_opt(arg, 0)))
+			return usage_err("unknown option '%s'", arg);
+		for (size_t k = 0; k < letters; k++) {
+			const char *a = letters > 1 ? short_opt(arg, k) : arg;
 
-			if (!ns)
-				return usage_err("'%s' needs a NETNS", a);
-			rc = enter_netns(ns);
-			if (rc)
-				return rc;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			vtap_set_log(log_stderr);
-			libbpf_set_print(libbpf_log);
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("vtapctl %s\n", VTAP_VERSION);
-			return EXIT_OK;
-		} else {
-			return usage_err("unknown option '%s'", a);
+			if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+				pr_init(true);
+			} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+				pr_init(true);
+				pr_set_pretty(true);
+			} else if (!strcmp(a, "-n") || !strcmp(a, "--netns") ||
+				   !strncmp(a, "--netns=", 8)) {
+				const char *ns = a[1] == '-' && a[7] == '='
+							 ? a + 8
+							 : argv[++i];
+				int rc;
+
+				if (!ns)
+					return usage_err("'%s' needs a NETNS",
+							 arg);
+				rc = enter_netns(ns);
+				if (rc)
+					return rc;
+			} else if (!strcmp(a, "-v") ||
+				   !strcmp(a, "--verbose")) {
+				vtap_set_log(log_stderr);
+				libbpf_set_print(libbpf_log);
+			} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+				usage(stdout);
+				return EXIT_OK;
+			} else if (!strcmp(a, "-V") ||
+				   !strcmp(a, "--version")) {
+				printf("vtapctl %s\n", VTAP_VERSION);
+				return EXIT_OK;
+			} else {
+				return usage_err("unknown option '%s'", a);
+			}
 		}
 		i++;
 	}
@@ -201,5 +238,11 @@ int main(int argc, char **argv)
 		return usage_err("ambiguous object '%s'", argv[i]);
 	if (idx < 0)
 		return usage_err("unknown object '%s'", argv[i]);
+	/* State of links and namespaces gone goes at every run as root
+	 * (docs/steering.md); `gc` itself says what it removes. */
+	if (geteuid() == 0 && strcmp(objects[idx].name, "hash") &&
+	    strcmp(objects[idx].name, "gc") &&
+	    strcmp(objects[idx].name, "switch"))
+		vtap_gc(NULL);
 	return objects[idx].run(argc - i - 1, argv + i + 1);
 }

@@ -216,7 +216,7 @@ static int rss_show(int argc, char **argv)
 	} else {
 		pr_str("table_kind", "table: %s (as given)\n", "explicit");
 	}
-	pr_text("RX flow hash indirection table for %s with %u RX queue(s):\n",
+	pr_text("RX flow hash indirection table for %s with %u RX ring(s):\n",
 		dev, nq);
 	pr_arr_begin("table");
 	for (unsigned int i = 0; i < r.table_len; i++) {

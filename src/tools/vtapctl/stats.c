@@ -187,8 +187,32 @@ static void show_steering(const char *name)
 	struct vtap_steer *s;
 	int n;
 
+	static const char *const states[] = {
+		[VTAP_STEER_ATTACHED_UNKNOWN] = "unknown",
+		[VTAP_STEER_ATTACHED_YES] = "yes",
+		[VTAP_STEER_ATTACHED_NO] = "no",
+		[VTAP_STEER_ATTACHED_NOT_RUN] = "not run",
+	};
+	struct vtap_steer_attached a;
+
 	s = vtap_steer__open(name, &o);
 	n = s ? vtap_steer__counts(s, c, VTAP_QUEUES_MAX) : -ENOENT;
+	/* Whether it steers, and how often the guard put it back. */
+	if (s && !vtap_steer__attached(s, &a) && a.state < ARRAY_LEN(states)) {
+		pr_obj_begin("steering_program");
+		pr_str("attached", "steering program: attached %s",
+		       states[a.state]);
+		pr_u64("reattached",
+		       ", re-attached %llu times by 'vtapctl steer guard'",
+		       a.reattached);
+		pr_bool("released",
+			a.released ? ", handed back ('steer detach')" : NULL,
+			a.released);
+		pr_text("\n");
+		pr_obj_end();
+	} else {
+		pr_null("steering_program");
+	}
 	vtap_steer__close(s);
 	if (n < 0) {
 		pr_null("steering");

@@ -5,6 +5,7 @@
  *   vtapctl steer show dev NAME
  *   vtapctl steer attach dev NAME
  *   vtapctl steer detach dev NAME
+ *   vtapctl steer guard [dev NAME]
  *   vtapctl steer ext set dev NAME obj FILE.o [prog NAME]
  *   vtapctl steer ext del dev NAME
  *
@@ -100,9 +101,10 @@ struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 		 * have detached it: QEMU does when the guest driver starts). */
 		struct vtap_steer_attached a;
 
-		if (!vtap_steer__attached(s, &a) &&
-		    a.state != VTAP_STEER_ATTACHED_YES) {
-			err = vtap_steer__attach_name(s);
+		if (!vtap_steer__attached(s, &a) && !a.released &&
+		    a.state != VTAP_STEER_ATTACHED_YES &&
+		    a.state != VTAP_STEER_ATTACHED_NOT_RUN) {
+			err = steer_cli_attach(s);
 			if (err && a.state == VTAP_STEER_ATTACHED_NO) {
 				steer_cli_err(what, dev, err);
 				vtap_steer__close(s);
@@ -134,7 +136,7 @@ struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 		steer_cli_err(what, dev, -errno);
 		return NULL;
 	}
-	err = vtap_steer__attach_name(s);
+	err = steer_cli_attach(s);
 	if (err) {
 		steer_cli_err(what, dev, err);
 		vtap_steer__close(s);
@@ -142,6 +144,21 @@ struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 		return NULL;
 	}
 	return s;
+}
+
+int steer_cli_attach(struct vtap_steer *s)
+{
+	int err;
+
+	/* Through a queue its opener holds (no queue of our own while
+	 * someone reads the tap); without the right to borrow one (not
+	 * root), through a queue of our own as before. */
+	err = vtap_steer__attach_borrowed(s, VTAP_STEER_ATTACH_OWN_QUEUE);
+	if (err == -EPERM || err == -EACCES) {
+		capture_start();
+		err = vtap_steer__attach_name(s);
+	}
+	return err;
 }
 
 const char *steer_cli_dev(int argc, char **argv)
@@ -159,7 +176,60 @@ static const char *const attached_names[] = {
 	[VTAP_STEER_ATTACHED_UNKNOWN] = "unknown",
 	[VTAP_STEER_ATTACHED_YES] = "yes",
 	[VTAP_STEER_ATTACHED_NO] = "no",
+	[VTAP_STEER_ATTACHED_NOT_RUN] = "not run",
 };
+
+/*
+ * "attached STATE (evidence)" and a hint only where an action helps:
+ * the program is gone and nothing will put it back by itself.
+ */
+static void show_attached(const char *dev, const struct vtap_steer_attached *a)
+{
+	pr_str("attached", "attached %s", attached_names[a->state]);
+	if (a->state == VTAP_STEER_ATTACHED_NOT_RUN)
+		pr_text(": one queue attached");
+	if (a->prog_id && a->prog_seen)
+		pr_text(a->state == VTAP_STEER_ATTACHED_YES
+				? " (the tap runs program %u, which vtap "
+				  "attached;"
+				: " (program %u, which vtap attached, is gone: "
+				  "the tap's opener detached or replaced it;",
+			a->prog_id);
+	else
+		pr_text(" (");
+	if (pr_is_json()) {
+		if (a->prog_id)
+			pr_u64("prog_id", NULL, a->prog_id);
+		else
+			pr_null("prog_id");
+	}
+	if (a->prog_id && a->prog_seen)
+		pr_text(" ");
+	pr_u64("runs", "the program ran %llu times", a->runs);
+	pr_u64("frames", " for %llu frames to the VMM since vtap attached it",
+	       a->frames);
+	if (a->queues >= 0)
+		pr_u64("attached_queues", ", %llu queue(s) attached now",
+		       (uint64_t)a->queues);
+	else
+		pr_null("attached_queues");
+	pr_text(")\n");
+	if (a->state == VTAP_STEER_ATTACHED_NOT_RUN)
+		pr_text("  the kernel runs a steering program only while two or "
+			"more queues are attached\n");
+	pr_u64("reattached", "reattached %llu times by 'vtapctl steer guard'",
+	       a->reattached);
+	pr_bool("released",
+		a->released ? "; handed back ('vtapctl steer "
+			      "detach'): not guarded\n"
+			    : "\n",
+		a->released);
+	if (a->state == VTAP_STEER_ATTACHED_NO && !a->released)
+		pr_text("  'vtapctl steer attach dev %s' puts it back; 'vtapctl "
+			"steer guard' (vtap-steer-guard.service) keeps it "
+			"there\n",
+			dev);
+}
 
 static int steer_show(int argc, char **argv)
 {
@@ -180,8 +250,11 @@ static int steer_show(int argc, char **argv)
 	steps = vtap_steer__steps(s);
 	tc = !strcmp(vtap_steer__attach_point(s), "tc");
 	vtap_steer__ext_name(s, ext, sizeof(ext));
-	if (vtap_steer__attached(s, &att))
+	if (vtap_steer__attached(s, &att)) {
+		memset(&att, 0, sizeof(att));
 		att.state = VTAP_STEER_ATTACHED_UNKNOWN;
+		att.queues = -1;
+	}
 	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
 	pr_str("ifname", "dev %s\n", dev);
@@ -190,18 +263,7 @@ static int steer_show(int argc, char **argv)
 	pr_text(tc ? " (clsact ingress filter: the program sets the hash the "
 		     "kernel picks the queue with)\n"
 		   : " (TUNSETSTEERINGEBPF)\n");
-	pr_str("attached", "attached %s", attached_names[att.state]);
-	pr_u64("runs", " (the program ran %llu times", att.runs);
-	pr_u64("frames",
-	       " for %llu frames to the VMM since vtap attached it)\n",
-	       att.frames);
-	if (att.state == VTAP_STEER_ATTACHED_NO)
-		pr_text(tc ? "  its tc filter is gone; 'vtapctl steer attach "
-			     "dev %s' puts it back\n"
-			   : "  the tap's opener detached it "
-			     "(TUNSETSTEERINGEBPF); 'vtapctl steer attach dev "
-			     "%s' puts it back\n",
-			dev);
+	show_attached(dev, &att);
 	pr_u64("queues", "queues %" PRIu64 "\n",
 	       vtap_steer__intended_queues(s));
 	pr_text("chain");
@@ -295,7 +357,7 @@ static int steer_attach(int argc, char **argv)
 	s = steer_cli_open("steer attach", dev, false, 0);
 	if (!s)
 		return EXIT_FAIL;
-	err = vtap_steer__attach_name(s);
+	err = steer_cli_attach(s);
 	if (err)
 		steer_cli_err("steer attach", dev, err);
 	vtap_steer__close(s);
@@ -303,9 +365,9 @@ static int steer_attach(int argc, char **argv)
 }
 
 /*
- * Stop steering: the device stops running the program (a macvtap's tc
- * filter goes, and the clsact qdisc when vtap made it and nothing else
- * uses it) and the configuration is removed.
+ * Hand the steering back: the device stops running the program (a
+ * macvtap's tc filter goes, and the clsact qdisc when vtap made it and
+ * nothing else uses it); the configuration and its pins stay.
  */
 static int steer_detach(int argc, char **argv)
 {
@@ -320,12 +382,10 @@ static int steer_detach(int argc, char **argv)
 	s = steer_cli_open("steer detach", dev, false, 0);
 	if (!s)
 		return EXIT_FAIL;
-	err = vtap_steer__detach(s);
-	vtap_steer__close(s);
-	if (!err)
-		err = vtap_steer__unpin(dev);
+	err = vtap_steer__release(s);
 	if (err)
 		steer_cli_err("steer detach", dev, err);
+	vtap_steer__close(s);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -335,20 +395,21 @@ static void usage(FILE *f)
 		"Usage: vtapctl steer show dev NAME\n"
 		"       vtapctl steer attach dev NAME\n"
 		"       vtapctl steer detach dev NAME\n"
+		"       vtapctl steer guard [dev NAME]\n"
 		"       vtapctl steer ext set dev NAME obj FILE.o [prog NAME]\n"
 		"       vtapctl steer ext del dev NAME\n");
 }
 
 int cmd_steer(int argc, char **argv)
 {
-	static const char *const cmds[] = {"show",   "ext",    "help",
-					   "attach", "detach", NULL};
+	static const char *const cmds[] = {"show",   "ext",   "help", "attach",
+					   "detach", "guard", NULL};
 	static const char *const ext_cmds[] = {"set", "del", NULL};
 	int c;
 
 	if (argc < 1 && pr_is_json())
 		return usage_err(
-			"steer: missing command (show, attach, detach or ext)");
+			"steer: missing command (show, attach, detach, guard or ext)");
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -373,6 +434,8 @@ int cmd_steer(int argc, char **argv)
 		return steer_attach(argc - 1, argv + 1);
 	case 4:
 		return steer_detach(argc - 1, argv + 1);
+	case 5:
+		return steer_guard(argc - 1, argv + 1);
 	case -2:
 		return usage_err("ambiguous command 'steer %s'", argv[0]);
 	default:

@@ -21,6 +21,7 @@ int cmd_flow(int argc, char **argv);
 int cmd_steer(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_switch(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 /* Helpers of the device objects (dev.c), shared with offload.c and stats.c. */
 

@@ -20,6 +20,15 @@
 struct vtap_steer *steer_cli_open(const char *what, const char *dev,
 				  bool create, unsigned int queues);
 
+/*
+ * Attach the program of @s without a queue of vtapctl's own while another
+ * process has one (vtap_steer__attach_borrowed()). Return: 0 or -errno.
+ */
+int steer_cli_attach(struct vtap_steer *s);
+
+/* vtapctl steer guard [dev NAME] (guard.c). */
+int steer_guard(int argc, char **argv);
+
 /* Print a one-line error for a failed library call (errno @err < 0). */
 void steer_cli_err(const char *what, const char *dev, int err);
 

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: MIT
+/*
+ * steer_guard.c - keeping vtap's steering program attached to taps whose
+ * openers detach it (QEMU does at guest driver start and on every guest
+ * `ethtool -L`), without attaching a queue of vtap's own
+ *
+ * Theory of operation
+ *
+ * There is no getter for a tun's steering program, and the pinned program
+ * stays alive whether a tap runs it or not. So vtap attaches a fresh
+ * instance of the program instead: loaded from the same skeleton with
+ * every map reused from the pins (the configuration, rules, automq table,
+ * counters and tail-call array are the tap's; only the entry program is
+ * new), attached, and its fd closed at once. The tap then holds the only
+ * reference: when an opener replaces or removes the program
+ * (TUNSETSTEERINGEBPF), the instance is freed and its id stops resolving
+ * (BPF_PROG_GET_FD_BY_ID: ENOENT). Whether the tap runs vtap's program
+ * is then a fact, not an inference from counters (vtap_steer__attached()
+ * uses it). The id is recorded in the run directory with the attach.
+ *
+ * The attach goes through a queue the tap's opener already holds
+ * (opener.c: /proc/PID/fdinfo, pidfd_getfd), never through a queue of
+ * vtap's own, which would be attached to the tap while open: frames the
+ * kernel steered to it would be lost and the VMM's queues renumbered.
+ * When no process has a queue of the tap attached there is nothing to
+ * steer; with VTAP_STEER_ATTACH_OWN_QUEUE a queue of vtap's own is used
+ * then (nobody reads the tap, nothing is lost).
+ *
+ * The guard (vtap_steer_guard__poll(), every quarter second from `vtapctl
+ * steer guard`): for each tap of the namespace with pins (or the one
+ * named), it checks that the instance it attached still resolves (one
+ * syscall per tap: all a round costs while nothing changes; new taps,
+ * openers and removed pins are looked for every GUARD_FULL_EVERY rounds
+ * and whenever a tap runs no instance of the guard's); when it does not, it attaches the next instance, loaded in
+ * advance so that re-attaching is one ioctl, and counts it in the run
+ * directory ("guard"). Taps handed back with `vtapctl steer detach`
+ * (vtap_steer__release(): "released" in the run directory) and taps a
+ * libvtap handle has open (a live stats file: libvtap users re-attach
+ * themselves) are left alone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "dev_impl.h"
+#include "internal.h"
+#include "link.h"
+#include "opener.h"
+#include "rundir.h"
+#include "steer_guard.h"
+
+#define GUARD_FILE "guard"
+#define RELEASED_FILE "released"
+/* Rounds between full passes while every tap runs the guard's instance. */
+#define GUARD_FULL_EVERY 8
+
+/* ------------------------------------------------------------------ */
+/* instances                                                          */
+/* ------------------------------------------------------------------ */
+
+bool vtap_steer_instance_live(uint32_t id)
+{
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	/* Not allowed to look (not root): say live, never a false alarm. */
+	return errno != ENOENT;
+}
+
+/* TUNSETSTEERINGEBPF @prog (-1: detach) on queue @qfd of @s's tap. */
+static int set_prog(const struct vtap_steer *s, int qfd, int prog)
+{
+	if (ioctl(qfd, TUNSETSTEERINGEBPF, &prog)) {
+		int err = -errno;
+
+		pr_warn("steer: TUNSETSTEERINGEBPF on %s: %s\n",
+			vtap_steer_ifname(s), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * A queue of @s's tap to run an ioctl on: one its opener holds (cached in
+ * *@pid / *@fd), else with @own a queue of vtap's own when nobody has one.
+ */
+static int queue_of(struct vtap_steer *s, pid_t *pid, int *fd, bool own)
+{
+	int q = -ENOENT;
+
+	if (*pid > 0)
+		q = vtap_opener_borrow_again(*pid, *fd, vtap_steer_ifname(s));
+	if (q < 0)
+		q = vtap_opener_borrow(vtap_steer_ifname(s), pid, fd);
+	if (q == -ENOENT && own)
+		q = vtap_steer_tun_queue(s);
+	return q;
+}
+
+/* ------------------------------------------------------------------ */
+/* the run directory: count and flag                                  */
+/* ------------------------------------------------------------------ */
+
+/* A decimal count in file @name of @dir_fd: 0 when absent or not one. */
+static uint64_t read_count(int dir_fd, const char *name)
+{
+	char buf[32];
+	ssize_t n;
+	char *end;
+	unsigned long long v;
+
+	n = vtap_read_file_at(dir_fd, name, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")))
+		return 0;
+	return v;
+}
+
+int vtap_steer_guard_info(int ifindex, uint64_t *ret_reattached,
+			  bool *ret_released)
+{
+	struct stat st;
+	int fd;
+
+	*ret_reattached = 0;
+	*ret_released = false;
+	fd = vtap_rundir_open(ifindex, false);
+	if (fd < 0)
+		return fd;
+	*ret_reattached = read_count(fd, GUARD_FILE);
+	*ret_released = !fstatat(fd, RELEASED_FILE, &st, AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	return 0;
+}
+
+static int count_reattach(const struct vtap_steer *s, uint64_t *ret)
+{
+	char buf[32];
+	uint64_t n;
+	int fd, err, len;
+
+	fd = vtap_rundir_open(vtap_steer_ifindex(s), true);
+	if (fd < 0)
+		return fd;
+	n = read_count(fd, GUARD_FILE) + 1;
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", n);
+	err = vtap_write_file_at(fd, GUARD_FILE, buf, (size_t)len);
+	close(fd);
+	if (!err)
+		*ret = n;
+	return err;
+}
+
+static int set_released(const struct vtap_steer *s, bool on)
+{
+	int fd, err = 0;
+
+	fd = vtap_rundir_open(vtap_steer_ifindex(s), on);
+	if (fd < 0)
+		return on ? fd : 0;
+	if (on)
+		err = vtap_write_file_at(fd, RELEASED_FILE, "1\n", 2);
+	else if (unlinkat(fd, RELEASED_FILE, 0) && errno != ENOENT)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* attach, release                                                    */
+/* ------------------------------------------------------------------ */
+
+int vtap_steer__attach_borrowed(struct vtap_steer *s, unsigned int flags)
+{
+	pid_t pid = 0;
+	uint32_t id = 0;
+	int prog, q, fd = -1, err;
+
+	if (s && vtap_steer_tc_pinned(s)) {
+		/* A tc filter goes on the device: no queue to borrow. */
+		err = vtap_steer__attach_name(s);
+		return vtap_err(err ? err : set_released(s, false));
+	}
+	if (!s || !vtap_steer_tun_pinned(s))
+		return vtap_err(-EINVAL);
+	q = queue_of(s, &pid, &fd, flags & VTAP_STEER_ATTACH_OWN_QUEUE);
+	if (q < 0) {
+		if (q == -EPERM)
+			pr_warn("steer: cannot borrow a queue of %s from its "
+				"opener (needs root: CAP_SYS_PTRACE)\n",
+				vtap_steer_ifname(s));
+		return vtap_err(q);
+	}
+	prog = vtap_steer_instance_load(s, &id);
+	if (prog < 0) {
+		/* Not allowed to load (the tap's owner): the pinned one. */
+		prog = vtap_steer__prog_fd(s);
+		prog = prog >= 0 ? fcntl(prog, F_DUPFD_CLOEXEC, 3) : -1;
+		id = 0;
+	}
+	if (prog < 0) {
+		close(q);
+		pr_warn("steer: no access to the steering program of %s "
+			"(needs CAP_BPF and CAP_NET_ADMIN, or root)\n",
+			vtap_steer_ifname(s));
+		return vtap_err(-EPERM);
+	}
+	err = set_prog(s, q, prog);
+	close(q);
+	close(prog);
+	if (err)
+		return vtap_err(err);
+	vtap_steer_attach_record(s, id);
+	/* Taken again: the guard guards it from now on. */
+	err = set_released(s, false);
+	return vtap_err(err);
+}
+
+int vtap_steer__release(struct vtap_steer *s)
+{
+	pid_t pid = 0;
+	int q, fd = -1, err;
+
+	if (!s || (!vtap_steer_tun_pinned(s) && !vtap_steer_tc_pinned(s)))
+		return vtap_err(-EINVAL);
+	/* The flag first: a guard that sees the program go leaves it. */
+	err = set_released(s, true);
+	if (err) {
+		pr_warn("steer: cannot record that %s is handed back in its "
+			"run directory: %s\n",
+			vtap_steer_ifname(s), strerror(-err));
+		return vtap_err(err);
+	}
+	if (vtap_steer_tc_pinned(s)) {
+		/* The tc filter goes (and the clsact qdisc vtap made). */
+		err = vtap_steer__detach(s);
+		if (!err)
+			vtap_steer_attach_record(s, 0);
+		return vtap_err(err);
+	}
+	q = queue_of(s, &pid, &fd, true);
+	if (q < 0)
+		return vtap_err(q);
+	err = set_prog(s, q, -1);
+	close(q);
+	if (!err)
+		vtap_steer_attach_record(s, 0);
+	return vtap_err(err);
+}
+
+/* ------------------------------------------------------------------ */
+/* the guard                                                          */
+/* ------------------------------------------------------------------ */
+
+struct guard_tap {
+	int ifindex;
+	char name[IFNAMSIZ];
+	int queues; /* attached now */
+	bool seen;
+	struct vtap_steer *s;
+	int spare; /* an instance loaded in advance, or -1 */
+	uint32_t spare_id;
+	uint32_t live_id; /* the instance the tap runs, 0: none known */
+	bool lost; /* live_id went away, not attached again yet */
+	bool released; /* handed back: dropped */
+	bool quiet; /* an error was told; not again until it changes */
+	pid_t pid; /* the opener last borrowed from */
+	int fd;
+};
+
+struct vtap_steer_guard {
+	char ifname[IFNAMSIZ];
+	int (*fn)(const struct vtap_steer_guard_event *ev, void *ctx);
+	void *ctx;
+	struct guard_tap *taps;
+	size_t n;
+	unsigned int round;
+};
+
+static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
+		 unsigned int what, int err, uint64_t count)
+{
+	struct vtap_steer_guard_event ev = {
+		.what = what,
+		.ifname = t->name,
+		.ifindex = t->ifindex,
+		.pid = t->pid,
+		.reattached = count,
+		.err = err,
+	};
+
+	if (g->fn)
+		g->fn(&ev, g->ctx);
+}
+
+struct vtap_steer_guard *
+vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts)
+{
+	struct vtap_steer_guard *g;
+	const char *name = OPTS_GET(opts, ifname, NULL);
+
+	if (!OPTS_VALID(opts, struct vtap_steer_guard_opts) ||
+	    (name && (!*name || strlen(name) >= IFNAMSIZ)))
+		return vtap_err_ptr(-EINVAL);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return vtap_err_ptr(-ENOMEM);
+	if (name)
+		snprintf(g->ifname, sizeof(g->ifname), "%s", name);
+	g->fn = OPTS_GET(opts, fn, NULL);
+	g->ctx = OPTS_GET(opts, ctx, NULL);
+	return g;
+}
+
+static void tap_free(struct guard_tap *t)
+{
+	vtap_steer__close(t->s);
+	if (t->spare >= 0)
+		close(t->spare);
+}
+
+void vtap_steer_guard__free(struct vtap_steer_guard *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n; i++)
+		tap_free(&g->taps[i]);
+	free(g->taps);
+	free(g);
+}
+
+static struct guard_tap *tap_find(struct vtap_steer_guard *g, int ifindex)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->taps[i].ifindex == ifindex)
+			return &g->taps[i];
+	return NULL;
+}
+
+static void tap_drop(struct vtap_steer_guard *g, size_t i, unsigned int what)
+{
+	tell(g, &g->taps[i], what, 0, 0);
+	tap_free(&g->taps[i]);
+	g->taps[i] = g->taps[--g->n];
+}
+
+/* A link of the namespace: guard it when vtap's steering is pinned. */
+static int scan_link(const struct vtap_link *l, void *ctx)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, o, .flags = VTAP_STEER_NO_CREATE);
+	struct vtap_steer_guard *g = ctx;
+	struct guard_tap *t, *p;
+	uint64_t count;
+	bool released;
+
+	if (!l->is_tun || (g->ifname[0] && strcmp(g->ifname, l->name)))
+		return 0;
+	t = tap_find(g, l->ifindex);
+	if (t && strcmp(t->name, l->name)) {
+		/* Renamed: the handle names it by its old name. */
+		tap_drop(g, (size_t)(t - g->taps), VTAP_STEER_GUARD_GONE);
+		t = NULL;
+	}
+	if (!t) {
+		if (!vtap_steer_pins_present(l->ifindex))
+			return 0;
+		vtap_steer_guard_info(l->ifindex, &count, &released);
+		if (released)
+			return 0;
+		p = realloc(g->taps, (g->n + 1) * sizeof(*g->taps));
+		if (!p)
+			return 0;
+		g->taps = p;
+		t = &g->taps[g->n];
+		memset(t, 0, sizeof(*t));
+		t->spare = -1;
+		t->ifindex = l->ifindex;
+		snprintf(t->name, sizeof(t->name), "%s", l->name);
+		t->s = vtap_steer__open(l->name, &o);
+		if (!t->s)
+			return 0;
+		g->n++;
+		tell(g, t, VTAP_STEER_GUARD_WATCH, 0, count);
+	}
+	t->seen = true;
+	t->queues = l->num_queues;
+	return 0;
+}
+
+static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
+{
+	uint64_t count = 0;
+	bool released;
+	int q, err;
+
+	if (t->live_id) {
+		if (vtap_steer_instance_live(t->live_id))
+			return;
+		t->live_id = 0;
+		t->lost = true;
+	}
+	/* Nobody has a queue attached: nothing to steer, nothing to
+	 * attach through; the next round after an opener comes will. */
+	if (t->queues <= 0)
+		return;
+	vtap_steer_guard_info(t->ifindex, &count, &released);
+	if (released) {
+		t->released = true; /* dropped below */
+		return;
+	}
+	if (vtap_stats_live_handles(t->ifindex) > 0)
+		return; /* a libvtap user: it attaches the program itself */
+	if (t->spare < 0) {
+		t->spare = vtap_steer_instance_load(t->s, &t->spare_id);
+		if (t->spare < 0) {
+			if (!t->quiet)
+				tell(g, t, VTAP_STEER_GUARD_ERROR, t->spare, 0);
+			t->quiet = true;
+			return;
+		}
+	}
+	q = queue_of(t->s, &t->pid, &t->fd, false);
+	if (q < 0) {
+		if (q != -ENOENT && !t->quiet)
+			tell(g, t, VTAP_STEER_GUARD_ERROR, q, 0);
+		t->quiet = q != -ENOENT;
+		return;
+	}
+	err = set_prog(t->s, q, t->spare);
+	close(q);
+	if (err) {
+		if (!t->quiet)
+			tell(g, t, VTAP_STEER_GUARD_ERROR, err, 0);
+		t->quiet = true;
+		return;
+	}
+	t->quiet = false;
+	vtap_steer_attach_record(t->s, t->spare_id);
+	t->live_id = t->spare_id;
+	close(t->spare);
+	t->spare = -1;
+	if (t->lost) {
+		err = count_reattach(t->s, &count);
+		tell(g, t, VTAP_STEER_GUARD_REATTACHED, err, count);
+	} else {
+		tell(g, t, VTAP_STEER_GUARD_ATTACHED, 0, count);
+	}
+	t->lost = false;
+	/* The next one, so that re-attaching is one ioctl. */
+	t->spare = vtap_steer_instance_load(t->s, &t->spare_id);
+}
+
+/*
+ * Whether this round needs the full pass (a link dump, new taps, openers,
+ * pins): every GUARD_FULL_EVERY rounds, and whenever a tap runs no
+ * instance of the guard's. Otherwise a round is one lookup per tap.
+ */
+static bool need_full(struct vtap_steer_guard *g)
+{
+	if (g->round % GUARD_FULL_EVERY == 0)
+		return true;
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->taps[i].live_id ||
+		    !vtap_steer_instance_live(g->taps[i].live_id))
+			return true;
+	return false;
+}
+
+int vtap_steer_guard__poll(struct vtap_steer_guard *g)
+{
+	bool pins;
+	int err;
+
+	if (!g)
+		return vtap_err(-EINVAL);
+	pins = g->round % GUARD_FULL_EVERY == 0;
+	if (!need_full(g)) {
+		g->round++;
+		return (int)g->n;
+	}
+	g->round++;
+	for (size_t i = 0; i < g->n; i++)
+		g->taps[i].seen = false;
+	err = vtap_link_each(scan_link, g);
+	if (err)
+		return vtap_err(err);
+	for (size_t i = 0; i < g->n; i++)
+		if (g->taps[i].seen)
+			guard_one(g, &g->taps[i]);
+	/* Handed back, gone, unpinned or pinned anew (checked now and then:
+	 * an instance must be made over the maps the pins hold). */
+	for (size_t i = g->n; i-- > 0;)
+		if (g->taps[i].released)
+			tap_drop(g, i, VTAP_STEER_GUARD_RELEASED);
+		else if (!g->taps[i].seen ||
+			 (pins &&
+			  (!vtap_steer_pins_present(g->taps[i].ifindex) ||
+			   !vtap_steer_pins_current(g->taps[i].s))))
+			tap_drop(g, i, VTAP_STEER_GUARD_GONE);
+	return (int)g->n;
+}

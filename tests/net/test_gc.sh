@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_gc.sh - nothing left behind: the run state and steering pins of a
+# tap deleted with `ip link del`, and of a namespace deleted with `ip
+# netns del`, are listed by `vtapctl gc --dry-run` (which removes nothing)
+# and removed by `vtapctl gc` or by the next vtapctl run; a namespace that
+# a process still holds keeps its state.
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+
+T=$(uname_ gc)
+NS=$(uname_ gcn)
+TMP=$(mktemp -d)
+cleanup_add rm -rf "$TMP"
+cleanup_add ip netns del "$NS"
+cleanup_add "$VTAPCTL" dev del "$T"
+cleanup_add ip link del "$T"
+
+# gc -j --dry-run: "KIND REASON" of each entry under PATH.
+listed() { "$VTAPCTL" -j gc --dry-run | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    if e["path"].startswith(sys.argv[1]) and not e["removed"]:
+        print(e["kind"], e["reason"])' "$1" | sort | tr '\n' ';'; }
+
+# 1. ip link del: the tap's run state and pins stay until gc.
+check "$VTAPCTL" dev add "$T" queues 2
+check "$VTAPCTL" rss set dev "$T" table equal 2
+RUN=$(rundir_of "$T")
+PINS=$(pins_of "$T")
+check test -d "$RUN"
+check test -d "$PINS"
+check ip link del "$T"
+check test "$(listed "$RUN")" = "run link gone;"
+check test "$(listed "$PINS")" = "pins link gone;"
+# --dry-run changed nothing.
+check test -d "$RUN"
+check test -d "$PINS"
+out=$("$VTAPCTL" gc)
+echo "$out"
+check grep -q "$RUN (link gone) removed" <<<"$out"
+check grep -q "$PINS (link gone) removed" <<<"$out"
+check test ! -e "$RUN"
+check test ! -e "$PINS"
+check test "$("$VTAPCTL" gc --dry-run | grep -c "$RUN")" = 0
+
+# 2. ip netns del: the whole namespace's state goes.
+check ip netns add "$NS"
+check "$VTAPCTL" -n "$NS" dev add "$T" queues 2
+check "$VTAPCTL" -n "$NS" rss set dev "$T" table equal 2
+RUN=$(rundir_of "$T" -n "$NS")
+PINS=$(pins_of "$T" -n "$NS")
+check test -d "$RUN"
+check test -d "$PINS"
+check ip netns del "$NS"
+check test "$(listed "$RUN")" = "run netns gone;"
+check test "$(listed "$PINS")" = "pins netns gone;"
+check test -d "$RUN"
+check test -d "$PINS"
+# Any vtapctl run as root collects it.
+check "$VTAPCTL" dev show
+check test ! -e "$RUN"
+check test ! -e "$PINS"
+check test ! -e "$(dirname "$RUN")"
+
+# 3. A namespace only a process holds (no bind mount) keeps its state;
+# once the process is gone, the state goes.
+unshare -n sh -c 'ip link set lo up; exec sleep 300' &
+HOLDER=$!
+cleanup_add kill "$HOLDER"
+for _ in $(seq 50); do [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
+check nsenter -t "$HOLDER" -n "$VTAPCTL" dev add "$T" queues 2
+RUN=$(nsenter -t "$HOLDER" -n "$VTAPCTL" -j dev show "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_dir"])')
+check test -d "$RUN"
+check test "$(listed "$RUN")" = ""
+check "$VTAPCTL" gc
+check test -d "$RUN"
+kill "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+check test "$(listed "$RUN")" = "run netns gone;"
+check "$VTAPCTL" gc
+check test ! -e "$RUN"
+
+# JSON and usage.
+check python3 -c 'import json,sys; assert isinstance(json.loads(sys.argv[1]), list)' "$("$VTAPCTL" -j gc --dry-run)"
+check_exit 2 "$VTAPCTL" gc extra
+finish

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_steer_guard.sh - `vtapctl steer guard` keeps vtap's steering program
+# on a tap whose opener does not link libvtap (open + TUNSETIFF per queue,
+# as QEMU): when the opener detaches it (TUNSETSTEERINGEBPF -1 on its own
+# queue, as QEMU does at guest driver start), the guard attaches it again,
+# through the opener's queue (pidfd_getfd), with no queue of its own: the
+# kernel's queue count stays 2, frames go to the predicted queues again,
+# and the re-attachment is counted in `steer show` and `stats`. `steer
+# detach` hands the tap back: the guard leaves it alone; `steer attach`
+# takes it again.
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+[ -e /proc/self/fdinfo ] || skip "needs /proc"
+
+READER=$VTAP_SRCDIR/tests/net/tap_reader.py
+T=$(uname_ sg)
+NS=$(uname_ sgn)
+TMP=$(mktemp -d)
+cleanup_add rm -rf "$TMP"
+cleanup_add ip netns del "$NS"
+cleanup_add "$VTAPCTL" -n "$NS" dev del "$T"
+
+vt() { "$VTAPCTL" -n "$NS" "$@"; }
+sj() { vt -j steer show dev "$T" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$1"; }
+kq() { vt -j dev show "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["attached_queues"])'; }
+# Poll up to 5 s for a condition (eventually, bounded: no timing claim).
+until5() { for _ in $(seq 50); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+
+check ip netns add "$NS"
+check vt dev add "$T" queues 2
+check vt rss set dev "$T" types all table equal 2
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$T.disable_ipv6=1"
+check ip -n "$NS" addr add 10.78.0.1/24 dev "$T"
+check ip -n "$NS" link set "$T" up
+check ip -n "$NS" neigh replace 10.78.0.2 lladdr 02:00:00:00:00:02 dev "$T"
+
+send() {
+	ip netns exec "$NS" python3 -c '
+import socket
+for p in range(64):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.78.0.1", 20000 + p))
+    s.sendto(b"x" * 10, ("10.78.0.2", 30000 + p))
+'
+}
+predicted() {
+	local out=$TMP/$1 pred
+	[ "$(wc -l <"$out.q")" = 64 ] || return 1
+	pred=$("$VTAPCTL" hash types all table 2 "$out.pcap" | awk '{print $4}')
+	[ "$(paste -d' ' "$out.q" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0 ]
+}
+
+# The opener: 2 queues, no libvtap; it detaches the program on request.
+ip netns exec "$NS" python3 "$READER" "$T" 2 12 120 "$TMP/p1" >"$TMP/p1.log" 2>&1 &
+RPID=$!
+cleanup_add kill "$RPID"
+check until5 'grep -q ready "$TMP/p1.log"'
+check test "$(kq)" = 2
+
+# The guard, for this tap of this namespace.
+"$VTAPCTL" -n "$NS" steer guard dev "$T" >"$TMP/guard.log" 2>&1 &
+GPID=$!
+cleanup_add kill "$GPID"
+# It takes the tap over: its own instance, through the reader's queue.
+check until5 'grep -q "attached through a queue of pid $RPID" "$TMP/guard.log"'
+check test "$(sj 'd["attached"]')" = yes
+check test "$(sj 'd["prog_id"] is not None')" = True
+check test "$(sj 'd["reattached"]')" = 0
+check test "$(kq)" = 2
+
+# The opener detaches it, on its own queue, as QEMU does.
+touch "$TMP/DETACH"
+check until5 'grep -q detached "$TMP/p1.log"'
+check until5 'grep -q "attached again" "$TMP/guard.log"'
+check until5 '[ "$(sj d[\"reattached\"])" = 1 ] && [ "$(sj d[\"attached\"])" = yes ]'
+# No queue of the guard's: the kernel saw 2 queues all along, the guard
+# holds no tun fd.
+check test "$(kq)" = 2
+check test "$(ls -l /proc/$GPID/fd | grep -c /dev/net/tun)" = 0
+send
+touch "$TMP/STOP"
+wait "$RPID"
+rm -f "$TMP/STOP"
+check predicted p1
+check grep -q "reattached 1 times" <<<"$(vt steer show dev "$T")"
+check grep -q "re-attached 1 times" <<<"$(vt stats dev "$T")"
+check test "$(vt -j stats dev "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["steering_program"]["reattached"])')" = 1
+
+# steer detach: handed back for good; the guard stops guarding it.
+ip netns exec "$NS" python3 "$READER" "$T" 2 12 120 "$TMP/p2" >"$TMP/p2.log" 2>&1 &
+RPID=$!
+cleanup_add kill "$RPID"
+check until5 'grep -q ready "$TMP/p2.log"'
+check vt steer detach dev "$T"
+check until5 'grep -q "handed back" "$TMP/guard.log"'
+check test "$(sj 'd["released"]')" = True
+check test "$(sj 'd["attached"]')" = no
+# A few of the guard's rounds later it is still detached.
+sleep 1
+check test "$(sj 'd["attached"]')" = no
+check test "$(sj 'd["reattached"]')" = 1
+check test "$(grep -c "attached again" "$TMP/guard.log")" = 1
+# steer attach takes it again; the guard guards it again.
+check vt steer attach dev "$T"
+check test "$(sj 'd["released"]')" = False
+check until5 'grep -c "guarding (ifindex" "$TMP/guard.log" | grep -q 2'
+touch "$TMP/DETACH"
+check until5 'grep -q detached "$TMP/p2.log"'
+check until5 '[ "$(sj d[\"reattached\"])" = 2 ] && [ "$(sj d[\"attached\"])" = yes ]'
+check test "$(kq)" = 2
+touch "$TMP/STOP"
+wait "$RPID"
+rm -f "$TMP/STOP"
+
+# The guard stops on SIGTERM, exit 0.
+kill -TERM "$GPID"
+wait "$GPID"
+rc=$?
+check test "$rc" = 0
+check grep -q "stopped" "$TMP/guard.log"
+# Usage.
+check_exit 2 vt steer detach
+check_exit 2 vt steer guard dev "$T" extra
+check_exit 1 vt steer detach dev nosuch0
+finish
