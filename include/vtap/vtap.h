@@ -2315,7 +2315,9 @@ VTAP_API int vtap_steer__attach(struct vtap_steer *steer, int tap_fd);
  * tun/tap: TUNSETSTEERINGEBPF with no program, through a queue opened for
  * it. macvtap/ipvtap: the tc filter goes, and the clsact qdisc with it
  * when vtap created it and no other filter is on it. The configuration
- * (and its pins) stays; vtap_steer__unpin() removes it.
+ * (and its pins) stays; vtap_steer__unpin() removes it. vtapctl's `steer
+ * detach` is vtap_steer__release(), which also marks the device handed
+ * back.
  *
  * Return: 0 or a negative errno.
  */
@@ -2798,7 +2800,7 @@ enum {
 
 /**
  * vtap_steer__attach_borrowed() - attach without attaching a queue
- * @steer: pinned handle of a tun/tap
+ * @steer: pinned handle of a tun/tap, macvtap or ipvtap
  * @flags: VTAP_STEER_ATTACH_*
  *
  * Attaches a fresh instance of the steering program (the tap's maps, a
@@ -2809,7 +2811,8 @@ enum {
  * another process has one (it would be attached to the tap: frames
  * steered to it lost, the VMM's queues renumbered). Clears the "handed
  * back" mark of vtap_steer__release(). Without the right to load a
- * program, the pinned program is attached.
+ * program, the pinned program is attached. On a macvtap/ipvtap there is no
+ * queue to borrow: the tc filter is attached (vtap_steer__attach_name()).
  *
  * Return: 0, -ENOENT (no process has a queue of the tap attached, and no
  * VTAP_STEER_ATTACH_OWN_QUEUE), -EPERM (needs root: CAP_SYS_PTRACE to
@@ -2821,12 +2824,12 @@ VTAP_API int vtap_steer__attach_borrowed(struct vtap_steer *steer,
 
 /**
  * vtap_steer__release() - hand the tap's steering back for good
- * @steer: pinned handle of a tun/tap
+ * @steer: pinned handle of a tun/tap, macvtap or ipvtap
  *
  * Marks the tap "handed back" in its run directory, so that no guard
  * (vtap_steer_guard__poll()) attaches the program again, and detaches it
  * (TUNSETSTEERINGEBPF -1, through a queue its opener holds, else one of
- * the caller's own). The pins and the configuration stay;
+ * the caller's own; a macvtap's tc filter, vtap_steer__detach()). The pins and the configuration stay;
  * vtap_steer__attach_borrowed() takes the tap again.
  *
  * Return: 0, -EINVAL, -EPERM, or another errno (the mark could not be

@@ -19,9 +19,11 @@
 # queue 0), and the kernel takes hash % attached queues. Then a queue is
 # detached (TUNSETQUEUE IFF_DETACH_QUEUE: the last one moves into its
 # place) and attached again (it goes last), and the frames are checked
-# again against that renumbering. Finally `vtapctl steer detach` removes
-# the filter, and the clsact qdisc when vtap created it; a clsact qdisc
-# that was there before, with someone else's filter, stays.
+# again against that renumbering; an extension's tc entry (ext_icmp) sends
+# ICMP to queue 1. Finally `vtapctl steer detach` (hand the steering back)
+# removes the filter, and the clsact qdisc when vtap created it; a clsact
+# qdisc that was there before, with someone else's filter, stays; `steer
+# attach` puts the filter back.
 #
 # ipvtap: the same with `type ipvtap mode l2` and an ipvlan neighbour. The
 # modules are loaded with modprobe; this 6.18 host has no ipvlan, so that
@@ -57,8 +59,10 @@ run_case() {
 	cleanup_add "ip netns del $low"
 	cleanup_add "ip netns del $peer"
 	cleanup_add "ip netns del $neigh"
-	# Pins live per namespace: remove them before the namespace goes.
-	cleanup_add "ip netns exec $low $VTAPCTL steer detach dev $tap"
+	# Pins live per namespace: the link goes, then gc removes its pins,
+	# before the namespace goes.
+	cleanup_add "ip netns exec $low $VTAPCTL gc"
+	cleanup_add "ip -n $low link del $tap"
 	for ns in "$low" "$peer" "$neigh"; do
 		ip netns add "$ns" || { fail "ip netns add $ns"; return; }
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -342,16 +346,27 @@ PY
 		check test -z "$(grep clsact <<<"$qd")"
 		# vtap made the qdisc, then someone else put a filter on it:
 		# it stays for them.
-		check ip netns exec "$low" "$VTAPCTL" rss set dev "$tap" types all \
-			table equal "$n" queues "$n"
+		check ip netns exec "$low" "$VTAPCTL" steer attach dev "$tap"
 		check ip netns exec "$low" tc filter add dev "$tap" egress \
 			prio 7 bpf bytecode "1,6 0 0 4294967295,"
 		check ip netns exec "$low" "$VTAPCTL" steer detach dev "$tap"
 		check grep -q clsact <<<"$(ip netns exec "$low" tc qdisc show dev "$tap")"
 		check test -z "$(ip netns exec "$low" tc filter show dev "$tap" ingress)"
 	fi
-	# No steering state is left in the namespace.
-	check_exit 1 ip netns exec "$low" "$VTAPCTL" steer show dev "$tap"
+	# Handed back: the configuration stays, and `steer attach` takes the
+	# device again.
+	check grep -q '"released":true' <<<"$(ip netns exec "$low" "$VTAPCTL" -j steer show dev "$tap")"
+	check ip netns exec "$low" "$VTAPCTL" steer attach dev "$tap"
+	check grep -q vtap_steer <<<"$(ip netns exec "$low" tc filter show dev "$tap" ingress)"
+	check ip netns exec "$low" "$VTAPCTL" steer detach dev "$tap"
+	# The link goes, gc takes its pins: nothing is left.
+	local pins
+	pins=$(ip netns exec "$low" "$VTAPCTL" -j steer show dev "$tap" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pins"])')
+	check test -d "$pins"
+	check ip -n "$low" link del "$tap"
+	check ip netns exec "$low" "$VTAPCTL" gc
+	check test ! -e "$pins"
 	_run_cleanups
 }
 
