@@ -78,6 +78,11 @@ static int nl_talk(struct nlmsghdr *nlh)
 	return nl_talk_cb(nlh, NULL, NULL);
 }
 
+int vtap_nl_request(struct nlmsghdr *nlh)
+{
+	return nl_talk(nlh);
+}
+
 /*
  * Start an rtnetlink link request of @type for @ifindex in @buf (at least
  * NL_REQ_SIZE bytes); attributes may follow. Return: the message, with its
@@ -152,6 +157,28 @@ static void parse_tun(const struct nlattr *data, struct vtap_link *l)
 	}
 }
 
+/* The mode of a macvtap (IFLA_MACVLAN_MODE) or ipvtap (IFLA_IPVLAN_MODE). */
+static void parse_lower_mode(const struct nlattr *data, struct vtap_link *l)
+{
+	bool macvlan = !strcmp(l->kind, "macvtap");
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, data)
+	{
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (macvlan && t == IFLA_MACVLAN_MODE &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
+			l->lower_mode = mnl_attr_get_u32(a);
+			l->has_lower_mode = true;
+		} else if (!macvlan && t == IFLA_IPVLAN_MODE &&
+			   !mnl_attr_validate(a, MNL_TYPE_U16)) {
+			l->lower_mode = mnl_attr_get_u16(a);
+			l->has_lower_mode = true;
+		}
+	}
+}
+
 static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 {
 	const struct nlattr *a;
@@ -160,14 +187,20 @@ static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 	{
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
 		    !mnl_attr_validate(a, MNL_TYPE_STRING))
-			l->is_tun = !strcmp(mnl_attr_get_str(a), "tun");
+			snprintf(l->kind, sizeof(l->kind), "%.*s",
+				 (int)mnl_attr_get_payload_len(a),
+				 mnl_attr_get_str(a));
 	}
-	if (!l->is_tun)
-		return;
+	l->is_tun = !strcmp(l->kind, "tun");
 	mnl_attr_for_each_nested(a, info)
 	{
-		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+		if (mnl_attr_get_type(a) != IFLA_INFO_DATA)
+			continue;
+		if (l->is_tun)
 			parse_tun(a, l);
+		else if (!strcmp(l->kind, "macvtap") ||
+			 !strcmp(l->kind, "ipvtap"))
+			parse_lower_mode(a, l);
 	}
 }
 
@@ -222,6 +255,13 @@ static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
 			break;
 		case IFLA_LINKINFO:
 			parse_linkinfo(a, l);
+			break;
+		case IFLA_LINK:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->link_ifindex = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_LINK_NETNSID:
+			l->link_netns = true;
 			break;
 		default:
 			break;

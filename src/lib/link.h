@@ -28,6 +28,11 @@
  * @mtu, @txqlen, @mac (when @has_mac), @flags (IFF_UP, ...), @carrier
  * @stats: IFLA_STATS64 (when @has_stats). For a tap, tx is what the
  *	kernel handed to the queues' readers (the VMM), rx what they wrote.
+ * @kind: IFLA_INFO_KIND ("tun", "macvtap", "ipvtap", "veth", ...), "" none
+ * @link_ifindex: IFLA_LINK, the lower device (macvtap, ipvtap, veth peer)
+ * @link_netns: IFLA_LINK_NETNSID came along: @link_ifindex is an index of
+ *	another network namespace
+ * @lower_mode: IFLA_MACVLAN_MODE / IFLA_IPVLAN_MODE (when @has_lower_mode)
  */
 struct vtap_link {
 	int ifindex;
@@ -46,6 +51,11 @@ struct vtap_link {
 	bool carrier;
 	bool has_stats;
 	struct rtnl_link_stats64 stats;
+	char kind[16];
+	int link_ifindex;
+	bool link_netns;
+	bool has_lower_mode;
+	uint32_t lower_mode;
 };
 
 /*
@@ -75,6 +85,13 @@ int vtap_link_each(int (*fn)(const struct vtap_link *link, void *ctx),
  * Return: 0 or -errno.
  */
 int vtap_netns_id(char *buf, size_t size);
+
+/*
+ * Send one rtnetlink request @nlh (NLM_F_ACK is added) on a fresh socket
+ * in the caller's namespace. Return: 0 or the kernel's -errno.
+ */
+struct nlmsghdr;
+int vtap_nl_request(struct nlmsghdr *nlh);
 
 /* Link changes and offloads (unchanged from nl.c). */
 struct vtap_nl_link {
