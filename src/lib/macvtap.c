@@ -217,10 +217,14 @@ static int devt_from_sysfs(const struct vtap_link *l, int type, dev_t *ret)
 		int fd;
 
 		close(pfd[0]);
+		/* EBUSY: the sysfs of this namespace is the one on /sys
+		 * already (do_add_mount() refuses to stack a superblock on
+		 * itself), so /sys can be read as it is. */
 		if (unshare(CLONE_NEWNS) ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mount("sysfs", "/sys", "sysfs",
-			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		    (mount("sysfs", "/sys", "sysfs",
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) &&
+		     errno != EBUSY))
 			_exit(errno == EPERM || errno == EACCES ? 1 : 2);
 		/* The link of that name is ours (the same ifindex). */
 		fd = open(idx_path, O_RDONLY | O_CLOEXEC);
@@ -624,10 +628,11 @@ struct vtap_dev *vtap_macvtap_open(const char *name,
 	return dev;
 
 err_free:
-	if (dev->created && !dev->persist)
+	/* A device this call made goes, persistent or not. */
+	if (dev->created) {
 		vtap_nl_link_del(dev->ifindex);
-	if (dev->created)
 		vtap_rundir_remove(dev->ifindex);
+	}
 	dev->created = false;
 	vtap_dev_free(dev);
 	return vtap_err_ptr(err);
