@@ -621,7 +621,8 @@ int vtap_dev__delete(const char *name)
 		return vtap_err(-EINVAL);
 	err = vtap_link_get(0, name, &l);
 	if (!err && vtap_dev_link_type(&l) < 0) {
-		pr_warn("%s: not a tun/tap, macvtap or ipvtap device\n", name);
+		pr_warn("%s: not a tun/tap device (nor a macvtap or ipvtap)\n",
+			name);
 		return vtap_err(-EINVAL);
 	}
 	ifindex = l.ifindex;

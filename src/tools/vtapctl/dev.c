@@ -423,7 +423,7 @@ static int dev_del(int argc, char **argv)
 		/* What taps deleted another way left goes all the same. */
 		vtap_steer__unpin(name);
 		/* Not "create it with dev add": it was to go anyway. */
-		pr_err("delete '%s': no such tun/tap, macvtap or ipvtap device here (see 'vtapctl dev show')",
+		pr_err("delete '%s': no such tun/tap device or macvtap here (see 'vtapctl dev show')",
 		       name);
 		return EXIT_FAIL;
 	}
@@ -617,8 +617,8 @@ static int dev_show(int argc, char **argv)
 	if (argc == 1) {
 		err = vtap_dev__info(argv[0], &info);
 		if (err == -EINVAL) {
-			pr_err("show '%s': not a tun/tap, macvtap or ipvtap "
-			       "device",
+			pr_err("show '%s': not a tun/tap device (nor a "
+			       "macvtap or ipvtap)",
 			       argv[0]);
 			return EXIT_FAIL;
 		}
