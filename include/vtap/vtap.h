@@ -1716,6 +1716,8 @@ VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
  * @link_netns: the lower device is in another network namespace
  * @node_major: the character device's major (macvtap/ipvtap; 0 unknown)
  * @node_minor: its minor
+ * @node: the path to open its queues on: /dev/tapIFINDEX, or the node
+ *	vtap made in the run directory; "" when none is known
  */
 struct vtap_dev_link {
 	size_t sz;
@@ -1726,6 +1728,7 @@ struct vtap_dev_link {
 	bool link_netns;
 	unsigned int node_major;
 	unsigned int node_minor;
+	char node[128];
 };
 
 /**

@@ -742,6 +742,41 @@ void vtap_macvtap_info(const struct vtap_link *l, struct vtap_dev_info *info)
 		info->group = st.st_gid;
 }
 
+/*
+ * The path of @l's node: the run directory's or /dev/tapIFINDEX, whichever
+ * is the device @rdev (when known), else whichever exists, in the order
+ * libvtap opens them. "" when none is.
+ */
+static void node_path(const struct vtap_link *l, const dev_t *rdev, char *buf,
+		      size_t size)
+{
+	char run[96], devname[16];
+	bool in_dev, in_run;
+	dev_t have = 0;
+	int dir;
+
+	snprintf(devname, sizeof(devname), "tap%d", l->ifindex);
+	dir = open_dev_dir();
+	in_dev = dir >= 0 && !node_rdev(dir, devname, &have) &&
+		 (!rdev || have == *rdev);
+	if (dir >= 0)
+		close(dir);
+	dir = vtap_rundir_open(l->ifindex, false);
+	in_run = dir >= 0 && !node_rdev(dir, "tap", &have) &&
+		 (!rdev || have == *rdev) &&
+		 !vtap_rundir_path(l->ifindex, run, sizeof(run));
+	if (dir >= 0)
+		close(dir);
+	/* Root uses the kernel's node when it is the device; others try the
+	 * run directory's first (find_node()). */
+	if (in_dev && (rdev || !in_run))
+		snprintf(buf, size, "/dev/%s", devname);
+	else if (in_run)
+		snprintf(buf, size, "%s/tap", run);
+	else
+		buf[0] = '\0';
+}
+
 int vtap_dev__link(const char *name, struct vtap_dev_link *ret)
 {
 	struct vtap_dev_link r = {0};
@@ -771,6 +806,8 @@ int vtap_dev__link(const char *name, struct vtap_dev_link *ret)
 			r.node_major = major(rdev);
 			r.node_minor = minor(rdev);
 		}
+		node_path(&l, r.node_major ? &rdev : NULL, r.node,
+			  sizeof(r.node));
 	}
 	sz = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
 	r.sz = ret->sz;

@@ -47,8 +47,10 @@ fi
 check [ "$(V -j dev show | json "'$M' in [x['ifname'] for x in d]")" = True ]
 
 # The character device belongs to the owner: it opens queues, others not.
-NODE=/dev/tap$IDX
-[ -c "$NODE" ] || NODE=$RUN/tap
+NODE=$(json 'd[0]["node"]' <<<"$j")
+check [ -c "$NODE" ]
+check test "$NODE" = "/dev/tap$IDX" -o "$NODE" = "$RUN/tap"
+check grep -q " node $NODE" <<<"$out"
 check [ "$(stat -c %u "$NODE")" = 65534 ]
 check [ "$(stat -c %a "$NODE")" = 600 ]
 open_as() { # UID: open one queue of the node

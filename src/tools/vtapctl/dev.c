@@ -509,6 +509,11 @@ static void show_type(const char *name)
 	if (l.link_netns)
 		pr_bool("link_netns", " (another netns)", true);
 	pr_str("link_mode", " mode %s", vtap_dev_mode__name(l.mode));
+	/* Where its queues are opened (QEMU's fds=, libvirt). */
+	if (l.node[0])
+		pr_str("node", " node %s", l.node);
+	else
+		pr_null("node");
 }
 
 static void show_one(const struct vtap_dev_info *in)
