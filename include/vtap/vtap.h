@@ -1190,8 +1190,10 @@ struct vtap_dev_opts {
  * /dev/tapIFINDEX is used when it is that device, else a node is made in
  * the run directory; without, the run directory's node or /dev/tapIFINDEX
  * is used and the first queue is checked to belong to the device (name
- * and MAC address). A device created here is made with rtnetlink
- * (@opts->link, @mode, @mac). Further errors: ENODEV (no lower device
+ * and MAC address). The kernel does not tell how many queues a macvtap
+ * has: the handle assumes it holds all of them (kernel indices from 0).
+ * A device created here is made with rtnetlink (@opts->link, @mode,
+ * @mac). Further errors: ENODEV (no lower device
  * @link, or it lives in another network namespace), EOPNOTSUPP (the
  * kernel has no macvtap/ipvtap module: `modprobe macvtap`), EACCES (the
  * node is not the caller's to open).
