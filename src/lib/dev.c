@@ -370,7 +370,7 @@ int vtap_dev_open_common(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
 
 /*
  * A macvtap/ipvtap is asked for (@opts->type), or found under @name with
- * VTAP_DEV_MATCH: macvtap.c opens it. Return: true with *@ret set (a
+ * VTAP_DEV_MATCH: dev_macvtap.c opens it. Return: true with *@ret set (a
  * handle, or NULL and errno), false for tun/tap.
  */
 static bool open_other_type(const char *name, const struct vtap_dev_opts *opts,

@@ -98,7 +98,7 @@ struct vtap_dev {
 	char name[IFNAMSIZ];
 	int ifindex;
 	uint32_t type; /* enum vtap_dev_type */
-	/* macvtap/ipvtap (macvtap.c): the character device, opened with
+	/* macvtap/ipvtap (dev_macvtap.c): the character device, opened with
 	 * openat(@node_dir, @node_name) and checked to be @node_rdev. */
 	int node_dir;
 	char node_name[16];
@@ -226,7 +226,7 @@ int vtap_dev_open_common(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
 void vtap_dev_free(struct vtap_dev *dev);
 
 /*
- * macvtap.c. The VTAP_DEV_TYPE_* of link @l, or -EINVAL when vtap does not
+ * dev_macvtap.c. The VTAP_DEV_TYPE_* of link @l, or -EINVAL when vtap does not
  * handle its kind. Open a macvtap/ipvtap (@existing: the link found under
  * @name, or NULL to create one). Open one more queue fd of @dev (attached;
  * header size set). Close what the handle holds of the device (and

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * macvtap.c - macvtap and ipvtap devices: create, find the character
- * device, open queues
+ * dev_macvtap.c - macvtap and ipvtap devices (the hub's): create, find
+ * the character device, open queues
  *
  * Theory of operation
  *
