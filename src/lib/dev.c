@@ -387,7 +387,7 @@ static bool open_other_type(const char *name, const struct vtap_dev_opts *opts,
 		*ret = vtap_macvtap_open(name, opts, NULL);
 		return true;
 	}
-	have = vtap_dev_link_type(&l);
+	have = vtap_link_type(&l);
 	if (have == VTAP_DEV_TYPE_TUN ||
 	    (have < 0 && want == VTAP_DEV_TYPE_TUN))
 		return false;
@@ -620,7 +620,7 @@ int vtap_dev__delete(const char *name)
 	if (!name_ok(name))
 		return vtap_err(-EINVAL);
 	err = vtap_link_get(0, name, &l);
-	if (!err && vtap_dev_link_type(&l) < 0) {
+	if (!err && vtap_link_type(&l) < 0) {
 		pr_warn("%s: not a tun/tap device (nor a macvtap or ipvtap)\n",
 			name);
 		return vtap_err(-EINVAL);
@@ -1176,7 +1176,7 @@ int vtap_dev__info(const char *name, struct vtap_dev_info *ret)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	if (vtap_dev_link_type(&l) < 0)
+	if (vtap_link_type(&l) < 0)
 		return vtap_err(-EINVAL);
 	info_from_link(&l, ret);
 	return 0;
@@ -1194,7 +1194,7 @@ int vtap_dev__counters(const char *name, struct vtap_dev_counters *ret)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	if (vtap_dev_link_type(&l) < 0)
+	if (vtap_link_type(&l) < 0)
 		return vtap_err(-EINVAL);
 	if (!l.has_stats)
 		return vtap_err(-ENODATA);
@@ -1231,7 +1231,7 @@ int vtap_dev__run_dir(const char *name, char *buf, size_t size)
 		return vtap_err(-EINVAL);
 	if (vtap_link_get(0, name, &l))
 		return vtap_err(-ENODEV);
-	if (vtap_dev_link_type(&l) < 0)
+	if (vtap_link_type(&l) < 0)
 		return vtap_err(-EINVAL);
 	return vtap_err(vtap_rundir_path(l.ifindex, buf, size));
 }
@@ -1245,7 +1245,7 @@ static int list_one(const struct vtap_link *l, void *data)
 {
 	struct list_ctx *c = data;
 
-	if (vtap_dev_link_type(l) < 0)
+	if (vtap_link_type(l) < 0)
 		return 0;
 	if (c->n < c->max && c->names)
 		snprintf(c->names[c->n], 16, "%s", l->name);

@@ -226,14 +226,12 @@ int vtap_dev_open_common(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
 void vtap_dev_free(struct vtap_dev *dev);
 
 /*
- * dev_macvtap.c. The VTAP_DEV_TYPE_* of link @l, or -EINVAL when vtap does not
- * handle its kind. Open a macvtap/ipvtap (@existing: the link found under
+ * dev_macvtap.c. Open a macvtap/ipvtap (@existing: the link found under
  * @name, or NULL to create one). Open one more queue fd of @dev (attached;
  * header size set). Close what the handle holds of the device (and
  * delete a device it created without VTAP_DEV_PERSIST). Fill the
  * type-specific fields of @info.
  */
-int vtap_dev_link_type(const struct vtap_link *l);
 struct vtap_dev *vtap_macvtap_open(const char *name,
 				   const struct vtap_dev_opts *opts,
 				   const struct vtap_link *existing);

@@ -105,14 +105,6 @@ bool vtap_dev_mode__valid(enum vtap_dev_type type, enum vtap_dev_mode mode)
 	return mode == VTAP_DEV_MODE_DEFAULT || modes[mode].type == type;
 }
 
-int vtap_dev_link_type(const struct vtap_link *l)
-{
-	for (unsigned int t = 0; t < ARRAY_SIZE(type_names); t++)
-		if (!strcmp(l->kind, type_names[t]))
-			return (int)t;
-	return -EINVAL;
-}
-
 /* The enum vtap_dev_mode of a link's kernel mode value. */
 static uint32_t mode_of(const struct vtap_link *l, int type)
 {
@@ -530,7 +522,7 @@ struct vtap_dev *vtap_macvtap_open(const char *name,
 	struct vtap_dev *dev;
 	int type, err, fd, n;
 
-	type = existing ? vtap_dev_link_type(existing)
+	type = existing ? vtap_link_type(existing)
 			: (int)OPTS_GET(opts, type, 0);
 	err = validate(name, type, opts);
 	if (err)
@@ -791,7 +783,7 @@ int vtap_dev__link(const char *name, struct vtap_dev_link *ret)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	type = vtap_dev_link_type(&l);
+	type = vtap_link_type(&l);
 	if (type < 0)
 		return vtap_err(-EINVAL);
 	r.type = (uint32_t)type;

@@ -100,7 +100,7 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	type = vtap_dev_link_type(&l);
+	type = vtap_link_type(&l);
 	if (type < 0) {
 		pr_warn("%s: not a tun/tap device (nor a macvtap or ipvtap)\n",
 			name);

@@ -8,6 +8,7 @@
  * socket lives in the caller's network namespace: a link moved elsewhere is
  * not found (-ENODEV).
  */
+#include <assert.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
@@ -296,6 +297,22 @@ int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret)
 		return err;
 	*ret = l;
 	return 0;
+}
+
+int vtap_link_type(const struct vtap_link *l)
+{
+	static const char *const kinds[] = {
+		[VTAP_DEV_TYPE_TUN] = "tun",
+		[VTAP_DEV_TYPE_MACVTAP] = "macvtap",
+		[VTAP_DEV_TYPE_IPVTAP] = "ipvtap",
+	};
+	static_assert(ARRAY_SIZE(kinds) == VTAP_DEV_TYPE__COUNT,
+		      "a kind per device type");
+
+	for (unsigned int t = 0; t < ARRAY_SIZE(kinds); t++)
+		if (!strcmp(l->kind, kinds[t]))
+			return (int)t;
+	return -EINVAL;
 }
 
 int vtap_link_tun_flags(const char *name, int *ret_ifindex)

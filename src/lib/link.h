@@ -65,6 +65,12 @@ struct vtap_link {
 int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret);
 
 /*
+ * The device type (VTAP_DEV_TYPE_*: tun/tap, macvtap, ipvtap) of link @l,
+ * or -EINVAL for a kind vtap does not handle (veth, bridge, ...).
+ */
+int vtap_link_type(const struct vtap_link *l);
+
+/*
  * The IFF_* flags of tun/tap @name in the caller's namespace (rtnetlink),
  * its ifindex in *@ret_ifindex when not NULL. Return: the flags, -ENODEV,
  * or -EINVAL for a link that is not tun/tap.
