@@ -1254,7 +1254,7 @@ VTAP_API enum vtap_dev_type vtap_dev__type(const struct vtap_dev *dev);
 
 /**
  * vtap_dev__delete() - delete a device by name (persistent or not)
- * @name: interface name
+ * @name: interface name (a tun/tap, macvtap or ipvtap)
  *
  * Deletes the link (RTM_DELLINK) and removes its run directory
  * (vtap_dev__run_dir()) and those of links of this namespace that are
@@ -1702,7 +1702,8 @@ struct vtap_dev_info {
  * @name: interface name
  * @ret: result
  *
- * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap device).
+ * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap, macvtap or
+ * ipvtap device).
  */
 VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
 
@@ -1775,7 +1776,10 @@ struct vtap_dev_counters {
  * @name: interface name, in the caller's network namespace
  * @ret: result; set @ret->sz first
  *
- * Whoever opened the tap, libvtap or not, the kernel counts.
+ * Whoever opened the tap, libvtap or not, the kernel counts. On a
+ * macvtap/ipvtap the netdev counts frames for its readers as received and
+ * what they write as transmitted (with what the host stack sends through
+ * it): the directions are turned so that to_vmm means the same.
  *
  * Return: 0, -ENODEV, -EINVAL (not a tun/tap, bad @ret), -ENODATA.
  */
