@@ -349,8 +349,9 @@ static int find_node(struct vtap_dev *dev, const struct vtap_link *l, bool make)
 		return dir;
 	if (node_rdev(dir, devname, &have)) {
 		close(dir);
-		pr_warn("%s: no device node /dev/%s (root makes one: "
-			"'vtapctl dev show %s')\n",
+		pr_warn("%s: no device node /dev/%s (root makes one in the "
+			"run directory when it opens the device, e.g. "
+			"'vtapctl offload show %s')\n",
 			dev->name, devname, dev->name);
 		return -ENOENT;
 	}
@@ -376,8 +377,9 @@ static int check_queue(struct vtap_dev *dev, int fd, const struct vtap_link *l)
 	return 0;
 other:
 	pr_warn("%s: node %s is another device's (another network namespace "
-		"has a device with this ifindex); root makes the right one: "
-		"'vtapctl dev show %s'\n",
+		"has a device with this ifindex); root makes the right one in "
+		"the run directory when it opens the device, e.g. 'vtapctl "
+		"offload show %s'\n",
 		dev->name, dev->node_name, dev->name);
 	return -ENODEV;
 }
