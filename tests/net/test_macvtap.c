@@ -4,9 +4,9 @@
  * one): a veth pair between two namespaces, a macvtap made by libvtap on
  * one end, frames sent from the other end's namespace read on 1, 2 and 4
  * queues; GSO frames with the 12-byte header; detach and attach with tun's
- * renumbering; the node's owner opens queues as that uid and nobody else
- * does; hash reporting equal to vtap_rss__hash(); the device goes with a
- * handle that made it without VTAP_DEV_PERSIST.
+ * renumbering; the node's owner (or group) opens queues as that uid and
+ * nobody else does; hash reporting equal to vtap_rss__hash(); the device
+ * goes with a handle that made it without VTAP_DEV_PERSIST.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -511,6 +511,29 @@ static void test_owner(void **state)
 	assert_int_equal(vtap_dev__info(name, &info), -ENODEV);
 }
 
+/* With a group: the node is 0660 and any member opens queues. */
+static void test_group(void **state)
+{
+	VTAP_OPTS_INIT(
+		vtap_dev_opts, opts,
+		.flags = VTAP_DEV_PERSIST | VTAP_DEV_SET_GROUP | VTAP_DEV_EXCL,
+		.queues = 1, .vnet_hdr_len = 12, .type = VTAP_DEV_TYPE_MACVTAP,
+		.link = lower, .group = 12345);
+	struct vtap_dev_info info;
+	struct vtap_dev *dev;
+
+	nt_name(name, sizeof(name), "mg");
+	dev = vtap_dev__open(name, &opts);
+	assert_non_null(dev);
+	vtap_dev__close(dev);
+	assert_int_equal(vtap_dev__info(name, &info), 0);
+	assert_int_equal(info.owner, -1);
+	assert_int_equal(info.group, 12345);
+	assert_int_equal(as_user(23456, 12345, open_as_owner), 0);
+	assert_int_equal(as_user(23456, 23456, open_as_other), 0);
+	assert_int_equal(vtap_dev__delete(name), 0);
+}
+
 /* An ipvtap: the same queue code (module on 6.1, absent on some hosts). */
 static void test_ipvtap(void **state)
 {
@@ -555,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_offloads_gso),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_ipvtap),
 	};
 
