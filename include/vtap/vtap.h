@@ -1046,6 +1046,73 @@ enum vtap_dev_flags {
 	VTAP_DEV_NAPI = 1u << 10,
 };
 
+/*
+ * Device types. A tun/tap device is opened through /dev/net/tun and
+ * exists as long as a queue is open (or it is persistent). A macvtap or
+ * ipvtap device is a netdev on top of a lower device (a NIC, a veth, a
+ * bond); the kernel gives it a character device, /dev/tapIFINDEX, and each
+ * open() of that node is one queue. The queues behave as tun's: numbered
+ * in open order, TUNSETQUEUE detaches and attaches them with the same
+ * renumbering, TUNSETVNETHDRSZ and TUNSETOFFLOAD work. What differs:
+ * the device outlives its queues (it is deleted with its link), it has no
+ * TUNSETOWNER/TUNSETGROUP (the node's owner and mode say who may open
+ * it), and the kernel picks the receive queue from the frame's hash
+ * (steering sets that hash; see docs/macvtap.md).
+ */
+enum vtap_dev_type {
+	VTAP_DEV_TYPE_TUN = 0, /* tun/tap (the default) */
+	VTAP_DEV_TYPE_MACVTAP, /* macvtap: a macvlan with a tap */
+	VTAP_DEV_TYPE_IPVTAP, /* ipvtap: an ipvlan with a tap */
+	VTAP_DEV_TYPE__COUNT,
+};
+
+/*
+ * The mode of a macvtap (bridge, vepa, private, passthru, source) or an
+ * ipvtap (l2, l3, l3s) created by vtap_dev__open(). DEFAULT leaves it to
+ * the kernel (vepa for macvtap, l3 for ipvtap).
+ */
+enum vtap_dev_mode {
+	VTAP_DEV_MODE_DEFAULT = 0,
+	VTAP_DEV_MODE_BRIDGE,
+	VTAP_DEV_MODE_VEPA,
+	VTAP_DEV_MODE_PRIVATE,
+	VTAP_DEV_MODE_PASSTHRU,
+	VTAP_DEV_MODE_SOURCE,
+	VTAP_DEV_MODE_L2,
+	VTAP_DEV_MODE_L3,
+	VTAP_DEV_MODE_L3S,
+	VTAP_DEV_MODE__COUNT,
+};
+
+/**
+ * vtap_dev_type__name() - name of a device type
+ * @type: enum vtap_dev_type
+ *
+ * Return: "tun", "macvtap", "ipvtap" (the rtnetlink kind); NULL if out of
+ * range.
+ */
+VTAP_API const char *vtap_dev_type__name(enum vtap_dev_type type);
+
+/**
+ * vtap_dev_mode__name() - name of a macvtap/ipvtap mode
+ * @mode: enum vtap_dev_mode
+ *
+ * Return: "default", "bridge", "vepa", "private", "passthru", "source",
+ * "l2", "l3", "l3s"; NULL if out of range.
+ */
+VTAP_API const char *vtap_dev_mode__name(enum vtap_dev_mode mode);
+
+/**
+ * vtap_dev_mode__valid() - whether a mode applies to a device type
+ * @type: VTAP_DEV_TYPE_MACVTAP or VTAP_DEV_TYPE_IPVTAP
+ * @mode: enum vtap_dev_mode
+ *
+ * Return: true for DEFAULT and the modes of @type (bridge..source for
+ * macvtap, l2/l3/l3s for ipvtap).
+ */
+VTAP_API bool vtap_dev_mode__valid(enum vtap_dev_type type,
+				   enum vtap_dev_mode mode);
+
 /**
  * struct vtap_dev_opts - how to create or open a device
  * @sz: sizeof(struct vtap_dev_opts)
@@ -1058,6 +1125,20 @@ enum vtap_dev_flags {
  * @pinned: VTAP_OFFLOAD_* to pin with VTAP_DEV_PIN
  * @owner: uid for VTAP_DEV_SET_OWNER
  * @group: gid for VTAP_DEV_SET_GROUP
+ * @type: enum vtap_dev_type (callers whose struct ends at @group get
+ *	VTAP_DEV_TYPE_TUN). With VTAP_DEV_MATCH an existing device is opened
+ *	whatever its type.
+ * @link: macvtap/ipvtap to create: the lower device's name, in the
+ *	caller's network namespace (required to create one)
+ * @mode: macvtap/ipvtap to create: enum vtap_dev_mode
+ * @mac: macvtap/ipvtap to create: 6 bytes, or NULL for a random address
+ *
+ * For a macvtap or ipvtap, VTAP_DEV_SET_OWNER and VTAP_DEV_SET_GROUP
+ * give the character device node to @owner / @group (mode 0600, or 0660
+ * with a group): they are who may open queues. VTAP_DEV_PERSIST keeps a
+ * device this call creates after the handle closes (else it is deleted
+ * then, as a non-persistent tap disappears); VTAP_DEV_TUN, VTAP_DEV_NAPI
+ * and VTAP_DEV_SINGLE_QUEUE do not apply (-EINVAL).
  */
 struct vtap_dev_opts {
 	size_t sz;
@@ -1068,6 +1149,10 @@ struct vtap_dev_opts {
 	uint32_t pinned;
 	uint32_t owner;
 	uint32_t group;
+	uint32_t type;
+	const char *link;
+	uint32_t mode;
+	const uint8_t *mac;
 };
 
 /**
@@ -1093,6 +1178,25 @@ struct vtap_dev_opts {
  * (needs CAP_NET_ADMIN or the tap's owner/group), EBUSY (a single-queue
  * device already in use), E2BIG (more than VTAP_QUEUES_MAX queues),
  * EOPNOTSUPP (an offload the kernel lacks, logged by name), ENOMEM.
+ *
+ * With @opts->type VTAP_DEV_TYPE_MACVTAP or _IPVTAP (or VTAP_DEV_MATCH on
+ * an existing one, made by vtap or by `ip link add ... type macvtap`),
+ * each queue is an open() of the device's character device followed by
+ * TUNSETIFF (IFF_TAP, IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a
+ * header) and TUNSETVNETHDRSZ, which are per queue there. The node is
+ * found without trusting /sys/class/net (which shows the namespace sysfs
+ * was mounted in): with CAP_SYS_ADMIN the device number is read from a
+ * sysfs mounted privately in the caller's network namespace and
+ * /dev/tapIFINDEX is used when it is that device, else a node is made in
+ * the run directory; without, the run directory's node or /dev/tapIFINDEX
+ * is used and the first queue is checked to belong to the device (name
+ * and MAC address). The kernel does not tell how many queues a macvtap
+ * has: the handle assumes it holds all of them (kernel indices from 0).
+ * A device created here is made with rtnetlink (@opts->link, @mode,
+ * @mac). Further errors: ENODEV (no lower device
+ * @link, or it lives in another network namespace), EOPNOTSUPP (the
+ * kernel has no macvtap/ipvtap module: `modprobe macvtap`), EACCES (the
+ * node is not the caller's to open).
  * Context: may sleep; not async-signal-safe.
  */
 VTAP_API struct vtap_dev *vtap_dev__open(const char *name,
@@ -1141,8 +1245,16 @@ VTAP_API unsigned int vtap_dev__vnet_hdr_len(const struct vtap_dev *dev);
 VTAP_API bool vtap_dev__is_tun(const struct vtap_dev *dev);
 
 /**
+ * vtap_dev__type() - the device type of a handle
+ * @dev: handle
+ *
+ * Return: enum vtap_dev_type.
+ */
+VTAP_API enum vtap_dev_type vtap_dev__type(const struct vtap_dev *dev);
+
+/**
  * vtap_dev__delete() - delete a device by name (persistent or not)
- * @name: interface name
+ * @name: interface name (a tun/tap, macvtap or ipvtap)
  *
  * Deletes the link (RTM_DELLINK) and removes its run directory
  * (vtap_dev__run_dir()) and those of links of this namespace that are
@@ -1554,14 +1666,19 @@ VTAP_API int vtap_dev__set_carrier(struct vtap_dev *dev, bool on);
  * @name: interface name
  * @ifindex: index
  * @tun_flags: IFF_* flags of the tun device (IFF_TAP, IFF_MULTI_QUEUE,
- *	IFF_VNET_HDR, IFF_NO_PI, IFF_PERSIST, ...)
- * @owner: owner uid, -1 for none
- * @group: group gid, -1 for none
+ *	IFF_VNET_HDR, IFF_NO_PI, IFF_PERSIST, ...); for a macvtap/ipvtap
+ *	IFF_TAP, IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR, IFF_PERSIST (what
+ *	its queues can be opened with; it persists by nature)
+ * @owner: owner uid, -1 for none (macvtap/ipvtap: the node's owner when
+ *	it is not root)
+ * @group: group gid, -1 for none (macvtap/ipvtap: the node's group when
+ *	it may open it and is not root's)
  * @mtu: MTU
  * @mac: MAC address (TAP)
  * @up: administratively up
  * @carrier: carrier on (false when down)
- * @attached_queues: queues attached now (real_num_rx_queues; at least 1)
+ * @attached_queues: queues attached now (real_num_rx_queues; at least 1);
+ *	0 for a macvtap/ipvtap, whose queue count the kernel does not tell
  * @intended_queues: recorded queue count, 0 when none was recorded
  * @offloads: VTAP_OFFLOAD_* active on the device (from ethtool features)
  */
@@ -1585,9 +1702,50 @@ struct vtap_dev_info {
  * @name: interface name
  * @ret: result
  *
- * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap device).
+ * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap, macvtap or
+ * ipvtap device).
  */
 VTAP_API int vtap_dev__info(const char *name, struct vtap_dev_info *ret);
+
+/**
+ * struct vtap_dev_link - a device's type and what it sits on
+ * @sz: sizeof(struct vtap_dev_link)
+ * @type: enum vtap_dev_type
+ * @mode: enum vtap_dev_mode of a macvtap/ipvtap (DEFAULT for a tun/tap or
+ *	a mode this library does not know)
+ * @link_ifindex: the lower device's index (macvtap/ipvtap), else 0
+ * @link: its name; "" when it lives in another network namespace
+ *	(@link_netns) or there is none
+ * @link_netns: the lower device is in another network namespace
+ * @node_major: the character device's major (macvtap/ipvtap; 0 unknown)
+ * @node_minor: its minor
+ * @node: the path to open its queues on: /dev/tapIFINDEX, or the node
+ *	vtap made in the run directory; "" when none is known
+ */
+struct vtap_dev_link {
+	size_t sz;
+	uint32_t type;
+	uint32_t mode;
+	int link_ifindex;
+	char link[16];
+	bool link_netns;
+	unsigned int node_major;
+	unsigned int node_minor;
+	char node[128];
+};
+
+/**
+ * vtap_dev__link() - a device's type and lower device, by name
+ * @name: interface name, in the caller's network namespace
+ * @ret: result; set @ret->sz first
+ *
+ * The device number is only known to a caller with CAP_SYS_ADMIN or when
+ * vtap made the node (see vtap_dev__open()).
+ *
+ * Return: 0, -ENODEV (no such link), -EINVAL (not a tun/tap, macvtap or
+ * ipvtap; bad @ret).
+ */
+VTAP_API int vtap_dev__link(const char *name, struct vtap_dev_link *ret);
 
 /**
  * struct vtap_dev_counters - a tap's kernel counters, by direction
@@ -1618,7 +1776,10 @@ struct vtap_dev_counters {
  * @name: interface name, in the caller's network namespace
  * @ret: result; set @ret->sz first
  *
- * Whoever opened the tap, libvtap or not, the kernel counts.
+ * Whoever opened the tap, libvtap or not, the kernel counts. On a
+ * macvtap/ipvtap the netdev counts frames for its readers as received and
+ * what they write as transmitted (with what the host stack sends through
+ * it): the directions are turned so that to_vmm means the same.
  *
  * Return: 0, -ENODEV, -EINVAL (not a tun/tap, bad @ret), -ENODATA.
  */
@@ -1641,7 +1802,8 @@ VTAP_API int vtap_dev__counters(const char *name,
 VTAP_API int vtap_dev__run_dir(const char *name, char *buf, size_t size);
 
 /**
- * vtap_dev__list() - names of the tun/tap devices of this namespace
+ * vtap_dev__list() - names of the tun/tap, macvtap and ipvtap devices of
+ *	this namespace
  * @names: output, @max entries of 16 bytes
  * @max: capacity
  *

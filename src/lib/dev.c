@@ -154,6 +154,8 @@ static int open_queue_fd(struct vtap_dev *dev, char *ret_name)
 	struct ifreq ifr = {0};
 	int fd, err;
 
+	if (dev->type != VTAP_DEV_TYPE_TUN)
+		return vtap_macvtap_queue_fd(dev);
 	fd = open(TUN_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -285,7 +287,152 @@ static int validate_opts(const struct vtap_dev_opts *opts)
 	if ((flags & VTAP_DEV_SET_OFFLOADS) &&
 	    (OPTS_GET(opts, offloads, 0) & ~VTAP_OFFLOAD_ALL))
 		return -EINVAL;
+	if (OPTS_GET(opts, type, 0) >= VTAP_DEV_TYPE__COUNT ||
+	    OPTS_GET(opts, mode, 0) >= VTAP_DEV_MODE__COUNT)
+		return -EINVAL;
 	return 0;
+}
+
+struct vtap_dev *vtap_dev_alloc(const char *name,
+				const struct vtap_dev_opts *opts)
+{
+	struct vtap_dev *dev;
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return vtap_err_ptr(-ENOMEM);
+	dev->queues = calloc(VTAP_QUEUES_MAX, sizeof(*dev->queues));
+	if (!dev->queues) {
+		free(dev);
+		return vtap_err_ptr(-ENOMEM);
+	}
+	dev->stats_fd = -1;
+	dev->stats_dir_fd = -1;
+	dev->node_dir = -1;
+	if (name)
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->hdr_len = OPTS_GET(opts, vnet_hdr_len, 0);
+	return dev;
+}
+
+void vtap_dev_free(struct vtap_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->n_queues; i++) {
+		close(dev->queues[i].fd);
+		queue_extra_free(&dev->queues[i]);
+	}
+	vtap_stats_close(dev);
+	if (dev->type != VTAP_DEV_TYPE_TUN)
+		vtap_macvtap_close(dev);
+	free(dev->queues);
+	free(dev);
+}
+
+/*
+ * Record a persistent device this call created in its run directory (the
+ * intended queue count, the link token). Never a device without its
+ * state: on failure the caller undoes the device; the message says why and
+ * what to do.
+ */
+int vtap_dev_record(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
+		    unsigned int queues)
+{
+	unsigned int flags = OPTS_GET(opts, flags, 0);
+	uid_t uid = OPTS_GET(opts, owner, 0);
+	gid_t gid = OPTS_GET(opts, group, 0);
+	int err;
+
+	/* A fresh run directory (before the stats file goes there). */
+	vtap_rundir_gc();
+	err = vtap_rundir_init(dev->ifindex, queues,
+			       flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
+			       flags & VTAP_DEV_SET_GROUP ? &gid : NULL);
+	if (err)
+		pr_warn("cannot record the state of %s in %s: %s%s\n",
+			dev->name, vtap_run_dir(), strerror(-err),
+			err == -EPERM || err == -EACCES
+				? " (it must be a directory owned by root, "
+				  "mode 0755: chmod 0755 it, or remove it)"
+			: err == -EROFS || err == -ENOSPC
+				? " (make it writable: vtap.conf in "
+				  "tmpfiles.d makes it at boot)"
+				: "");
+	return err;
+}
+
+int vtap_dev_open_common(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
+			 unsigned int queues)
+{
+	unsigned int flags = OPTS_GET(opts, flags, 0);
+	int err;
+
+	err = vtap_stats_open(dev);
+	if (err)
+		return err;
+	vtap_stats_bind(dev, &dev->queues[0]);
+	err = queue_extra_init(dev, &dev->queues[0]);
+	if (err)
+		return err;
+
+	if (flags & VTAP_DEV_SET_OFFLOADS) {
+		err = vtap_dev__set_offloads(dev, opts->offloads);
+		if (err)
+			return err;
+	} else if (dev->type != VTAP_DEV_TYPE_TUN) {
+		dev->kernel_offloads = vtap_macvtap_offloads(dev->ifindex);
+	} else if (vtap_nl_offloads(dev->name, &dev->kernel_offloads)) {
+		dev->kernel_offloads = 0;
+	}
+	if (flags & VTAP_DEV_PIN) {
+		dev->pinned_offloads = opts->pinned;
+		dev->is_pinned = true;
+	}
+	vtap_dev_publish(dev);
+
+	while (dev->n_queues < queues) {
+		err = add_queue(dev);
+		if (err < 0)
+			return err;
+	}
+	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
+		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
+	vtap_dev_qdepth_opened(dev);
+	return 0;
+}
+
+/*
+ * A macvtap/ipvtap is asked for (@opts->type), or found under @name with
+ * VTAP_DEV_MATCH: dev_macvtap.c opens it. Return: true with *@ret set (a
+ * handle, or NULL and errno), false for tun/tap.
+ */
+static bool open_other_type(const char *name, const struct vtap_dev_opts *opts,
+			    struct vtap_dev **ret)
+{
+	uint32_t want = OPTS_GET(opts, type, VTAP_DEV_TYPE_TUN);
+	struct vtap_link l;
+	int have;
+
+	if (!name || !*name || strchr(name, '%') ||
+	    vtap_link_get(0, name, &l)) {
+		if (want == VTAP_DEV_TYPE_TUN)
+			return false;
+		*ret = vtap_macvtap_open(name, opts, NULL);
+		return true;
+	}
+	have = vtap_link_type(&l);
+	if (have == VTAP_DEV_TYPE_TUN ||
+	    (have < 0 && want == VTAP_DEV_TYPE_TUN))
+		return false;
+	if (have < 0 || (want == VTAP_DEV_TYPE_TUN &&
+			 !(OPTS_GET(opts, flags, 0) & VTAP_DEV_MATCH))) {
+		pr_warn("%s: exists and is not a %s device\n", name,
+			want == VTAP_DEV_TYPE_TUN ? "tun/tap"
+						  : vtap_dev_type__name(want));
+		*ret = vtap_err_ptr(-EEXIST);
+		return true;
+	}
+	*ret = vtap_macvtap_open(name, opts, &l);
+	return true;
 }
 
 struct vtap_dev *vtap_dev__open(const char *name,
@@ -307,20 +454,12 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	}
 	flags = OPTS_GET(opts, flags, 0);
 	queues = OPTS_GET(opts, queues, 0);
+	if (open_other_type(name, opts, &dev))
+		return dev;
 
-	dev = calloc(1, sizeof(*dev));
+	dev = vtap_dev_alloc(name, opts);
 	if (!dev)
-		return vtap_err_ptr(-ENOMEM);
-	dev->queues = calloc(VTAP_QUEUES_MAX, sizeof(*dev->queues));
-	if (!dev->queues) {
-		free(dev);
-		return vtap_err_ptr(-ENOMEM);
-	}
-	dev->stats_fd = -1;
-	dev->stats_dir_fd = -1;
-	if (name)
-		snprintf(dev->name, sizeof(dev->name), "%s", name);
-	dev->hdr_len = OPTS_GET(opts, vnet_hdr_len, 0);
+		return NULL;
 	dev->iff = (flags & VTAP_DEV_TUN ? IFF_TUN : IFF_TAP) | IFF_NO_PI;
 	if (!(flags & VTAP_DEV_SINGLE_QUEUE))
 		dev->iff |= IFF_MULTI_QUEUE;
@@ -385,7 +524,7 @@ struct vtap_dev *vtap_dev__open(const char *name,
 	if (err) {
 		pr_warn("%s: cannot read the link back: %s\n", dev->name,
 			strerror(-err));
-		goto err_close;
+		goto err_free;
 	}
 	dev->ifindex = link.ifindex;
 	n = link.num_queues;
@@ -405,82 +544,36 @@ struct vtap_dev *vtap_dev__open(const char *name,
 			err = -errno;
 			pr_warn("%s: TUNSETVNETHDRSZ %d: %s\n", dev->name, sz,
 				strerror(-err));
-			goto err_close;
+			goto err_free;
 		}
 	}
 	if (flags & VTAP_DEV_SET_OWNER) {
 		if (ioctl(fd, TUNSETOWNER, (unsigned long)opts->owner)) {
 			err = -errno;
-			goto err_close;
+			goto err_free;
 		}
 	}
 	if (flags & VTAP_DEV_SET_GROUP) {
 		if (ioctl(fd, TUNSETGROUP, (unsigned long)opts->group)) {
 			err = -errno;
-			goto err_close;
+			goto err_free;
 		}
 	}
 	if ((flags & VTAP_DEV_PERSIST) && ioctl(fd, TUNSETPERSIST, 1UL)) {
 		err = -errno;
-		goto err_close;
+		goto err_free;
 	}
 
 	if (dev->created && (flags & VTAP_DEV_PERSIST)) {
-		uid_t uid = opts->owner;
-		gid_t gid = opts->group;
-
-		/* A fresh run directory (before the stats file goes there). */
-		vtap_rundir_gc();
-		err = vtap_rundir_init(dev->ifindex, queues,
-				       flags & VTAP_DEV_SET_OWNER ? &uid : NULL,
-				       flags & VTAP_DEV_SET_GROUP ? &gid
-								  : NULL);
-		/* Never a tap without its state (the intended queue count,
-		 * the link token): fail, saying why and what to do. */
+		err = vtap_dev_record(dev, opts, queues);
 		if (err) {
-			pr_warn("cannot record the state of %s in %s: %s%s\n",
-				dev->name, vtap_run_dir(), strerror(-err),
-				err == -EPERM || err == -EACCES
-					? " (it must be a directory owned by "
-					  "root, mode 0755: chmod 0755 it, or "
-					  "remove it)"
-				: err == -EROFS || err == -ENOSPC
-					? " (make it writable: vtap.conf in "
-					  "tmpfiles.d makes it at boot)"
-					: "");
 			ioctl(fd, TUNSETPERSIST, 0UL);
-			goto err_close;
+			goto err_free;
 		}
 	}
-	err = vtap_stats_open(dev);
+	err = vtap_dev_open_common(dev, opts, queues);
 	if (err)
 		goto err_unpersist;
-	vtap_stats_bind(dev, &dev->queues[0]);
-	err = queue_extra_init(dev, &dev->queues[0]);
-	if (err)
-		goto err_unpersist;
-
-	if (flags & VTAP_DEV_SET_OFFLOADS) {
-		err = vtap_dev__set_offloads(dev, opts->offloads);
-		if (err)
-			goto err_unpersist;
-	} else if (vtap_nl_offloads(dev->name, &dev->kernel_offloads)) {
-		dev->kernel_offloads = 0;
-	}
-	if (flags & VTAP_DEV_PIN) {
-		dev->pinned_offloads = opts->pinned;
-		dev->is_pinned = true;
-	}
-	vtap_dev_publish(dev);
-
-	while (dev->n_queues < queues) {
-		err = add_queue(dev);
-		if (err < 0)
-			goto err_unpersist;
-	}
-	pr_debug("%s: opened %u queue(s), flags 0x%x, vnet header %u\n",
-		 dev->name, dev->n_queues, dev->iff, dev->hdr_len);
-	vtap_dev_qdepth_opened(dev);
 	return dev;
 
 err_unpersist:
@@ -488,15 +581,8 @@ err_unpersist:
 		ioctl(fd, TUNSETPERSIST, 0UL);
 		vtap_rundir_remove(dev->ifindex);
 	}
-err_close:
-	for (unsigned int i = 0; i < dev->n_queues; i++) {
-		close(dev->queues[i].fd);
-		queue_extra_free(&dev->queues[i]);
-	}
-	vtap_stats_close(dev);
 err_free:
-	free(dev->queues);
-	free(dev);
+	vtap_dev_free(dev);
 	return vtap_err_ptr(err);
 }
 
@@ -510,7 +596,10 @@ void vtap_dev__close(struct vtap_dev *dev)
 		close(dev->queues[i].fd);
 		queue_extra_free(&dev->queues[i]);
 	}
+	dev->n_queues = 0;
 	vtap_stats_close(dev);
+	if (dev->type != VTAP_DEV_TYPE_TUN)
+		vtap_macvtap_close(dev);
 	/*
 	 * The run directory goes with the last handle unless it still holds
 	 * something: the intended queue count of a persistent tap, or another
@@ -543,17 +632,25 @@ bool vtap_dev__is_tun(const struct vtap_dev *dev)
 	return dev->iff & IFF_TUN;
 }
 
+enum vtap_dev_type vtap_dev__type(const struct vtap_dev *dev)
+{
+	return (enum vtap_dev_type)dev->type;
+}
+
 int vtap_dev__delete(const char *name)
 {
-	int ifindex = 0, err;
+	struct vtap_link l = {.ifindex = 0};
+	int ifindex, err;
 
 	if (!name_ok(name))
 		return vtap_err(-EINVAL);
-	err = vtap_link_tun_flags(name, &ifindex);
-	if (err == -EINVAL) {
-		pr_warn("%s: not a tun/tap device\n", name);
+	err = vtap_link_get(0, name, &l);
+	if (!err && vtap_link_type(&l) < 0) {
+		pr_warn("%s: not a tun/tap device (nor a macvtap or ipvtap)\n",
+			name);
 		return vtap_err(-EINVAL);
 	}
+	ifindex = l.ifindex;
 	if (err < 0) {
 		/* Gone another way (ip link del): its state goes too. */
 		vtap_rundir_gc();
@@ -740,6 +837,8 @@ int vtap_dev__set_offloads(struct vtap_dev *dev, uint32_t offloads)
 		return vtap_err(err == -EINVAL ? -EOPNOTSUPP : err);
 	}
 	dev->kernel_offloads = offloads;
+	if (dev->type != VTAP_DEV_TYPE_TUN)
+		vtap_macvtap_offloads_record(dev);
 	vtap_dev_publish(dev);
 	vtap_dev_qdepth_update(dev);
 	return 0;
@@ -1087,6 +1186,8 @@ static void info_from_link(const struct vtap_link *l, struct vtap_dev_info *ret)
 	info.intended_queues = n > 0 ? (unsigned int)n : 0;
 	if (vtap_nl_offloads(l->name, &info.offloads))
 		info.offloads = 0;
+	if (!l->is_tun)
+		vtap_macvtap_info(l, &info);
 	*ret = info;
 }
 
@@ -1100,7 +1201,7 @@ int vtap_dev__info(const char *name, struct vtap_dev_info *ret)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	if (!l.is_tun)
+	if (vtap_link_type(&l) < 0)
 		return vtap_err(-EINVAL);
 	info_from_link(&l, ret);
 	return 0;
@@ -1118,17 +1219,29 @@ int vtap_dev__counters(const char *name, struct vtap_dev_counters *ret)
 	err = vtap_link_get(0, name, &l);
 	if (err)
 		return vtap_err(err);
-	if (!l.is_tun)
+	if (vtap_link_type(&l) < 0)
 		return vtap_err(-EINVAL);
 	if (!l.has_stats)
 		return vtap_err(-ENODATA);
-	c.to_vmm_packets = l.stats.tx_packets;
-	c.to_vmm_bytes = l.stats.tx_bytes;
-	c.to_vmm_dropped = l.stats.tx_dropped;
-	c.from_vmm_packets = l.stats.rx_packets;
-	c.from_vmm_bytes = l.stats.rx_bytes;
-	c.from_vmm_dropped = l.stats.rx_dropped;
-	c.from_vmm_errors = l.stats.rx_errors;
+	if (l.is_tun) {
+		c.to_vmm_packets = l.stats.tx_packets;
+		c.to_vmm_bytes = l.stats.tx_bytes;
+		c.to_vmm_dropped = l.stats.tx_dropped;
+		c.from_vmm_packets = l.stats.rx_packets;
+		c.from_vmm_bytes = l.stats.rx_bytes;
+		c.from_vmm_dropped = l.stats.rx_dropped;
+		c.from_vmm_errors = l.stats.rx_errors;
+	} else {
+		/* A macvtap receives what goes to its readers (macvlan counts
+		 * it as rx) and transmits what they write. */
+		c.to_vmm_packets = l.stats.rx_packets;
+		c.to_vmm_bytes = l.stats.rx_bytes;
+		c.to_vmm_dropped = l.stats.rx_dropped;
+		c.from_vmm_packets = l.stats.tx_packets;
+		c.from_vmm_bytes = l.stats.tx_bytes;
+		c.from_vmm_dropped = l.stats.tx_dropped;
+		c.from_vmm_errors = l.stats.tx_errors;
+	}
 	sz = ret->sz < sizeof(c) ? ret->sz : sizeof(c);
 	c.sz = ret->sz;
 	memcpy(ret, &c, sz);
@@ -1137,14 +1250,15 @@ int vtap_dev__counters(const char *name, struct vtap_dev_counters *ret)
 
 int vtap_dev__run_dir(const char *name, char *buf, size_t size)
 {
-	int ifindex = 0, err;
+	struct vtap_link l;
 
 	if (!name_ok(name) || !buf)
 		return vtap_err(-EINVAL);
-	err = vtap_link_tun_flags(name, &ifindex);
-	if (err < 0)
-		return vtap_err(err == -EINVAL ? -EINVAL : -ENODEV);
-	return vtap_err(vtap_rundir_path(ifindex, buf, size));
+	if (vtap_link_get(0, name, &l))
+		return vtap_err(-ENODEV);
+	if (vtap_link_type(&l) < 0)
+		return vtap_err(-EINVAL);
+	return vtap_err(vtap_rundir_path(l.ifindex, buf, size));
 }
 
 struct list_ctx {
@@ -1156,7 +1270,7 @@ static int list_one(const struct vtap_link *l, void *data)
 {
 	struct list_ctx *c = data;
 
-	if (!l->is_tun)
+	if (vtap_link_type(l) < 0)
 		return 0;
 	if (c->n < c->max && c->names)
 		snprintf(c->names[c->n], 16, "%s", l->name);

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "internal.h"
 #include "link.h"
@@ -96,6 +97,13 @@ struct vtap_queue {
 struct vtap_dev {
 	char name[IFNAMSIZ];
 	int ifindex;
+	uint32_t type; /* enum vtap_dev_type */
+	/* macvtap/ipvtap (dev_macvtap.c): the character device, opened with
+	 * openat(@node_dir, @node_name) and checked to be @node_rdev. */
+	int node_dir;
+	char node_name[16];
+	dev_t node_rdev;
+	bool persist; /* a macvtap/ipvtap that stays when the handle closes */
 	unsigned int iff; /* IFF_* used with TUNSETIFF */
 	unsigned int hdr_len; /* vnet header size, 0 = none */
 	bool created; /* this handle created the device */
@@ -203,6 +211,43 @@ uint32_t vtap_offloads_from_tun(unsigned int tun);
  */
 void vtap_dev_qdepth_update(struct vtap_dev *dev);
 void vtap_dev_qdepth_opened(struct vtap_dev *dev);
+
+/*
+ * The parts of vtap_dev__open() every device type shares (dev.c): a zeroed
+ * handle named @name with the header size of @opts; after the type's
+ * first queue (queues[0], map, n_queues set), the rest: stats file,
+ * offloads, pinning, queues up to @queues, queue depth. On error the
+ * caller undoes its own part and calls vtap_dev_free(). vtap_dev_record()
+ * writes a persistent device's run state (the intended queue count, the
+ * link token) and says why it could not; a device without it is undone.
+ */
+struct vtap_dev *vtap_dev_alloc(const char *name,
+				const struct vtap_dev_opts *opts);
+int vtap_dev_record(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
+		    unsigned int queues);
+int vtap_dev_open_common(struct vtap_dev *dev, const struct vtap_dev_opts *opts,
+			 unsigned int queues);
+void vtap_dev_free(struct vtap_dev *dev);
+
+/*
+ * dev_macvtap.c. Open a macvtap/ipvtap (@existing: the link found under
+ * @name, or NULL to create one). Open one more queue fd of @dev (attached;
+ * header size set). Close what the handle holds of the device (and
+ * delete a device it created without VTAP_DEV_PERSIST). Fill the
+ * type-specific fields of @info.
+ */
+struct vtap_dev *vtap_macvtap_open(const char *name,
+				   const struct vtap_dev_opts *opts,
+				   const struct vtap_link *existing);
+int vtap_macvtap_queue_fd(struct vtap_dev *dev);
+void vtap_macvtap_close(struct vtap_dev *dev);
+void vtap_macvtap_info(const struct vtap_link *l, struct vtap_dev_info *info);
+/*
+ * The offloads of macvtap @ifindex as vtap last set them (recorded in its
+ * run directory), else the kernel's default; record @dev's.
+ */
+uint32_t vtap_macvtap_offloads(int ifindex);
+void vtap_macvtap_offloads_record(const struct vtap_dev *dev);
 
 /* stats.c: the per-handle shared stats file. */
 int vtap_stats_open(struct vtap_dev *dev);

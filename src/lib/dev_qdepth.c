@@ -26,6 +26,10 @@ static void target(const struct vtap_dev *dev, struct vtap_qdepth_target *t)
 		.fd = attached_fd(dev),
 		.own = dev->tool ? (int)dev->map.n_attached : 0,
 		.fallback = (int)(dev->map.base + dev->map.n_attached),
+		.gso = dev->type == VTAP_DEV_TYPE_TUN
+			       ? -1
+			       : !!(dev->kernel_offloads &
+				    VTAP_QDEPTH_GSO_OFFLOADS),
 	};
 }
 
@@ -79,7 +83,8 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 	struct vtap_qdepth_cfg cfg;
 	struct vtap_dev *dev;
 	struct vtap_qdepth_target c;
-	int flags, err;
+	struct vtap_link l;
+	int type, err;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
 		return vtap_err(-EINVAL);
@@ -90,14 +95,21 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 		.name = name,
 		.fd = -1,
 		.reset_sndbuf = true,
+		.gso = -1,
 	};
-	flags = vtap_link_tun_flags(name, &c.ifindex);
-	if (flags == -EINVAL)
-		pr_warn("%s: not a tun/tap device\n", name);
-	if (flags < 0)
-		return vtap_err(flags);
-	if (!c.ifindex)
-		return vtap_err(-ENODEV);
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return vtap_err(err);
+	type = vtap_link_type(&l);
+	if (type < 0) {
+		pr_warn("%s: not a tun/tap device (nor a macvtap or ipvtap)\n",
+			name);
+		return vtap_err(-EINVAL);
+	}
+	c.ifindex = l.ifindex;
+	if (type != VTAP_DEV_TYPE_TUN)
+		c.gso = !!(vtap_macvtap_offloads(l.ifindex) &
+			   VTAP_QDEPTH_GSO_OFFLOADS);
 	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A
 	 * single-queue tap in use has none to spare: its depth still
 	 * applies. */

@@ -8,6 +8,7 @@
  * socket lives in the caller's network namespace: a link moved elsewhere is
  * not found (-ENODEV).
  */
+#include <assert.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
@@ -77,6 +78,11 @@ out:
 static int nl_talk(struct nlmsghdr *nlh)
 {
 	return nl_talk_cb(nlh, NULL, NULL);
+}
+
+int vtap_nl_request(struct nlmsghdr *nlh)
+{
+	return nl_talk(nlh);
 }
 
 /*
@@ -153,6 +159,28 @@ static void parse_tun(const struct nlattr *data, struct vtap_link *l)
 	}
 }
 
+/* The mode of a macvtap (IFLA_MACVLAN_MODE) or ipvtap (IFLA_IPVLAN_MODE). */
+static void parse_lower_mode(const struct nlattr *data, struct vtap_link *l)
+{
+	bool macvlan = !strcmp(l->kind, "macvtap");
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, data)
+	{
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (macvlan && t == IFLA_MACVLAN_MODE &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
+			l->lower_mode = mnl_attr_get_u32(a);
+			l->has_lower_mode = true;
+		} else if (!macvlan && t == IFLA_IPVLAN_MODE &&
+			   !mnl_attr_validate(a, MNL_TYPE_U16)) {
+			l->lower_mode = mnl_attr_get_u16(a);
+			l->has_lower_mode = true;
+		}
+	}
+}
+
 static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 {
 	const struct nlattr *a;
@@ -166,16 +194,18 @@ static void parse_linkinfo(const struct nlattr *info, struct vtap_link *l)
 				 mnl_attr_get_str(a));
 	}
 	l->is_tun = !strcmp(l->kind, "tun");
-	if (!l->is_tun)
-		return;
 	mnl_attr_for_each_nested(a, info)
 	{
-		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+		if (mnl_attr_get_type(a) != IFLA_INFO_DATA)
+			continue;
+		if (l->is_tun)
 			parse_tun(a, l);
+		else if (!strcmp(l->kind, "macvtap") ||
+			 !strcmp(l->kind, "ipvtap"))
+			parse_lower_mode(a, l);
 	}
 }
 
-/* One RTM_NEWLINK message into @l. */
 /*
  * The link's vtap token among its alternative names (IFLA_PROP_LIST):
  * VTAP_LINK_TOKEN_PREFIX and 16 lower-case hex digits, nothing else.
@@ -197,6 +227,7 @@ static void parse_props(const struct nlattr *list, struct vtap_link *l)
 	}
 }
 
+/* One RTM_NEWLINK message into @l. */
 static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -251,6 +282,13 @@ static int parse_link(const struct nlmsghdr *nlh, struct vtap_link *l)
 		case IFLA_PROP_LIST:
 			parse_props(a, l);
 			break;
+		case IFLA_LINK:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				l->link_ifindex = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_LINK_NETNSID:
+			l->link_netns = true;
+			break;
 		default:
 			break;
 		}
@@ -284,6 +322,22 @@ int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret)
 		return err;
 	*ret = l;
 	return 0;
+}
+
+int vtap_link_type(const struct vtap_link *l)
+{
+	static const char *const kinds[] = {
+		[VTAP_DEV_TYPE_TUN] = "tun",
+		[VTAP_DEV_TYPE_MACVTAP] = "macvtap",
+		[VTAP_DEV_TYPE_IPVTAP] = "ipvtap",
+	};
+	static_assert(ARRAY_SIZE(kinds) == VTAP_DEV_TYPE__COUNT,
+		      "a kind per device type");
+
+	for (unsigned int t = 0; t < ARRAY_SIZE(kinds); t++)
+		if (!strcmp(l->kind, kinds[t]))
+			return (int)t;
+	return -EINVAL;
 }
 
 int vtap_link_tun_flags(const char *name, int *ret_ifindex)

@@ -30,6 +30,10 @@
  *	kernel handed to the queues' readers (the VMM), rx what they wrote.
  * @kind: IFLA_INFO_KIND ("tun", "macvtap", "ipvtap", "veth", ...), "" none
  * @token: the link's vtap token (an alternative name, see below), or ""
+ * @link_ifindex: IFLA_LINK, the lower device (macvtap, ipvtap, veth peer)
+ * @link_netns: IFLA_LINK_NETNSID came along: @link_ifindex is an index of
+ *	another network namespace
+ * @lower_mode: IFLA_MACVLAN_MODE / IFLA_IPVLAN_MODE (when @has_lower_mode)
  */
 struct vtap_link {
 	int ifindex;
@@ -50,6 +54,10 @@ struct vtap_link {
 	struct rtnl_link_stats64 stats;
 	char kind[16];
 	char token[24];
+	int link_ifindex;
+	bool link_netns;
+	bool has_lower_mode;
+	uint32_t lower_mode;
 };
 
 /*
@@ -84,6 +92,12 @@ int vtap_link_token(int ifindex, bool create, char *buf, size_t size);
 int vtap_link_get(int ifindex, const char *name, struct vtap_link *ret);
 
 /*
+ * The device type (VTAP_DEV_TYPE_*: tun/tap, macvtap, ipvtap) of link @l,
+ * or -EINVAL for a kind vtap does not handle (veth, bridge, ...).
+ */
+int vtap_link_type(const struct vtap_link *l);
+
+/*
  * The IFF_* flags of tun/tap @name in the caller's namespace (rtnetlink),
  * its ifindex in *@ret_ifindex when not NULL. Return: the flags, -ENODEV,
  * or -EINVAL for a link that is not tun/tap.
@@ -111,6 +125,13 @@ int vtap_netns_id(char *buf, size_t size);
  * number, or -errno (-EINVAL when there is no such qdisc).
  */
 int vtap_nl_tc_filters(int ifindex, uint32_t parent);
+
+/*
+ * Send one rtnetlink request @nlh (NLM_F_ACK is added) on a fresh socket
+ * in the caller's namespace. Return: 0 or the kernel's -errno.
+ */
+struct nlmsghdr;
+int vtap_nl_request(struct nlmsghdr *nlh);
 
 /* Link changes and offloads (unchanged from nl.c). */
 struct vtap_nl_link {

@@ -318,7 +318,7 @@ static int apply(const struct vtap_qdepth_target *c,
 		pr_warn("%s: reading the link: %s\n", c->name, strerror(-err));
 		return err;
 	}
-	gso = link_gso(c->name);
+	gso = c->gso >= 0 ? c->gso : link_gso(c->name);
 	queues = queues_counted(c->ifindex, st.tun_queues >= 0
 						    ? st.tun_queues - c->own
 						    : c->fallback);

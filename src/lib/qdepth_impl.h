@@ -72,6 +72,9 @@ struct vtap_qdepth_target {
 	int own; /* queues of the caller not to count */
 	int fallback; /* attached queues when the kernel does not say */
 	bool reset_sndbuf; /* give back the unlimited send buffer */
+	/* A GSO offload is on (1) or not (0); -1: read the link's features
+	 * (a macvtap's are not its tap's: its hub says). */
+	int gso;
 };
 
 /* The setting @opts asks for, checked. Return: 0 or -EINVAL (logged). */

@@ -13,8 +13,10 @@ export VTAP_VM=1
 hostname vtap-vm 2>/dev/null
 ip link set lo up
 # The guest's own modules; tun for every net test, veth for tests that
-# pair namespaces, extra ones from the harness's --modules.
-for m in tun veth ${VTAP_VM_MODULES:-}; do
+# pair namespaces, macvtap and ipvtap for the macvtap tests (this 6.1
+# kernel has ipvtap; some hosts do not), extra ones from the harness's
+# --modules.
+for m in tun veth macvtap ipvtap ${VTAP_VM_MODULES:-}; do
 	modprobe "$m" || echo "vm: modprobe $m failed"
 done
 echo "vm: kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) MiB"

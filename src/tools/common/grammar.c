@@ -12,6 +12,7 @@
  * object's parser then names them.
  */
 #include <ctype.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ enum gr_val {
 	V_FLOWTYPE, /* ethtool's tcp4, udp4, tcp6, udp6 */
 	V_TABLE, /* equal N, weight W,..., Q,Q,... */
 	V_DEVNAME, /* a tun/tap device */
+	V_DEVTYPE, /* tap, tun, macvtap, ipvtap */
+	V_MODE, /* a macvtap or ipvtap mode */
+	V_LINK, /* any network device (a lower device) */
 };
 
 struct gr_kw {
@@ -89,6 +93,10 @@ static const struct gr_kw kw_dev_add[] = {
 	{"tun", NULL, NULL, V_FLAG},
 	{"qlen", NULL, NULL, V_NUM},
 	{"budget", NULL, NULL, V_FREE},
+	{"type", NULL, NULL, V_DEVTYPE},
+	{"link", "lower", "link", V_LINK},
+	{"mode", NULL, NULL, V_MODE},
+	{"mac", "address", "mac", V_FREE},
 	{NULL},
 };
 
@@ -687,6 +695,21 @@ static void complete_value(enum gr_val val)
 		for (int i = 0; i < n && i < 1024; i++)
 			puts(names[i]);
 		break;
+	case V_DEVTYPE:
+		puts("tap\ntun\nmacvtap\nipvtap");
+		break;
+	case V_MODE:
+		puts("bridge\nvepa\nprivate\npassthru\nsource\nl2\nl3\nl3s");
+		break;
+	case V_LINK: {
+		struct if_nameindex *ifs = if_nameindex();
+
+		for (struct if_nameindex *p = ifs; p && p->if_name; p++)
+			puts(p->if_name);
+		if (ifs)
+			if_freenameindex(ifs);
+		break;
+	}
 	default:
 		break;
 	}

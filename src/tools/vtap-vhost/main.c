@@ -419,7 +419,12 @@ static int open_tap(struct vh_dev *d)
 		}
 		o.queues = d->o.queues ? d->o.queues : 1;
 	} else {
+		struct vtap_dev_link l = {.sz = sizeof(l)};
+
 		o.flags |= VTAP_DEV_NO_CREATE;
+		/* A macvtap/ipvtap: queue pair i is its queue i. */
+		if (!vtap_dev__link(d->o.tap, &l))
+			o.type = l.type;
 		n = vtap_dev__intended_queues(d->o.tap);
 		o.queues = d->o.queues ? d->o.queues : n > 0 ? (unsigned)n : 1;
 	}

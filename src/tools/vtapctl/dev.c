@@ -5,6 +5,8 @@
  *   vtapctl dev add NAME [queues N] [vnet_hdr 0|10|12|20] [offload LIST]
  *                        [owner UID] [group GID] [mtu N] [tun]
  *                        [qlen N | budget BYTES]
+ *   vtapctl dev add NAME type macvtap|ipvtap link LOWER [mode MODE]
+ *                        [mac ADDR] [queues N] [vnet_hdr 10|12|20] ...
  *   vtapctl dev set NAME qlen N | budget BYTES | budget off
  *   vtapctl dev del NAME
  *   vtapctl dev show [NAME]
@@ -12,8 +14,9 @@
  * `dev add` makes a persistent multiqueue tap ready for a VMM: IFF_TAP,
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header by
  * default (virtio 1.0's virtio_net_hdr_v1, what QEMU uses), its queue
- * count recorded in /run/vtap/NSID/IFINDEX/queues. The queue depth and budget
- * are qdepth.c's.
+ * count recorded in /run/vtap/NSID/IFINDEX/queues. With `type macvtap` (or
+ * ipvtap) it makes a macvtap on LOWER instead, whose character device is
+ * given to the owner and group. The queue depth and budget are qdepth.c's.
  */
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -95,6 +98,11 @@ static void dev_usage(FILE *f)
 		"Usage: vtapctl [-j] dev add NAME [queues N] [vnet_hdr 0|10|12|20]\n"
 		"                            [offload LIST] [owner UID] [group GID]\n"
 		"                            [mtu N] [tun] [qlen N | budget BYTES]\n"
+		"       vtapctl [-j] dev add NAME type macvtap|ipvtap link LOWER\n"
+		"                            [mode MODE] [mac ADDR] [queues N]\n"
+		"                            [vnet_hdr 10|12|20] [offload LIST]\n"
+		"                            [owner UID] [group GID] [mtu N]\n"
+		"                            [qlen N | budget BYTES]\n"
 		"       vtapctl [-j] dev set NAME qlen N | budget BYTES | budget off\n"
 		"       vtapctl [-j] dev del NAME\n"
 		"       vtapctl [-j] dev show [NAME]\n"
@@ -102,7 +110,12 @@ static void dev_usage(FILE *f)
 		"\n"
 		"  add   create a persistent multiqueue tap for a VMM (default: 1 queue,\n"
 		"        12-byte vnet header, no offloads); LIST is all, none or a comma\n"
-		"        list of csum,tso4,tso6,tso_ecn,uso,udp_tunnel,udp_tunnel_csum\n"
+		"        list of csum,tso4,tso6,tso_ecn,uso,udp_tunnel,udp_tunnel_csum;\n"
+		"        type macvtap|ipvtap: a macvtap (ipvtap) on the lower device\n"
+		"        LOWER instead, MODE bridge, vepa, private, passthru or source\n"
+		"        (ipvtap: l2, l3 or l3s; default: the kernel's, vepa and l3),\n"
+		"        owner and group own its character device /dev/tapIFINDEX;\n"
+		"        set it up with 'ip link set NAME up'\n"
 		"  set   qlen N: fix the depth of every queue (txqueuelen), 1..65536\n"
 		"        frames; budget BYTES (K, M, G, T: powers of 1024): keep attached\n"
 		"        queues x depth x largest frame (the MTU, or 64 KiB with a GSO\n"
@@ -111,7 +124,8 @@ static void dev_usage(FILE *f)
 		"        redone by libvtap when queues attach or detach or offloads\n"
 		"        change; budget off: forget it, the depth stays as it is\n"
 		"  del   delete a tap, its run state and its steering pins\n"
-		"  show  flags, queues, offloads, owner, link state, queue depth, budget\n"
+		"  show  type (and lower device), flags, queues, offloads, owner, link\n"
+		"        state, queue depth, budget\n"
 		"        and the worst-case bytes the queues hold; and the kernel's\n"
 		"        probed tun features\n"
 		"  features  the kernel's tun features (needs CAP_NET_ADMIN)\n");
@@ -119,11 +133,86 @@ static void dev_usage(FILE *f)
 
 /* ---- dev add ---- */
 
+/* A failed macvtap/ipvtap create, named with its fix. */
+static int macvtap_err(const char *name, const struct vtap_dev_opts *opts,
+		       int err)
+{
+	const char *t = vtap_dev_type__name(opts->type);
+	const char *why = vtapctl_lib_reason();
+
+	if (err == ENODEV)
+		pr_err("create %s '%s': no lower device '%s' in this network "
+		       "namespace (see 'ip link'; with -n NETNS, the lower "
+		       "device must be there too)",
+		       t, name, opts->link);
+	else if (err == EOPNOTSUPP)
+		pr_err("create %s '%s': the kernel has no %s devices "
+		       "(modprobe %s)",
+		       t, name, t, t);
+	else if (*why)
+		pr_err("create %s '%s': %s (%s)", t, name, strerror(err), why);
+	else
+		pr_err("create %s '%s': %s%s", t, name, strerror(err),
+		       err_hint(err));
+	return EXIT_FAIL;
+}
+
+/* `type tap|tun|macvtap|ipvtap`. Return: 0 or a usage error. */
+static int parse_type(const char *s, struct vtap_dev_opts *opts)
+{
+	if (!strcmp(s, "tap")) {
+		opts->type = VTAP_DEV_TYPE_TUN;
+	} else if (!strcmp(s, "tun")) {
+		opts->type = VTAP_DEV_TYPE_TUN;
+		opts->flags |= VTAP_DEV_TUN;
+	} else if (!strcmp(s, "macvtap")) {
+		opts->type = VTAP_DEV_TYPE_MACVTAP;
+	} else if (!strcmp(s, "ipvtap")) {
+		opts->type = VTAP_DEV_TYPE_IPVTAP;
+	} else {
+		return usage_err("dev add: type '%s': tap, tun, macvtap or "
+				 "ipvtap",
+				 s);
+	}
+	return 0;
+}
+
+/* The words of a macvtap/ipvtap and of a tun/tap do not mix. */
+static int check_type(const struct vtap_dev_opts *opts, bool has_mode)
+{
+	const char *t = vtap_dev_type__name(opts->type);
+
+	if (opts->type == VTAP_DEV_TYPE_TUN) {
+		if (opts->link || has_mode || opts->mac)
+			return usage_err("dev add: link, mode and mac are for "
+					 "'type macvtap' or 'type ipvtap'");
+		return 0;
+	}
+	if (opts->flags & VTAP_DEV_TUN)
+		return usage_err("dev add: a %s is a tap (no 'tun')", t);
+	if (!opts->link)
+		return usage_err("dev add: a %s needs its lower device: "
+				 "'link LOWER'",
+				 t);
+	if (!vtap_dev_mode__valid(opts->type, opts->mode))
+		return usage_err("dev add: mode '%s' is not a %s mode (%s)",
+				 vtap_dev_mode__name(opts->mode), t,
+				 opts->type == VTAP_DEV_TYPE_MACVTAP
+					 ? "bridge, vepa, private, passthru "
+					   "or source"
+					 : "l2, l3 or l3s");
+	if (!opts->vnet_hdr_len)
+		return usage_err("dev add: a %s's queues need a vnet header "
+				 "(vnet_hdr 10, 12 or 20)",
+				 t);
+	return 0;
+}
+
 static int dev_add(int argc, char **argv)
 {
-	static const char *const words[] = {"queues", "vnet-hdr", "offload",
-					    "owner",  "group",	  "mtu",
-					    "tun",    NULL};
+	static const char *const words[] = {
+		"queues", "vnet-hdr", "offload", "owner", "group", "mtu",
+		"tun",	  "type",     "link",	 "mode",  "mac",   NULL};
 	VTAP_OPTS_INIT(vtap_dev_opts, opts,
 		       .flags = VTAP_DEV_PERSIST | VTAP_DEV_EXCL, .queues = 1,
 		       .vnet_hdr_len = VTAP_VNET_HDR_V1_LEN);
@@ -131,6 +220,9 @@ static int dev_add(int argc, char **argv)
 	const char *name;
 	struct vtap_dev *dev;
 	uint32_t mtu = 0, v;
+	uint8_t mac[6];
+	bool has_mode = false;
+	size_t len;
 	int i, w, err;
 
 	if (argc < 1)
@@ -156,6 +248,11 @@ static int dev_add(int argc, char **argv)
 			continue;
 		}
 		w = arg_match(argv[i], words);
+		/* "m" stays mtu, "t" tun (they came first). */
+		if (w == -2 && !strcmp(argv[i], "m"))
+			w = 5;
+		else if (w == -2 && !strcmp(argv[i], "t"))
+			w = 6;
 		if (w == 6) { /* tun: no value */
 			opts.flags |= VTAP_DEV_TUN;
 			i--;
@@ -220,14 +317,49 @@ static int dev_add(int argc, char **argv)
 				return usage_err("dev add: mtu '%s': 68..65535",
 						 argv[i + 1]);
 			break;
+		case 7:
+			err = parse_type(argv[i + 1], &opts);
+			if (err)
+				return err;
+			break;
+		case 8:
+			opts.link = argv[i + 1];
+			break;
+		case 9:
+			opts.mode = VTAP_DEV_MODE__COUNT;
+			for (v = 1; v < VTAP_DEV_MODE__COUNT; v++)
+				if (!strcmp(argv[i + 1],
+					    vtap_dev_mode__name(v)))
+					opts.mode = v;
+			if (opts.mode == VTAP_DEV_MODE__COUNT)
+				return usage_err(
+					"dev add: mode '%s': bridge, vepa, "
+					"private, passthru or source "
+					"(macvtap); l2, l3 or l3s (ipvtap)",
+					argv[i + 1]);
+			has_mode = true;
+			break;
+		case 10:
+			if (arg_hex(argv[i + 1], mac, sizeof(mac), &len) ||
+			    len != 6 || (mac[0] & 1))
+				return usage_err("dev add: mac '%s': a unicast "
+						 "address, 02:00:00:00:00:01",
+						 argv[i + 1]);
+			opts.mac = mac;
+			break;
 		}
 	}
+	err = check_type(&opts, has_mode);
+	if (err)
+		return err;
 	if ((opts.flags & VTAP_DEV_SET_OFFLOADS) && opts.offloads &&
 	    !opts.vnet_hdr_len)
 		return usage_err("dev add: offloads need a vnet header "
 				 "(vnet_hdr 10, 12 or 20)");
 	vtapctl_capture_log();
 	dev = vtap_dev__open(name, &opts);
+	if (!dev && opts.type != VTAP_DEV_TYPE_TUN)
+		return macvtap_err(name, &opts, errno);
 	if (!dev)
 		return vtapctl_dev_err("create", name, errno);
 	if (mtu) {
@@ -258,6 +390,12 @@ static int dev_add(int argc, char **argv)
 		pr_arr_begin(NULL);
 		pr_obj_begin(NULL);
 		pr_str("ifname", NULL, name);
+		pr_str("type", NULL,
+		       opts.type == VTAP_DEV_TYPE_TUN
+			       ? (opts.flags & VTAP_DEV_TUN ? "tun" : "tap")
+			       : vtap_dev_type__name(opts.type));
+		if (opts.link)
+			pr_str("link", NULL, opts.link);
 		pr_u64("queues", NULL, opts.queues);
 		pr_u64("vnet_hdr_len", NULL, opts.vnet_hdr_len);
 		vtapctl_pr_offloads("offloads", NULL, opts.offloads);
@@ -287,7 +425,7 @@ static int dev_del(int argc, char **argv)
 		/* What taps deleted another way left goes all the same. */
 		vtap_steer__unpin(name);
 		/* Not "create it with dev add": it was to go anyway. */
-		pr_err("delete '%s': no such tun/tap device here (see 'vtapctl dev show')",
+		pr_err("delete '%s': no such tun/tap device or macvtap here (see 'vtapctl dev show')",
 		       name);
 		return EXIT_FAIL;
 	}
@@ -344,6 +482,42 @@ static void show_id(const char *key, int64_t id)
 	}
 }
 
+/*
+ * The device type and, for a macvtap/ipvtap, the lower device and mode
+ * (text: only for those; JSON: "type" always, "link" null for a tun/tap).
+ */
+static void show_type(const char *name)
+{
+	struct vtap_dev_link l = {.sz = sizeof(l)};
+	char buf[32];
+
+	if (vtap_dev__link(name, &l) || l.type == VTAP_DEV_TYPE_TUN) {
+		if (pr_is_json()) {
+			pr_str("type", NULL, "tun");
+			pr_null("link");
+		}
+		return;
+	}
+	pr_str("type", " type %s", vtap_dev_type__name(l.type));
+	if (l.link[0]) {
+		pr_str("link", " link %s", l.link);
+	} else if (l.link_ifindex) {
+		/* Another namespace's: its index there, as `ip link` does. */
+		snprintf(buf, sizeof(buf), "if%d", l.link_ifindex);
+		pr_str("link", " link %s", buf);
+	} else {
+		pr_null("link");
+	}
+	if (l.link_netns)
+		pr_bool("link_netns", " (another netns)", true);
+	pr_str("link_mode", " mode %s", vtap_dev_mode__name(l.mode));
+	/* Where its queues are opened (QEMU's fds=, libvirt). */
+	if (l.node[0])
+		pr_str("node", " node %s", l.node);
+	else
+		pr_null("node");
+}
+
 static void show_one(const struct vtap_dev_info *in)
 {
 	char buf[96];
@@ -360,8 +534,13 @@ static void show_one(const struct vtap_dev_info *in)
 			pr_null("run_dir");
 	}
 	show_flags(in->tun_flags);
+	show_type(in->name);
 	pr_text("\n   ");
-	pr_u64("attached_queues", " queues %llu attached", in->attached_queues);
+	if (in->attached_queues || pr_is_json())
+		pr_u64("attached_queues", " queues %llu attached",
+		       in->attached_queues);
+	else
+		pr_text(" queues ? attached");
 	if (in->intended_queues)
 		pr_u64("intended_queues", ", %llu intended",
 		       in->intended_queues);
@@ -445,7 +624,9 @@ static int dev_show(int argc, char **argv)
 	if (argc == 1) {
 		err = vtap_dev__info(argv[0], &info);
 		if (err == -EINVAL) {
-			pr_err("show '%s': not a tun/tap device", argv[0]);
+			pr_err("show '%s': not a tun/tap device (nor a "
+			       "macvtap or ipvtap)",
+			       argv[0]);
 			return EXIT_FAIL;
 		}
 		if (err)
