@@ -18,8 +18,9 @@
  *
  * While the handle is open, its process holds an OFD write lock on the
  * whole file. A file nobody locks was left by a handle that died without
- * closing (a crash): readers skip it and remove it, and a new handle may
- * reuse its name. Closing a handle removes its file.
+ * closing (a crash): readers skip it and remove it, the next handle that
+ * opens removes every such file (and the run state of links that are gone),
+ * and a new handle may reuse its name. Closing a handle removes its file.
  *
  * Where the run directory cannot be written (an unprivileged opener of a
  * tap not prepared by vtapctl), the counters live in private memory: the
@@ -119,6 +120,44 @@ static int create_file(struct vtap_dev *dev, int dfd)
 	return -EEXIST;
 }
 
+/*
+ * Remove the files of dead handles in @dfd (nobody holds their lock: a
+ * process that crashed or was killed), so the run directory keeps no file
+ * of a dead process once the next handle opens. The lock, not the PID,
+ * says who is alive (PIDs are reused); names are removed, never followed.
+ */
+static void sweep_dead(int dfd, const char *self)
+{
+	struct dirent *de;
+	struct stat st;
+	int dup_fd, fd;
+	DIR *d;
+
+	dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return;
+	d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6) ||
+		    !strcmp(de->d_name, self))
+			continue;
+		fd = openat(dfd, de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+				    O_NOCTTY);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+		    st.st_size >= STATS_HDR_SIZE && !file_is_live(fd))
+			unlinkat(dfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int vtap_stats_open(struct vtap_dev *dev)
 {
 	size_t len = stats_file_len();
@@ -126,6 +165,8 @@ int vtap_stats_open(struct vtap_dev *dev)
 	int fd = -1, rfd, dfd = -1, err;
 
 	dev->stats_name[0] = '\0';
+	/* The run state of taps gone with a crashed opener (not persistent). */
+	vtap_rundir_gc();
 	rfd = vtap_rundir_open(dev->ifindex, true);
 	err = rfd < 0 ? rfd : 0;
 	if (!err) {
@@ -137,6 +178,8 @@ int vtap_stats_open(struct vtap_dev *dev)
 		fd = create_file(dev, dfd);
 		err = fd < 0 ? fd : 0;
 	}
+	if (!err)
+		sweep_dead(dfd, dev->stats_name);
 	if (!err && ftruncate(fd, (off_t)len))
 		err = -errno;
 	if (!err) {

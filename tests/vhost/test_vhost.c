@@ -11,6 +11,7 @@
  * counted drops; disconnect and reconnect; --client mode.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -38,6 +39,7 @@
 
 #include "fe.h"
 #include "netns.h"
+#include "rundir.h"
 
 #define F(bit) (1ull << (bit))
 #define NET 97
@@ -862,6 +864,158 @@ static void test_hostile(void **state)
 	fe_close(&fe);
 }
 
+/* Wait until @n tap queues are attached. */
+static void wait_attached(unsigned int n)
+{
+	struct vtap_dev_info info = {0};
+
+	for (uint64_t end = nt_now_ms() + 5000; nt_now_ms() < end;) {
+		assert_int_equal(vtap_dev__info(tap, &info), 0);
+		if (info.attached_queues == n)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(info.attached_queues, n);
+}
+
+/*
+ * The frontend shrinks the memory file behind pair 1's rings to 0 under
+ * live rings (QEMU's memory-backend-file and DPDK cannot seal it): a ring
+ * (re)started by the main thread and a ring kicked into a worker each
+ * fault, are stopped with a log line and counted; the daemon, its tap and
+ * pair 0 go on, SIGUSR1 still dumps every ring, and the next connection
+ * gets both pairs back.
+ */
+static void test_shrink(void **state)
+{
+	struct vu_vring_state st = {3, 0};
+	uint64_t v, ack = 1;
+
+	(void)state;
+	start_create(2, "");
+	fe_close(&fe);
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	fe.region2_from = 1;
+	assert_int_equal(fe_start(&fe, base_features, 2, 256), 0);
+	fe_rx_post(&fe, 0, 256);
+	fe_rx_post(&fe, 1, 256);
+	check_tx(1, 0, 100);
+	check_tx(0, 0, 100);
+	wait_attached(2);
+
+	assert_int_equal(ftruncate(fe.memfd2, 0), 0);
+	/* The main thread: a stopped ring set up again reads its used index. */
+	assert_int_equal(
+		fe_msg(&fe, VU_GET_VRING_BASE, 0, &st, 8, NULL, 0, true, &v),
+		0);
+	v = 3;
+	assert_int_equal(fe_msg(&fe, VU_SET_VRING_KICK, VU_FLAG_NEED_REPLY, &v,
+				8, &fe.vq[3].kick, 1, false, &ack),
+			 0);
+	wait_log("virtqueue 3 (tx of queue pair 1): guest memory faulted");
+	/* A worker: the receive ring is kicked. */
+	fe_kick(&fe, 2);
+	wait_log("virtqueue 2 (rx of queue pair 1): guest memory faulted");
+	assert_true(err_count(&fe.vq[2]) >= 1);
+	/* Its tap queue goes: what the kernel steers reaches pair 0. */
+	wait_attached(1);
+	kill(daemon_pid, SIGUSR1);
+	wait_log("virtqueue 3: size 256 started enabled broken");
+	assert_int_equal(kill(daemon_pid, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		check_tx(0, i, 200);
+		check_rx_udp(0, 200 + (size_t)i);
+	}
+	fe_close(&fe);
+
+	/* The next frontend gets both pairs. */
+	connect_start(base_features, 2);
+	wait_attached(2);
+	check_tx(1, 1, 300);
+	check_rx_udp(0, 300);
+	fe_close(&fe);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+	daemon_stop();
+}
+
+/* Whether the tap's stats/ directory holds a file stats.@pid.N. */
+static bool stats_files_of(const char *dir, pid_t pid)
+{
+	char path[300], pre[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	snprintf(pre, sizeof(pre), "stats.%d.", (int)pid);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		found |= !strncmp(de->d_name, pre, strlen(pre));
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void daemon_kill9(void)
+{
+	kill(daemon_pid, SIGKILL);
+	nt_wait(daemon_pid);
+	daemon_pid = -1;
+	/* Its socket stays: the next start must not take it for its own. */
+	unlink(sock_path);
+}
+
+/*
+ * A daemon killed (SIGKILL: nothing of it runs) leaves its stats file;
+ * the next instance removes it. For a tap it created, the tap goes with
+ * it, and the next instance removes the run state of the link that is
+ * gone as well.
+ */
+static void test_stale_state(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, o, .flags = VTAP_DEV_PERSIST, .queues = 2,
+		       .vnet_hdr_len = 20);
+	char args[64], dir[256], old_dir[256];
+	struct vtap_dev_info info;
+	struct vtap_dev *dev;
+	struct stat st;
+	pid_t dead;
+
+	(void)state;
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+	dev = vtap_dev__open(tap, &o);
+	assert_non_null(dev);
+	vtap_dev__close(dev);
+	snprintf(args, sizeof(args), "--tap %s --queues 2", tap);
+	daemon_start(args, true);
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_int_equal(vtap_rundir_path(info.ifindex, dir, sizeof(dir)), 0);
+	dead = daemon_pid;
+	assert_true(stats_files_of(dir, dead));
+	daemon_kill9();
+	assert_true(stats_files_of(dir, dead));
+	daemon_start(args, true);
+	assert_false(stats_files_of(dir, dead));
+	assert_true(stats_files_of(dir, daemon_pid));
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+
+	/* A tap of its own: gone with it; its run state goes next time. */
+	start_create(1, "");
+	assert_int_equal(vtap_dev__info(tap, &info), 0);
+	assert_int_equal(
+		vtap_rundir_path(info.ifindex, old_dir, sizeof(old_dir)), 0);
+	assert_true(stats_files_of(old_dir, daemon_pid));
+	daemon_kill9();
+	assert_int_equal(stat(old_dir, &st), 0);
+	start_create(1, "");
+	assert_int_equal(stat(old_dir, &st), -1);
+	daemon_stop();
+}
+
 /* Hostile vnet headers: counted drops; the ring keeps working. */
 static void test_hostile_headers(void **state)
 {
@@ -1029,6 +1183,8 @@ int main(void)
 		cmocka_unit_test(test_mrg_tso),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_hostile_headers),
+		cmocka_unit_test(test_shrink),
+		cmocka_unit_test(test_stale_state),
 		cmocka_unit_test(test_sw_offloads),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_client),

@@ -33,6 +33,7 @@ static int sd_notifyf(int unset, const char *fmt, ...)
 }
 #endif
 
+#include "guard.h"
 #include "vhost.h"
 
 #define PROG "vtap-vhost"
@@ -652,7 +653,14 @@ static void dump_state(struct vh_dev *d)
 {
 	for (unsigned int i = 0; i < 2 * d->npairs; i++) {
 		struct vh_vq *vq = vh_vq(d, i);
+		uint16_t aidx = 0, uidx = 0;
 		uint64_t errs = 0;
+
+		/* The frontend may have shrunk the memory: no fault here. */
+		if (vq->avail)
+			vh_guest_load16(&vq->avail->idx, &aidx);
+		if (vq->used)
+			vh_guest_load16(&vq->used->idx, &uidx);
 
 		for (int e = 0; e < VRING_ERR__COUNT; e++)
 			errs += vq->cnt.ring_errors[e];
@@ -663,9 +671,7 @@ static void dump_state(struct vh_dev *d)
 		       vq->enabled ? " enabled" : "",
 		       vq->broken ? " broken" : "",
 		       vq->kick_fd < 0 && vq->kick_set ? " polled" : "",
-		       vq->last_avail, vq->last_used,
-		       vq->avail ? vq->avail->idx : 0,
-		       vq->used ? vq->used->idx : 0,
+		       vq->last_avail, vq->last_used, aidx, uidx,
 		       (unsigned long long)vq->cnt.kicks,
 		       (unsigned long long)vq->cnt.calls,
 		       (unsigned long long)errs,
@@ -750,6 +756,10 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret == 1 ? 0 : ret;
 	signal(SIGPIPE, SIG_IGN);
+	if (vh_guard_init(&d)) {
+		vh_log("SIGBUS handler: %s", strerror(errno));
+		return 1;
+	}
 	log_debug = getenv("VTAP_DEBUG") != NULL;
 	vtap_set_log(lib_log);
 	d.listen_fd = d.conn_fd = d.fail_fd = -1;

@@ -44,6 +44,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "vhost.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -330,6 +331,7 @@ void vh_net_tx(struct vh_dev *d, struct vh_pair *p)
 
 	if (!vh_vq_ready(vq))
 		return;
+	vh_guard_ring(vq);
 	for (;;) {
 		pending = avail_pending(d, vq, &aidx);
 		if (pending < 0)
@@ -575,6 +577,7 @@ void vh_net_rx(struct vh_dev *d, struct vh_pair *p)
 		tap_arm(d, p, false);
 		return;
 	}
+	vh_guard_ring(vq);
 	while (done < VH_BATCH) {
 		pending = avail_pending(d, vq, &aidx);
 		if (pending < 0)

@@ -18,6 +18,7 @@
  * tap queue attached; otherwise the queue is detached (net.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "vhost.h"
 
 struct vh_vq *vh_vq(struct vh_dev *d, unsigned int index)
@@ -171,8 +173,8 @@ static void vq_update(struct vh_dev *d, struct vh_vq *vq)
 		vq->enabled = vq->started;
 	if (vq->started && !was && vq->used) {
 		/* Frames handled before a reconnect are in the used ring. */
-		vq->last_used =
-			__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+		if (!vh_guest_load16(&vq->used->idx, &vq->last_used))
+			vh_vq_fail(d, vq, VRING_ERR_FAULT);
 		vq->signalled_valid = false;
 	}
 	vh_net_update_pair(d, &d->pair[vq->index / 2]);
@@ -226,6 +228,7 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 	uint64_t len = r->size + r->mmap_offset;
 	struct stat st;
 	void *base;
+	int seals;
 
 	if (!r->size || len < r->size || len > SIZE_MAX) {
 		vh_log("memory region %u: size %#llx + offset %#llx is not "
@@ -250,6 +253,18 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 		       slot, (unsigned long long)len, strerror(errno));
 		return -errno;
 	}
+	/*
+	 * A file not sealed against shrinking may be truncated under us: the
+	 * guard (guard.h) then stops the rings that touch it. Said once per
+	 * region, for an operator wondering about VRING_ERR_FAULT.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		vh_log("memory region %u: its file %s; should the frontend "
+		       "shrink it, the rings in it stop",
+		       slot,
+		       seals < 0 ? "cannot be sealed (not a memfd)"
+				 : "is not sealed against shrinking");
 	d->maps[slot].base = base;
 	d->maps[slot].len = (size_t)len;
 	d->mem.r[slot].gpa = r->gpa;

@@ -30,6 +30,7 @@ static const char *const error_names[] = {
 	[VRING_ERR_TOO_LONG] = "chain has too many segments or bytes",
 	[VRING_ERR_AVAIL] = "available index runs ahead of the queue size",
 	[VRING_ERR_HDR] = "chain shorter than the virtio-net header",
+	[VRING_ERR_FAULT] = "guest memory faulted (its file shrank)",
 };
 static_assert(sizeof(error_names) / sizeof(error_names[0]) == VRING_ERR__COUNT,
 	      "every error has a name");
