@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1016,6 +1017,152 @@ static void test_stale_state(void **state)
 	daemon_stop();
 }
 
+/* The daemon's CPU time (user + system) in clock ticks. */
+static unsigned long long cpu_ticks(pid_t pid)
+{
+	unsigned long long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* Fields after the command: state is 3, utime 14, stime 15. */
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				"%llu %llu",
+				&ut, &st),
+			 2);
+	return ut + st;
+}
+
+/* SET_VRING_KICK of @index in polling mode (no fd); the ack. */
+static uint64_t kick_nofd(unsigned int index)
+{
+	uint64_t v = index | VU_VRING_NOFD, ack = 99;
+
+	assert_int_equal(fe_msg(&fe, VU_SET_VRING_KICK, VU_FLAG_NEED_REPLY, &v,
+				8, NULL, 0, false, &ack),
+			 0);
+	return ack;
+}
+
+/*
+ * A frontend asks for polling mode (SET_VRING_KICK without an eventfd) on
+ * every ring: refused without --allow-polling, and the daemon's CPU time
+ * over 5 s stays below a tenth of a core (a functional bound on a busy
+ * loop: a polling worker takes a whole core). With --allow-polling the
+ * polled rings move frames without kicks, and an idle guest costs well
+ * below half a core (the workers back off to 1 ms).
+ */
+static void test_polling(void **state)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	unsigned long long t0, t1;
+
+	(void)state;
+	start_create(2, "");
+	connect_start(base_features, 2);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(kick_nofd(i), 1);
+	wait_log("without a kick eventfd (polling mode) refused");
+	t0 = cpu_ticks(daemon_pid);
+	sleep(5);
+	t1 = cpu_ticks(daemon_pid);
+	fprintf(stderr, "polling refused: %llu ticks of CPU in 5 s (%ld/s)\n",
+		t1 - t0, hz);
+	assert_true((t1 - t0) * 10 < 5ull * (unsigned long long)hz);
+	/* The rings keep their eventfds and work. */
+	check_tx(1, 0, 100);
+	fe_close(&fe);
+
+	start_create(2, "--allow-polling");
+	connect_start(base_features, 2);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(kick_nofd(i), 0);
+	/* Frames move without a kick the daemon listens to. */
+	check_tx(1, 1, 300);
+	check_tx(0, 2, 300);
+	check_rx_udp(0, 100);
+	t0 = cpu_ticks(daemon_pid);
+	sleep(5);
+	t1 = cpu_ticks(daemon_pid);
+	fprintf(stderr, "polling allowed, idle: %llu ticks in 5 s (%ld/s)\n",
+		t1 - t0, hz);
+	assert_true((t1 - t0) * 2 < 5ull * (unsigned long long)hz);
+	fe_close(&fe);
+	daemon_stop();
+}
+
+/* Raw bytes on a fresh connection, then close it. */
+static void send_raw_close(const void *buf, size_t len, const int *fds,
+			   unsigned int nfds)
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	fe_close(&fe);
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(fe.sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+	fe_close(&fe);
+}
+
+/*
+ * Frontends that go away in the middle of a message (a short header, a
+ * header without its payload, a memory table with its fd but half its
+ * regions), and one that stalls mid-message: each connection ends, and
+ * the daemon serves the next frontend fully.
+ */
+static void test_midmessage(void **state)
+{
+	uint8_t m[12 + 40] = {0};
+	uint32_t req = VU_SET_MEM_TABLE, flags = VU_FLAG_VERSION, size = 40;
+	int memfd = memfd_create("vtap-test", MFD_CLOEXEC);
+
+	(void)state;
+	assert_true(memfd >= 0);
+	start_create(2, "");
+	memcpy(m, &req, 4);
+	memcpy(m + 4, &flags, 4);
+	memcpy(m + 8, &size, 4);
+	send_raw_close(m, 6, NULL, 0);
+	send_raw_close(m, 12, NULL, 0);
+	send_raw_close(m, 12 + 17, &memfd, 1);
+	/* Stalled after half a header: the daemon gives up after 2 s. */
+	fe_close(&fe);
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	assert_int_equal(send(fe.sock, m, 7, MSG_NOSIGNAL), 7);
+	wait_log("reading a message");
+	fe_close(&fe);
+	close(memfd);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+	connect_start(base_features, 2);
+	check_tx(1, 1, 200);
+	check_tx(0, 0, 200);
+	check_rx_udp(0, 200);
+	fe_close(&fe);
+	daemon_stop();
+}
+
 /* Hostile vnet headers: counted drops; the ring keeps working. */
 static void test_hostile_headers(void **state)
 {
@@ -1185,6 +1332,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_stale_state),
+		cmocka_unit_test(test_polling),
+		cmocka_unit_test(test_midmessage),
 		cmocka_unit_test(test_sw_offloads),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_client),

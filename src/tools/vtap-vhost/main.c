@@ -70,7 +70,7 @@ static void usage(FILE *f)
 		" --socket PATH [--client] (--tap NAME | --create NAME)\n"
 		"                  [--queues N] [--netns NS] [--offload LIST]\n"
 		"                  [--hash-report on|off] [--owner UID]\n"
-		"                  [--pin | --cpus LIST]\n"
+		"                  [--pin | --cpus LIST] [--allow-polling]\n"
 		"\n"
 		"A vhost-user virtio-net backend whose other side is a vtap tap:\n"
 		"guest queue pair i is tap queue i, steered in the kernel by vtap.\n"
@@ -94,6 +94,8 @@ static void usage(FILE *f)
 		"                       CPU this process may run on (wrapping)\n"
 		"  --cpus LIST          pin worker i to the i-th CPU of a comma\n"
 		"                       list (wrapping), e.g. 2,3\n"
+		"  --allow-polling      accept rings without a kick eventfd\n"
+		"                       (polled, backing off to 1 ms when idle)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
 		VH_PAIRS_MAX);
@@ -128,6 +130,7 @@ enum {
 	OPT_OWNER,
 	OPT_PIN,
 	OPT_CPUS,
+	OPT_POLLING,
 };
 
 /*
@@ -203,6 +206,7 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 		{"owner", required_argument, NULL, OPT_OWNER},
 		{"pin", no_argument, NULL, OPT_PIN},
 		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"allow-polling", no_argument, NULL, OPT_POLLING},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -288,6 +292,9 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 			}
 			if (parse_cpus(c == OPT_CPUS ? optarg : NULL, o))
 				return 2;
+			break;
+		case OPT_POLLING:
+			o->allow_polling = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -619,6 +619,19 @@ int vh_handle_message(struct vh_dev *d)
 			err = -EINVAL;
 			break;
 		}
+		/*
+		 * No kick eventfd: the backend would have to poll the ring,
+		 * a busy loop the frontend turns on and root pays for.
+		 */
+		if (m.request == VU_SET_VRING_KICK && fd < 0 &&
+		    !d->o.allow_polling) {
+			vh_log("SET_VRING_KICK: virtqueue %u without a kick "
+			       "eventfd (polling mode) refused; start "
+			       "vtap-vhost with --allow-polling to accept it",
+			       vq->index);
+			err = -EOPNOTSUPP;
+			break;
+		}
 		if (m.request == VU_SET_VRING_CALL) {
 			close_fd(&vq->call_fd);
 			vq->call_fd = fd;
