@@ -50,9 +50,39 @@ static_assert(sizeof(struct vtap_stats_file) <= STATS_HDR_SIZE,
 static_assert(sizeof(struct vtap_queue_stats) % sizeof(uint64_t) == 0,
 	      "counters are a whole number of u64");
 
-static size_t stats_file_len(void)
+static_assert(sizeof(struct vtap_ring_errors) % sizeof(uint64_t) == 0,
+	      "ring errors are a whole number of u64");
+
+static const char *const ring_error_names[] = {
+	[VTAP_RING_ERR_HEAD] = "head",
+	[VTAP_RING_ERR_ADDR] = "addr",
+	[VTAP_RING_ERR_LOOP] = "loop",
+	[VTAP_RING_ERR_INDIRECT] = "indirect",
+	[VTAP_RING_ERR_DIRECTION] = "direction",
+	[VTAP_RING_ERR_TOO_LONG] = "too_long",
+	[VTAP_RING_ERR_AVAIL] = "avail",
+	[VTAP_RING_ERR_HDR] = "short_hdr",
+	[VTAP_RING_ERR_FAULT] = "fault",
+};
+static_assert(sizeof(ring_error_names) / sizeof(ring_error_names[0]) ==
+		      VTAP_RING_ERR__COUNT,
+	      "every ring error has a name");
+
+const char *vtap_ring_error__name(enum vtap_ring_error err)
+{
+	return (unsigned int)err < VTAP_RING_ERR__COUNT ? ring_error_names[err]
+							: NULL;
+}
+
+/* Where the ring errors start: after the counters of every slot. */
+static size_t ring_off(void)
 {
 	return STATS_HDR_SIZE + STATS_SLOTS * sizeof(struct vtap_queue_stats);
+}
+
+static size_t stats_file_len(void)
+{
+	return ring_off() + STATS_SLOTS * sizeof(struct vtap_ring_errors);
 }
 
 static int lock_file(int fd, short type, int cmd)
@@ -215,6 +245,7 @@ int vtap_stats_open(struct vtap_dev *dev)
 	dev->stats_file->stats_size = sizeof(struct vtap_queue_stats);
 	dev->stats_file->n_slots = STATS_SLOTS;
 	dev->stats_file->pid = (int32_t)getpid();
+	dev->stats_file->ring_off = (uint32_t)ring_off();
 	memcpy(dev->stats_file->ifname, dev->name, sizeof(dev->name));
 	dev->stats_file->version = VTAP_STATS_VERSION;
 	/* The magic last: a reader that sees it sees a complete header. */
@@ -308,6 +339,9 @@ static struct vtap_queue_stats *slot(struct vtap_stats_file *f, unsigned int i)
 void vtap_stats_bind(struct vtap_dev *dev, struct vtap_queue *q)
 {
 	q->stats = slot(dev->stats_file, q->id);
+	q->ring = (struct vtap_ring_errors *)((char *)dev->stats_file +
+					      ring_off()) +
+		  q->id;
 	if (__atomic_load_n(&dev->stats_file->n_queues, __ATOMIC_RELAXED) <=
 	    q->id)
 		__atomic_store_n(&dev->stats_file->n_queues, q->id + 1u,
@@ -358,6 +392,32 @@ int vtap_queue__add_stats(struct vtap_queue *q,
 	return 0;
 }
 
+int vtap_queue__ring_error(struct vtap_queue *q, bool tx, int err)
+{
+	uint32_t bit = tx ? 2u : 1u, st;
+
+	if (!q || !q->ring || err < -1 || err >= VTAP_RING_ERR__COUNT)
+		return vtap_err(-EINVAL);
+	st = __atomic_load_n(&q->ring->stopped, __ATOMIC_RELAXED);
+	if (err >= 0)
+		vtap_stat_add(tx ? &q->ring->tx[err] : &q->ring->rx[err], 1);
+	__atomic_store_n(&q->ring->stopped, err >= 0 ? st | bit : st & ~bit,
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+int vtap_queue__ring_reset(struct vtap_queue *q)
+{
+	uint64_t *c;
+
+	if (!q || !q->ring)
+		return vtap_err(-EINVAL);
+	c = (uint64_t *)q->ring;
+	for (size_t i = 0; i < sizeof(*q->ring) / sizeof(uint64_t); i++)
+		__atomic_store_n(&c[i], 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /*
  * Read stats file @name of @dfd into @buf (stats_file_len() bytes, zeroed
  * past what the file holds): never mapped, so a file its writer (maybe
@@ -365,7 +425,7 @@ int vtap_queue__add_stats(struct vtap_queue *q,
  * or NULL for a file to skip. A dead handle's file is removed.
  */
 static const struct vtap_stats_file *load_file(int dfd, const char *name,
-					       char *buf)
+					       char *buf, size_t *ret_n)
 {
 	size_t len = stats_file_len();
 	struct stat st;
@@ -393,7 +453,10 @@ static const struct vtap_stats_file *load_file(int dfd, const char *name,
 	memset(buf, 0, len);
 	n = pread(fd, buf, len, 0);
 	close(fd);
-	return n < 0 ? NULL : vtap_stats_file_check(buf, (size_t)n);
+	if (n < 0)
+		return NULL;
+	*ret_n = (size_t)n;
+	return vtap_stats_file_check(buf, (size_t)n);
 }
 
 const struct vtap_stats_file *vtap_stats_file_check(const void *buf, size_t n)
@@ -424,11 +487,48 @@ int vtap_stats_file_sum(const struct vtap_stats_file *h,
 	return (int)n;
 }
 
+const struct vtap_ring_errors *
+vtap_stats_file_rings(const struct vtap_stats_file *h, size_t n)
+{
+	uint64_t end =
+		(uint64_t)h->hdr_size + (uint64_t)h->n_slots * h->stats_size;
+
+	if (!h->ring_off || h->ring_off % sizeof(uint64_t) ||
+	    h->ring_off < end ||
+	    h->ring_off + (uint64_t)h->n_slots *
+				    sizeof(struct vtap_ring_errors) >
+		    (uint64_t)n)
+		return NULL;
+	return (const struct vtap_ring_errors *)((const char *)h + h->ring_off);
+}
+
+int vtap_stats_file_rings_sum(const struct vtap_stats_file *h, size_t n,
+			      struct vtap_ring_errors *ret, unsigned int max)
+{
+	const struct vtap_ring_errors *r = vtap_stats_file_rings(h, n);
+	unsigned int nq = h->n_queues;
+
+	if (nq > h->n_slots)
+		nq = h->n_slots;
+	for (unsigned int i = 0; r && i < nq && i < max; i++) {
+		for (int e = 0; e < VTAP_RING_ERR__COUNT; e++) {
+			ret[i].rx[e] +=
+				__atomic_load_n(&r[i].rx[e], __ATOMIC_RELAXED);
+			ret[i].tx[e] +=
+				__atomic_load_n(&r[i].tx[e], __ATOMIC_RELAXED);
+		}
+		ret[i].stopped |=
+			__atomic_load_n(&r[i].stopped, __ATOMIC_RELAXED) & 3u;
+	}
+	return (int)nq;
+}
+
 /* Add one stats file's counters; return its queue count. */
 static int read_file(int dfd, const char *name, char *buf,
 		     struct vtap_queue_stats *ret, unsigned int max)
 {
-	const struct vtap_stats_file *h = load_file(dfd, name, buf);
+	size_t n = 0;
+	const struct vtap_stats_file *h = load_file(dfd, name, buf, &n);
 
 	return h ? vtap_stats_file_sum(h, ret, max) : 0;
 }
@@ -502,7 +602,7 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	struct vtap_stats_dev r = {0};
 	struct dirent *de;
 	char *buf;
-	size_t sz;
+	size_t sz, n = 0;
 	DIR *d;
 
 	if (!ifname || !*ifname || strchr(ifname, '/') || !ret ||
@@ -521,7 +621,7 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	while (d && (de = readdir(d))) {
 		if (strncmp(de->d_name, "stats.", 6))
 			continue;
-		h = load_file(dirfd(d), de->d_name, buf);
+		h = load_file(dirfd(d), de->d_name, buf, &n);
 		if (!h)
 			continue;
 		r.handles++;
@@ -569,6 +669,41 @@ int vtap_stats_live_handles(int ifindex)
 			n++;
 		close(fd);
 	}
+	closedir(d);
+	return n;
+}
+
+int vtap_stats__ring_errors(const char *ifname, struct vtap_ring_errors *ret,
+			    unsigned int max)
+{
+	const struct vtap_stats_file *h;
+	struct dirent *de;
+	int n = 0, r;
+	size_t len = 0;
+	char *buf;
+	DIR *d;
+
+	if (!ifname || !*ifname || strchr(ifname, '/') || (!ret && max))
+		return vtap_err(-EINVAL);
+	if (max)
+		memset(ret, 0, max * sizeof(*ret));
+	d = open_stats_dir(ifname);
+	if (!d)
+		return errno == ENOENT ? 0 : vtap_err(-errno);
+	buf = malloc(stats_file_len());
+	if (!buf) {
+		closedir(d);
+		return vtap_err(-ENOMEM);
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6))
+			continue;
+		h = load_file(dirfd(d), de->d_name, buf, &len);
+		r = h ? vtap_stats_file_rings_sum(h, len, ret, max) : 0;
+		if (r > n)
+			n = r;
+	}
+	free(buf);
 	closedir(d);
 	return n;
 }

@@ -48,7 +48,8 @@
 static const uint8_t tap_mac[6] = {0x02, 0x97, 0, 0, 0, 0x01};
 static const uint8_t guest_mac[6] = {0x02, 0x97, 0, 0, 0, 0x02};
 
-static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512];
+static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512],
+	vtapctl_bin[512];
 static pid_t daemon_pid = -1;
 static const char *daemon_env = ""; /* VAR=value for the next start */
 static struct fe fe;
@@ -711,14 +712,43 @@ static void expect_stopped(unsigned int index, const char *what)
 	assert_int_equal(kill(daemon_pid, 0), 0);
 }
 
+/* Ring errors of pair @pair as `vtapctl stats` sees them. */
+static struct vtap_ring_errors ring_errors(unsigned int pair)
+{
+	struct vtap_ring_errors re[4];
+
+	assert_true(vtap_stats__ring_errors(tap, re, 4) > (int)pair);
+	return re[pair];
+}
+
+static uint64_t sum_errors(const uint64_t *v)
+{
+	uint64_t n = 0;
+
+	for (int e = 0; e < VTAP_RING_ERR__COUNT; e++)
+		n += v[e];
+	return n;
+}
+
 static void hostile_tx(void (*make)(struct fe_vq *vq), const char *what)
 {
+	struct vtap_ring_errors re;
+
 	connect_start(base_features, 2);
+	/* A new connection: nothing counted yet. */
+	re = ring_errors(0);
+	assert_int_equal(sum_errors(re.tx) + sum_errors(re.rx), 0);
 	make(&fe.vq[1]);
 	fe_make_avail(&fe, 1, 0);
 	expect_stopped(1, what);
+	re = ring_errors(0);
+	assert_int_equal(sum_errors(re.tx), 1);
+	assert_int_equal(re.stopped, 2);
 	/* The driver resets the ring: it works again. */
 	assert_int_equal(fe_restart_vq(&fe, 1), 0);
+	re = ring_errors(0);
+	assert_int_equal(sum_errors(re.tx), 1);
+	assert_int_equal(re.stopped, 0);
 	check_tx(0, 0, 90);
 	fe_close(&fe);
 }
@@ -920,6 +950,28 @@ static void test_shrink(void **state)
 	assert_true(err_count(&fe.vq[2]) >= 1);
 	/* Its tap queue goes: what the kernel steers reaches pair 0. */
 	wait_attached(1);
+	{
+		struct vtap_ring_errors re = ring_errors(1);
+
+		assert_int_equal(re.tx[VTAP_RING_ERR_FAULT], 1);
+		assert_int_equal(re.rx[VTAP_RING_ERR_FAULT], 1);
+		assert_int_equal(re.stopped, 3);
+		re = ring_errors(0);
+		assert_int_equal(sum_errors(re.tx) + sum_errors(re.rx), 0);
+		assert_int_equal(re.stopped, 0);
+		assert_int_equal(
+			nt_sh("%s stats dev %s | grep -q 'guest errors: tx "
+			      "ring stopped: fault 1'",
+			      vtapctl_bin, tap),
+			0);
+		assert_int_equal(
+			nt_sh("%s -j stats dev %s | python3 -c 'import json,"
+			      "sys; q = json.load(sys.stdin)[0][\"stats\"][1]"
+			      "[\"guest_errors\"]; sys.exit(not (q[\"rx_"
+			      "stopped\"] and q[\"tx\"][\"fault\"] == 1))'",
+			      vtapctl_bin, tap),
+			0);
+	}
 	kill(daemon_pid, SIGUSR1);
 	wait_log("virtqueue 3: size 256 started enabled broken");
 	assert_int_equal(kill(daemon_pid, 0), 0);
@@ -929,9 +981,15 @@ static void test_shrink(void **state)
 	}
 	fe_close(&fe);
 
-	/* The next frontend gets both pairs. */
+	/* The next frontend gets both pairs, and a clean count. */
 	connect_start(base_features, 2);
 	wait_attached(2);
+	{
+		struct vtap_ring_errors re = ring_errors(1);
+
+		assert_int_equal(sum_errors(re.tx) + sum_errors(re.rx), 0);
+		assert_int_equal(re.stopped, 0);
+	}
 	check_tx(1, 1, 300);
 	check_rx_udp(0, 300);
 	fe_close(&fe);
@@ -1346,6 +1404,7 @@ int main(void)
 		b = ".";
 	snprintf(vhost_bin, sizeof(vhost_bin),
 		 "%s/src/tools/vtap-vhost/vtap-vhost", b);
+	snprintf(vtapctl_bin, sizeof(vtapctl_bin), "%s/src/tools/vtapctl", b);
 	if (access(vhost_bin, X_OK)) {
 		fprintf(stderr, "SKIP: missing build: %s not built\n",
 			vhost_bin);

@@ -559,6 +559,14 @@ static void conn_set(struct vh_dev *d, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	d->conn_fd = fd;
+	/* Guest errors in `vtapctl stats` count from this connection on. */
+	vh_pause(d);
+	for (unsigned int i = 0; i < d->npairs; i++) {
+		memset(&d->pair[i].rx.cnt, 0, sizeof(d->pair[i].rx.cnt));
+		memset(&d->pair[i].tx.cnt, 0, sizeof(d->pair[i].tx.cnt));
+		vtap_queue__ring_reset(d->pair[i].q);
+	}
+	vh_resume(d);
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 	if (d->listen_fd >= 0)
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->listen_fd, NULL);

@@ -70,6 +70,9 @@ void vh_vq_fail(struct vh_dev *d, struct vh_vq *vq, enum vring_error err)
 
 	vq->broken = true;
 	vq->cnt.ring_errors[err]++;
+	/* For `vtapctl stats dev TAP` (guest errors). */
+	vtap_queue__ring_error(d->pair[vq->index / 2].q, vq->index & 1,
+			       (int)err - 1);
 	vh_log("%s: virtqueue %u (%s of queue pair %u): %s; queue stopped "
 	       "until the driver resets it (%llu such errors)",
 	       vtap_dev__name(d->dev), vq->index, vq_kind(vq), vq->index / 2,

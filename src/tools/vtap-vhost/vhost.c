@@ -180,13 +180,22 @@ static void vq_update(struct vh_dev *d, struct vh_vq *vq)
 	vh_net_update_pair(d, &d->pair[vq->index / 2]);
 }
 
+/* A stopped ring runs again (or is reset): no longer "stopped now". */
+static void vq_unbreak(struct vh_dev *d, struct vh_vq *vq)
+{
+	if (vq->broken)
+		vtap_queue__ring_error(d->pair[vq->index / 2].q, vq->index & 1,
+				       -1);
+	vq->broken = false;
+}
+
 static void vq_stop(struct vh_dev *d, struct vh_vq *vq)
 {
 	vq_kick_watch(d, vq, false);
 	close_fd(&vq->kick_fd);
 	vq->kick_set = false;
 	vq->started = false;
-	vq->broken = false;
+	vq_unbreak(d, vq);
 	vh_net_update_pair(d, &d->pair[vq->index / 2]);
 }
 
@@ -644,7 +653,7 @@ int vh_handle_message(struct vh_dev *d)
 			close_fd(&vq->kick_fd);
 			vq->kick_fd = fd;
 			vq->kick_set = true;
-			vq->broken = false;
+			vq_unbreak(d, vq);
 			vq_kick_watch(d, vq, true);
 			vq_update(d, vq);
 		}
