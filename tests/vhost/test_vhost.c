@@ -52,6 +52,11 @@ static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512],
 	vtapctl_bin[512];
 static pid_t daemon_pid = -1;
 static const char *daemon_env = ""; /* VAR=value for the next start */
+/*
+ * VHOST_DAEMON_WRAP: a command the daemon runs under, e.g. setpriv with
+ * the unit's capability bounding set (tests/vhost/test_units.sh).
+ */
+static const char *daemon_wrap = "";
 static struct fe fe;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -186,9 +191,10 @@ static void daemon_start(const char *args, bool wait_socket)
 		vtap_steer__unpin(tap);
 		vtap_dev__delete(tap);
 	}
-	daemon_pid =
-		nt_spawn(NULL, "%s exec %s --socket %s --netns %s %s 2>>%s",
-			 daemon_env, vhost_bin, sock_path, ns, args, log_path);
+	daemon_pid = nt_spawn(NULL,
+			      "%s exec %s %s --socket %s --netns %s %s 2>>%s",
+			      daemon_env, daemon_wrap, vhost_bin, sock_path, ns,
+			      args, log_path);
 	assert_true(daemon_pid > 0);
 	while (nt_now_ms() < end &&
 	       (nt_sh("ip link show %s >/dev/null 2>&1", tap) ||
@@ -1423,6 +1429,8 @@ int main(void)
 	}
 	fe.sock = -1;
 	fe.memfd = -1;
+	if (getenv("VHOST_DAEMON_WRAP"))
+		daemon_wrap = getenv("VHOST_DAEMON_WRAP");
 	if (getenv("VHOST_TEST")) /* run one test by name while debugging */
 		cmocka_set_test_filter(getenv("VHOST_TEST"));
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
