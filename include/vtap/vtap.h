@@ -2455,12 +2455,19 @@ enum vtap_steer_table_kind {
  *	length of the table in effect
  * @table: EXPLICIT: queue indices; on read, the table in effect
  * @unclassified_queue: queue for frames with report NONE
+ * @queues_now: on read, the queue count the table in effect is built for
+ *	(the queues attached now; the intended count when none is)
+ * @intent_table_len: on read, the length of @intent_table
+ * @intent_table: on read, the table the intent gives over all intended
+ *	queues (vtap_steer__intended_queues()): what the table in effect
+ *	becomes once they are all attached
  *
  * The table in effect is built from the intent for the queues present
  * (vtap_steer__set_queues()): EQUAL N over min(N, queues), WEIGHT over the
  * weights of present queues (128 entries, largest remainder), EXPLICIT
  * with each entry q >= queues replaced by q % queues. The unclassified
- * queue is reduced the same way.
+ * queue is reduced the same way. Callers built before the last three
+ * fields existed pass a smaller @sz and do not get them.
  */
 struct vtap_steer_rss {
 	size_t sz;
@@ -2474,6 +2481,9 @@ struct vtap_steer_rss {
 	uint16_t table_len;
 	uint16_t table[VTAP_RSS_TABLE_MAX];
 	uint16_t unclassified_queue;
+	uint16_t queues_now;
+	uint16_t intent_table_len;
+	uint16_t intent_table[VTAP_RSS_TABLE_MAX];
 };
 
 /**

@@ -510,6 +510,13 @@ void vtap_dev__close(struct vtap_dev *dev)
 		close(dev->queues[i].fd);
 		queue_extra_free(&dev->queues[i]);
 	}
+	if (dev->hook) {
+		/* Its queues are gone: steering goes back to the intent. */
+		struct vtap_dev_qmap none = {0};
+
+		dev->hook(dev, VTAP_DEV_EV_CLOSED, 0, &none, dev->hook_ctx);
+		dev->hook = NULL;
+	}
 	vtap_stats_close(dev);
 	/*
 	 * The run directory goes with the last handle unless it still holds

@@ -53,6 +53,10 @@ enum vtap_dev_event {
 	VTAP_DEV_EV_AFTER_DETACH,
 	/* @qid attached (or was added); @next is the mapping now. */
 	VTAP_DEV_EV_AFTER_ATTACH,
+	/* The handle closed every queue it had (vtap_dev__close()); @next
+	 * has none. The hook is called no more, and the handle is freed on
+	 * return: the steering module lets go of it. */
+	VTAP_DEV_EV_CLOSED,
 };
 
 /*

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -191,10 +193,10 @@ static void daemon_start(const char *args, bool wait_socket)
 		vtap_steer__unpin(tap);
 		vtap_dev__delete(tap);
 	}
-	daemon_pid = nt_spawn(NULL,
-			      "%s exec %s %s --socket %s --netns %s %s 2>>%s",
-			      daemon_env, daemon_wrap, vhost_bin, sock_path, ns,
-			      args, log_path);
+	daemon_pid =
+		nt_spawn(NULL, "%s exec %s %s --socket %s --netns %s %s 2>>%s",
+			 daemon_env, daemon_wrap, vhost_bin, sock_path, ns,
+			 args, log_path);
 	assert_true(daemon_pid > 0);
 	while (nt_now_ms() < end &&
 	       (nt_sh("ip link show %s >/dev/null 2>&1", tap) ||
@@ -1227,6 +1229,172 @@ static void test_midmessage(void **state)
 	daemon_stop();
 }
 
+/* A queue of the tap opened without libvtap (raw TUNSETIFF), as a VMM. */
+static int raw_queue(void)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	struct ifreq ifr = {0};
+	int hdr = 12;
+
+	assert_true(fd >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE;
+	assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
+	assert_int_equal(ioctl(fd, TUNSETVNETHDRSZ, &hdr), 0);
+	return fd;
+}
+
+/*
+ * The intent and effect of the tap's pinned RSS: queues_now and whether
+ * the table in effect is the intent's.
+ */
+static unsigned int queues_now(bool *ret_same)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, so,
+		       .flags = VTAP_STEER_PIN | VTAP_STEER_NO_CREATE);
+	VTAP_OPTS_INIT(vtap_steer_rss, r);
+	struct vtap_steer *st = vtap_steer__open(tap, &so);
+	unsigned int n;
+
+	assert_non_null(st);
+	assert_int_equal(vtap_steer__rss(st, &r), 0);
+	n = r.queues_now;
+	*ret_same = r.table_len == r.intent_table_len &&
+		    !memcmp(r.table, r.intent_table,
+			    r.table_len * sizeof(r.table[0]));
+	vtap_steer__close(st);
+	return n;
+}
+
+/*
+ * A plain two-queue reader (no libvtap) gets 64 flows: each on the queue
+ * the C twin predicts, and both queues some (weight 5,2).
+ */
+static void plain_reader_check(void)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, so,
+		       .flags = VTAP_STEER_PIN | VTAP_STEER_NO_CREATE);
+	struct vtap_steer *st;
+	unsigned int per[2] = {0, 0};
+	int q[2], pkt;
+
+	q[0] = raw_queue();
+	q[1] = raw_queue();
+	st = vtap_steer__open(tap, &so);
+	assert_non_null(st);
+	pkt = pkt_sock(false);
+	for (unsigned int i = 0; i < 64; i++) {
+		struct vtap_steer_prediction pr;
+		uint8_t f[256], got[512];
+		size_t len = frame4(f, guest_mac, tap_mac, 1, 2, 17,
+				    (uint16_t)(2000 + i), 7, 32, (uint8_t)i);
+		int n = -1, which = -1;
+
+		assert_int_equal(vtap_steer__predict(st, f, len, &pr), 0);
+		assert_int_equal(send(pkt, f, len, 0), (ssize_t)len);
+		for (uint64_t end = nt_now_ms() + 3000;
+		     which < 0 && nt_now_ms() < end;) {
+			for (int k = 0; k < 2 && which < 0; k++) {
+				n = (int)read(q[k], got, sizeof(got));
+				/* Only our frame: 12-byte header, then it. */
+				if (n == (int)(12 + len) &&
+				    !memcmp(got + 12, f, len))
+					which = k;
+			}
+			if (which < 0)
+				usleep(1000);
+		}
+		assert_true(which >= 0);
+		if ((unsigned int)which != pr.value % 2)
+			fail_msg("flow %u: queue %d, the twin says %u", i,
+				 which, pr.value % 2);
+		per[which]++;
+	}
+	fprintf(stderr, "plain reader: %u/%u frames on queues 0/1\n", per[0],
+		per[1]);
+	assert_true(per[0] > 0 && per[1] > 0);
+	close(pkt);
+	vtap_steer__close(st);
+	close(q[0]);
+	close(q[1]);
+}
+
+/*
+ * The intended queue count outlives every opener: vtap-vhost on a
+ * persistent 2-queue tap with `weight 5,2` waits for a guest (queue 1
+ * detached, the table in effect built for 1 queue, the intent shown
+ * apart); when it exits the table goes back to the intent over 2 queues,
+ * and a plain 2-queue reader gets frames on both queues as the twin
+ * predicts. Killed instead (nothing of it runs), the table stays built for
+ * one queue until the next `rss set`, which rebuilds it for the intended
+ * count because no queue is attached.
+ */
+static void test_exit_restores(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, o, .flags = VTAP_DEV_PERSIST, .queues = 2,
+		       .vnet_hdr_len = 12);
+	VTAP_OPTS_INIT(vtap_steer_opts, so, .flags = VTAP_STEER_PIN,
+		       .queues = 2);
+	VTAP_OPTS_INIT(vtap_steer_rss, r, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .kind = VTAP_STEER_TABLE_WEIGHT, .n_weights = 2);
+	struct vtap_steer *st;
+	struct vtap_dev *dev;
+	char args[64];
+	bool same;
+
+	(void)state;
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+	dev = vtap_dev__open(tap, &o);
+	assert_non_null(dev);
+	st = vtap_steer__open(tap, &so);
+	assert_non_null(st);
+	r.weights[0] = 5;
+	r.weights[1] = 2;
+	assert_int_equal(vtap_steer__set_rss(st, &r), 0);
+	assert_int_equal(
+		vtap_steer__attach(st, vtap_queue__fd(vtap_dev__queue(dev, 0))),
+		0);
+	vtap_steer__close(st);
+	vtap_dev__close(dev);
+	assert_int_equal(nt_sh("ip link set %s up", tap), 0);
+	assert_int_equal(queues_now(&same), 2);
+	assert_true(same);
+
+	snprintf(args, sizeof(args), "--tap %s --queues 2", tap);
+	for (int round = 0; round < 2; round++) {
+		daemon_start(args, true);
+		wait_attached(1);
+		assert_int_equal(queues_now(&same), 1);
+		assert_false(same);
+		assert_int_equal(
+			nt_sh("%s rss show dev %s | grep -qx 'table: weight "
+			      "5,2 over 2 queues' && %s rss show dev %s | "
+			      "grep -qx 'table in effect for the 1 queue "
+			      "attached now:'",
+			      vtapctl_bin, tap, vtapctl_bin, tap),
+			0);
+		if (round == 0) {
+			daemon_stop();
+		} else {
+			daemon_kill9();
+			assert_int_equal(queues_now(&same), 1);
+			/* No queue attached: rebuilt for the intent. */
+			assert_int_equal(
+				nt_sh("%s rss set dev %s table weight 5,2",
+				      vtapctl_bin, tap),
+				0);
+		}
+		wait_attached(0);
+		assert_int_equal(queues_now(&same), 2);
+		assert_true(same);
+		plain_reader_check();
+	}
+	vtap_steer__unpin(tap);
+	vtap_dev__delete(tap);
+}
+
 /* Hostile vnet headers: counted drops; the ring keeps working. */
 static void test_hostile_headers(void **state)
 {
@@ -1398,6 +1566,7 @@ int main(void)
 		cmocka_unit_test(test_stale_state),
 		cmocka_unit_test(test_polling),
 		cmocka_unit_test(test_midmessage),
+		cmocka_unit_test(test_exit_restores),
 		cmocka_unit_test(test_sw_offloads),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_client),

@@ -832,10 +832,14 @@ int main(int argc, char **argv)
 		close(d.listen_fd);
 		unlink(d.o.socket);
 	}
-	vtap_steer__detach_dev(d.steer, d.dev);
-	vtap_steer__close(d.steer);
 	vtap_rss__free(d.rss);
+	/*
+	 * The device first, with the steering still bound: closing its last
+	 * queue puts the tap's table back to the operator's intent over
+	 * every intended queue, for whoever opens the tap next.
+	 */
 	vtap_dev__close(d.dev);
+	vtap_steer__close(d.steer);
 	for (unsigned int i = 0; i < d.npairs; i++) {
 		free(d.pair[i].pool);
 		free(d.pair[i].bounce);
@@ -843,10 +847,7 @@ int main(int argc, char **argv)
 	return ret ? 1 : 0;
 fail:
 	vh_workers_stop(&d);
-	if (d.steer) {
-		vtap_steer__detach_dev(d.steer, d.dev);
-		vtap_steer__close(d.steer);
-	}
 	vtap_dev__close(d.dev);
+	vtap_steer__close(d.steer);
 	return 1;
 }
