@@ -2204,6 +2204,50 @@ struct vtap_queue_stats {
 	uint64_t gro_not_merged[VTAP_GRO__COUNT];
 };
 
+/**
+ * enum vtap_ring_error - why a consumer stopped a guest's virtqueue
+ *
+ * For consumers that serve a queue to a guest over virtio rings (a
+ * vhost-user backend such as vtap-vhost, a VMM): the driver broke a rule
+ * and the ring stays stopped until it sets the ring up again.
+ */
+enum vtap_ring_error {
+	VTAP_RING_ERR_HEAD = 0, /* head or next index not below the size */
+	VTAP_RING_ERR_ADDR, /* a buffer outside guest memory */
+	VTAP_RING_ERR_LOOP, /* chain loops or is longer than its table */
+	VTAP_RING_ERR_INDIRECT, /* bad indirect descriptor table */
+	VTAP_RING_ERR_DIRECTION, /* a buffer of the wrong direction */
+	VTAP_RING_ERR_TOO_LONG, /* too many segments or bytes in a chain */
+	VTAP_RING_ERR_AVAIL, /* available index ahead of the ring size */
+	VTAP_RING_ERR_HDR, /* chain shorter than the virtio-net header */
+	VTAP_RING_ERR_FAULT, /* guest memory faulted (its file shrank) */
+	VTAP_RING_ERR__COUNT,
+};
+
+/**
+ * vtap_ring_error__name() - snake_case name of a ring error
+ * @err: enum vtap_ring_error
+ *
+ * Return: e.g. "addr"; NULL if out of range.
+ */
+VTAP_API const char *vtap_ring_error__name(enum vtap_ring_error err);
+
+/**
+ * struct vtap_ring_errors - a queue's guest rings stopped, and why
+ * @rx: receive ring stops by enum vtap_ring_error
+ * @tx: transmit ring stops by enum vtap_ring_error
+ * @stopped: rings stopped now: bit 0 receive, bit 1 transmit
+ * @reserved: zero
+ *
+ * Counted since the consumer's guest connected (vtap_queue__ring_reset()).
+ */
+struct vtap_ring_errors {
+	uint64_t rx[VTAP_RING_ERR__COUNT];
+	uint64_t tx[VTAP_RING_ERR__COUNT];
+	uint32_t stopped;
+	uint32_t reserved;
+};
+
 #define VTAP_STATS_MAGIC 0x56545354u /* "VTST" */
 #define VTAP_STATS_VERSION 1u
 
@@ -2216,6 +2260,8 @@ struct vtap_queue_stats {
  * @n_slots: slots in the file (VTAP_QUEUES_MAX)
  * @n_queues: queue ids in use (0..n_queues - 1)
  * @pid: writer process
+ * @ring_off: where VTAP_QUEUES_MAX struct vtap_ring_errors start, one per
+ *	queue id (0: not in this file)
  * @ifname: interface name
  * @sw_offloads: VTAP_OFFLOAD_* the handle does in software on send
  *	(vtap_dev__sw_offloads())
@@ -2235,7 +2281,7 @@ struct vtap_stats_file {
 	uint32_t n_slots;
 	uint32_t n_queues;
 	int32_t pid;
-	uint32_t reserved;
+	uint32_t ring_off;
 	char ifname[16];
 	uint32_t sw_offloads;
 	uint32_t kernel_offloads;
@@ -2284,6 +2330,41 @@ VTAP_API int vtap_queue__stats(const struct vtap_queue *q,
  */
 VTAP_API int vtap_queue__add_stats(struct vtap_queue *q,
 				   const struct vtap_queue_stats *delta);
+
+/**
+ * vtap_queue__ring_error() - publish a guest ring stopped or running again
+ * @q: queue
+ * @tx: the transmit ring (else the receive ring)
+ * @err: why it stopped (counted), or -1: it runs again
+ *
+ * Return: 0 or -EINVAL.
+ * Context: one writer per queue at a time (its thread, or the thread
+ * that parked it).
+ */
+VTAP_API int vtap_queue__ring_error(struct vtap_queue *q, bool tx, int err);
+
+/**
+ * vtap_queue__ring_reset() - zero a queue's published ring errors
+ * @q: queue
+ *
+ * For a new guest connection. Return: 0 or -EINVAL.
+ * Context: as vtap_queue__ring_error().
+ */
+VTAP_API int vtap_queue__ring_reset(struct vtap_queue *q);
+
+/**
+ * vtap_stats__ring_errors() - guest ring errors of a device, per queue id
+ * @ifname: interface name
+ * @ret: array of @max entries, zeroed then filled (sums over the live
+ *	handles' files; @stopped is their union)
+ * @max: capacity
+ *
+ * Return: the number of queue ids seen (as vtap_stats__read()), 0 when no
+ * handle is open, or a negative errno.
+ */
+VTAP_API int vtap_stats__ring_errors(const char *ifname,
+				     struct vtap_ring_errors *ret,
+				     unsigned int max);
 
 /**
  * vtap_stats__read() - sum the live counters of a device, per queue id
@@ -2570,12 +2651,19 @@ enum vtap_steer_table_kind {
  *	length of the table in effect
  * @table: EXPLICIT: queue indices; on read, the table in effect
  * @unclassified_queue: queue for frames with report NONE
+ * @queues_now: on read, the queue count the table in effect is built for
+ *	(the queues attached now; the intended count when none is)
+ * @intent_table_len: on read, the length of @intent_table
+ * @intent_table: on read, the table the intent gives over all intended
+ *	queues (vtap_steer__intended_queues()): what the table in effect
+ *	becomes once they are all attached
  *
  * The table in effect is built from the intent for the queues present
  * (vtap_steer__set_queues()): EQUAL N over min(N, queues), WEIGHT over the
  * weights of present queues (128 entries, largest remainder), EXPLICIT
  * with each entry q >= queues replaced by q % queues. The unclassified
- * queue is reduced the same way.
+ * queue is reduced the same way. Callers built before the last three
+ * fields existed pass a smaller @sz and do not get them.
  */
 struct vtap_steer_rss {
 	size_t sz;
@@ -2589,6 +2677,9 @@ struct vtap_steer_rss {
 	uint16_t table_len;
 	uint16_t table[VTAP_RSS_TABLE_MAX];
 	uint16_t unclassified_queue;
+	uint16_t queues_now;
+	uint16_t intent_table_len;
+	uint16_t intent_table[VTAP_RSS_TABLE_MAX];
 };
 
 /**

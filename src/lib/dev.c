@@ -597,6 +597,13 @@ void vtap_dev__close(struct vtap_dev *dev)
 		queue_extra_free(&dev->queues[i]);
 	}
 	dev->n_queues = 0;
+	if (dev->hook) {
+		/* Its queues are gone: steering goes back to the intent. */
+		struct vtap_dev_qmap none = {0};
+
+		dev->hook(dev, VTAP_DEV_EV_CLOSED, 0, &none, dev->hook_ctx);
+		dev->hook = NULL;
+	}
 	vtap_stats_close(dev);
 	if (dev->type != VTAP_DEV_TYPE_TUN)
 		vtap_macvtap_close(dev);

@@ -54,6 +54,10 @@ enum vtap_dev_event {
 	VTAP_DEV_EV_AFTER_DETACH,
 	/* @qid attached (or was added); @next is the mapping now. */
 	VTAP_DEV_EV_AFTER_ATTACH,
+	/* The handle closed every queue it had (vtap_dev__close()); @next
+	 * has none. The hook is called no more, and the handle is freed on
+	 * return: the steering module lets go of it. */
+	VTAP_DEV_EV_CLOSED,
 };
 
 /*
@@ -73,6 +77,8 @@ struct vtap_queue {
 	int16_t kidx; /* kernel index, -1 when detached */
 	/* This queue's slot in the shared stats file (or private memory). */
 	struct vtap_queue_stats *stats;
+	/* Its guest ring errors in the same file (vtap_queue__ring_error()). */
+	struct vtap_ring_errors *ring;
 	/*
 	 * Hash reporting (STEER and CONFIG modes): the queue's own copy of
 	 * the configuration, made on the control path, rebuilt by the queue's
@@ -274,7 +280,16 @@ void vtap_stats_follow(struct vtap_dev *dev, int netns_fd, int pid);
 const struct vtap_stats_file *vtap_stats_file_check(const void *buf, size_t n);
 int vtap_stats_file_sum(const struct vtap_stats_file *h,
 			struct vtap_queue_stats *ret, unsigned int max);
-/* Point @q->stats at its slot. */
+/*
+ * The ring errors of a checked file of @n bytes when it has them wholly
+ * inside (n_slots entries), else NULL. vtap_stats_file_rings_sum() adds
+ * them to @ret (@max entries) like vtap_stats_file_sum().
+ */
+const struct vtap_ring_errors *
+vtap_stats_file_rings(const struct vtap_stats_file *h, size_t n);
+int vtap_stats_file_rings_sum(const struct vtap_stats_file *h, size_t n,
+			      struct vtap_ring_errors *ret, unsigned int max);
+/* Point @q->stats (and @q->ring) at its slots. */
 void vtap_stats_bind(struct vtap_dev *dev, struct vtap_queue *q);
 
 /*

@@ -14,6 +14,15 @@ static int queue_hook(struct vtap_dev *dev, enum vtap_dev_event ev,
 {
 	unsigned int n = next->base + next->n_attached;
 
+	if (ev == VTAP_DEV_EV_CLOSED) {
+		/* Its queues are closed: the table goes back to the intent
+		 * (or to what others still have attached), and the handle
+		 * forgets the device, which is freed on return. */
+		vtap_steer_queues_released(ctx);
+		vtap_dev_steer_gone(dev, ctx);
+		vtap_steer_unbind(ctx);
+		return 0;
+	}
 	if (n)
 		vtap_steer__set_queues(ctx, n);
 	return 0;

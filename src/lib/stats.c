@@ -18,8 +18,9 @@
  *
  * While the handle is open, its process holds an OFD write lock on the
  * whole file. A file nobody locks was left by a handle that died without
- * closing (a crash): readers skip it and remove it, and a new handle may
- * reuse its name. Closing a handle removes its file.
+ * closing (a crash): readers skip it and remove it, the next handle that
+ * opens removes every such file (and the run state of links that are gone),
+ * and a new handle may reuse its name. Closing a handle removes its file.
  *
  * Where the run directory cannot be written (an unprivileged opener of a
  * tap not prepared by vtapctl), the counters live in private memory: the
@@ -49,9 +50,39 @@ static_assert(sizeof(struct vtap_stats_file) <= STATS_HDR_SIZE,
 static_assert(sizeof(struct vtap_queue_stats) % sizeof(uint64_t) == 0,
 	      "counters are a whole number of u64");
 
-static size_t stats_file_len(void)
+static_assert(sizeof(struct vtap_ring_errors) % sizeof(uint64_t) == 0,
+	      "ring errors are a whole number of u64");
+
+static const char *const ring_error_names[] = {
+	[VTAP_RING_ERR_HEAD] = "head",
+	[VTAP_RING_ERR_ADDR] = "addr",
+	[VTAP_RING_ERR_LOOP] = "loop",
+	[VTAP_RING_ERR_INDIRECT] = "indirect",
+	[VTAP_RING_ERR_DIRECTION] = "direction",
+	[VTAP_RING_ERR_TOO_LONG] = "too_long",
+	[VTAP_RING_ERR_AVAIL] = "avail",
+	[VTAP_RING_ERR_HDR] = "short_hdr",
+	[VTAP_RING_ERR_FAULT] = "fault",
+};
+static_assert(sizeof(ring_error_names) / sizeof(ring_error_names[0]) ==
+		      VTAP_RING_ERR__COUNT,
+	      "every ring error has a name");
+
+const char *vtap_ring_error__name(enum vtap_ring_error err)
+{
+	return (unsigned int)err < VTAP_RING_ERR__COUNT ? ring_error_names[err]
+							: NULL;
+}
+
+/* Where the ring errors start: after the counters of every slot. */
+static size_t ring_off(void)
 {
 	return STATS_HDR_SIZE + STATS_SLOTS * sizeof(struct vtap_queue_stats);
+}
+
+static size_t stats_file_len(void)
+{
+	return ring_off() + STATS_SLOTS * sizeof(struct vtap_ring_errors);
 }
 
 static int lock_file(int fd, short type, int cmd)
@@ -119,6 +150,44 @@ static int create_file(struct vtap_dev *dev, int dfd)
 	return -EEXIST;
 }
 
+/*
+ * Remove the files of dead handles in @dfd (nobody holds their lock: a
+ * process that crashed or was killed), so the run directory keeps no file
+ * of a dead process once the next handle opens. The lock, not the PID,
+ * says who is alive (PIDs are reused); names are removed, never followed.
+ */
+static void sweep_dead(int dfd, const char *self)
+{
+	struct dirent *de;
+	struct stat st;
+	int dup_fd, fd;
+	DIR *d;
+
+	dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return;
+	d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6) ||
+		    !strcmp(de->d_name, self))
+			continue;
+		fd = openat(dfd, de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+				    O_NOCTTY);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+		    st.st_size >= STATS_HDR_SIZE && !file_is_live(fd))
+			unlinkat(dfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int vtap_stats_open(struct vtap_dev *dev)
 {
 	size_t len = stats_file_len();
@@ -126,6 +195,8 @@ int vtap_stats_open(struct vtap_dev *dev)
 	int fd = -1, rfd, dfd = -1, err;
 
 	dev->stats_name[0] = '\0';
+	/* The run state of taps gone with a crashed opener (not persistent). */
+	vtap_rundir_gc();
 	rfd = vtap_rundir_open(dev->ifindex, true);
 	err = rfd < 0 ? rfd : 0;
 	if (!err) {
@@ -137,6 +208,8 @@ int vtap_stats_open(struct vtap_dev *dev)
 		fd = create_file(dev, dfd);
 		err = fd < 0 ? fd : 0;
 	}
+	if (!err)
+		sweep_dead(dfd, dev->stats_name);
 	if (!err && ftruncate(fd, (off_t)len))
 		err = -errno;
 	if (!err) {
@@ -172,6 +245,7 @@ int vtap_stats_open(struct vtap_dev *dev)
 	dev->stats_file->stats_size = sizeof(struct vtap_queue_stats);
 	dev->stats_file->n_slots = STATS_SLOTS;
 	dev->stats_file->pid = (int32_t)getpid();
+	dev->stats_file->ring_off = (uint32_t)ring_off();
 	memcpy(dev->stats_file->ifname, dev->name, sizeof(dev->name));
 	dev->stats_file->version = VTAP_STATS_VERSION;
 	/* The magic last: a reader that sees it sees a complete header. */
@@ -265,6 +339,9 @@ static struct vtap_queue_stats *slot(struct vtap_stats_file *f, unsigned int i)
 void vtap_stats_bind(struct vtap_dev *dev, struct vtap_queue *q)
 {
 	q->stats = slot(dev->stats_file, q->id);
+	q->ring = (struct vtap_ring_errors *)((char *)dev->stats_file +
+					      ring_off()) +
+		  q->id;
 	if (__atomic_load_n(&dev->stats_file->n_queues, __ATOMIC_RELAXED) <=
 	    q->id)
 		__atomic_store_n(&dev->stats_file->n_queues, q->id + 1u,
@@ -315,6 +392,32 @@ int vtap_queue__add_stats(struct vtap_queue *q,
 	return 0;
 }
 
+int vtap_queue__ring_error(struct vtap_queue *q, bool tx, int err)
+{
+	uint32_t bit = tx ? 2u : 1u, st;
+
+	if (!q || !q->ring || err < -1 || err >= VTAP_RING_ERR__COUNT)
+		return vtap_err(-EINVAL);
+	st = __atomic_load_n(&q->ring->stopped, __ATOMIC_RELAXED);
+	if (err >= 0)
+		vtap_stat_add(tx ? &q->ring->tx[err] : &q->ring->rx[err], 1);
+	__atomic_store_n(&q->ring->stopped, err >= 0 ? st | bit : st & ~bit,
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+int vtap_queue__ring_reset(struct vtap_queue *q)
+{
+	uint64_t *c;
+
+	if (!q || !q->ring)
+		return vtap_err(-EINVAL);
+	c = (uint64_t *)q->ring;
+	for (size_t i = 0; i < sizeof(*q->ring) / sizeof(uint64_t); i++)
+		__atomic_store_n(&c[i], 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /*
  * Read stats file @name of @dfd into @buf (stats_file_len() bytes, zeroed
  * past what the file holds): never mapped, so a file its writer (maybe
@@ -322,7 +425,7 @@ int vtap_queue__add_stats(struct vtap_queue *q,
  * or NULL for a file to skip. A dead handle's file is removed.
  */
 static const struct vtap_stats_file *load_file(int dfd, const char *name,
-					       char *buf)
+					       char *buf, size_t *ret_n)
 {
 	size_t len = stats_file_len();
 	struct stat st;
@@ -350,7 +453,10 @@ static const struct vtap_stats_file *load_file(int dfd, const char *name,
 	memset(buf, 0, len);
 	n = pread(fd, buf, len, 0);
 	close(fd);
-	return n < 0 ? NULL : vtap_stats_file_check(buf, (size_t)n);
+	if (n < 0)
+		return NULL;
+	*ret_n = (size_t)n;
+	return vtap_stats_file_check(buf, (size_t)n);
 }
 
 const struct vtap_stats_file *vtap_stats_file_check(const void *buf, size_t n)
@@ -381,11 +487,48 @@ int vtap_stats_file_sum(const struct vtap_stats_file *h,
 	return (int)n;
 }
 
+const struct vtap_ring_errors *
+vtap_stats_file_rings(const struct vtap_stats_file *h, size_t n)
+{
+	uint64_t end =
+		(uint64_t)h->hdr_size + (uint64_t)h->n_slots * h->stats_size;
+
+	if (!h->ring_off || h->ring_off % sizeof(uint64_t) ||
+	    h->ring_off < end ||
+	    h->ring_off + (uint64_t)h->n_slots *
+				    sizeof(struct vtap_ring_errors) >
+		    (uint64_t)n)
+		return NULL;
+	return (const struct vtap_ring_errors *)((const char *)h + h->ring_off);
+}
+
+int vtap_stats_file_rings_sum(const struct vtap_stats_file *h, size_t n,
+			      struct vtap_ring_errors *ret, unsigned int max)
+{
+	const struct vtap_ring_errors *r = vtap_stats_file_rings(h, n);
+	unsigned int nq = h->n_queues;
+
+	if (nq > h->n_slots)
+		nq = h->n_slots;
+	for (unsigned int i = 0; r && i < nq && i < max; i++) {
+		for (int e = 0; e < VTAP_RING_ERR__COUNT; e++) {
+			ret[i].rx[e] +=
+				__atomic_load_n(&r[i].rx[e], __ATOMIC_RELAXED);
+			ret[i].tx[e] +=
+				__atomic_load_n(&r[i].tx[e], __ATOMIC_RELAXED);
+		}
+		ret[i].stopped |=
+			__atomic_load_n(&r[i].stopped, __ATOMIC_RELAXED) & 3u;
+	}
+	return (int)nq;
+}
+
 /* Add one stats file's counters; return its queue count. */
 static int read_file(int dfd, const char *name, char *buf,
 		     struct vtap_queue_stats *ret, unsigned int max)
 {
-	const struct vtap_stats_file *h = load_file(dfd, name, buf);
+	size_t n = 0;
+	const struct vtap_stats_file *h = load_file(dfd, name, buf, &n);
 
 	return h ? vtap_stats_file_sum(h, ret, max) : 0;
 }
@@ -459,7 +602,7 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	struct vtap_stats_dev r = {0};
 	struct dirent *de;
 	char *buf;
-	size_t sz;
+	size_t sz, n = 0;
 	DIR *d;
 
 	if (!ifname || !*ifname || strchr(ifname, '/') || !ret ||
@@ -478,7 +621,7 @@ int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
 	while (d && (de = readdir(d))) {
 		if (strncmp(de->d_name, "stats.", 6))
 			continue;
-		h = load_file(dirfd(d), de->d_name, buf);
+		h = load_file(dirfd(d), de->d_name, buf, &n);
 		if (!h)
 			continue;
 		r.handles++;
@@ -526,6 +669,41 @@ int vtap_stats_live_handles(int ifindex)
 			n++;
 		close(fd);
 	}
+	closedir(d);
+	return n;
+}
+
+int vtap_stats__ring_errors(const char *ifname, struct vtap_ring_errors *ret,
+			    unsigned int max)
+{
+	const struct vtap_stats_file *h;
+	struct dirent *de;
+	int n = 0, r;
+	size_t len = 0;
+	char *buf;
+	DIR *d;
+
+	if (!ifname || !*ifname || strchr(ifname, '/') || (!ret && max))
+		return vtap_err(-EINVAL);
+	if (max)
+		memset(ret, 0, max * sizeof(*ret));
+	d = open_stats_dir(ifname);
+	if (!d)
+		return errno == ENOENT ? 0 : vtap_err(-errno);
+	buf = malloc(stats_file_len());
+	if (!buf) {
+		closedir(d);
+		return vtap_err(-ENOMEM);
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "stats.", 6))
+			continue;
+		h = load_file(dirfd(d), de->d_name, buf, &len);
+		r = h ? vtap_stats_file_rings_sum(h, len, ret, max) : 0;
+		if (r > n)
+			n = r;
+	}
+	free(buf);
 	closedir(d);
 	return n;
 }

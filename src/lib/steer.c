@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -398,6 +399,42 @@ static int check_rss(const struct vtap_steer_rss *r, unsigned int nq)
 	}
 }
 
+/*
+ * The queue count a table is built for when no handle of this process
+ * manages the device's queues: those the kernel has attached
+ * (IFLA_TUN_NUM_QUEUES: a VMM without libvtap counts too), else every
+ * intended queue, so that the next opener gets the intent; the current
+ * count when the link does not say (not a tun device).
+ */
+static unsigned int unmanaged_queues(const struct vtap_steer *s)
+{
+	struct vtap_link l;
+
+	if (vtap_link_get(s->ifindex, NULL, &l) || l.num_queues < 0)
+		return s->view->cur_queues;
+	if (l.num_queues > 0 && l.num_queues <= VTAP_QUEUES_MAX)
+		return (unsigned int)l.num_queues;
+	return s->view->intended_queues ? s->view->intended_queues : 1;
+}
+
+int vtap_steer_queues_released(struct vtap_steer *s)
+{
+	unsigned int n;
+	int err;
+
+	err = vtap_steer_slot_begin(s);
+	if (err)
+		return err;
+	n = unmanaged_queues(s);
+	if (n == s->view->cur_queues) {
+		vtap_steer_slot_abort(s);
+		return 0;
+	}
+	s->view->cur_queues = n;
+	vtap_steer_build_table(&s->view->intent, n, &s->view->slot);
+	return vtap_steer_slot_commit(s);
+}
+
 int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
 {
 	struct vtap_steer_intent in = {0};
@@ -406,7 +443,7 @@ int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
 	size_t key_len;
 	int err;
 
-	if (!s || !r || r->sz < sizeof(*r))
+	if (!s || !r || r->sz < offsetof(struct vtap_steer_rss, queues_now))
 		return vtap_err(-EINVAL);
 	err = vtap_steer_read_view(s, false);
 	if (!err)
@@ -431,6 +468,10 @@ int vtap_steer__set_rss(struct vtap_steer *s, const struct vtap_steer_rss *r)
 	slot->hash_types = r->hash_types;
 	s->view->intent = in;
 	s->view->rss_on_intent = 1;
+	/* Not following a device's queues here: build for what is attached,
+	 * or for the intent when nothing is (a VMM that left). */
+	if (!vtap_steer_bound(s))
+		s->view->cur_queues = unmanaged_queues(s);
 	vtap_steer_build_table(&in, s->view->cur_queues, slot);
 	slot->flags |= VTAP_STEER_F_RSS;
 	return vtap_err(vtap_steer_slot_commit(s));
@@ -440,10 +481,12 @@ int vtap_steer__rss(const struct vtap_steer *s, struct vtap_steer_rss *ret)
 {
 	const struct vtap_steer_slot_head *slot;
 	const struct vtap_steer_intent *in;
+	struct vtap_steer_slot_head whole;
 	struct vtap_steer_rss r;
+	size_t sz;
 	int err;
 
-	if (!s || !ret || ret->sz < sizeof(*ret))
+	if (!s || !ret || ret->sz < offsetof(struct vtap_steer_rss, queues_now))
 		return vtap_err(-EINVAL);
 	err = vtap_steer_read_view(s, false);
 	if (err)
@@ -464,7 +507,16 @@ int vtap_steer__rss(const struct vtap_steer *s, struct vtap_steer_rss *ret)
 	r.table_len = (uint16_t)(slot->table_mask + 1);
 	memcpy(r.table, slot->table, sizeof(r.table));
 	r.unclassified_queue = slot->unclassified;
-	*ret = r;
+	/* What the table in effect is built for, and the intent's table. */
+	r.queues_now = (uint16_t)s->view->cur_queues;
+	memset(&whole, 0, sizeof(whole));
+	vtap_steer_build_table(in, s->view->intended_queues, &whole);
+	r.intent_table_len = (uint16_t)(whole.table_mask + 1);
+	memcpy(r.intent_table, whole.table, sizeof(r.intent_table));
+	/* Callers built before the last fields get what they know of. */
+	sz = ret->sz < sizeof(r) ? ret->sz : sizeof(r);
+	r.sz = ret->sz;
+	memcpy(ret, &r, sz);
 	return 0;
 }
 

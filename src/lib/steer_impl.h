@@ -104,4 +104,13 @@ int vtap_steer_bind(struct vtap_steer *steer, vtap_steer_release_fn fn,
 void *vtap_steer_bound(const struct vtap_steer *steer);
 void vtap_steer_unbind(struct vtap_steer *steer);
 
+/*
+ * The device bound to @steer closed its last queue (its queue hook's
+ * VTAP_DEV_EV_CLOSED): build the table in effect again for what no handle
+ * here manages, the queues the kernel still has attached or, with none,
+ * every intended queue, so the next opener (libvtap or not) gets the
+ * intent. Return: 0 or -errno.
+ */
+int vtap_steer_queues_released(struct vtap_steer *steer);
+
 #endif /* VTAP_STEER_IMPL_H */

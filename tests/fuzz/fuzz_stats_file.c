@@ -6,7 +6,8 @@
  * may write, and root's `vtapctl stats` reads them: their bytes are input.
  * Feeds the bytes as a file read into the reader's buffer (zero-padded to
  * the largest file, as load_file() does); an accepted header must keep
- * every slot the summing reads inside what was read.
+ * every slot the summing reads inside what was read, and so must the guest
+ * ring errors (ring_off) when the file has them.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vtap_queue_stats sum[VTAP_QUEUES_MAX];
+	static struct vtap_ring_errors rings[VTAP_QUEUES_MAX];
 	const struct vtap_stats_file *h;
 	size_t len = size < 8 ? 8 : size;
 	uint64_t *buf;
@@ -35,6 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memset(sum, 0, sizeof(sum));
 		n = vtap_stats_file_sum(h, sum, VTAP_QUEUES_MAX);
+		if (n < 0 || (unsigned int)n > h->n_slots)
+			abort();
+		/* The guest ring errors, when the file says it has them. */
+		if (vtap_stats_file_rings(h, size) &&
+		    h->ring_off + (uint64_t)h->n_slots *
+					    sizeof(struct vtap_ring_errors) >
+			    size)
+			abort();
+		memset(rings, 0, sizeof(rings));
+		n = vtap_stats_file_rings_sum(h, size, rings, VTAP_QUEUES_MAX);
 		if (n < 0 || (unsigned int)n > h->n_slots)
 			abort();
 	}

@@ -21,32 +21,53 @@
 
 uint64_t fe_gpa(const struct fe *f, const void *p)
 {
-	return FE_GPA_BASE + (uint64_t)((const uint8_t *)p - f->mem);
+	const uint8_t *b = p;
+
+	if (f->mem2 && b >= f->mem2 && b < f->mem2 + FE_MEM_SIZE)
+		return FE_GPA2_BASE + (uint64_t)(b - f->mem2);
+	return FE_GPA_BASE + (uint64_t)(b - f->mem);
+}
+
+void *fe_alloc_in(struct fe *f, int region, size_t size, size_t align)
+{
+	size_t *alloc = region ? &f->alloc2 : &f->alloc;
+	uint8_t *mem = region ? f->mem2 : f->mem;
+	size_t off = (*alloc + align - 1) & ~(align - 1);
+
+	if (!mem || off + size > FE_MEM_SIZE) {
+		fprintf(stderr, "fe: guest memory exhausted\n");
+		abort();
+	}
+	*alloc = off + size;
+	memset(mem + off, 0, size);
+	return mem + off;
 }
 
 void *fe_alloc(struct fe *f, size_t size, size_t align)
 {
-	size_t off = (f->alloc + align - 1) & ~(align - 1);
+	return fe_alloc_in(f, 0, size, align);
+}
 
-	if (off + size > FE_MEM_SIZE) {
-		fprintf(stderr, "fe: guest memory exhausted\n");
-		abort();
+static int region_map(int *fd, uint8_t **mem)
+{
+	*fd = memfd_create("vtap-fe", MFD_CLOEXEC);
+	if (*fd < 0 || ftruncate(*fd, FE_MEM_SIZE))
+		return -1;
+	*mem = mmap(NULL, FE_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd,
+		    0);
+	if (*mem == MAP_FAILED) {
+		*mem = NULL;
+		return -1;
 	}
-	f->alloc = off + size;
-	memset(f->mem + off, 0, size);
-	return f->mem + off;
+	return 0;
 }
 
 static int mem_init(struct fe *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->sock = -1;
-	f->memfd = memfd_create("vtap-fe", MFD_CLOEXEC);
-	if (f->memfd < 0 || ftruncate(f->memfd, FE_MEM_SIZE))
-		return -1;
-	f->mem = mmap(NULL, FE_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	if (f->mem == MAP_FAILED)
+	f->memfd2 = -1;
+	if (region_map(&f->memfd, &f->mem))
 		return -1;
 	f->alloc = 4096;
 	for (unsigned int i = 0; i < 2 * FE_PAIRS_MAX; i++)
@@ -102,6 +123,13 @@ void fe_close(struct fe *f)
 	if (f->memfd >= 0)
 		close(f->memfd);
 	f->memfd = -1;
+	if (f->mem2)
+		munmap(f->mem2, FE_MEM_SIZE);
+	f->mem2 = NULL;
+	if (f->memfd2 >= 0)
+		close(f->memfd2);
+	f->memfd2 = -1;
+	f->region2_from = 0;
 }
 
 int fe_msg(struct fe *f, uint32_t req, uint32_t flags, const void *payload,
@@ -192,10 +220,12 @@ int fe_setup_vq(struct fe *f, unsigned int index, unsigned int num,
 	vq->index = index;
 	vq->num = num;
 	vq->buf_size = buf_size ? buf_size : buf_size_for(index);
-	vq->desc = fe_alloc(f, 16 * num, 16);
-	vq->avail = fe_alloc(f, 6 + 2 * num, 2);
-	vq->used = fe_alloc(f, 6 + 8 * num, 4);
-	vq->bufs = fe_alloc(f, (size_t)num * vq->buf_size, 64);
+	int reg = f->region2_from && index / 2 >= f->region2_from;
+
+	vq->desc = fe_alloc_in(f, reg, 16 * num, 16);
+	vq->avail = fe_alloc_in(f, reg, 6 + 2 * num, 2);
+	vq->used = fe_alloc_in(f, reg, 6 + 8 * num, 4);
+	vq->bufs = fe_alloc_in(f, reg, (size_t)num * vq->buf_size, 64);
 	vq->avail_idx = 0;
 	vq->last_used = 0;
 	if (vq->kick < 0)
@@ -248,9 +278,11 @@ int fe_restart_vq(struct fe *f, unsigned int index)
 
 int fe_start(struct fe *f, uint64_t want, unsigned int pairs, unsigned int num)
 {
-	uint8_t mem[8 + 32];
+	uint8_t mem[8 + 2 * 32];
+	int fds[2];
+	unsigned int nreg = 1;
 	uint64_t v, q;
-	uint32_t one = 1;
+	uint32_t n32;
 
 	if (fe_get_u64(f, VU_GET_FEATURES, &f->offered))
 		return -1;
@@ -275,14 +307,28 @@ int fe_start(struct fe *f, uint64_t want, unsigned int pairs, unsigned int num)
 	else
 		f->hdr_len = 10;
 	memset(mem, 0, sizeof(mem));
-	memcpy(mem, &one, 4);
 	v = FE_GPA_BASE;
 	memcpy(mem + 8, &v, 8);
 	v = FE_MEM_SIZE;
 	memcpy(mem + 16, &v, 8);
 	v = (uintptr_t)f->mem;
 	memcpy(mem + 24, &v, 8);
-	if (set_msg(f, VU_SET_MEM_TABLE, mem, sizeof(mem), &f->memfd, 1))
+	fds[0] = f->memfd;
+	if (f->region2_from) {
+		if (!f->mem2 && region_map(&f->memfd2, &f->mem2))
+			return -1;
+		v = FE_GPA2_BASE;
+		memcpy(mem + 40, &v, 8);
+		v = FE_MEM_SIZE;
+		memcpy(mem + 48, &v, 8);
+		v = (uintptr_t)f->mem2;
+		memcpy(mem + 56, &v, 8);
+		fds[1] = f->memfd2;
+		nreg = 2;
+	}
+	n32 = nreg;
+	memcpy(mem, &n32, 4);
+	if (set_msg(f, VU_SET_MEM_TABLE, mem, 8 + 32 * nreg, fds, nreg))
 		return -1;
 	f->pairs = pairs;
 	for (unsigned int i = 0; i < 2 * pairs; i++)

@@ -20,6 +20,8 @@
 
 #define FE_GPA_BASE 0x40000000ull
 #define FE_MEM_SIZE (64u << 20)
+/* The second region (fe.region2_from), not adjacent to the first. */
+#define FE_GPA2_BASE (FE_GPA_BASE + 2ull * FE_MEM_SIZE)
 #define FE_PAIRS_MAX 4
 
 struct fe_vq {
@@ -43,6 +45,15 @@ struct fe {
 	int memfd;
 	uint8_t *mem;
 	size_t alloc;
+	/*
+	 * Set between fe_connect() and fe_start(): the rings and buffers of
+	 * pairs from this one on live in a second region with its own memfd
+	 * (0: one region for everything).
+	 */
+	unsigned int region2_from;
+	int memfd2;
+	uint8_t *mem2;
+	size_t alloc2;
 	uint64_t features; /* negotiated */
 	uint64_t offered;
 	uint64_t proto;
@@ -53,8 +64,9 @@ struct fe {
 
 /* Guest physical address of a pointer into guest memory. */
 uint64_t fe_gpa(const struct fe *f, const void *p);
-/* Bump-allocate zeroed guest memory. */
+/* Bump-allocate zeroed guest memory (in region 0, or 1). */
 void *fe_alloc(struct fe *f, size_t size, size_t align);
+void *fe_alloc_in(struct fe *f, int region, size_t size, size_t align);
 
 /* Connect to a listening backend (retries for up to 5 s). */
 int fe_connect(struct fe *f, const char *path);

@@ -101,5 +101,6 @@ PY
 run_round 1
 run_round 2
 [ "$_failed" = 0 ] || { cat "$log" "$tplog" >&2; }
+grep "memory region" "$log" | sort -u | head -3
 rm -f "$log"
 finish

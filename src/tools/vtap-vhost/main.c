@@ -33,6 +33,7 @@ static int sd_notifyf(int unset, const char *fmt, ...)
 }
 #endif
 
+#include "guard.h"
 #include "vhost.h"
 
 #define PROG "vtap-vhost"
@@ -69,7 +70,7 @@ static void usage(FILE *f)
 		" --socket PATH [--client] (--tap NAME | --create NAME)\n"
 		"                  [--queues N] [--netns NS] [--offload LIST]\n"
 		"                  [--hash-report on|off] [--owner UID]\n"
-		"                  [--pin | --cpus LIST]\n"
+		"                  [--pin | --cpus LIST] [--allow-polling]\n"
 		"\n"
 		"A vhost-user virtio-net backend whose other side is a vtap tap:\n"
 		"guest queue pair i is tap queue i, steered in the kernel by vtap.\n"
@@ -93,6 +94,8 @@ static void usage(FILE *f)
 		"                       CPU this process may run on (wrapping)\n"
 		"  --cpus LIST          pin worker i to the i-th CPU of a comma\n"
 		"                       list (wrapping), e.g. 2,3\n"
+		"  --allow-polling      accept rings without a kick eventfd\n"
+		"                       (polled, backing off to 1 ms when idle)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
 		VH_PAIRS_MAX);
@@ -127,6 +130,7 @@ enum {
 	OPT_OWNER,
 	OPT_PIN,
 	OPT_CPUS,
+	OPT_POLLING,
 };
 
 /*
@@ -202,6 +206,7 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 		{"owner", required_argument, NULL, OPT_OWNER},
 		{"pin", no_argument, NULL, OPT_PIN},
 		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"allow-polling", no_argument, NULL, OPT_POLLING},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -287,6 +292,9 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 			}
 			if (parse_cpus(c == OPT_CPUS ? optarg : NULL, o))
 				return 2;
+			break;
+		case OPT_POLLING:
+			o->allow_polling = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -556,6 +564,14 @@ static void conn_set(struct vh_dev *d, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	d->conn_fd = fd;
+	/* Guest errors in `vtapctl stats` count from this connection on. */
+	vh_pause(d);
+	for (unsigned int i = 0; i < d->npairs; i++) {
+		memset(&d->pair[i].rx.cnt, 0, sizeof(d->pair[i].rx.cnt));
+		memset(&d->pair[i].tx.cnt, 0, sizeof(d->pair[i].tx.cnt));
+		vtap_queue__ring_reset(d->pair[i].q);
+	}
+	vh_resume(d);
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 	if (d->listen_fd >= 0)
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->listen_fd, NULL);
@@ -657,7 +673,14 @@ static void dump_state(struct vh_dev *d)
 {
 	for (unsigned int i = 0; i < 2 * d->npairs; i++) {
 		struct vh_vq *vq = vh_vq(d, i);
+		uint16_t aidx = 0, uidx = 0;
 		uint64_t errs = 0;
+
+		/* The frontend may have shrunk the memory: no fault here. */
+		if (vq->avail)
+			vh_guest_load16(&vq->avail->idx, &aidx);
+		if (vq->used)
+			vh_guest_load16(&vq->used->idx, &uidx);
 
 		for (int e = 0; e < VRING_ERR__COUNT; e++)
 			errs += vq->cnt.ring_errors[e];
@@ -668,9 +691,7 @@ static void dump_state(struct vh_dev *d)
 		       vq->enabled ? " enabled" : "",
 		       vq->broken ? " broken" : "",
 		       vq->kick_fd < 0 && vq->kick_set ? " polled" : "",
-		       vq->last_avail, vq->last_used,
-		       vq->avail ? vq->avail->idx : 0,
-		       vq->used ? vq->used->idx : 0,
+		       vq->last_avail, vq->last_used, aidx, uidx,
 		       (unsigned long long)vq->cnt.kicks,
 		       (unsigned long long)vq->cnt.calls,
 		       (unsigned long long)errs,
@@ -755,6 +776,10 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret == 1 ? 0 : ret;
 	signal(SIGPIPE, SIG_IGN);
+	if (vh_guard_init(&d)) {
+		vh_log("SIGBUS handler: %s", strerror(errno));
+		return 1;
+	}
 	log_debug = getenv("VTAP_DEBUG") != NULL;
 	vtap_set_log(lib_log);
 	d.listen_fd = d.conn_fd = d.fail_fd = -1;
@@ -812,10 +837,14 @@ int main(int argc, char **argv)
 		close(d.listen_fd);
 		unlink(d.o.socket);
 	}
-	vtap_steer__detach_dev(d.steer, d.dev);
-	vtap_steer__close(d.steer);
 	vtap_rss__free(d.rss);
+	/*
+	 * The device first, with the steering still bound: closing its last
+	 * queue puts the tap's table back to the operator's intent over
+	 * every intended queue, for whoever opens the tap next.
+	 */
 	vtap_dev__close(d.dev);
+	vtap_steer__close(d.steer);
 	for (unsigned int i = 0; i < d.npairs; i++) {
 		free(d.pair[i].pool);
 		free(d.pair[i].bounce);
@@ -823,10 +852,7 @@ int main(int argc, char **argv)
 	return ret ? 1 : 0;
 fail:
 	vh_workers_stop(&d);
-	if (d.steer) {
-		vtap_steer__detach_dev(d.steer, d.dev);
-		vtap_steer__close(d.steer);
-	}
 	vtap_dev__close(d.dev);
+	vtap_steer__close(d.steer);
 	return 1;
 }

@@ -44,6 +44,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "vhost.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -69,6 +70,9 @@ void vh_vq_fail(struct vh_dev *d, struct vh_vq *vq, enum vring_error err)
 
 	vq->broken = true;
 	vq->cnt.ring_errors[err]++;
+	/* For `vtapctl stats dev TAP` (guest errors). */
+	vtap_queue__ring_error(d->pair[vq->index / 2].q, vq->index & 1,
+			       (int)err - 1);
 	vh_log("%s: virtqueue %u (%s of queue pair %u): %s; queue stopped "
 	       "until the driver resets it (%llu such errors)",
 	       vtap_dev__name(d->dev), vq->index, vq_kind(vq), vq->index / 2,
@@ -330,6 +334,7 @@ void vh_net_tx(struct vh_dev *d, struct vh_pair *p)
 
 	if (!vh_vq_ready(vq))
 		return;
+	vh_guard_ring(vq);
 	for (;;) {
 		pending = avail_pending(d, vq, &aidx);
 		if (pending < 0)
@@ -575,6 +580,7 @@ void vh_net_rx(struct vh_dev *d, struct vh_pair *p)
 		tap_arm(d, p, false);
 		return;
 	}
+	vh_guard_ring(vq);
 	while (done < VH_BATCH) {
 		pending = avail_pending(d, vq, &aidx);
 		if (pending < 0)

@@ -18,6 +18,7 @@
  * tap queue attached; otherwise the queue is detached (net.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "vhost.h"
 
 struct vh_vq *vh_vq(struct vh_dev *d, unsigned int index)
@@ -171,11 +173,20 @@ static void vq_update(struct vh_dev *d, struct vh_vq *vq)
 		vq->enabled = vq->started;
 	if (vq->started && !was && vq->used) {
 		/* Frames handled before a reconnect are in the used ring. */
-		vq->last_used =
-			__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+		if (!vh_guest_load16(&vq->used->idx, &vq->last_used))
+			vh_vq_fail(d, vq, VRING_ERR_FAULT);
 		vq->signalled_valid = false;
 	}
 	vh_net_update_pair(d, &d->pair[vq->index / 2]);
+}
+
+/* A stopped ring runs again (or is reset): no longer "stopped now". */
+static void vq_unbreak(struct vh_dev *d, struct vh_vq *vq)
+{
+	if (vq->broken)
+		vtap_queue__ring_error(d->pair[vq->index / 2].q, vq->index & 1,
+				       -1);
+	vq->broken = false;
 }
 
 static void vq_stop(struct vh_dev *d, struct vh_vq *vq)
@@ -184,7 +195,7 @@ static void vq_stop(struct vh_dev *d, struct vh_vq *vq)
 	close_fd(&vq->kick_fd);
 	vq->kick_set = false;
 	vq->started = false;
-	vq->broken = false;
+	vq_unbreak(d, vq);
 	vh_net_update_pair(d, &d->pair[vq->index / 2]);
 }
 
@@ -226,6 +237,7 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 	uint64_t len = r->size + r->mmap_offset;
 	struct stat st;
 	void *base;
+	int seals;
 
 	if (!r->size || len < r->size || len > SIZE_MAX) {
 		vh_log("memory region %u: size %#llx + offset %#llx is not "
@@ -250,6 +262,18 @@ static int map_region(struct vh_dev *d, unsigned int slot,
 		       slot, (unsigned long long)len, strerror(errno));
 		return -errno;
 	}
+	/*
+	 * A file not sealed against shrinking may be truncated under us: the
+	 * guard (guard.h) then stops the rings that touch it. Said once per
+	 * region, for an operator wondering about VRING_ERR_FAULT.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		vh_log("memory region %u: its file %s; should the frontend "
+		       "shrink it, the rings in it stop",
+		       slot,
+		       seals < 0 ? "cannot be sealed (not a memfd)"
+				 : "is not sealed against shrinking");
 	d->maps[slot].base = base;
 	d->maps[slot].len = (size_t)len;
 	d->mem.r[slot].gpa = r->gpa;
@@ -604,6 +628,19 @@ int vh_handle_message(struct vh_dev *d)
 			err = -EINVAL;
 			break;
 		}
+		/*
+		 * No kick eventfd: the backend would have to poll the ring,
+		 * a busy loop the frontend turns on and root pays for.
+		 */
+		if (m.request == VU_SET_VRING_KICK && fd < 0 &&
+		    !d->o.allow_polling) {
+			vh_log("SET_VRING_KICK: virtqueue %u without a kick "
+			       "eventfd (polling mode) refused; start "
+			       "vtap-vhost with --allow-polling to accept it",
+			       vq->index);
+			err = -EOPNOTSUPP;
+			break;
+		}
 		if (m.request == VU_SET_VRING_CALL) {
 			close_fd(&vq->call_fd);
 			vq->call_fd = fd;
@@ -616,7 +653,7 @@ int vh_handle_message(struct vh_dev *d)
 			close_fd(&vq->kick_fd);
 			vq->kick_fd = fd;
 			vq->kick_set = true;
-			vq->broken = false;
+			vq_unbreak(d, vq);
 			vq_kick_watch(d, vq, true);
 			vq_update(d, vq);
 		}

@@ -115,6 +115,7 @@ struct vh_pair {
 	bool tx_more; /* a batch ended with buffers left */
 	bool rx_more;
 	int epfd; /* the epoll of the worker that runs this pair */
+	bool poll_hot; /* polling found work last round: poll again now */
 	bool failed; /* a ring failed: the main thread updates the pair */
 };
 
@@ -138,6 +139,7 @@ struct vh_opts {
 	bool hash_report;
 	bool has_owner;
 	uint32_t owner;
+	bool allow_polling; /* rings without a kick eventfd (polled) */
 	/* --pin / --cpus: worker i runs on cpus[i % n_cpus] (n_cpus 0: free) */
 	unsigned int n_cpus;
 	unsigned int cpus[VH_PAIRS_MAX];

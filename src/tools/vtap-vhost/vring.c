@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "vring.h"
+#include "vtap/vtap.h"
 
 static const char *const error_names[] = {
 	[VRING_OK] = "ok",
@@ -30,9 +31,22 @@ static const char *const error_names[] = {
 	[VRING_ERR_TOO_LONG] = "chain has too many segments or bytes",
 	[VRING_ERR_AVAIL] = "available index runs ahead of the queue size",
 	[VRING_ERR_HDR] = "chain shorter than the virtio-net header",
+	[VRING_ERR_FAULT] = "guest memory faulted (its file shrank)",
 };
 static_assert(sizeof(error_names) / sizeof(error_names[0]) == VRING_ERR__COUNT,
 	      "every error has a name");
+/* Published as libvtap's enum vtap_ring_error, one below. */
+static_assert(VRING_ERR_HEAD - 1 == VTAP_RING_ERR_HEAD &&
+		      VRING_ERR_ADDR - 1 == VTAP_RING_ERR_ADDR &&
+		      VRING_ERR_LOOP - 1 == VTAP_RING_ERR_LOOP &&
+		      VRING_ERR_INDIRECT - 1 == VTAP_RING_ERR_INDIRECT &&
+		      VRING_ERR_DIRECTION - 1 == VTAP_RING_ERR_DIRECTION &&
+		      VRING_ERR_TOO_LONG - 1 == VTAP_RING_ERR_TOO_LONG &&
+		      VRING_ERR_AVAIL - 1 == VTAP_RING_ERR_AVAIL &&
+		      VRING_ERR_HDR - 1 == VTAP_RING_ERR_HDR &&
+		      VRING_ERR_FAULT - 1 == VTAP_RING_ERR_FAULT &&
+		      VRING_ERR__COUNT - 1 == VTAP_RING_ERR__COUNT,
+	      "vring errors map onto enum vtap_ring_error");
 
 const char *vring_error_name(enum vring_error err)
 {

@@ -92,6 +92,8 @@ enum vring_error {
 	VRING_ERR_AVAIL, /* the driver made more buffers available than
 			  * the queue has */
 	VRING_ERR_HDR, /* a chain too short for the virtio-net header */
+	VRING_ERR_FAULT, /* guest memory faulted (SIGBUS): the frontend
+			  * shrank the file behind it */
 	VRING_ERR__COUNT,
 };
 

@@ -15,7 +15,8 @@
  * worker that stops a ring (hostile descriptors) does not detach the tap
  * queue itself (the device handle is the main thread's): it marks the
  * pair and signals fail_fd; the main thread parks the workers and updates
- * the pair (vh_update_failed()).
+ * the pair (vh_update_failed()). Each round of the loop runs under a guard
+ * (guard.h): a fault on guest memory stops the ring being worked on.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "vhost.h"
 
 /* Park until the main thread resumes; false when told to stop. */
@@ -49,20 +51,52 @@ static bool polled(const struct vh_vq *vq)
 	return vq->kick_set && vq->kick_fd < 0;
 }
 
+/*
+ * A fault on guest memory jumped back (guard.h): stop the ring the worker
+ * was on, as for a hostile descriptor; the pair's other ring and the other
+ * pairs go on until they touch the missing memory themselves.
+ */
+static void faulted(struct vh_dev *d, struct vh_pair *p, struct vh_vq *vq)
+{
+	p->tx_more = false;
+	p->rx_more = false;
+	if (vq && !vq->broken)
+		vh_vq_fail(d, vq, VRING_ERR_FAULT);
+}
+
 static void *worker_main(void *arg)
 {
 	struct vh_worker *w = arg;
 	struct vh_dev *d = w->d;
 	struct vh_pair *p = &d->pair[w->id];
 	struct epoll_event evs[16];
+	struct vh_guard g;
 
 	for (;;) {
-		bool more = p->tx_more || p->rx_more || polled(&p->tx) ||
-			    polled(&p->rx);
-		int n = epoll_wait(w->epfd, evs, 16, more ? 0 : -1);
+		uint16_t seen;
+		bool more;
+		int n, timeout;
+
+		vh_guard_arm(&g);
+		if (sigsetjmp(g.jb, 0)) {
+			faulted(d, p, g.vq);
+			continue;
+		}
+		/*
+		 * Polled rings (--allow-polling) are looked at again at once
+		 * while they have work, else after 1 ms: bounded CPU while
+		 * the guest is idle.
+		 */
+		more = p->tx_more || p->rx_more;
+		if (!more && (polled(&p->tx) || polled(&p->rx)))
+			timeout = p->poll_hot ? 0 : 1;
+		else
+			timeout = more ? 0 : -1;
+		n = epoll_wait(w->epfd, evs, 16, timeout);
 
 		if (n < 0 && errno != EINTR) {
 			vh_log("worker %u: epoll: %s", w->id, strerror(errno));
+			vh_guard_leave(&g);
 			return NULL;
 		}
 		for (int i = 0; i < n; i++) {
@@ -82,19 +116,25 @@ static void *worker_main(void *arg)
 		}
 		if (__atomic_load_n(&d->pause, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&d->workers_stop, __ATOMIC_ACQUIRE)) {
-			if (!park(d))
+			if (!park(d)) {
+				vh_guard_leave(&g);
 				return NULL;
+			}
 			/* A message may have started a ring with work on it. */
 			vh_net_tx(d, p);
 			vh_net_rx(d, p);
 			continue;
 		}
+		seen = (uint16_t)(p->tx.last_avail + p->rx.last_avail);
 		if (p->tx_more || polled(&p->tx))
 			vh_net_tx(d, p);
 		if (p->rx_more)
 			vh_net_rx(d, p);
 		else if (polled(&p->rx) && p->attached && vh_vq_ready(&p->rx))
 			vh_net_kick(d, p->rx.index);
+		p->poll_hot =
+			seen != (uint16_t)(p->tx.last_avail + p->rx.last_avail);
+		vh_guard_leave(&g);
 	}
 }
 

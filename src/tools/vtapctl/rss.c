@@ -157,6 +157,20 @@ static int rss_set(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/* A table as ethtool -x prints it: 8 entries a row after their offset. */
+static void pr_table(const char *key, const uint16_t *t, unsigned int len)
+{
+	pr_arr_begin(key);
+	for (unsigned int i = 0; i < len; i++) {
+		if (i % 8 == 0)
+			pr_text("%5u: ", i);
+		pr_u64(NULL, " %5" PRIu64, t[i]);
+		if (i % 8 == 7 || i + 1 == len)
+			pr_text("\n");
+	}
+	pr_arr_end();
+}
+
 static int rss_show(int argc, char **argv)
 {
 	const char *dev = steer_cli_dev(argc, argv);
@@ -164,6 +178,7 @@ static int rss_show(int argc, char **argv)
 	struct vtap_steer *s;
 	char types[128], key[3 * VTAP_TOEPLITZ_KEY_MAX + 1];
 	unsigned int nq;
+	bool differs;
 	int err;
 
 	if (!dev)
@@ -200,11 +215,10 @@ static int rss_show(int argc, char **argv)
 	       r.unclassified_queue);
 	/* The intent the table is made from (equal 0: none was set). */
 	if (r.kind == VTAP_STEER_TABLE_EQUAL && !r.equal_n) {
-		pr_str("table_kind", "table: %s (over all queues)\n",
-		       "default");
+		pr_str("table_kind", "table: %s", "default");
 	} else if (r.kind == VTAP_STEER_TABLE_EQUAL) {
 		pr_str("table_kind", "table: %s", "equal");
-		pr_u64("equal", " %" PRIu64 "\n", r.equal_n);
+		pr_u64("equal", " %" PRIu64, r.equal_n);
 	} else if (r.kind == VTAP_STEER_TABLE_WEIGHT) {
 		pr_str("table_kind", "table: %s", "weight");
 		pr_arr_begin("weights");
@@ -212,21 +226,27 @@ static int rss_show(int argc, char **argv)
 			pr_u64(NULL, i ? ",%" PRIu64 : " %" PRIu64,
 			       r.weights[i]);
 		pr_arr_end();
-		pr_text("\n");
 	} else {
-		pr_str("table_kind", "table: %s (as given)\n", "explicit");
+		pr_str("table_kind", "table: %s", "explicit");
 	}
+	pr_text(" over %u queue%s\n", nq, nq == 1 ? "" : "s");
+	/* The intent's table over every intended queue, as ethtool -x. */
 	pr_text("RX flow hash indirection table for %s with %u RX ring(s):\n",
 		dev, nq);
-	pr_arr_begin("table");
-	for (unsigned int i = 0; i < r.table_len; i++) {
-		if (i % 8 == 0)
-			pr_text("%5u: ", i);
-		pr_u64(NULL, " %5" PRIu64, r.table[i]);
-		if (i % 8 == 7 || i + 1 == r.table_len)
-			pr_text("\n");
-	}
-	pr_arr_end();
+	pr_table("table", r.intent_table, r.intent_table_len);
+	/*
+	 * What the program uses now: built for the queues attached (a VMM
+	 * with fewer queues enabled); shown in text only when it differs.
+	 */
+	pr_u64("queues_now", NULL, r.queues_now);
+	differs = r.queues_now != nq || r.table_len != r.intent_table_len ||
+		  memcmp(r.table, r.intent_table,
+			 r.table_len * sizeof(r.table[0]));
+	if (differs)
+		pr_text("table in effect for the %u queue%s attached now:\n",
+			r.queues_now, r.queues_now == 1 ? "" : "s");
+	if (differs || pr_is_json())
+		pr_table("table_now", r.table, r.table_len);
 	key[0] = '\0';
 	for (unsigned int i = 0, n = 0; i < r.key_len; i++)
 		n += (unsigned int)snprintf(key + n, sizeof(key) - n, "%s%02x",

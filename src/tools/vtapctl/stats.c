@@ -150,6 +150,46 @@ static void pr_queue(const struct vtap_queue_stats *s)
 		 VTAP_GRO__COUNT, gro_reason_name);
 }
 
+static const char *ring_error_name(int i)
+{
+	return vtap_ring_error__name((enum vtap_ring_error)i);
+}
+
+/*
+ * Guest errors of a queue pair served to a guest (vtap-vhost): the rings
+ * a hostile or broken driver got stopped, by reason, since it connected.
+ */
+static void pr_guest_errors(const struct vtap_ring_errors *r)
+{
+	static const char *const dir[2] = {"rx", "tx"};
+
+	pr_obj_begin("guest_errors");
+	for (int t = 0; t < 2; t++) {
+		const uint64_t *v = t ? r->tx : r->rx;
+		bool stopped = r->stopped & (1u << t), any = stopped;
+		char key[16], fmt[64];
+
+		for (int e = 0; e < VTAP_RING_ERR__COUNT; e++)
+			any |= v[e] != 0;
+		snprintf(key, sizeof(key), "%s_stopped", dir[t]);
+		pr_bool(key, NULL, stopped);
+		if (any)
+			pr_text("    guest errors: %s ring %s:", dir[t],
+				stopped ? "stopped" : "running again");
+		pr_obj_begin(dir[t]);
+		for (int e = 0; e < VTAP_RING_ERR__COUNT; e++) {
+			snprintf(fmt, sizeof(fmt), " %s %%llu",
+				 ring_error_name(e));
+			pr_u64(ring_error_name(e),
+			       v[e] || pr_is_json() ? fmt : NULL, v[e]);
+		}
+		pr_obj_end();
+		if (any)
+			pr_text("\n");
+	}
+	pr_obj_end();
+}
+
 static const char header[] =
 	"queue   rx_packets       rx_bytes   rx_gso   tx_packets       "
 	"tx_bytes   tx_gso  rx_drop  tx_drop\n";
@@ -242,8 +282,10 @@ static void show_steering(const char *name)
 
 static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 {
+	static struct vtap_ring_errors re[VTAP_QUEUES_MAX];
 	struct vtap_queue_stats total = {0};
 	struct vtap_stats_dev d = {.sz = sizeof(d)};
+	int nre = vtap_stats__ring_errors(name, re, VTAP_QUEUES_MAX);
 
 	pr_arr_begin(NULL);
 	pr_obj_begin(NULL);
@@ -263,6 +305,8 @@ static int stats_show(const char *name, struct vtap_queue_stats *st, int n)
 		pr_obj_begin(NULL);
 		pr_u64("queue", "%5llu", (uint64_t)i);
 		pr_queue(&st[i]);
+		if (i < nre)
+			pr_guest_errors(&re[i]);
 		pr_obj_end();
 		vtap_stats__sum(&total, &st[i]);
 	}
