@@ -94,11 +94,13 @@ struct vtap_queue {
 	uint32_t gro_max_segs;
 	/* Batched reads (vtap_queue__set_rx_uring()): the ring, made by the
 	 * control path, used and then freed with the queue; @rx_uring says
-	 * whether receive uses it, @rx_want is how many reads it issues
-	 * next (grows while batches come back full). */
+	 * whether receive may use it, @rx_want is how many reads it issues
+	 * next (grows while batches come back full), @rx_last the frames the
+	 * last receive got (the ring is used after RX_URING_MIN or more). */
 	struct vtap_uring *uring;
 	bool rx_uring;
 	unsigned int rx_want;
+	unsigned int rx_last;
 };
 
 struct vtap_dev {

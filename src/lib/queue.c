@@ -156,6 +156,9 @@ static unsigned int rx_kernel_hdr_len(const struct vtap_dev *dev)
 	return VTAP_VNET_HDR_LEN;
 }
 
+/* Frames the last receive got for the next to use io_uring. */
+#define RX_URING_MIN 4
+
 /* What receive needs for every frame of one call. */
 struct rx_ctx {
 	unsigned int hdr_len, kern_len, pflags;
@@ -252,7 +255,7 @@ static enum rx_status rx_plain(struct vtap_queue *q, struct rx_ctx *c,
  * Receive through the queue's ring: rounds of up to @q->rx_want reads in
  * one io_uring_enter() each. A round that came back full doubles the next
  * one (up to the batch), one that hit the end of the kernel queue sizes
- * the next to what it got plus 2, so an idle queue costs few wasted reads
+ * the next to what it got plus RX_URING_MIN, so an idle queue costs few wasted reads
  * and a busy one few rounds. Frames keep their order: slots that end
  * without a frame (EAGAIN, drop) are closed up by swapping the slots'
  * buffers (struct vtap_frame @buf and @cap) with later ones.
@@ -307,7 +310,7 @@ static enum rx_status rx_uring(struct vtap_queue *q, struct rx_ctx *c,
 				return c->got ? RX_EMPTY : RX_GONE;
 		}
 		if (empty) {
-			q->rx_want = c->got - base + 2;
+			q->rx_want = c->got - base + RX_URING_MIN;
 			return RX_EMPTY;
 		}
 		q->rx_want = want * 2 > VTAP_URING_BATCH ? VTAP_URING_BATCH
@@ -343,10 +346,15 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 	if (n && (!frames[0].buf || frames[0].cap < c.hdr_len + 1))
 		return vtap_err(-EINVAL);
 
-	if (__atomic_load_n(&q->rx_uring, __ATOMIC_RELAXED) && q->uring)
+	/* The ring pays where frames queue up (small frames): after a call
+	 * that got RX_URING_MIN or more; else read() (measured in
+	 * docs/datapath.md). */
+	if (__atomic_load_n(&q->rx_uring, __ATOMIC_RELAXED) && q->uring &&
+	    q->rx_last >= RX_URING_MIN)
 		st = rx_uring(q, &c, frames, n);
 	else
 		st = rx_plain(q, &c, frames, n);
+	q->rx_last = c.got;
 	if (st == RX_GONE && !c.got)
 		return vtap_err(-ENXIO);
 	if (c.got) {
@@ -368,7 +376,7 @@ int vtap_queue__set_rx_uring(struct vtap_queue *q, bool on)
 		err = vtap_uring_new(&q->uring);
 		if (err)
 			return vtap_err(err);
-		q->rx_want = 4;
+		q->rx_want = RX_URING_MIN * 2;
 	}
 	__atomic_store_n(&q->rx_uring, on, __ATOMIC_RELAXED);
 	return 0;
