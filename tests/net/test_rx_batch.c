@@ -62,8 +62,8 @@ static void inject(unsigned int n, size_t len)
 		uint32_t s = htonl(next_seq++);
 
 		memcpy(f + 14, &s, 4);
-		assert_int_equal(sendto(psock, f, len, 0, (struct sockaddr *)&to,
-					sizeof(to)),
+		assert_int_equal(sendto(psock, f, len, 0,
+					(struct sockaddr *)&to, sizeof(to)),
 				 (ssize_t)len);
 	}
 }
@@ -162,9 +162,8 @@ static void batches(bool uring)
 					 (int)want);
 			left -= want;
 		}
-		assert_int_equal(recv_check(batch, &expect,
-					    HDR + VTAP_FRAME_MAX),
-				 0);
+		assert_int_equal(
+			recv_check(batch, &expect, HDR + VTAP_FRAME_MAX), 0);
 		assert_int_equal(expect, next_seq);
 	}
 	/* Batches of one frame each. */
