@@ -286,7 +286,7 @@ static enum rx_status rx_uring(struct vtap_queue *q, struct rx_ctx *c,
 		if (!want)
 			return RX_FRAME;
 		if (vtap_uring_read(q->uring, q->fd, bufs, caps, want, res)) {
-			q->rx_uring = false;
+			__atomic_store_n(&q->rx_uring, false, __ATOMIC_RELAXED);
 			return rx_plain(q, c, frames, n);
 		}
 		w = base;
@@ -349,7 +349,7 @@ int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 	/* The ring pays where frames queue up (small frames): after a call
 	 * that got RX_URING_MIN or more; else read() (measured in
 	 * docs/datapath.md). */
-	if (__atomic_load_n(&q->rx_uring, __ATOMIC_RELAXED) && q->uring &&
+	if (__atomic_load_n(&q->rx_uring, __ATOMIC_ACQUIRE) && q->uring &&
 	    q->rx_last >= RX_URING_MIN)
 		st = rx_uring(q, &c, frames, n);
 	else
@@ -378,7 +378,8 @@ int vtap_queue__set_rx_uring(struct vtap_queue *q, bool on)
 			return vtap_err(err);
 		q->rx_want = RX_URING_MIN * 2;
 	}
-	__atomic_store_n(&q->rx_uring, on, __ATOMIC_RELAXED);
+	/* Release: the ring is complete before the queue's thread sees it. */
+	__atomic_store_n(&q->rx_uring, on, __ATOMIC_RELEASE);
 	return 0;
 }
 
