@@ -16,25 +16,33 @@
 #
 #   sudo bench/gro/run.sh [BUILDDIR]     (env: RUNS=1 TIME=5 CCS="bbr cubic")
 #
-# Not part of the test suite; needs iperf3. Everything it creates is
+#   BASE=OTHER-BUILDDIR adds "bgro" and "bseg": that build's switch in the
+#   gro and seg setups, side by side (before/after ratios).
+#
+# Also prints the switch's CPU seconds per GB delivered (user + system,
+# /proc/PID/stat). Not part of the test suite; needs iperf3. Everything it creates is
 # removed on exit.
 set -u
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 BUILD=${1:-build}
 SWITCHD=$BUILD/src/tools/vtap-switchd/vtap-switchd
 RUNS=${RUNS:-1}
 TIME=${TIME:-5}
 CCS=${CCS:-"bbr cubic"}
-SETUPS=${SETUPS:-"seg gro napi bridge allofl"}
+STREAMS=${STREAMS:-"1 4"}
+BASE=${BASE:-}
+BASE_SWITCHD=${BASE:+$BASE/src/tools/vtap-switchd/vtap-switchd}
+SETUPS=${SETUPS:-"seg gro napi bridge allofl${BASE:+ bseg bgro}"}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "run.sh: needs iperf3 (apt-get install iperf3)" >&2; exit 1; }
 [ -x "$SWITCHD" ] || { echo "run.sh: build first ($SWITCHD missing)" >&2; exit 1; }
 
-A=vtgA$$; B=vtgB$$; BR=vtgR$$; TMP=$(mktemp -d)
-PIDS=()
+A=vtgA$$; B=vtgB$$; BR=vtgR$$; TMP=$(mktemp -d); ADDR_B=10.195.0.2
+PIDS=() SW_PIDS=""
 cleanup_setup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	PIDS=()
+	PIDS=() SW_PIDS=""
 	for ns in $A $B $BR; do ip netns del $ns 2>/dev/null; done
 	ip link del vtgta$$ 2>/dev/null; ip link del vtgtb$$ 2>/dev/null
 	rm -f $TMP/ctl
@@ -48,11 +56,12 @@ addrs() { # IFA IFB
 	ip -n $B addr add 10.195.0.2/24 dev $2; ip -n $B link set $2 up
 }
 
-switchd() { # OPTIONS-OF-A OPTIONS-OF-B
-	"$SWITCHD" -q --workers 1 --control $TMP/ctl \
+switchd() { # OPTIONS-OF-A OPTIONS-OF-B [BINARY]
+	"${3:-$SWITCHD}" -q --workers 1 --control $TMP/ctl \
 		--port vtgta$$,queues=1,netns=$A$1 \
 		--port vtgtb$$,queues=1,netns=$B$2 2>$TMP/sw.log & PIDS+=($!)
-	for i in $(seq 50); do [ -S $TMP/ctl ] && break; sleep 0.1; done
+	SW_PIDS=$!
+	for i in $(seq 100); do [ -S $TMP/ctl ] && break; sleep 0.1; done
 	addrs vtgta$$ vtgtb$$
 }
 
@@ -63,6 +72,8 @@ setup() {
 	gro) switchd ,offloads=none "" ;;
 	napi) switchd ,offloads=none ,gro=no,napi=yes ;;
 	allofl) switchd "" "" ;;
+	bseg) switchd ,offloads=none ,gro=no "$BASE_SWITCHD" ;;
+	bgro) switchd ,offloads=none "" "$BASE_SWITCHD" ;;
 	bridge)
 		mkns $BR
 		ip -n $BR link add br0 type bridge; ip -n $BR link set br0 up
@@ -74,48 +85,51 @@ setup() {
 	ip netns exec $A ping -c 1 -W 5 10.195.0.2 >/dev/null 2>&1 || echo "run.sh: $1: no connectivity" >&2
 }
 
-# One iperf3 run: prints Gbit/s received.
-iperf() { # CC STREAMS
-	for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$1 2>/dev/null; done
-	ip netns exec $B iperf3 -s -1 -B 10.195.0.2 >/dev/null 2>&1 &
-	local srv=$!
-	sleep 0.3
-	ip netns exec $A iperf3 -c 10.195.0.2 -C $1 -t $TIME -P $2 -J 2>/dev/null |
-		python3 -c 'import json,sys
-try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception: print("0")'
-	wait $srv 2>/dev/null
-}
-
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-declare -A RES
+declare -A RES CPU
 for s in $SETUPS; do
 	setup $s
 	for cc in $CCS; do
-		for p in 1 4; do
-			vals=""
-			for r in $(seq $RUNS); do vals="$vals $(iperf $cc $p)"; done
-			RES[$s,$cc,$p]=$(echo $vals | median)
-			printf '%-7s %-6s %d stream(s): runs %s -> median %s Gbit/s\n' $s $cc $p "$vals" "${RES[$s,$cc,$p]}" >&2
+		for p in $STREAMS; do
+			vals="" bytes=0 t0=$(bench_ticks $SW_PIDS)
+			for r in $(seq $RUNS); do
+				set -- $(bench_iperf $cc $p)
+				vals="$vals $1" bytes=$((bytes + $2))
+			done
+			t1=$(bench_ticks $SW_PIDS)
+			RES[$s,$cc,$p]=$(echo $vals | bench_median)
+			[ -n "$SW_PIDS" ] && CPU[$s,$cc,$p]=$(bench_cpu_per_gb $((t1 - t0)) $bytes)
+			printf '%-7s %-6s %d stream(s): runs %s -> median %s Gbit/s, %s CPU s/GB (load %s)\n' \
+				$s $cc $p "$vals" "${RES[$s,$cc,$p]}" "${CPU[$s,$cc,$p]:--}" \
+				"$(cut -d' ' -f1 /proc/loadavg)" >&2
 		done
 	done
 	if [ "$s" = gro ] && [ -x "$BUILD/src/tools/vtapctl" ]; then
-		"$BUILD/src/tools/vtapctl" stats dev vtgtb$$ | sed -n "/^total/,\$p" | grep -E "coalesced|not merged" >&2
+		"$BUILD/src/tools/vtapctl" -n $B stats dev vtgtb$$ | sed -n "/^total/,\$p" | grep -E "coalesced|not merged" >&2
 	fi
 	cleanup_setup
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 echo
-echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r))"
+echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %7s' $s; done
-printf ' %9s %9s\n' gro/seg gro/napi
+printf ' %9s %9s %9s%s\n' gro/seg gro/napi gro/allofl "${BASE:+   gro/bgro}"
 for cc in $CCS; do
-	for p in 1 4; do
+	for p in $STREAMS; do
 		printf '%-7s %-7s' $cc $p
 		for s in $SETUPS; do printf ' %7s' "${RES[$s,$cc,$p]:--}"; done
-		printf ' %9s %9s\n' "$(ratio "${RES[gro,$cc,$p]:-0}" "${RES[seg,$cc,$p]:-0}")" \
-			"$(ratio "${RES[gro,$cc,$p]:-0}" "${RES[napi,$cc,$p]:-0}")"
+		printf ' %9s %9s %9s' "$(bench_ratio "${RES[gro,$cc,$p]:-0}" "${RES[seg,$cc,$p]:-0}")" \
+			"$(bench_ratio "${RES[gro,$cc,$p]:-0}" "${RES[napi,$cc,$p]:-0}")" \
+			"$(bench_ratio "${RES[gro,$cc,$p]:-0}" "${RES[allofl,$cc,$p]:-0}")"
+		[ -z "$BASE" ] || printf ' %9s' "$(bench_ratio "${RES[gro,$cc,$p]:-0}" "${RES[bgro,$cc,$p]:-0}")"
+		echo
+	done
+done
+echo
+echo "Switch process CPU seconds per GB delivered (user + system)"
+printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %7s' $s; done; echo
+for cc in $CCS; do
+	for p in $STREAMS; do
+		printf '%-7s %-7s' $cc $p
+		for s in $SETUPS; do printf ' %7s' "${CPU[$s,$cc,$p]:--}"; done; echo
 	done
 done

@@ -2,37 +2,56 @@
 # SPDX-License-Identifier: MIT
 # bench/switch/run.sh - TCP throughput between two network namespaces
 # through: a veth pair (the kernel's limit), a Linux bridge, vde_switch
-# with two taps, and vtap-switchd with 1 and 2 queues per port; iperf3
-# with 1 and 4 streams, RUNS runs each, under the machine's default
-# congestion control and under cubic (set per namespace). Prints the
-# medians and the ratios vtap-switchd / vde_switch and / bridge.
+# with two taps, Open vSwitch's userspace datapath (datapath_type=netdev)
+# with tap ports and userspace TSO (the anchor an operator would pick
+# instead of vtap-switchd; "ovsdef": the same without userspace TSO), and
+# vtap-switchd with 1 and 2 queues per port; iperf3 with 1 and 4 streams,
+# RUNS runs each, under the machine's default congestion control and under
+# cubic (set per namespace). Prints the medians, the switch process's CPU
+# seconds per GB delivered (user + system time of vde_switch and its
+# plugs, ovs-vswitchd, vtap-switchd, from /proc/PID/stat before and after
+# the runs; the bridge is the kernel's: "-"), and the ratios vtap / OVS and
+# vtap / bridge.
 #
-#   sudo bench/switch/run.sh [BUILDDIR]      (env: RUNS=3 TIME=5 CCS="bbr cubic")
+#   sudo bench/switch/run.sh [BUILDDIR]
+#     env: RUNS=3 TIME=5 CCS="bbr cubic" STREAMS="1 4"
+#          SETUPS="veth bridge vde ovs vtap1q vtap2q"
+#          BASE=OTHER-BUILDDIR  adds base1q/base2q: that build's switch,
+#                               side by side (before/after ratios)
+#          SWITCHD_ARGS=...     extra options for vtap-switchd
 #
-# Not part of the test suite: it takes 5-10 minutes and needs iperf3 and
-# vde2 (Debian packages). Everything it creates is removed on exit.
+# Not part of the test suite: it takes 5-15 minutes and needs iperf3,
+# vde2 and openvswitch-switch (Debian packages; a missing one skips its
+# column with the reason). Everything it creates is removed on exit, OVS
+# runs in a private directory (no systemd, no host state touched).
 set -u
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 BUILD=${1:-build}
 SWITCHD=$BUILD/src/tools/vtap-switchd/vtap-switchd
+BASE=${BASE:-}
+BASE_SWITCHD=${BASE:+$BASE/src/tools/vtap-switchd/vtap-switchd}
 RUNS=${RUNS:-3}
 TIME=${TIME:-5}
 DEFCC=$(sysctl -n net.ipv4.tcp_congestion_control)
 CCS=${CCS:-"$DEFCC cubic"}
-SETUPS=${SETUPS:-"veth bridge vde vtap1q vtap2q"}
+STREAMS=${STREAMS:-"1 4"}
+SETUPS=${SETUPS:-"veth bridge vde ovs vtap1q vtap2q${BASE:+ base1q base2q}"}
+SWITCHD_ARGS=${SWITCHD_ARGS:-}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
-for p in iperf3 vde_switch vde_plug2tap; do
-	command -v $p >/dev/null || { echo "run.sh: needs $p (apt-get install iperf3 vde2)" >&2; exit 1; }
-done
+command -v iperf3 >/dev/null || { echo "run.sh: needs iperf3 (apt-get install iperf3)" >&2; exit 1; }
 [ -x "$SWITCHD" ] || { echo "run.sh: build first ($SWITCHD missing)" >&2; exit 1; }
+[ -z "$BASE" ] || [ -x "$BASE_SWITCHD" ] || { echo "run.sh: $BASE_SWITCHD missing" >&2; exit 1; }
 
-A=vtbA$$; B=vtbB$$; BR=vtbR$$; TMP=$(mktemp -d)
-PIDS=()
+A=vtbA$$; B=vtbB$$; BR=vtbR$$; OBR=vtbo$$; TMP=$(mktemp -d); ADDR_B=10.196.0.2
+PIDS=() SW_PIDS=""
 cleanup_setup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	PIDS=()
+	PIDS=() SW_PIDS=""
+	bench_ovs_stop $OBR
 	for ns in $A $B $BR; do ip netns del $ns 2>/dev/null; done
 	ip link del vtbta$$ 2>/dev/null; ip link del vtbtb$$ 2>/dev/null
+	rm -f $TMP/ctl
 }
 trap 'cleanup_setup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
@@ -40,9 +59,10 @@ trap 'exit 130' INT TERM
 mkns() { for ns in "$@"; do ip netns add $ns; ip -n $ns link set lo up; done; }
 addrs() { # IFA IFB
 	ip -n $A addr add 10.196.0.1/24 dev $1; ip -n $A link set $1 up
-	ip -n $B addr add 10.196.0.2/24 dev $2; ip -n $B link set $2 up
+	ip -n $B addr add $ADDR_B/24 dev $2; ip -n $B link set $2 up
 }
 
+# Set up switch $1; return non-zero (reason on stderr) to skip it.
 setup() {
 	mkns $A $B
 	case $1 in
@@ -57,69 +77,106 @@ setup() {
 		for p in pa pb; do ip -n $BR link set $p master br0 up; done
 		addrs va vb ;;
 	vde)
+		command -v vde_plug2tap >/dev/null || { echo "run.sh: vde skipped: no vde_plug2tap (apt-get install vde2)" >&2; return 1; }
 		vde_switch -s $TMP/vde -d -p $TMP/vde.pid >/dev/null 2>&1
-		sleep 0.3; PIDS+=($(cat $TMP/vde.pid))
+		sleep 0.3; PIDS+=($(cat $TMP/vde.pid)); SW_PIDS=${PIDS[*]}
 		local t
 		for t in a b; do
 			ip tuntap add vtbt$t$$ mode tap
 			vde_plug2tap -s $TMP/vde vtbt$t$$ >/dev/null 2>&1 & PIDS+=($!)
 		done
+		SW_PIDS=${PIDS[*]}
 		sleep 0.3
 		ip link set vtbta$$ netns $A; ip link set vtbtb$$ netns $B
 		addrs vtbta$$ vtbtb$$ ;;
-	vtap1q|vtap2q)
-		local q=${1#vtap}; q=${q%q}
-		"$SWITCHD" -q --workers $q --control $TMP/ctl \
+	ovs|ovsdef)
+		# Tap ports (type=tap: OVS opens them with vnet headers and,
+		# with userspace TSO, takes and gives 64 KiB frames), moved
+		# into the namespaces; OVS keeps its fds.
+		bench_ovs_start $OBR $([ $1 = ovs ] && echo 1 || echo 0) || return 1
+		local t
+		for t in a b; do
+			ovs-vsctl --timeout=30 add-port $OBR vtbt$t$$ -- set interface vtbt$t$$ type=tap || return 1
+		done
+		ip link set vtbta$$ netns $A; ip link set vtbtb$$ netns $B
+		SW_PIDS=$(bench_ovs_pid)
+		addrs vtbta$$ vtbtb$$ ;;
+	vtap1q|vtap2q|base1q|base2q)
+		local q=${1:4:1} bin=$SWITCHD
+		[ "${1:0:4}" = base ] && bin=$BASE_SWITCHD
+		"$bin" -q --workers $q --control $TMP/ctl $SWITCHD_ARGS \
 			--port vtbta$$,queues=$q,netns=$A \
 			--port vtbtb$$,queues=$q,netns=$B 2>$TMP/sw.log & PIDS+=($!)
-		for i in $(seq 50); do [ -S $TMP/ctl ] && break; sleep 0.1; done
+		SW_PIDS=$!
+		for i in $(seq 100); do [ -S $TMP/ctl ] && break; sleep 0.1; done
 		addrs vtbta$$ vtbtb$$ ;;
 	esac
-	ip netns exec $A ping -c 1 -W 5 10.196.0.2 >/dev/null 2>&1 || echo "run.sh: $1: no connectivity" >&2
+	ip netns exec $A ping -c 1 -W 5 $ADDR_B >/dev/null 2>&1 || echo "run.sh: $1: no connectivity" >&2
 }
 
-# One iperf3 run: prints Gbit/s received.
-iperf() { # CC STREAMS
-	# Per namespace where the sysctl may be set; per socket (iperf3 -C)
-	# always, as a container may not set a netns default outside
-	# tcp_allowed_congestion_control.
-	for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$1 2>/dev/null; done
-	ip netns exec $B iperf3 -s -1 -B 10.196.0.2 >/dev/null 2>&1 &
-	local srv=$!
-	sleep 0.3
-	ip netns exec $A iperf3 -c 10.196.0.2 -C $1 -t $TIME -P $2 -J 2>/dev/null |
-		python3 -c 'import json,sys
-try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception: print("0")'
-	wait $srv 2>/dev/null
-}
-
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-declare -A RES
+declare -A RES CPU
 for s in $SETUPS; do
-	setup $s
+	if ! setup $s; then
+		cleanup_setup
+		continue
+	fi
 	for cc in $CCS; do
-		for p in 1 4; do
-			vals=""
-			for r in $(seq $RUNS); do vals="$vals $(iperf $cc $p)"; done
-			RES[$s,$cc,$p]=$(echo $vals | median)
-			printf '%-8s %-6s %d stream(s): runs %s -> median %s Gbit/s\n' $s $cc $p "$vals" "${RES[$s,$cc,$p]}" >&2
+		for p in $STREAMS; do
+			vals="" bytes=0 t0=$(bench_ticks $SW_PIDS)
+			for r in $(seq $RUNS); do
+				set -- $(bench_iperf $cc $p)
+				vals="$vals $1" bytes=$((bytes + $2))
+			done
+			t1=$(bench_ticks $SW_PIDS)
+			RES[$s,$cc,$p]=$(echo $vals | bench_median)
+			[ -n "$SW_PIDS" ] && CPU[$s,$cc,$p]=$(bench_cpu_per_gb $((t1 - t0)) $bytes)
+			printf '%-8s %-6s %d stream(s): runs %s -> median %s Gbit/s, %s CPU s/GB (load %s)\n' \
+				$s $cc $p "$vals" "${RES[$s,$cc,$p]}" "${CPU[$s,$cc,$p]:--}" \
+				"$(cut -d' ' -f1 /proc/loadavg)" >&2
 		done
 	done
 	cleanup_setup
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+# The best vtap and OVS columns.
+best() { # PREFIX CC STREAMS
+	local s b=0
+	for s in $SETUPS; do
+		case $s in $1*) ;; *) continue ;; esac
+		b=$(awk -v a="${RES[$s,$2,$3]:-0}" -v b=$b 'BEGIN { print (a > b ? a : b) }')
+	done
+	echo $b
+}
+
 echo
-echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r))"
+echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done
-printf ' %12s %12s\n' vtap2q/vde vtap2q/bridge
+printf ' %10s %10s\n' vtap/ovs vtap/bridge
 for cc in $CCS; do
-	for p in 1 4; do
+	for p in $STREAMS; do
 		printf '%-7s %-7s' $cc $p
 		for s in $SETUPS; do printf ' %8s' "${RES[$s,$cc,$p]:--}"; done
-		printf ' %12s %12s\n' "$(ratio "${RES[vtap2q,$cc,$p]:-0}" "${RES[vde,$cc,$p]:-0}")" \
-			"$(ratio "${RES[vtap2q,$cc,$p]:-0}" "${RES[bridge,$cc,$p]:-0}")"
+		printf ' %10s %10s\n' "$(bench_ratio "$(best vtap $cc $p)" "$(best ovs $cc $p)")" \
+			"$(bench_ratio "$(best vtap $cc $p)" "${RES[bridge,$cc,$p]:-0}")"
 	done
 done
+echo
+echo "Switch process CPU seconds per GB delivered (user + system)"
+printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done; echo
+for cc in $CCS; do
+	for p in $STREAMS; do
+		printf '%-7s %-7s' $cc $p
+		for s in $SETUPS; do printf ' %8s' "${CPU[$s,$cc,$p]:--}"; done; echo
+	done
+done
+if [ -n "$BASE" ]; then
+	echo
+	echo "This build / $BASE (throughput):"
+	for cc in $CCS; do
+		for p in $STREAMS; do
+			printf '%-7s %-7s 1q %s  2q %s\n' $cc $p \
+				"$(bench_ratio "${RES[vtap1q,$cc,$p]:-0}" "${RES[base1q,$cc,$p]:-0}")" \
+				"$(bench_ratio "${RES[vtap2q,$cc,$p]:-0}" "${RES[base2q,$cc,$p]:-0}")"
+		done
+	done
+fi

@@ -2017,6 +2017,39 @@ VTAP_API int vtap_queue__recv(struct vtap_queue *q, struct vtap_frame *frames,
 			      unsigned int n);
 
 /**
+ * vtap_queue__set_rx_uring() - receive through io_uring (batched reads)
+ * @q: queue
+ * @on: true: vtap_queue__recv() issues its reads in rounds of many
+ *      through an io_uring of the queue's own (one system call a round
+ *      instead of one a frame); false: one read() a frame (the default)
+ *
+ * What vtap_queue__recv() returns is the same either way, with one
+ * difference: with io_uring a slot whose read ended without a frame is
+ * closed up by exchanging the buffers (@buf and @cap) of @frames entries
+ * at and after the first @len it did not set, so set every entry's @buf
+ * and @cap before each call (a caller that does so sees no difference).
+ * A kernel that would hold a read instead of failing it with EAGAIN makes
+ * the queue go back to read() by itself (vtap_queue__rx_uring() then
+ * says false).
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP (no usable io_uring: the kernel lacks
+ * it or what is needed (Linux 5.11), it is disabled
+ * (kernel.io_uring_disabled, seccomp), or the environment has
+ * VTAP_NO_IO_URING=1), -ENOMEM.
+ * Context: control path, before the queue's thread receives, or that
+ * thread; the ring is freed with the queue.
+ */
+VTAP_API int vtap_queue__set_rx_uring(struct vtap_queue *q, bool on);
+
+/**
+ * vtap_queue__rx_uring() - whether receive goes through io_uring
+ * @q: queue
+ *
+ * Return: true while vtap_queue__recv() uses the queue's io_uring.
+ */
+VTAP_API bool vtap_queue__rx_uring(const struct vtap_queue *q);
+
+/**
  * vtap_queue__send() - send a batch of frames
  * @q: queue
  * @frames: @n frames; @len bytes of @buf each, header included

@@ -216,6 +216,9 @@ static void queue_extra_free(struct vtap_queue *q)
 	q->scratch = NULL;
 	vtap_rss__free(q->rep_rss);
 	q->rep_rss = NULL;
+	vtap_uring_free(q->uring);
+	q->uring = NULL;
+	q->rx_uring = false;
 }
 
 static int add_queue(struct vtap_dev *dev)

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "link.h"
 #include "rundir.h"
+#include "uring.h"
 
 /* TUN_F_* bits that Debian 12's linux/if_tun.h may lack. */
 #ifndef TUN_F_USO4
@@ -98,6 +99,15 @@ struct vtap_queue {
 	 * segment limit, stored by the control path, loaded per batch. */
 	uint32_t gro_types;
 	uint32_t gro_max_segs;
+	/* Batched reads (vtap_queue__set_rx_uring()): the ring, made by the
+	 * control path, used and then freed with the queue; @rx_uring says
+	 * whether receive may use it, @rx_want is how many reads it issues
+	 * next (grows while batches come back full), @rx_last the frames the
+	 * last receive got (the ring is used after RX_URING_MIN or more). */
+	struct vtap_uring *uring;
+	bool rx_uring;
+	unsigned int rx_want;
+	unsigned int rx_last;
 };
 
 struct vtap_dev {

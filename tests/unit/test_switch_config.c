@@ -107,6 +107,23 @@ static void test_section_reopen_merges(void **state)
 	assert_int_equal(c.aging_s, 5);
 }
 
+static void test_io_uring_key(void **state)
+{
+	static struct sw_config c;
+	char err[256];
+
+	swcfg_init(&c);
+	assert_int_equal(c.io_uring, -1); /* auto */
+	assert_int_equal(parse(&c, "io_uring = no\n", err), 0);
+	assert_int_equal(c.io_uring, 0);
+	assert_int_equal(parse(&c, "[switch]\nio_uring = yes\n", err), 0);
+	assert_int_equal(c.io_uring, 1);
+	assert_int_equal(parse(&c, "io_uring = auto\n", err), 0);
+	assert_int_equal(c.io_uring, -1);
+	assert_int_equal(swcfg_set(&c, "io_uring", "no", err, sizeof(err)), 0);
+	assert_int_equal(c.io_uring, 0);
+}
+
 struct bad_case {
 	const char *text;
 	const char *err; /* expected message prefix */
@@ -139,6 +156,8 @@ static void test_errors_name_the_line(void **state)
 		{"[port a]\nnetns = ..\n", "line 2: bad namespace name"},
 		{"[port a]\ncolor = red\n", "line 2: unknown port option"},
 		{"pin = maybe\n", "line 1: pin must be yes or no"},
+		{"io_uring = maybe\n",
+		 "line 1: io_uring must be auto, yes or no"},
 		{"control_mode = 01000\n", "line 1: control_mode must be"},
 		{"port = ,queues=2\n", "line 1: bad port name"},
 		{"cpus = 1,x\n", "line 1: cpus must be"},
@@ -448,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_section_reopen_merges),
+		cmocka_unit_test(test_io_uring_key),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_inih_dialect),

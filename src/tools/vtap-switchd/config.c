@@ -12,6 +12,7 @@
  *   aging = 300
  *   pin = yes
  *   cpus = 0,1
+ *   io_uring = auto | yes | no
  *   port = tap0,queues=2     (the --port syntax)
  *   [port tap1]
  *   queues = 2
@@ -75,6 +76,7 @@ void swcfg_init(struct sw_config *cfg)
 	snprintf(cfg->control, sizeof(cfg->control), "%s", SW_CONTROL_DEFAULT);
 	cfg->control_mode = 0600;
 	cfg->aging_s = SW_AGING_DEFAULT;
+	cfg->io_uring = -1;
 }
 
 /* Parse an unsigned number no larger than @max; 0 or -EINVAL. */
@@ -343,6 +345,18 @@ int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
 			return cfg_fail(err, errlen,
 					"pin must be yes or no, not '%s'",
 					value);
+	} else if (!strcmp(key, "io_uring")) {
+		bool b;
+
+		if (!strcmp(value, "auto"))
+			cfg->io_uring = -1;
+		else if (!parse_bool(value, &b))
+			cfg->io_uring = b;
+		else
+			return cfg_fail(
+				err, errlen,
+				"io_uring must be auto, yes or no, not '%s'",
+				value);
 	} else if (!strcmp(key, "cpus")) {
 		char buf[LINE_MAX_LEN], *tok, *save = NULL;
 		uint16_t n = 0;

@@ -68,6 +68,9 @@ struct sw_port_config {
  *	 usable CPUs when the file gives none)
  * @cpus: CPU list for pinning
  * @n_cpus: entries in @cpus
+ * @io_uring: receive through io_uring (vtap_queue__set_rx_uring()):
+ *	 -1 (auto, the default) where the kernel has it, 1 yes (a port whose
+ *	 queues cannot fails), 0 no (one read() a frame)
  * @ports: the ports
  * @n_ports: entries in @ports
  */
@@ -79,6 +82,7 @@ struct sw_config {
 	bool pin;
 	uint16_t cpus[SW_WORKERS_MAX];
 	uint16_t n_cpus;
+	int8_t io_uring;
 	struct sw_port_config ports[SW_PORTS_MAX];
 	uint16_t n_ports;
 };
@@ -111,7 +115,7 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 
 /*
  * Set one [switch] key (workers, control, control_mode, aging, pin, cpus,
- * port) to @value, checked as in a file; flags go through here too.
+ * io_uring, port) to @value, checked as in a file; flags go through here too.
  * Return: 0 or -EINVAL with a message in @err.
  */
 int swcfg_set(struct sw_config *cfg, const char *key, const char *value,

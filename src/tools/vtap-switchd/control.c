@@ -276,7 +276,12 @@ static json_object *port_json(struct sw *sw, struct sw_port *p)
 		LS(tx_packets);
 		LS(tx_bytes);
 		LS(tx_gso);
+		LS(gro_frames);
+		LS(gro_segments);
 #undef LS
+		json_object_object_add(
+			qo, "io_uring",
+			json_object_new_boolean(vtap_queue__rx_uring(p->q[q])));
 		json_object_object_add(qo, "rx_drops",
 				       json_object_new_uint64(rx_drops));
 		json_object_object_add(qo, "tx_drops",

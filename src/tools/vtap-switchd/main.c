@@ -44,7 +44,7 @@ static int sd_notifyf(int unset, const char *fmt, ...)
 struct cmdline {
 	const char *config;
 	struct sw_config flags; /* the --port flags */
-	const char *workers, *aging, *control;
+	const char *workers, *aging, *control, *io_uring;
 	bool pin;
 };
 
@@ -52,7 +52,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vtap-switchd [-c CONFIG] [--port NAME[,OPTS]]... [--workers N]\n"
-		"                    [--control PATH] [--pin] [--aging SECONDS] [-q]\n"
+		"                    [--control PATH] [--pin] [--aging SECONDS]\n"
+		"                    [--io-uring auto|yes|no] [-q]\n"
 		"       vtap-switchd --demo [--time SECONDS] [--queues N] [--conns N]\n"
 		"\n"
 		"A learning L2 switch whose ports are multiqueue taps; GSO frames cross\n"
@@ -69,6 +70,9 @@ static void usage(FILE *f)
 		"  -s, --control PATH  control socket (default %s)\n"
 		"      --pin           pin worker i to the i-th usable CPU\n"
 		"      --aging SECONDS MAC address aging time (default %d)\n"
+		"      --io-uring auto|yes|no\n"
+		"                      receive through io_uring, many reads a system\n"
+		"                      call (default auto: where the kernel has it)\n"
 		"  -q, --quiet         no messages but errors\n"
 		"      --demo          run the self-contained demo (root): two\n"
 		"                      namespaces, a TCP transfer through the switch,\n"
@@ -99,6 +103,7 @@ enum {
 	OPT_TIME,
 	OPT_QUEUES,
 	OPT_CONNS,
+	OPT_IO_URING,
 };
 
 static int pin_cpus(struct sw_config *cfg);
@@ -111,8 +116,9 @@ static int pin_cpus(struct sw_config *cfg);
 static int build_config(struct sw_config *cfg, const struct cmdline *cl,
 			const char *what)
 {
-	const char *const keys[] = {"workers", "aging", "control"};
-	const char *const vals[] = {cl->workers, cl->aging, cl->control};
+	const char *const keys[] = {"workers", "aging", "control", "io_uring"};
+	const char *const vals[] = {cl->workers, cl->aging, cl->control,
+				    cl->io_uring};
 	char err[512];
 
 	swcfg_init(cfg);
@@ -130,11 +136,11 @@ static int build_config(struct sw_config *cfg, const struct cmdline *cl,
 		}
 	}
 	/* Flags are checked as the file's keys are, then win over them. */
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		if (vals[i] &&
 		    swcfg_set(cfg, keys[i], vals[i], err, sizeof(err))) {
 			fprintf(stderr, "vtap-switchd: %s--%s: %s\n", what,
-				keys[i], err);
+				i == 3 ? "io-uring" : keys[i], err);
 			return 2;
 		}
 	}
@@ -329,6 +335,7 @@ int main(int argc, char **argv)
 		{"control", required_argument, NULL, 's'},
 		{"pin", no_argument, NULL, OPT_PIN},
 		{"aging", required_argument, NULL, OPT_AGING},
+		{"io-uring", required_argument, NULL, OPT_IO_URING},
 		{"quiet", no_argument, NULL, 'q'},
 		{"demo", no_argument, NULL, OPT_DEMO},
 		{"time", required_argument, NULL, OPT_TIME},
@@ -383,6 +390,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AGING:
 			cl.aging = optarg;
+			break;
+		case OPT_IO_URING:
+			cl.io_uring = optarg;
 			break;
 		case 'q':
 			quiet = true;

@@ -181,6 +181,31 @@ static void gro_port(struct sw *sw, struct sw_port *p, uint32_t offloads)
 }
 
 /*
+ * Receive through io_uring (vtap_queue__set_rx_uring()): "io_uring = yes"
+ * needs it (the port fails without), "auto" takes it where the kernel has
+ * it, "no" reads one frame a read().
+ */
+static int uring_port(struct sw *sw, struct sw_port *p, char *err,
+		      size_t errlen)
+{
+	for (unsigned int q = 0; sw->cfg.io_uring && q < p->nq; q++) {
+		int ret = vtap_queue__set_rx_uring(p->q[q], true);
+
+		if (!ret)
+			continue;
+		if (sw->cfg.io_uring > 0) {
+			snprintf(
+				err, errlen,
+				"tap '%s': io_uring on queue %u: %s (io_uring = auto or no reads without it)",
+				p->name, q, strerror(-ret));
+			return ret;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/*
  * Give a port with several queues vtap's RSS steering (all hash types,
  * sw_rss_key, the table spread over every queue) and copy the table in
  * effect, so the egress queue choice and the hash check use the very same
@@ -328,6 +353,9 @@ int port_open(struct sw *sw, struct sw_port *p, int netns_fd, char *err,
 		goto fail;
 	}
 	gro_port(sw, p, (uint32_t)off);
+	ret = uring_port(sw, p, err, errlen);
+	if (ret)
+		goto fail;
 	if (p->nq > 1)
 		steer_port(sw, p);
 	report_port(sw, p);

@@ -724,10 +724,10 @@ int sw_reload(struct sw *sw, const struct sw_config *next)
 	if (next->workers != cur->workers || next->pin != cur->pin ||
 	    strcmp(next->control, cur->control) ||
 	    next->control_mode != cur->control_mode ||
-	    next->n_cpus != cur->n_cpus ||
+	    next->n_cpus != cur->n_cpus || next->io_uring != cur->io_uring ||
 	    memcmp(next->cpus, cur->cpus, sizeof(cur->cpus)))
 		fprintf(stderr,
-			"vtap-switchd: reload: workers, control, control_mode, pin and cpus take effect at the next start\n");
+			"vtap-switchd: reload: workers, control, control_mode, pin, cpus and io_uring take effect at the next start\n");
 	/* The configuration now describes the ports; the rest stays. */
 	memcpy(cur->ports, next->ports, sizeof(cur->ports));
 	cur->n_ports = next->n_ports;

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+# bench/lib.sh - what bench/switch/run.sh and bench/gro/run.sh share: the
+# iperf3 driver between two namespaces, medians and ratios, a process's
+# CPU time, and a private Open vSwitch (userspace datapath).
+#
+# Sourced, not run. The caller sets A and B (the namespaces), ADDR_B (the
+# server's address in B), TIME (seconds per run) and TMP (its own
+# directory, removed by the caller).
+
+# One iperf3 run from A to B: prints "GBITS BYTES" received.
+bench_iperf() { # CC STREAMS
+	# Per namespace where the sysctl may be set; per socket (iperf3 -C)
+	# always, as a container may not set a netns default outside
+	# tcp_allowed_congestion_control.
+	for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$1 2>/dev/null; done
+	ip netns exec $B iperf3 -s -1 -B $ADDR_B >/dev/null 2>&1 &
+	local srv=$!
+	for _ in $(seq 50); do
+		ip netns exec $B ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		sleep 0.1
+	done
+	ip netns exec $A iperf3 -c $ADDR_B -C $1 -t $TIME -P $2 -J 2>/dev/null |
+		python3 -c 'import json,sys
+try:
+    s = json.load(sys.stdin)["end"]["sum_received"]
+    print("%.2f %d" % (s["bits_per_second"] / 1e9, s["bytes"]))
+except Exception: print("0 0")'
+	wait $srv 2>/dev/null
+}
+
+# Median of the numbers on stdin (one or more per line).
+bench_median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {if (!NR) print 0; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# A / B with FORMAT's precision, or "-".
+bench_ratio() { # A B [DIGITS]
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0 && a > 0) printf "%.*fx", d, a / b; else print "-" }'
+}
+
+# CPU clock ticks (user + system, all threads) of the processes PID...
+bench_ticks() { # PID...
+	local t=0 p
+	for p in "$@"; do
+		[ -r /proc/$p/stat ] || continue
+		# Fields 14 and 15 after the ")" that ends the command name.
+		t=$((t + $(sed 's/.*) //' /proc/$p/stat | awk '{print $12 + $13}')))
+	done
+	echo $t
+}
+
+# CPU seconds per GB: ticks used for BYTES delivered.
+bench_cpu_per_gb() { # TICKS BYTES
+	awk -v t="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (b > 0) printf "%.2f", t / hz / (b / 1e9); else print "-" }'
+}
+
+# Why Open vSwitch cannot run here, or nothing.
+bench_ovs_why() {
+	local schema=/usr/share/openvswitch/vswitch.ovsschema
+	command -v ovs-vswitchd >/dev/null || { echo "no ovs-vswitchd (apt-get install openvswitch-switch)"; return; }
+	[ -r $schema ] || echo "no $schema (apt-get install openvswitch-common)"
+}
+
+# Open vSwitch's userspace datapath, private to this run: its database,
+# ovsdb-server and ovs-vswitchd in $TMP/ovs (no systemd, no host state
+# touched) and a netdev bridge, with userspace TSO when TSO is 1.
+# Return: non-zero (the reason on stderr) when OVS cannot run.
+bench_ovs_start() { # BRIDGE TSO
+	local d=$TMP/ovs why
+	why=$(bench_ovs_why)
+	[ -z "$why" ] || { echo "bench: OVS skipped: $why" >&2; return 1; }
+	mkdir -p $d
+	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
+	ovsdb-tool create $d/conf.db /usr/share/openvswitch/vswitch.ovsschema &&
+		ovsdb-server --remote=punix:$d/db.sock --pidfile=$d/ovsdb-server.pid \
+			--detach -vconsole:off --log-file=$d/ovsdb-server.log $d/conf.db &&
+		ovs-vsctl --no-wait init || { echo "bench: OVS skipped: ovsdb-server did not start" >&2; return 1; }
+	[ "$2" = 1 ] && ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
+	if ! ovs-vswitchd --pidfile=$d/ovs-vswitchd.pid --detach -vconsole:off --log-file=$d/ovs-vswitchd.log \
+		unix:$d/db.sock; then
+		echo "bench: OVS skipped: ovs-vswitchd did not start ($(tail -n 1 $d/ovs-vswitchd.log))" >&2
+		return 1
+	fi
+	ovs-vsctl --timeout=30 add-br $1 -- set bridge $1 datapath_type=netdev
+}
+
+# The pid of ovs-vswitchd (the datapath), for its CPU time.
+bench_ovs_pid() { cat $TMP/ovs/ovs-vswitchd.pid 2>/dev/null; }
+
+bench_ovs_stop() { # BRIDGE
+	[ -d $TMP/ovs ] || return 0
+	ovs-vsctl --timeout=10 del-br $1 2>/dev/null
+	local p pid
+	for p in ovs-vswitchd ovsdb-server; do
+		pid=$(cat $TMP/ovs/$p.pid 2>/dev/null) || continue
+		kill $pid 2>/dev/null
+		for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	done
+	rm -rf $TMP/ovs
+}

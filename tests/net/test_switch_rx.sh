@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_switch_rx.sh - vtap-switchd's receive modes (--io-uring no, yes,
+# auto, and auto with io_uring absent: VTAP_NO_IO_URING=1) moving a TCP
+# transfer whose sender hands the switch MSS-sized segments (offloads=none
+# on its port), so batches fill and end in the middle (EAGAIN) and runs
+# of segments are coalesced across the receive batches' edges: every
+# byte arrives (sha256), the hash checks see no mismatch, the coalescing
+# counters move, and the daemon holds io_uring instances exactly when the
+# mode says so. --io-uring yes without io_uring fails the port (exit 1).
+. "$VTAP_SRCDIR/tests/lib.sh"
+require_root
+need python3 python3
+need_built "$VTAP_SWITCHD"
+
+N1=$(uname_ r1); N2=$(uname_ r2)
+P1=$(uname_ q1); P2=$(uname_ q2)
+TMP=$(mktemp -d)
+SOCK=$TMP/ctl.sock
+SW=
+cleanup_add rm -rf "$TMP"
+cleanup_add '[ -z "$SW" ] || { kill $SW; wait $SW; }'
+for ns in $N1 $N2; do
+	ip netns add "$ns" || fail "ip netns add $ns"
+	cleanup_add ip netns del "$ns"
+	ip -n "$ns" link set lo up
+done
+cleanup_add ip link del "$P1"
+cleanup_add ip link del "$P2"
+
+# The number of io_uring instances the daemon holds.
+rings() { ls -l /proc/$SW/fd 2>/dev/null | grep -c 'anon_inode:\[io_uring\]'; }
+
+# FIELD of port PORT, summed over queues for queue fields.
+show() { # PORT FIELD
+	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+for p in d["ports"]:
+    if p["ifname"] != sys.argv[1]: continue
+    if sys.argv[2] in p: v = p[sys.argv[2]]
+    else: v = sum(int(q[sys.argv[2]]) for q in p["queue_stats"])
+    print(str(v).lower())' "$1" "$2"
+}
+
+start() { # MODE [ENV...]
+	local mode=$1
+	shift
+	env "$@" "$VTAP_SWITCHD" -q --io-uring "$mode" --workers 2 --control "$SOCK" \
+		--port "$P1,queues=2,netns=$N1,offloads=none" \
+		--port "$P2,queues=2,netns=$N2" 2>"$TMP/log" &
+	SW=$!
+	for i in $(seq 600); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	[ -S "$SOCK" ] || { cat "$TMP/log" >&2; fail "$mode: daemon did not start"; return 1; }
+	ip -n "$N1" addr add 10.191.0.1/24 dev "$P1" && ip -n "$N1" link set "$P1" up &&
+		ip -n "$N2" addr add 10.191.0.2/24 dev "$P2" && ip -n "$N2" link set "$P2" up
+}
+
+stop() {
+	kill $SW
+	wait $SW
+	check test $? = 0
+	SW=
+	rm -f "$SOCK"
+}
+
+# 4 MB from N1 to N2, compared by sha256.
+tcp_ok() {
+	ip netns exec "$N2" python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.191.0.2", 5556)); s.listen(1); s.settimeout(60)
+c, _ = s.accept(); c.settimeout(60); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
+' "$TMP/rx" &
+	local rx=$!
+	ip netns exec "$N1" python3 -c '
+import hashlib, random, socket, sys, time
+data = random.Random(5).randbytes(4 << 20)
+for i in range(100):
+    try:
+        s = socket.create_connection(("10.191.0.2", 5556), timeout=5); break
+    except OSError: time.sleep(0.1)
+s.sendall(data); s.close()
+open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
+' "$TMP/tx"
+	wait $rx
+	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
+}
+
+for mode in no yes auto auto-absent; do
+	case $mode in
+	auto-absent) start auto VTAP_NO_IO_URING=1 || continue ;;
+	*) start $mode || continue ;;
+	esac
+	echo "mode $mode: $(rings) io_uring instance(s)"
+	case $mode in
+	no | auto-absent) check test "$(rings)" = 0 ;;
+	# One ring per queue: 2 ports x 2 queues.
+	*) check test "$(rings)" = 4 ;;
+	esac
+	rm -f "$TMP/rx" "$TMP/tx"
+	check tcp_ok
+	check test "$(show "$P2" gro_frames)" -gt 0
+	case $mode in
+	no | auto-absent) check test "$(show "$P1" io_uring)" = 0 ;;
+	*) check test "$(show "$P1" io_uring)" = 2 ;;
+	esac
+	check test "$(show "$P1" hash_checked)" -gt 0
+	check test "$(show "$P1" hash_mismatch)" = 0
+	check test "$(show "$P2" hash_mismatch)" = 0
+	stop
+done
+
+# io_uring required but absent: the port fails, the daemon exits 1.
+VTAP_NO_IO_URING=1 timeout 60 "$VTAP_SWITCHD" -q --io-uring yes --control "$SOCK" \
+	--port "$P1,queues=1" >"$TMP/out" 2>"$TMP/err"
+check test $? = 1
+cat "$TMP/err"
+check grep -q "io_uring on queue 0: Operation not supported" "$TMP/err"
+check_exit 1 ip link show "$P1"
+
+finish
