@@ -23,6 +23,10 @@
 #     `ethtool -K eth0 rxhash on`).
 # Without `vtapctl steer guard` part 1 fails ("needs vtapctl steer
 # guard"), after checking that the domain boots and the flows arrive.
+# The daemons are the machine's: two runs of this test at once share them,
+# and the one that started them stops them when it ends (CI runs one); a
+# vtapctl that removes state it takes for stale (another branch's rules)
+# run meanwhile removes this test's taps' state.
 # Skips (77) only where libvirt is not installed (scripts/setup.sh installs
 # it with the other guest packages when it can) or the harness cannot run.
 . "$VTAP_SRCDIR/tests/lib.sh"
