@@ -7,6 +7,9 @@
  *   vhost_floor tap-tx TAP SIZE SECONDS     libvtap's plain queue writer
  *   vhost_floor vhost-rx SOCKET SECONDS     minimal driver, receive ring
  *   vhost_floor vhost-tx SOCKET SIZE SECONDS  minimal driver, transmit ring
+ *   vhost_floor vhost-tcp SOCKET FLOWS SECONDS  the same with MSS-sized
+ *       (1448-byte payload) TCP segments of FLOWS flows, in runs of
+ *       BATCH / FLOWS consecutive segments per flow (bench/vhost/coalesce.sh)
  *
  * The tap side opens the (persistent, one-queue, 20-byte header) tap with
  * libvtap and moves batches of 64 with vtap_queue__recv()/send(), waiting
@@ -175,10 +178,13 @@ static void wait_call(struct fe_vq *vq)
 		return;
 }
 
+/* Features the driver asks for besides the defaults (vhost-tcp: CSUM). */
+static uint64_t driver_features;
+
 static struct fe *driver(const char *sock)
 {
 	static struct fe f;
-	uint64_t want = F(32) | F(15) | F(28) | F(22);
+	uint64_t want = F(32) | F(15) | F(28) | F(22) | driver_features;
 
 	if (fe_connect(&f, sock) || fe_start(&f, want, 1, 256)) {
 		fprintf(stderr, "vhost_floor: cannot start the frontend\n");
@@ -226,7 +232,42 @@ static int vhost_rx(const char *sock, double secs)
 	return 0;
 }
 
-static int vhost_tx(const char *sock, size_t size, double secs)
+/*
+ * TCP 10.96.0.2:(5000 + @flow) -> 10.96.0.1:9, ACK, 1448 bytes of payload
+ * at sequence number @seq, with the guest header @hdr (NEEDS_CSUM, as a
+ * guest with checksum offload sends). Return: the frame's length.
+ */
+static size_t tcp_frame(uint8_t *hdr, uint8_t *b, unsigned int flow,
+			uint32_t seq, uint16_t ip_id)
+{
+	size_t len = 14 + 20 + 20 + 1448;
+	uint32_t s = 0;
+
+	hdr[0] = 1; /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	hdr[6] = 34; /* csum_start */
+	hdr[8] = 16; /* csum_offset */
+	udp_frame(b, len);
+	b[23] = 6;
+	put16(b + 18, ip_id);
+	put16(b + 24, 0);
+	for (int i = 14; i < 34; i += 2)
+		s += (uint32_t)b[i] << 8 | b[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(b + 24, (uint16_t)~s);
+	memset(b + 34, 0, 20);
+	put16(b + 34, (uint16_t)(5000 + flow));
+	put16(b + 36, 9);
+	put16(b + 38, (uint16_t)(seq >> 16));
+	put16(b + 40, (uint16_t)seq);
+	b[46] = 5 << 4;
+	b[47] = 0x10; /* ACK */
+	put16(b + 48, 1024);
+	return len;
+}
+
+static int vhost_tx(const char *sock, size_t size, double secs,
+		    unsigned int flows)
 {
 	struct fe *f = driver(sock);
 	struct fe_vq *vq = &f->vq[1];
@@ -243,7 +284,17 @@ static int vhost_tx(const char *sock, size_t size, double secs)
 		uint8_t *b = vq->bufs + (size_t)(i % BATCH) * 2048;
 
 		memset(b, 0, f->hdr_len);
-		len = udp_frame(b + f->hdr_len, size);
+		if (flows) {
+			/* Runs of BATCH / flows segments per flow, in order
+			 * within a run; each ring lap sends them again. */
+			unsigned int run = BATCH / flows, k = i % BATCH;
+
+			len = tcp_frame(b, b + f->hdr_len, k / run,
+					1 + (k % run) * 1448,
+					(uint16_t)(k % run));
+		} else {
+			len = udp_frame(b + f->hdr_len, size);
+		}
 		vq->desc[i] = (struct vring_desc){
 			fe_gpa(f, b), (uint32_t)(f->hdr_len + len), 0, 0};
 	}
@@ -286,9 +337,18 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "vhost-rx"))
 		return vhost_rx(argv[2], atof(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "vhost-tx"))
-		return vhost_tx(argv[2], (size_t)atoi(argv[3]), atof(argv[4]));
-	fprintf(stderr, "usage: vhost_floor tap-rx TAP SECONDS | tap-tx TAP "
-			"SIZE SECONDS | vhost-rx SOCKET SECONDS | vhost-tx "
-			"SOCKET SIZE SECONDS\n");
+		return vhost_tx(argv[2], (size_t)atoi(argv[3]), atof(argv[4]),
+				0);
+	if (argc == 5 && !strcmp(argv[1], "vhost-tcp") && atoi(argv[3]) > 0 &&
+	    atoi(argv[3]) <= BATCH) {
+		driver_features = F(0);
+		return vhost_tx(argv[2], 1514, atof(argv[4]),
+				(unsigned int)atoi(argv[3]));
+	}
+	fprintf(stderr,
+		"usage: vhost_floor tap-rx TAP SECONDS | tap-tx TAP "
+		"SIZE SECONDS | vhost-rx SOCKET SECONDS | vhost-tcp SOCKET "
+		"FLOWS SECONDS | vhost-tx "
+		"SOCKET SIZE SECONDS\n");
 	return 2;
 }

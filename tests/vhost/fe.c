@@ -352,7 +352,8 @@ void fe_make_avail(struct fe *f, unsigned int index, uint16_t head)
 	vq->avail->ring[vq->avail_idx % vq->num] = head;
 	vq->avail_idx++;
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
-	fe_kick(f, index);
+	if (!f->hold_kick)
+		fe_kick(f, index);
 }
 
 int fe_tx(struct fe *f, unsigned int pair, const void *hdr, const void *frame,

@@ -59,6 +59,9 @@ struct fe {
 	uint64_t proto;
 	unsigned int pairs;
 	unsigned int hdr_len;
+	/* fe_make_avail() publishes without kicking while set (a batch of
+	 * fe_tx() calls, then one fe_kick()). */
+	bool hold_kick;
 	struct fe_vq vq[2 * FE_PAIRS_MAX];
 };
 

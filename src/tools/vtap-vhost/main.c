@@ -71,6 +71,7 @@ static void usage(FILE *f)
 		"                  [--queues N] [--netns NS] [--offload LIST]\n"
 		"                  [--hash-report on|off] [--owner UID]\n"
 		"                  [--pin | --cpus LIST] [--allow-polling]\n"
+		"                  [--coalesce on|off]\n"
 		"\n"
 		"A vhost-user virtio-net backend whose other side is a vtap tap:\n"
 		"guest queue pair i is tap queue i, steered in the kernel by vtap.\n"
@@ -96,6 +97,10 @@ static void usage(FILE *f)
 		"                       list (wrapping), e.g. 2,3\n"
 		"  --allow-polling      accept rings without a kick eventfd\n"
 		"                       (polled, backing off to 1 ms when idle)\n"
+		"  --coalesce on|off    merge the guest's MSS-sized TCP segments\n"
+		"                       (UDP datagrams where the kernel takes USO)\n"
+		"                       of one transmit batch into GSO frames\n"
+		"                       (default on)\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n",
 		VH_PAIRS_MAX);
@@ -131,6 +136,7 @@ enum {
 	OPT_PIN,
 	OPT_CPUS,
 	OPT_POLLING,
+	OPT_COALESCE,
 };
 
 /*
@@ -207,6 +213,7 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 		{"pin", no_argument, NULL, OPT_PIN},
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"allow-polling", no_argument, NULL, OPT_POLLING},
+		{"coalesce", required_argument, NULL, OPT_COALESCE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -295,6 +302,16 @@ static int parse_args(int argc, char **argv, struct vh_opts *o)
 			break;
 		case OPT_POLLING:
 			o->allow_polling = true;
+			break;
+		case OPT_COALESCE:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr,
+					PROG
+					": --coalesce must be on or off, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			o->no_coalesce = !strcmp(optarg, "off");
 			break;
 		case 'h':
 			usage(stdout);
@@ -535,6 +552,15 @@ static int setup_pairs(struct vh_dev *d)
 		if (!p->pool || !p->bounce) {
 			vh_log("out of memory");
 			return -1;
+		}
+		if (!d->o.no_coalesce) {
+			VTAP_OPTS_INIT(vtap_gro_opts, go);
+
+			/* Coalesce where the queue can (a vnet header; USO
+			 * only where the kernel's tap takes it). */
+			if (!vtap_queue__set_gro(p->q, &go))
+				p->gro_buf = malloc((size_t)VH_GRO_BATCH *
+						    VH_GRO_STRIDE);
 		}
 		if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->tap_fd, &ev)) {
 			vh_log("epoll: %s", strerror(errno));
@@ -848,6 +874,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < d.npairs; i++) {
 		free(d.pair[i].pool);
 		free(d.pair[i].bounce);
+		free(d.pair[i].gro_buf);
 	}
 	return ret ? 1 : 0;
 fail:

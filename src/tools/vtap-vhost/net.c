@@ -20,6 +20,17 @@
  * stay in the pool for the next frame. A frame larger than the buffers is
  * dropped by the kernel (readv fails) and counted.
  *
+ * Coalescing on transmit. A guest without TSO (or a UDP sender) hands
+ * over MSS-sized frames, one writev() each. Where the tap's queue
+ * coalesces (vtap_queue__set_gro(), set at start unless --coalesce off),
+ * frames that are not GSO and at most VH_GRO_FRAME bytes are copied into
+ * the pair's gro slots instead, and the slots go out through
+ * vtap_queue__send() at the end of the transmit batch (or when full, or
+ * before a frame that goes alone, so the order is kept): consecutive
+ * MSS-sized segments of one TCP flow (UDP datagrams with USO) become one
+ * GSO frame, one write. The copy (a few hundred ns for 1.5 KiB) buys the
+ * system calls it saves; GSO frames keep the one-copy writev().
+ *
  * Hash reporting: with VIRTIO_NET_F_HASH_REPORT every receive header gets
  * hash_value and hash_report from vtap_rss over the frame, with the RSS
  * configuration of the tap's steering program (vtap_steer__rss()), the one
@@ -269,6 +280,44 @@ static void tx_slow(struct vh_dev *d, struct vh_pair *p, const uint8_t *hb,
 		count_drop(st, false, VTAP_DROP_QUEUE_FULL);
 }
 
+/* Write the frames held for coalescing; what the kernel refuses is counted. */
+static void tx_gro_flush(struct vh_pair *p, struct vtap_queue_stats *st)
+{
+	unsigned int n = p->gro_n, done = 0;
+
+	p->gro_n = 0;
+	for (int tries = 0; done < n && tries < 2; tries++) {
+		int r = vtap_queue__send(p->q, p->gro_f + done, n - done);
+
+		if (r < 0)
+			break;
+		done += (unsigned int)r;
+	}
+	/* The library counted what it wrote or dropped; the rest found the
+	 * kernel queue full. */
+	if (done < n)
+		st->tx_drops[VTAP_DROP_QUEUE_FULL] += n - done;
+}
+
+/* Hold a checked frame for coalescing (a copy: the chain goes back). */
+static void tx_gro_add(struct vh_pair *p, const uint8_t *hb,
+		       const struct iovec *iov, unsigned int n,
+		       size_t frame_len, struct vtap_queue_stats *st)
+{
+	uint8_t *b = p->gro_buf + (size_t)p->gro_n * VH_GRO_STRIDE;
+
+	memcpy(b, hb, VH_TAP_HDR);
+	iov_read(iov, n, b + VH_TAP_HDR, frame_len);
+	p->gro_f[p->gro_n++] = (struct vtap_frame){
+		.buf = b,
+		.cap = VH_GRO_STRIDE,
+		.len = VH_TAP_HDR + frame_len,
+		.drop = -1,
+	};
+	if (p->gro_n == VH_GRO_BATCH)
+		tx_gro_flush(p, st);
+}
+
 /* One transmitted chain: header checks, then writev or the slow path. */
 static void tx_frame(struct vh_dev *d, struct vh_pair *p, unsigned int n_iov,
 		     uint32_t chain_len, struct vtap_queue_stats *st)
@@ -300,6 +349,13 @@ static void tx_frame(struct vh_dev *d, struct vh_pair *p, unsigned int n_iov,
 		count_drop(st, false, reason);
 		return;
 	}
+	if (plan == VTAP_PLAN_PASS && p->gro_buf &&
+	    h.gso_type == VTAP_VNET_GSO_NONE && frame_len <= VH_GRO_FRAME) {
+		tx_gro_add(p, hb, iov, n_iov, frame_len, st);
+		return;
+	}
+	if (p->gro_n)
+		tx_gro_flush(p, st); /* what came before goes first */
 	if (plan != VTAP_PLAN_PASS) {
 		tx_slow(d, p, hb, iov, n_iov, frame_len, st);
 		return;
@@ -368,6 +424,8 @@ void vh_net_tx(struct vh_dev *d, struct vh_pair *p)
 			break;
 	}
 out:
+	if (p->gro_n)
+		tx_gro_flush(p, &st);
 	if (done) {
 		publish_used(vq);
 		notify(d, vq);

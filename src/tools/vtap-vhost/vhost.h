@@ -28,6 +28,11 @@
 #define VH_BATCH 64
 /* The tap's header: always the 20-byte layout; the guest's is translated. */
 #define VH_TAP_HDR VTAP_VNET_HDR_HASH_LEN
+/* Coalescing on transmit: frames held per pair, and the largest held (a
+ * 9000-byte MTU frame with a VLAN tag); larger or GSO frames go alone. */
+#define VH_GRO_BATCH VH_BATCH
+#define VH_GRO_FRAME (9000 + 18)
+#define VH_GRO_STRIDE (VH_TAP_HDR + VH_GRO_FRAME)
 /* Bytes copied to check or hash a frame whose headers span buffers. */
 #define VH_PREFIX 512
 
@@ -110,6 +115,11 @@ struct vh_pair {
 	bool tap_armed; /* tap fd in epoll with EPOLLIN */
 	struct vh_rx_pool *pool;
 	uint8_t *bounce; /* slow path: software offloads (VH_TAP_HDR + frame) */
+	/* Coalescing on transmit (NULL: off): VH_GRO_BATCH slots of
+	 * VH_GRO_STRIDE bytes, the frames held in them, their count. */
+	uint8_t *gro_buf;
+	struct vtap_frame gro_f[VH_GRO_BATCH];
+	unsigned int gro_n;
 	struct iovec tx_iov[VRING_IOV_MAX + 1];
 	struct iovec rx_iov[VRING_IOV_MAX + 1];
 	bool tx_more; /* a batch ended with buffers left */
@@ -140,6 +150,7 @@ struct vh_opts {
 	bool has_owner;
 	uint32_t owner;
 	bool allow_polling; /* rings without a kick eventfd (polled) */
+	bool no_coalesce; /* --coalesce off: every guest frame written alone */
 	/* --pin / --cpus: worker i runs on cpus[i % n_cpus] (n_cpus 0: free) */
 	unsigned int n_cpus;
 	unsigned int cpus[VH_PAIRS_MAX];
