@@ -31,6 +31,7 @@ usage --socket /tmp/x --tap t0 --queues 0
 usage --socket /tmp/x --tap t0 --queues 65
 usage --socket /tmp/x --tap t0 --queues two
 usage --socket /tmp/x --tap t0 --hash-report maybe
+usage --socket /tmp/x --tap t0 --coalesce maybe
 usage --socket /tmp/x --tap t0 --offload tso9
 usage --socket /tmp/x --tap t0 --offload udp_tunnel
 usage --socket /tmp/x --tap t0 --owner -1

@@ -48,6 +48,7 @@ bad "option '--workers' needs a value" --workers
 bad "workers must be 1..64, not '-1'" --workers -1
 bad "workers must be 1..64, not '99999999999999999999'" --workers 99999999999999999999
 bad "aging must be" --aging 0
+bad "--io-uring: io_uring must be auto, yes or no, not 'maybe'" --io-uring maybe
 bad "queues must be 1..256, not '-1'" --port "$P1,queues=-1"
 bad "empty port spec" --port ""
 bad "unexpected argument 'extra'" extra
