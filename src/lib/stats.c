@@ -19,8 +19,8 @@
  * While the handle is open, its process holds an OFD write lock on the
  * whole file. A file nobody locks was left by a handle that died without
  * closing (a crash): readers skip it and remove it, the next handle that
- * opens removes every such file (and the run state of links that are gone),
- * and a new handle may reuse its name. Closing a handle removes its file.
+ * opens removes every such file (the state of links that went with it is
+ * vtap_gc()'s), and a new handle may reuse its name. Closing a handle removes its file.
  *
  * Where the run directory cannot be written (an unprivileged opener of a
  * tap not prepared by vtapctl), the counters live in private memory: the
@@ -195,8 +195,6 @@ int vtap_stats_open(struct vtap_dev *dev)
 	int fd = -1, rfd, dfd = -1, err;
 
 	dev->stats_name[0] = '\0';
-	/* The run state of taps gone with a crashed opener (not persistent). */
-	vtap_rundir_gc();
 	rfd = vtap_rundir_open(dev->ifindex, true);
 	err = rfd < 0 ? rfd : 0;
 	if (!err) {
