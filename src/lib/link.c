@@ -397,6 +397,40 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+struct filter_find {
+	uint32_t handle, prio;
+	bool found;
+};
+
+static int find_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	struct filter_find *f = data;
+
+	if (nlh->nlmsg_type == RTM_NEWTFILTER &&
+	    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*tcm)) &&
+	    tcm->tcm_handle == f->handle && tcm->tcm_info >> 16 == f->prio)
+		f->found = true;
+	return MNL_CB_OK;
+}
+
+bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
+			      uint32_t prio)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct filter_find f = {.handle = handle, .prio = prio};
+	struct tcmsg *tcm;
+
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	return !nl_talk_cb(nlh, find_cb, &f) && f.found;
+}
+
 int vtap_nl_tc_filters(int ifindex, uint32_t parent)
 {
 	char buf[NL_REQ_SIZE];

@@ -125,6 +125,9 @@ int vtap_netns_id(char *buf, size_t size);
  * number, or -errno (-EINVAL when there is no such qdisc).
  */
 int vtap_nl_tc_filters(int ifindex, uint32_t parent);
+/* Whether link @ifindex has a filter of @handle and priority @prio there. */
+bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
+			      uint32_t prio);
 
 /*
  * Send one rtnetlink request @nlh (NLM_F_ACK is added) on a fresh socket

@@ -197,6 +197,12 @@ static bool tc_is_ours(const struct bpf_tc_hook *hook, unsigned int handle,
 	bool ours = false;
 	int fd;
 
+	/* Asked first with a dump: a query of a missing filter makes the
+	 * kernel (and libbpf's log) complain. */
+	if (!vtap_nl_tc_filter_exists(hook->ifindex,
+				      TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+				      handle, prio))
+		return false;
 	if (bpf_tc_query(hook, &q) || !q.prog_id)
 		return false;
 	fd = bpf_prog_get_fd_by_id(q.prog_id);
