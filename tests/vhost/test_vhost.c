@@ -626,6 +626,83 @@ static void test_multiqueue_hash(void **state)
 	vtap_dev__delete(tap);
 }
 
+/*
+ * vtap-vhost over a macvtap (--tap of an existing one; queue pair i is
+ * macvtap queue i): the operator's macvtap on a veth with pinned RSS
+ * (steered by the tc ingress program); frames sent into the veth's other
+ * end arrive on the pair the table chooses, with the reported hash equal
+ * to vtap_rss over them.
+ */
+static void test_macvtap(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, o, .flags = VTAP_DEV_PERSIST, .queues = 2,
+		       .vnet_hdr_len = 20, .type = VTAP_DEV_TYPE_MACVTAP,
+		       .mode = VTAP_DEV_MODE_BRIDGE, .mac = guest_mac);
+	VTAP_OPTS_INIT(vtap_steer_opts, so, .flags = VTAP_STEER_PIN,
+		       .queues = 2);
+	VTAP_OPTS_INIT(vtap_steer_rss, r, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .key_len = 40, .kind = VTAP_STEER_TABLE_EXPLICIT,
+		       .table_len = 8);
+	VTAP_OPTS_INIT(vtap_rss_opts, ro, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .key = key, .key_len = 40);
+	struct sockaddr_ll a = {.sll_family = AF_PACKET,
+				.sll_protocol = htons(ETH_P_ALL)};
+	char saved[sizeof(tap)], lower[16], peer[16], args[64];
+	struct vtap_steer *st;
+	struct vtap_rss *rss;
+	struct vtap_dev *dev;
+	unsigned int per[2];
+	int pkt;
+
+	(void)state;
+	daemon_stop();
+	nt_name(lower, sizeof(lower), "vl");
+	nt_name(peer, sizeof(peer), "vp");
+	assert_int_equal(nt_sh("ip link add %s type veth peer name %s && "
+			       "ip link set %s up && ip link set %s up",
+			       lower, peer, lower, peer),
+			 0);
+	nt_link_cleanup(lower);
+	memcpy(saved, tap, sizeof(tap));
+	nt_name(tap, sizeof(tap), "vm");
+	o.link = lower;
+	dev = vtap_dev__open(tap, &o);
+	assert_non_null(dev);
+	nt_link_cleanup(tap);
+	assert_int_equal(vtap_dev__set_up(dev, true), 0);
+	st = vtap_steer__open(tap, &so);
+	assert_non_null(st);
+	memcpy(r.key, key, 40);
+	memcpy(r.table, table, sizeof(table));
+	assert_int_equal(vtap_steer__set_rss(st, &r), 0);
+	assert_int_equal(vtap_steer__attach_name(st), 0);
+	vtap_steer__close(st);
+	vtap_dev__close(dev);
+
+	snprintf(args, sizeof(args), "--tap %s --queues 2", tap);
+	daemon_start(args, true);
+	connect_start(base_features | F(57), 2);
+	assert_int_equal(fe.hdr_len, 20);
+	rss = vtap_rss__new(&ro);
+	assert_non_null(rss);
+	/* Frames for the guest's MAC enter through the lower device. */
+	pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	assert_true(pkt >= 0);
+	a.sll_ifindex = (int)if_nametoindex(peer);
+	assert_int_equal(bind(pkt, (struct sockaddr *)&a, sizeof(a)), 0);
+	check_flows(pkt, rss, 64, per);
+	assert_true(per[0] > 0 && per[1] > 0);
+
+	close(pkt);
+	vtap_rss__free(rss);
+	fe_close(&fe);
+	daemon_stop();
+	vtap_steer__unpin(tap);
+	assert_int_equal(vtap_dev__delete(tap), 0);
+	memcpy(tap, saved, sizeof(tap));
+	nt_sh("ip link del %s", lower);
+}
+
 /* A 64 KiB TSO frame into 2 KiB mergeable buffers, and without TSO. */
 static void test_mrg_tso(void **state)
 {
@@ -1647,6 +1724,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiate_frames),
 		cmocka_unit_test(test_multiqueue_hash),
+		cmocka_unit_test(test_macvtap),
 		cmocka_unit_test(test_mrg_tso),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_hostile_headers),
