@@ -5,7 +5,8 @@
  * compared byte for byte with sockets behind the tap; multiqueue with
  * every reported hash equal to vtap_rss over the frame and every queue the
  * table's choice, a queue pair disabled and enabled again (detach, table
- * rebuilt, attach); a 64 KiB TSO frame into 2 KiB mergeable buffers;
+ * rebuilt, attach); the same steering over a macvtap; a 64 KiB TSO frame
+ * into 2 KiB mergeable buffers;
  * offloads following the features; each hostile descriptor case stopping
  * its queue with a counted error and a log line; hostile vnet headers as
  * counted drops; disconnect and reconnect; --client mode.
