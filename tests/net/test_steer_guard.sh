@@ -107,6 +107,8 @@ check test "$(grep -c "attached again" "$TMP/guard.log")" = 1
 check vt steer attach dev "$T"
 check test "$(sj 'd["released"]')" = False
 check eventually 'grep -c "guarding (ifindex" "$TMP/guard.log" | grep -q 2'
+# (Its own instance in place of steer attach's, before the next detach.)
+check eventually 'grep -c "attached through" "$TMP/guard.log" | grep -q 2'
 touch "$TMP/DETACH"
 check eventually 'grep -q detached "$TMP/p2.log"'
 check eventually '[ "$(sj d[\"reattached\"])" = 2 ] && [ "$(sj d[\"attached\"])" = yes ]'
@@ -125,4 +127,5 @@ check grep -q "stopped" "$TMP/guard.log"
 check_exit 2 vt steer detach
 check_exit 2 vt steer guard dev "$T" extra
 check_exit 1 vt steer detach dev nosuch0
+[ "$_failed" = 0 ] || { echo "guard's log:"; cat "$TMP/guard.log"; tail -n 3 "$TMP"/p*.log; } >&2
 finish
