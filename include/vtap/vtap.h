@@ -3037,8 +3037,9 @@ enum vtap_steer_attach_state {
  * @queues: queues attached now (IFLA_TUN_NUM_QUEUES), -1 when not told
  * @prog_id: the program instance vtap last attached
  *	(vtap_steer__attach_borrowed()), 0 when it attached the pinned one
- * @prog_seen: @prog_id was looked up (root): @state is a fact, YES when
- *	the tap still runs that instance, NO when it is gone
+ * @prog_seen: @prog_id was looked up (root): @state is a fact, NO when
+ *	that instance is gone, YES (or NOT_RUN, when frames passed while one
+ *	queue was attached) when the tap still holds it
  * @reattached: times `vtapctl steer guard` attached the program again
  *	after an opener detached it
  * @released: handed back (vtap_steer__release()): no guard attaches it

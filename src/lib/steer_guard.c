@@ -31,9 +31,12 @@
  * named), it checks that the instance it attached still resolves (one
  * syscall per tap: all a round costs while nothing changes; new taps,
  * openers and removed pins are looked for every GUARD_FULL_EVERY rounds
- * and whenever a tap runs no instance of the guard's); when it does not, it attaches the next instance, loaded in
- * advance so that re-attaching is one ioctl, and counts it in the run
- * directory ("guard"). Taps handed back with `vtapctl steer detach`
+ * and whenever a tap runs no instance of the guard's); when it does not,
+ * it attaches the next instance, loaded in advance so that re-attaching
+ * is one ioctl (GUARD_SPARES of them, loaded while the tap is quiet:
+ * QEMU's detaches come in bursts, two per guest `ethtool -L`; with none
+ * ready, the pinned program is attached at once, then an instance over
+ * it), and counts it in the run directory ("guard"). Taps handed back with `vtapctl steer detach`
  * (vtap_steer__release(): "released" in the run directory) and taps a
  * libvtap handle has open (a live stats file: libvtap users re-attach
  * themselves) are left alone.
@@ -48,6 +51,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -63,6 +67,11 @@
 #define RELEASED_FILE "released"
 /* Rounds between full passes while every tap runs the guard's instance. */
 #define GUARD_FULL_EVERY 8
+/* Instances loaded in advance per tap, and how long a tap must have been
+ * quiet before the guard loads one (a load takes a fraction of a second
+ * during which the guard does not look). */
+#define GUARD_SPARES 2
+#define GUARD_QUIET_NS 2000000000ull
 
 /* ------------------------------------------------------------------ */
 /* instances                                                          */
@@ -280,8 +289,11 @@ struct guard_tap {
 	int queues; /* attached now */
 	bool seen;
 	struct vtap_steer *s;
-	int spare; /* an instance loaded in advance, or -1 */
-	uint32_t spare_id;
+	/* Instances loaded in advance: re-attaching is then one ioctl. */
+	int spare[GUARD_SPARES];
+	uint32_t spare_id[GUARD_SPARES];
+	unsigned int n_spare;
+	uint64_t last_attach_ns;
 	uint32_t live_id; /* the instance the tap runs, 0: none known */
 	bool lost; /* live_id went away, not attached again yet */
 	bool released; /* handed back: dropped */
@@ -337,8 +349,8 @@ vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts)
 static void tap_free(struct guard_tap *t)
 {
 	vtap_steer__close(t->s);
-	if (t->spare >= 0)
-		close(t->spare);
+	for (unsigned int i = 0; i < t->n_spare; i++)
+		close(t->spare[i]);
 }
 
 void vtap_steer_guard__free(struct vtap_steer_guard *g)
@@ -395,7 +407,6 @@ static int scan_link(const struct vtap_link *l, void *ctx)
 		g->taps = p;
 		t = &g->taps[g->n];
 		memset(t, 0, sizeof(*t));
-		t->spare = -1;
 		t->ifindex = l->ifindex;
 		snprintf(t->name, sizeof(t->name), "%s", l->name);
 		t->s = vtap_steer__open(l->name, &o);
@@ -409,11 +420,20 @@ static int scan_link(const struct vtap_link *l, void *ctx)
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 {
 	uint64_t count = 0;
+	uint32_t id = 0;
 	bool released;
-	int q, err;
+	int q, err, prog;
 
 	if (t->live_id) {
 		if (vtap_steer_instance_live(t->live_id))
@@ -432,15 +452,6 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 	}
 	if (vtap_stats_live_handles(t->ifindex) > 0)
 		return; /* a libvtap user: it attaches the program itself */
-	if (t->spare < 0) {
-		t->spare = vtap_steer_instance_load(t->s, &t->spare_id);
-		if (t->spare < 0) {
-			if (!t->quiet)
-				tell(g, t, VTAP_STEER_GUARD_ERROR, t->spare, 0);
-			t->quiet = true;
-			return;
-		}
-	}
 	q = queue_of(t->s, &t->pid, &t->fd, false);
 	if (q < 0) {
 		if (q != -ENOENT && !t->quiet)
@@ -448,8 +459,36 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		t->quiet = q != -ENOENT;
 		return;
 	}
-	err = set_prog(t->s, q, t->spare);
+	if (!t->n_spare) {
+		/*
+		 * None ready (detaches in a burst: `ethtool -L` makes two):
+		 * the pinned program steers at once, then an instance is
+		 * loaded and attached over it, so that the next detach can
+		 * be seen again.
+		 */
+		prog = vtap_steer__prog_fd(t->s);
+		if (prog >= 0)
+			set_prog(t->s, q, prog);
+		close(q);
+		prog = vtap_steer_instance_load(t->s, &id);
+		if (prog < 0) {
+			if (!t->quiet)
+				tell(g, t, VTAP_STEER_GUARD_ERROR, prog, 0);
+			t->quiet = true;
+			return;
+		}
+		q = queue_of(t->s, &t->pid, &t->fd, false);
+		if (q < 0) {
+			close(prog);
+			return;
+		}
+	} else {
+		prog = t->spare[--t->n_spare];
+		id = t->spare_id[t->n_spare];
+	}
+	err = set_prog(t->s, q, prog);
 	close(q);
+	close(prog);
 	if (err) {
 		if (!t->quiet)
 			tell(g, t, VTAP_STEER_GUARD_ERROR, err, 0);
@@ -457,10 +496,9 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		return;
 	}
 	t->quiet = false;
-	vtap_steer_attach_record(t->s, t->spare_id);
-	t->live_id = t->spare_id;
-	close(t->spare);
-	t->spare = -1;
+	vtap_steer_attach_record(t->s, id);
+	t->live_id = id;
+	t->last_attach_ns = now_ns();
 	if (t->lost) {
 		err = count_reattach(t->s, &count);
 		tell(g, t, VTAP_STEER_GUARD_REATTACHED, err, count);
@@ -468,8 +506,29 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		tell(g, t, VTAP_STEER_GUARD_ATTACHED, 0, count);
 	}
 	t->lost = false;
-	/* The next one, so that re-attaching is one ioctl. */
-	t->spare = vtap_steer_instance_load(t->s, &t->spare_id);
+}
+
+/*
+ * Load one instance in advance for one tap that has fewer than
+ * GUARD_SPARES and has been quiet for GUARD_QUIET_NS (not in the middle of
+ * a burst of detaches, when a load would delay the next repair).
+ */
+static void replenish(struct vtap_steer_guard *g)
+{
+	uint64_t now = now_ns();
+
+	for (size_t i = 0; i < g->n; i++) {
+		struct guard_tap *t = &g->taps[i];
+		int fd;
+
+		if (t->n_spare >= GUARD_SPARES || !t->live_id ||
+		    now - t->last_attach_ns < GUARD_QUIET_NS)
+			continue;
+		fd = vtap_steer_instance_load(t->s, &t->spare_id[t->n_spare]);
+		if (fd >= 0)
+			t->spare[t->n_spare++] = fd;
+		return;
+	}
 }
 
 /*
@@ -498,6 +557,7 @@ int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 	pins = g->round % GUARD_FULL_EVERY == 0;
 	if (!need_full(g)) {
 		g->round++;
+		replenish(g);
 		return (int)g->n;
 	}
 	g->round++;

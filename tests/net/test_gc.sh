@@ -9,6 +9,16 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+# A private mount namespace with its own /run/vtap, /run/netns and bpffs:
+# any vtapctl run as root collects what is left behind, so another test's
+# vtapctl on the machine must not see this state before the checks do.
+if [ -z "${GC_PRIVATE:-}" ]; then
+	exec env GC_PRIVATE=1 unshare --mount --propagation private bash "$0" "$@"
+fi
+mkdir -p /run/vtap /run/netns
+mount -t tmpfs -o mode=0755 tmpfs /run/vtap || skip "cannot mount a private /run/vtap"
+mount -t tmpfs -o mode=0755 tmpfs /run/netns || skip "cannot mount a private /run/netns"
+mount -t bpf -o mode=0755 bpf /sys/fs/bpf || skip "cannot mount a private bpffs"
 
 T=$(uname_ gc)
 NS=$(uname_ gcn)

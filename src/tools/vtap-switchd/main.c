@@ -485,6 +485,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sw.quiet = quiet;
+	/* State left by links and namespaces gone goes at every start, as
+	 * with vtapctl (docs/steering.md, "Nothing left behind"). */
+	if (geteuid() == 0)
+		vtap_gc(NULL);
 	for (unsigned int i = 0; i < cfg.n_ports; i++) {
 		if (sw_port_add(&sw, &cfg.ports[i], -1, err, sizeof(err))) {
 			fprintf(stderr, "vtap-switchd: %s\n", err);

@@ -188,8 +188,9 @@ static void show_attached(const char *dev, const struct vtap_steer_attached *a)
 	pr_str("attached", "attached %s", attached_names[a->state]);
 	if (a->state == VTAP_STEER_ATTACHED_NOT_RUN)
 		pr_text(": one queue attached");
+	/* Looked up: the instance is alive unless the answer is "no". */
 	if (a->prog_id && a->prog_seen)
-		pr_text(a->state == VTAP_STEER_ATTACHED_YES
+		pr_text(a->state != VTAP_STEER_ATTACHED_NO
 				? " (the tap runs program %u, which vtap "
 				  "attached;"
 				: " (program %u, which vtap attached, is gone: "
