@@ -345,7 +345,12 @@ static int ext_del(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-static int steer_attach(int argc, char **argv)
+/*
+ * `steer attach|detach dev NAME`: open the tap's steering, do @fn, say
+ * what failed (as @what) and close.
+ */
+static int steer_run(int argc, char **argv, const char *what,
+		     int (*fn)(struct vtap_steer *s))
 {
 	const char *dev = steer_cli_dev(argc, argv);
 	struct vtap_steer *s;
@@ -355,14 +360,19 @@ static int steer_attach(int argc, char **argv)
 		return EXIT_USAGE;
 	if (argc > 2)
 		return usage_err("unexpected '%s'", argv[2]);
-	s = steer_cli_open("steer attach", dev, false, 0);
+	s = steer_cli_open(what, dev, false, 0);
 	if (!s)
 		return EXIT_FAIL;
-	err = steer_cli_attach(s);
+	err = fn(s);
 	if (err)
-		steer_cli_err("steer attach", dev, err);
+		steer_cli_err(what, dev, err);
 	vtap_steer__close(s);
 	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static int steer_attach(int argc, char **argv)
+{
+	return steer_run(argc, argv, "steer attach", steer_cli_attach);
 }
 
 /*
@@ -372,22 +382,7 @@ static int steer_attach(int argc, char **argv)
  */
 static int steer_detach(int argc, char **argv)
 {
-	const char *dev = steer_cli_dev(argc, argv);
-	struct vtap_steer *s;
-	int err;
-
-	if (!dev)
-		return EXIT_USAGE;
-	if (argc > 2)
-		return usage_err("unexpected '%s'", argv[2]);
-	s = steer_cli_open("steer detach", dev, false, 0);
-	if (!s)
-		return EXIT_FAIL;
-	err = vtap_steer__release(s);
-	if (err)
-		steer_cli_err("steer detach", dev, err);
-	vtap_steer__close(s);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return steer_run(argc, argv, "steer detach", vtap_steer__release);
 }
 
 static void usage(FILE *f)
