@@ -63,8 +63,8 @@
 #include "rundir.h"
 #include "steer_guard.h"
 
-#define GUARD_FILE "guard"
-#define RELEASED_FILE "released"
+#define GUARD_FILE VTAP_STEER_GUARD_FILE
+#define RELEASED_FILE VTAP_STEER_RELEASED_FILE
 /* Rounds between full passes while every tap runs the guard's instance. */
 #define GUARD_FULL_EVERY 8
 /* Instances loaded in advance per tap, and how long a tap must have been
@@ -76,21 +76,6 @@
 /* ------------------------------------------------------------------ */
 /* instances                                                          */
 /* ------------------------------------------------------------------ */
-
-bool vtap_steer_instance_live(uint32_t id)
-{
-	int fd;
-
-	if (!id)
-		return false;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd >= 0) {
-		close(fd);
-		return true;
-	}
-	/* Not allowed to look (not root): say live, never a false alarm. */
-	return errno != ENOENT;
-}
 
 /* TUNSETSTEERINGEBPF @prog (-1: detach) on queue @qfd of @s's tap. */
 static int set_prog(const struct vtap_steer *s, int qfd, int prog)
@@ -126,54 +111,18 @@ static int queue_of(struct vtap_steer *s, pid_t *pid, int *fd, bool own)
 /* the run directory: count and flag                                  */
 /* ------------------------------------------------------------------ */
 
-/* A decimal count in file @name of @dir_fd: 0 when absent or not one. */
-static uint64_t read_count(int dir_fd, const char *name)
-{
-	char buf[32];
-	ssize_t n;
-	char *end;
-	unsigned long long v;
-
-	n = vtap_read_file_at(dir_fd, name, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (buf[0] < '0' || buf[0] > '9')
-		return 0;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno || (*end && strcmp(end, "\n")))
-		return 0;
-	return v;
-}
-
-int vtap_steer_guard_info(int ifindex, uint64_t *ret_reattached,
-			  bool *ret_released)
-{
-	struct stat st;
-	int fd;
-
-	*ret_reattached = 0;
-	*ret_released = false;
-	fd = vtap_rundir_open(ifindex, false);
-	if (fd < 0)
-		return fd;
-	*ret_reattached = read_count(fd, GUARD_FILE);
-	*ret_released = !fstatat(fd, RELEASED_FILE, &st, AT_SYMLINK_NOFOLLOW);
-	close(fd);
-	return 0;
-}
-
 static int count_reattach(const struct vtap_steer *s, uint64_t *ret)
 {
 	char buf[32];
 	uint64_t n;
+	bool released;
 	int fd, err, len;
 
 	fd = vtap_rundir_open(vtap_steer_ifindex(s), true);
 	if (fd < 0)
 		return fd;
-	n = read_count(fd, GUARD_FILE) + 1;
+	vtap_steer_guard_info(vtap_steer_ifindex(s), &n, &released);
+	n++;
 	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", n);
 	err = vtap_write_file_at(fd, GUARD_FILE, buf, (size_t)len);
 	close(fd);

@@ -53,7 +53,11 @@ bool vtap_steer_pins_present(int ifindex);
  * made again since). */
 bool vtap_steer_pins_current(const struct vtap_steer *s);
 
-/* ---- given by steer_guard.c ---- */
+/* ---- given by steer_record.c ---- */
+
+/* The guard's files in a tap's run directory. */
+#define VTAP_STEER_GUARD_FILE "guard"
+#define VTAP_STEER_RELEASED_FILE "released"
 
 /*
  * Whether the program instance @id is alive (attached: the tap holds the
