@@ -13,11 +13,11 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 [ -e /proc/self/fdinfo ] || skip "needs /proc"
-# In the TCG guest of the guest stage this test did not finish within the
-# net tests' 15 minutes (cause not yet found; the guard itself is
-# exercised there by vm_libvirt's ethernet domain on the host): skipped
-# there until it is understood, with this reason.
-[ -z "${VTAP_VM:-}" ] || skip "the guard test does not finish in the TCG guest yet (see the comment above)"
+# Known bug: on Debian 12's 6.1 kernel (the guest stage) the guard logs
+# "guarding" but never takes the tap over (one of guard_one()'s silent
+# early returns); the test is skipped there, with this reason, until that
+# is fixed. On newer kernels it runs.
+[ -z "${VTAP_VM:-}" ] || skip "known bug: the guard does not take a tap over on 6.1 yet (see the comment above)"
 
 READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sg)
