@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -108,11 +109,11 @@ static int borrow(const char *pid, const char *fd, const char *name)
 
 int vtap_opener_borrow(const char *name, pid_t *ret_pid, int *ret_fd)
 {
-	char path[300], link[32];
+	char path[300];
 	struct dirent *p, *f;
+	struct stat st;
 	DIR *procs, *fds;
 	int err = -ENOENT, dup;
-	ssize_t n;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
@@ -129,12 +130,11 @@ int vtap_opener_borrow(const char *name, pid_t *ret_pid, int *ret_fd)
 		while ((f = readdir(fds))) {
 			if (f->d_name[0] == '.')
 				continue;
-			n = readlinkat(dirfd(fds), f->d_name, link,
-				       sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (strcmp(link, "/dev/net/tun") ||
+			/* The tun device by its number, not by the path the
+			 * opener's root shows (a chroot, a private /dev). */
+			if (fstatat(dirfd(fds), f->d_name, &st, 0) ||
+			    !S_ISCHR(st.st_mode) || major(st.st_rdev) != 10 ||
+			    minor(st.st_rdev) != 200 ||
 			    !fdinfo_iff(p->d_name, f->d_name, name))
 				continue;
 			dup = borrow(p->d_name, f->d_name, name);

@@ -13,11 +13,6 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 [ -e /proc/self/fdinfo ] || skip "needs /proc"
-# Known bug: on Debian 12's 6.1 kernel (the guest stage) the guard logs
-# "guarding" but never takes the tap over (one of guard_one()'s silent
-# early returns); the test is skipped there, with this reason, until that
-# is fixed. On newer kernels it runs.
-[ -z "${VTAP_VM:-}" ] || skip "known bug: the guard does not take a tap over on 6.1 yet (see the comment above)"
 
 READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sg)
