@@ -521,16 +521,6 @@ int vtap_stats_file_rings_sum(const struct vtap_stats_file *h, size_t n,
 	return (int)nq;
 }
 
-/* Add one stats file's counters; return its queue count. */
-static int read_file(int dfd, const char *name, char *buf,
-		     struct vtap_queue_stats *ret, unsigned int max)
-{
-	size_t n = 0;
-	const struct vtap_stats_file *h = load_file(dfd, name, buf, &n);
-
-	return h ? vtap_stats_file_sum(h, ret, max) : 0;
-}
-
 /*
  * The stats/ directory of the tap @ifname of the caller's namespace, as a
  * DIR, NULL with errno ENOENT when there is none.
@@ -562,18 +552,41 @@ static DIR *open_stats_dir(const char *ifname)
 	return d;
 }
 
-int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
+/* What one live stats file adds to a reader's sums; returns its count. */
+typedef int (*stats_sum_fn)(const struct vtap_stats_file *h, size_t len,
+			    void *ret, unsigned int max);
+
+static int sum_queues(const struct vtap_stats_file *h, size_t len, void *ret,
+		      unsigned int max)
+{
+	return vtap_stats_file_sum(h, ret, max);
+}
+
+static int sum_rings(const struct vtap_stats_file *h, size_t len, void *ret,
 		     unsigned int max)
 {
+	return vtap_stats_file_rings_sum(h, len, ret, max);
+}
+
+/*
+ * Zero @max entries of @size bytes at @ret, then add every stats file of
+ * the tap @ifname into them with @fn. Return: the largest count a file
+ * gave (0 with no stats directory), or -errno.
+ */
+static int sum_files(const char *ifname, stats_sum_fn fn, void *ret,
+		     size_t size, unsigned int max)
+{
+	const struct vtap_stats_file *h;
 	struct dirent *de;
 	int n = 0, r;
+	size_t len;
 	char *buf;
 	DIR *d;
 
 	if (!ifname || !*ifname || strchr(ifname, '/') || (!ret && max))
 		return vtap_err(-EINVAL);
 	if (max)
-		memset(ret, 0, max * sizeof(*ret));
+		memset(ret, 0, max * size);
 	d = open_stats_dir(ifname);
 	if (!d)
 		return errno == ENOENT ? 0 : vtap_err(-errno);
@@ -585,13 +598,21 @@ int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "stats.", 6))
 			continue;
-		r = read_file(dirfd(d), de->d_name, buf, ret, max);
+		len = 0;
+		h = load_file(dirfd(d), de->d_name, buf, &len);
+		r = h ? fn(h, len, ret, max) : 0;
 		if (r > n)
 			n = r;
 	}
 	free(buf);
 	closedir(d);
 	return n;
+}
+
+int vtap_stats__read(const char *ifname, struct vtap_queue_stats *ret,
+		     unsigned int max)
+{
+	return sum_files(ifname, sum_queues, ret, sizeof(*ret), max);
 }
 
 int vtap_stats__dev(const char *ifname, struct vtap_stats_dev *ret)
@@ -674,34 +695,5 @@ int vtap_stats_live_handles(int ifindex)
 int vtap_stats__ring_errors(const char *ifname, struct vtap_ring_errors *ret,
 			    unsigned int max)
 {
-	const struct vtap_stats_file *h;
-	struct dirent *de;
-	int n = 0, r;
-	size_t len = 0;
-	char *buf;
-	DIR *d;
-
-	if (!ifname || !*ifname || strchr(ifname, '/') || (!ret && max))
-		return vtap_err(-EINVAL);
-	if (max)
-		memset(ret, 0, max * sizeof(*ret));
-	d = open_stats_dir(ifname);
-	if (!d)
-		return errno == ENOENT ? 0 : vtap_err(-errno);
-	buf = malloc(stats_file_len());
-	if (!buf) {
-		closedir(d);
-		return vtap_err(-ENOMEM);
-	}
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "stats.", 6))
-			continue;
-		h = load_file(dirfd(d), de->d_name, buf, &len);
-		r = h ? vtap_stats_file_rings_sum(h, len, ret, max) : 0;
-		if (r > n)
-			n = r;
-	}
-	free(buf);
-	closedir(d);
-	return n;
+	return sum_files(ifname, sum_rings, ret, sizeof(*ret), max);
 }
