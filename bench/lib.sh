@@ -97,3 +97,27 @@ bench_ovs_stop() { # BRIDGE
 	done
 	rm -rf $TMP/ovs
 }
+
+# Measure setup S (its switch's pids in $SW_PIDS) for every congestion
+# control in $CCS and stream count in $STREAMS, $RUNS iperf3 runs each:
+# the median Gbit/s into RES[S,CC,P] and the switch's CPU seconds per GB
+# into CPU[S,CC,P] (callers declare both with `declare -A`); a line per
+# cell on stderr, the name padded to WIDTH.
+bench_setup_cells() { # S WIDTH
+	local s=$1 w=$2 cc p r vals bytes t0 t1
+	for cc in $CCS; do
+		for p in $STREAMS; do
+			vals="" bytes=0 t0=$(bench_ticks $SW_PIDS)
+			for r in $(seq $RUNS); do
+				set -- $(bench_iperf $cc $p)
+				vals="$vals $1" bytes=$((bytes + $2))
+			done
+			t1=$(bench_ticks $SW_PIDS)
+			RES[$s,$cc,$p]=$(echo $vals | bench_median)
+			[ -n "$SW_PIDS" ] && CPU[$s,$cc,$p]=$(bench_cpu_per_gb $((t1 - t0)) $bytes)
+			printf "%-${w}s %-6s %d stream(s): runs %s -> median %s Gbit/s, %s CPU s/GB (load %s)\n" \
+				$s $cc $p "$vals" "${RES[$s,$cc,$p]}" "${CPU[$s,$cc,$p]:--}" \
+				"$(cut -d' ' -f1 /proc/loadavg)" >&2
+		done
+	done
+}

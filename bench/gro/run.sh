@@ -88,21 +88,7 @@ setup() {
 declare -A RES CPU
 for s in $SETUPS; do
 	setup $s
-	for cc in $CCS; do
-		for p in $STREAMS; do
-			vals="" bytes=0 t0=$(bench_ticks $SW_PIDS)
-			for r in $(seq $RUNS); do
-				set -- $(bench_iperf $cc $p)
-				vals="$vals $1" bytes=$((bytes + $2))
-			done
-			t1=$(bench_ticks $SW_PIDS)
-			RES[$s,$cc,$p]=$(echo $vals | bench_median)
-			[ -n "$SW_PIDS" ] && CPU[$s,$cc,$p]=$(bench_cpu_per_gb $((t1 - t0)) $bytes)
-			printf '%-7s %-6s %d stream(s): runs %s -> median %s Gbit/s, %s CPU s/GB (load %s)\n' \
-				$s $cc $p "$vals" "${RES[$s,$cc,$p]}" "${CPU[$s,$cc,$p]:--}" \
-				"$(cut -d' ' -f1 /proc/loadavg)" >&2
-		done
-	done
+	bench_setup_cells $s 7
 	if [ "$s" = gro ] && [ -x "$BUILD/src/tools/vtapctl" ]; then
 		"$BUILD/src/tools/vtapctl" -n $B stats dev vtgtb$$ | sed -n "/^total/,\$p" | grep -E "coalesced|not merged" >&2
 	fi
