@@ -9,7 +9,9 @@
  * into 2 KiB mergeable buffers;
  * offloads following the features; each hostile descriptor case stopping
  * its queue with a counted error and a log line; hostile vnet headers as
- * counted drops; disconnect and reconnect; --client mode.
+ * counted drops; MSS-sized TCP segments and UDP datagrams coalesced on
+ * transmit (or not: --coalesce off, no USO on 6.1), across batch edges and
+ * interleaved flows; disconnect and reconnect; --client mode.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1622,6 +1624,252 @@ static void test_tx_coalesce(void **state)
 	daemon_stop();
 }
 
+/* ---- UDP coalescing on transmit --------------------------------------- */
+
+/* One datagram from the guest: its flow (source port) and payload size. */
+struct dgram {
+	uint16_t sport;
+	uint16_t size;
+};
+
+#define DGRAMS_MAX 128
+#define DGRAM_PORT 5010
+
+/*
+ * An IPv4 UDP datagram from the guest to port DGRAM_PORT with IPv4 ID
+ * @id and a full UDP checksum; with @seed_only the checksum field holds
+ * the pseudo-header sum instead, as a guest with CSUM leaves it.
+ */
+static size_t frame4_dgram(uint8_t *f, const struct dgram *d, uint16_t id,
+			   uint8_t seed, bool seed_only)
+{
+	size_t len = frame4(f, tap_mac, guest_mac, 2, 1, 17, d->sport,
+			    DGRAM_PORT, d->size, seed);
+	uint32_t s = 17 + 8u + d->size;
+
+	put16(f + 18, id);
+	put16(f + 24, 0);
+	put16(f + 24, ip_csum(f + 14, 20));
+	for (int i = 26; i < 34; i += 2)
+		s += (uint32_t)f[i] << 8 | f[i + 1];
+	if (seed_only) {
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		put16(f + 40, (uint16_t)s);
+		return len;
+	}
+	for (size_t i = 34; i + 1 < len; i += 2)
+		s += (uint32_t)f[i] << 8 | f[i + 1];
+	if (len & 1)
+		s += (uint32_t)f[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(f + 40, (uint16_t)(s == 0xffff ? 0xffff : ~s));
+	return len;
+}
+
+/*
+ * Send the @n datagrams @d from the guest, kicking after datagram @split
+ * (0: none) and waiting until the ring gave every chain back (so the first
+ * part is one transmit batch and the rest another), then once at the end.
+ * A socket in the namespace receives every datagram intact, in order per
+ * flow, and nothing else. *@ret: the tap queue's counters grown meanwhile.
+ */
+static void tx_dgrams(const struct dgram *d, unsigned int n, unsigned int split,
+		      bool needs_csum, struct vtap_queue_stats *ret)
+{
+	static uint8_t f[DGRAMS_MAX][1600];
+	static uint16_t ids[65536];
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(DGRAM_PORT)};
+	struct vtap_queue_stats before[2], after[2];
+	bool seen[DGRAMS_MAX] = {0};
+	uint8_t hdr[20] = {0}, got[2048];
+	int rcvbuf = 8 << 20, s;
+
+	assert_true(n <= DGRAMS_MAX);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	assert_int_equal(setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				    sizeof(rcvbuf)),
+			 0);
+	a.sin_addr.s_addr = htonl(10u << 24 | NET << 16 | 1);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (needs_csum) {
+		hdr[0] = VTAP_VNET_F_NEEDS_CSUM;
+		hdr[6] = 34;
+		hdr[8] = 6;
+	}
+	assert_true(vtap_stats__read(tap, before, 2) >= 1);
+	fe.hold_kick = true;
+	for (unsigned int i = 0; i < n; i++) {
+		size_t len = frame4_dgram(f[i], &d[i], ids[d[i].sport]++,
+					  (uint8_t)(i * 13 + d[i].sport),
+					  needs_csum);
+
+		assert_true(fe_tx(&fe, 0, hdr, f[i], len, (int)(i % 3)) >= 0);
+		if (i + 1 == split || i + 1 == n) {
+			fe_kick(&fe, 1);
+			assert_int_equal(fe_tx_wait(&fe, 0, 5000), 0);
+		}
+	}
+	fe.hold_kick = false;
+
+	/* Each datagram received is the first of its flow not yet seen. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		unsigned int k;
+		ssize_t r;
+
+		assert_true(poll(&p, 1, 5000) > 0);
+		r = recvfrom(s, got, sizeof(got), 0, (struct sockaddr *)&from,
+			     &fl);
+		for (k = 0; k < n; k++)
+			if (d[k].sport == ntohs(from.sin_port) && !seen[k])
+				break;
+		if (k == n)
+			fail_msg("datagram %u: from port %u, none expected", i,
+				 ntohs(from.sin_port));
+		seen[k] = true;
+		assert_int_equal(r, d[k].size);
+		assert_memory_equal(got, f[k] + 42, d[k].size);
+	}
+	{
+		struct pollfd p = {.fd = s, .events = POLLIN};
+
+		assert_int_equal(poll(&p, 1, 200), 0); /* nothing more */
+	}
+	close(s);
+	assert_true(vtap_stats__read(tap, after, 2) >= 1);
+	memset(ret, 0, sizeof(*ret));
+	ret->tx_packets = after[0].tx_packets - before[0].tx_packets;
+	ret->tx_gso = after[0].tx_gso - before[0].tx_gso;
+	ret->gro_frames = after[0].gro_frames - before[0].gro_frames;
+	ret->gro_segments = after[0].gro_segments - before[0].gro_segments;
+}
+
+/*
+ * What one case of test_tx_coalesce_udp() sends, and what enters the tap
+ * when the tap takes USO frames and coalescing is on: @frames frames, of
+ * them @gro coalesced from @segs datagrams.
+ */
+struct udp_case {
+	const char *name;
+	struct dgram d[DGRAMS_MAX];
+	unsigned int n, split;
+	bool needs_csum;
+	unsigned int frames, gro, segs;
+};
+
+#define A 4000
+#define B 4001
+#define K 1000
+static const struct udp_case udp_cases[] = {
+	/* One flow, one batch: one UDP_L4 frame. */
+	{.name = "run",
+	 .d = {[0 ... 7] = {A, K}},
+	 .n = 8,
+	 .needs_csum = true,
+	 .frames = 1,
+	 .gro = 1,
+	 .segs = 8},
+	/* A shorter datagram is the last of its run; a larger one ends a
+	 * run: [K K K K 400] [K K K 600] [600 600] [K K]. */
+	{.name = "sizes",
+	 .d = {[0 ... 3] = {A, K},
+	       {A, 400},
+	       [5 ... 7] = {A, K},
+	       [8 ... 10] = {A, 600},
+	       [11 ... 12] = {A, K}},
+	 .n = 13,
+	 .frames = 4,
+	 .gro = 4,
+	 .segs = 13},
+	/* Two flows interleaved: only neighbours merge:
+	 * [A] [B] [A] [B] [A A A] [B B B]. */
+	{.name = "interleaved",
+	 .d = {{A, K},
+	       {B, K},
+	       {A, K},
+	       {B, K},
+	       [4 ... 6] = {A, K},
+	       [7 ... 9] = {B, K}},
+	 .n = 10,
+	 .frames = 6,
+	 .gro = 2,
+	 .segs = 6},
+	/* One run across two kicks, each its own transmit batch: one frame
+	 * per batch, nothing held back. */
+	{.name = "kicks",
+	 .d = {[0 ... 5] = {A, K}},
+	 .n = 6,
+	 .split = 3,
+	 .frames = 2,
+	 .gro = 2,
+	 .segs = 6},
+	/* More than a batch (VH_BATCH, 64 frames) in one kick: the run
+	 * ends at the batch edge, [64] [36]. */
+	{.name = "batch",
+	 .d = {[0 ... 99] = {A, K}},
+	 .n = 100,
+	 .frames = 2,
+	 .gro = 2,
+	 .segs = 100},
+};
+#undef A
+#undef B
+#undef K
+
+/*
+ * Coalescing UDP on transmit: datagrams of one flow in one batch enter the
+ * tap as UDP_L4 GSO frames where the tap takes them (USO: Linux 6.2 and
+ * later), one by one where it does not (6.1) or with --coalesce off; a
+ * socket behind the tap receives every datagram as it was sent.
+ */
+static void test_tx_coalesce_udp(void **state)
+{
+	struct vtap_dev_features kf;
+	bool uso;
+
+	(void)state;
+	assert_int_equal(vtap_features__probe(&kf), 0);
+	uso = (kf.offloads & VTAP_OFFLOAD_USO) != 0;
+	if (!uso)
+		fprintf(stderr, "no USO on this kernel's tap: every datagram "
+				"must enter the tap alone\n");
+	for (int on = 1; on >= 0; on--) {
+		start_create(1, on ? "" : "--coalesce off");
+		fe_close(&fe);
+		assert_int_equal(fe_connect(&fe, sock_path), 0);
+		/* 128 transmit slots: more than a batch in one kick. */
+		assert_int_equal(fe_start(&fe, base_features, 1, 512), 0);
+		for (size_t c = 0; c < sizeof(udp_cases) / sizeof(udp_cases[0]);
+		     c++) {
+			const struct udp_case *u = &udp_cases[c];
+			bool merge = on && uso;
+			struct vtap_queue_stats st;
+
+			tx_dgrams(u->d, u->n, u->split, u->needs_csum, &st);
+			fprintf(stderr,
+				"coalesce %s, %s: %u datagrams -> %llu "
+				"frames (%llu coalesced of %llu)\n",
+				on ? "on" : "off", u->name, u->n,
+				(unsigned long long)st.tx_packets,
+				(unsigned long long)st.gro_frames,
+				(unsigned long long)st.gro_segments);
+			assert_int_equal(st.tx_packets,
+					 merge ? u->frames : u->n);
+			assert_int_equal(st.gro_frames, merge ? u->gro : 0);
+			assert_int_equal(st.gro_segments, merge ? u->segs : 0);
+			assert_int_equal(st.tx_gso, merge ? u->gro : 0);
+		}
+		fe_close(&fe);
+		daemon_stop();
+	}
+}
+
 /* The guest reboots / the VMM restarts: the same daemon serves again. */
 static void test_reconnect(void **state)
 {
@@ -1736,6 +1984,7 @@ int main(void)
 		cmocka_unit_test(test_exit_restores),
 		cmocka_unit_test(test_sw_offloads),
 		cmocka_unit_test(test_tx_coalesce),
+		cmocka_unit_test(test_tx_coalesce_udp),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_client),
 	};
