@@ -2,27 +2,32 @@
 # SPDX-License-Identifier: MIT
 # bench/vhost/coalesce.sh - what coalescing on transmit buys vtap-vhost
 #
-# A guest without TSO: the minimal driver (vhost_floor vhost-tcp, the
-# tests' frontend tests/vhost/fe.c) keeps vtap-vhost's transmit ring full
-# of MSS-sized TCP segments (1448-byte payload) of FLOWS flows, in runs of
-# 64 / FLOWS consecutive segments per flow, towards a one-queue tap in a
-# namespace (a sink: nobody listens, the stack drops them after TCP's
-# lookup). vtap-vhost runs with --coalesce on, then off, in one run. Per
-# case: guest frames per second into the tap, frames the tap's netdev
-# received per second (after coalescing), vtap-vhost's CPU seconds per GB
-# of guest frames, and on/off ratios.
+# A guest without TSO or USO: the minimal driver (vhost_floor vhost-tcp or
+# vhost-udp, the tests' frontend tests/vhost/fe.c) keeps vtap-vhost's
+# transmit ring full of MSS-sized TCP segments (1448-byte payload) or UDP
+# datagrams (1472-byte payload) of FLOWS flows, in runs of 64 / FLOWS
+# consecutive frames per flow, towards a one-queue tap in a namespace (a
+# sink: nobody listens, an iptables rule drops them). vtap-vhost runs with
+# --coalesce on, then off, in one run. Per case: guest frames per second
+# into the tap, frames the tap's netdev received per second (after
+# coalescing), vtap-vhost's CPU seconds per GB of guest frames, and on/off
+# ratios. UDP is coalesced only where the kernel's tap takes USO frames
+# (Linux 6.2 and later); before, its on and off rows are the same path.
 #
-#   sudo bench/vhost/coalesce.sh [BUILDDIR]    (env: RUNS=3 TIME=4 FLOWS="1 4")
+#   sudo bench/vhost/coalesce.sh [BUILDDIR]
+#        (env: RUNS=3 TIME=4 FLOWS="1 4" PROTOS="tcp udp")
 #
 # Not part of the test suite. The machine is shared: the load is printed
 # with the table; compare only the ratios of one run.
 set -u
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
+. bench/vhost/lib.sh
 BUILD=${1:-build}
 RUNS=${RUNS:-3}
 TIME=${TIME:-4}
 FLOWS=${FLOWS:-"1 4"}
+PROTOS=${PROTOS:-"tcp udp"}
 VHOST=$BUILD/src/tools/vtap-vhost/vtap-vhost
 VTAPCTL=$BUILD/src/tools/vtapctl
 FLOOR=$BUILD/bench/vhost_floor
@@ -31,32 +36,10 @@ for b in "$VHOST" "$VTAPCTL" "$FLOOR"; do
 	[ -x "$b" ] || { echo "coalesce.sh: build first ($b missing)" >&2; exit 1; }
 done
 
-NS=vtbc$$; TAP=vtbct$$; SOCK=/tmp/vtbc$$.sock; TMP=$(mktemp -d)
-VH=
-cleanup() {
-	[ -z "$VH" ] || { kill "$VH" 2>/dev/null; wait "$VH" 2>/dev/null; }
-	ip netns exec "$NS" "$VTAPCTL" dev del "$TAP" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP" "$SOCK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ip netns add "$NS"
-ip netns exec "$NS" "$VTAPCTL" dev add "$TAP" queues 1 vnet_hdr 20 >/dev/null
-ip -n "$NS" link set lo up
-ip -n "$NS" link set "$TAP" address 02:96:00:00:00:01 up
-ip -n "$NS" addr add 10.96.0.1/24 dev "$TAP"
-ip -n "$NS" neigh add 10.96.0.2 lladdr 02:96:00:00:00:02 dev "$TAP"
-# No RST back for every segment: the sink drops them before TCP.
-ip netns exec "$NS" iptables -A INPUT -p tcp --dport 9 -j DROP 2>/dev/null
-
-tap_rx() {
-	ip -n "$NS" -s -j link show "$TAP" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
-}
+vhost_bench_setup bc
 
 # One run: prints "GUEST_FPS TAP_FPS CPU_S_PER_GB".
-run() { # on|off FLOWS
+run() { # on|off FLOWS tcp|udp
 	local out t0 t1 a b frames secs
 	rm -f "$SOCK"
 	ip netns exec "$NS" "$VHOST" --socket "$SOCK" --tap "$TAP" \
@@ -64,9 +47,9 @@ run() { # on|off FLOWS
 	VH=$!
 	for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
 	t0=$(bench_ticks "$VH")
-	a=$(tap_rx)
-	out=$("$FLOOR" vhost-tcp "$SOCK" "$2" "$TIME")
-	b=$(tap_rx)
+	a=$(vhost_bench_tap_rx)
+	out=$("$FLOOR" vhost-$3 "$SOCK" "$2" "$TIME")
+	b=$(vhost_bench_tap_rx)
 	t1=$(bench_ticks "$VH")
 	kill "$VH"; wait "$VH" 2>/dev/null; VH=
 	read -r frames _ secs <<<"$out"
@@ -76,29 +59,33 @@ run() { # on|off FLOWS
 }
 
 declare -A G T C
-for fl in $FLOWS; do
-	for mode in on off; do
-		gs="" ts="" cs=""
-		for _ in $(seq "$RUNS"); do
-			set -- $(run $mode $fl)
-			gs="$gs $1" ts="$ts $2" cs="$cs $3"
+for pr in $PROTOS; do
+	for fl in $FLOWS; do
+		for mode in on off; do
+			gs="" ts="" cs=""
+			for _ in $(seq "$RUNS"); do
+				set -- $(run $mode $fl $pr)
+				gs="$gs $1" ts="$ts $2" cs="$cs $3"
+			done
+			G[$pr,$fl,$mode]=$(echo $gs | bench_median)
+			T[$pr,$fl,$mode]=$(echo $ts | bench_median)
+			C[$pr,$fl,$mode]=$(echo $cs | bench_median)
+			echo "$pr flows $fl coalesce $mode: guest fps$gs; tap fps$ts; CPU s/GB$cs (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		done
-		G[$fl,$mode]=$(echo $gs | bench_median)
-		T[$fl,$mode]=$(echo $ts | bench_median)
-		C[$fl,$mode]=$(echo $cs | bench_median)
-		echo "flows $fl coalesce $mode: guest fps$gs; tap fps$ts; CPU s/GB$cs (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 	done
 done
 
 echo
-echo "vtap-vhost transmit, MSS-sized TCP segments, median of $RUNS x ${TIME}s ($(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-6s %-9s %12s %12s %10s\n' flows coalesce guest-fps tap-fps "CPU s/GB"
-for fl in $FLOWS; do
-	for mode in on off; do
-		printf '%-6s %-9s %12s %12s %10s\n' $fl $mode "${G[$fl,$mode]}" "${T[$fl,$mode]}" "${C[$fl,$mode]}"
+echo "vtap-vhost transmit, MSS-sized segments (tcp) or datagrams (udp), median of $RUNS x ${TIME}s ($(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-5s %-6s %-9s %12s %12s %10s\n' proto flows coalesce guest-fps tap-fps "CPU s/GB"
+for pr in $PROTOS; do
+	for fl in $FLOWS; do
+		for mode in on off; do
+			printf '%-5s %-6s %-9s %12s %12s %10s\n' $pr $fl $mode "${G[$pr,$fl,$mode]}" "${T[$pr,$fl,$mode]}" "${C[$pr,$fl,$mode]}"
+		done
+		printf '%-5s %-6s %-9s %12s %12s %10s\n' $pr $fl on/off \
+			"$(bench_ratio "${G[$pr,$fl,on]}" "${G[$pr,$fl,off]}")" \
+			"$(bench_ratio "${T[$pr,$fl,on]}" "${T[$pr,$fl,off]}")" \
+			"$(bench_ratio "${C[$pr,$fl,on]}" "${C[$pr,$fl,off]}")"
 	done
-	printf '%-6s %-9s %12s %12s %10s\n' $fl on/off \
-		"$(bench_ratio "${G[$fl,on]}" "${G[$fl,off]}")" \
-		"$(bench_ratio "${T[$fl,on]}" "${T[$fl,off]}")" \
-		"$(bench_ratio "${C[$fl,on]}" "${C[$fl,off]}")"
 done

@@ -10,6 +10,8 @@
  *   vhost_floor vhost-tcp SOCKET FLOWS SECONDS  the same with MSS-sized
  *       (1448-byte payload) TCP segments of FLOWS flows, in runs of
  *       BATCH / FLOWS consecutive segments per flow (bench/vhost/coalesce.sh)
+ *   vhost_floor vhost-udp SOCKET FLOWS SECONDS  the same with 1472-byte UDP
+ *       datagrams (1514 bytes on the wire) of FLOWS flows
  *
  * The tap side opens the (persistent, one-queue, 20-byte header) tap with
  * libvtap and moves batches of 64 with vtap_queue__recv()/send(), waiting
@@ -266,6 +268,39 @@ static size_t tcp_frame(uint8_t *hdr, uint8_t *b, unsigned int flow,
 	return len;
 }
 
+/*
+ * UDP 10.96.0.2:(5000 + @flow) -> 10.96.0.1:9, 1472 bytes of payload, IPv4
+ * ID @ip_id, with the guest header @hdr (NEEDS_CSUM, the pseudo-header sum
+ * in the checksum field). Return: the frame's length.
+ */
+static size_t udp_seg_frame(uint8_t *hdr, uint8_t *b, unsigned int flow,
+			    uint16_t ip_id)
+{
+	size_t len = udp_frame(b, 1514);
+	uint32_t c = 0, s = 17 + 8 + 1472;
+
+	hdr[0] = 1; /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	hdr[6] = 34; /* csum_start */
+	hdr[8] = 6; /* csum_offset */
+	put16(b + 18, ip_id);
+	put16(b + 24, 0);
+	for (int i = 14; i < 34; i += 2)
+		c += (uint32_t)b[i] << 8 | b[i + 1];
+	while (c >> 16)
+		c = (c & 0xffff) + (c >> 16);
+	put16(b + 24, (uint16_t)~c);
+	for (int i = 26; i < 34; i += 2)
+		s += (uint32_t)b[i] << 8 | b[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(b + 34, (uint16_t)(5000 + flow));
+	put16(b + 40, (uint16_t)s);
+	return len;
+}
+
+/* vhost-tcp or vhost-udp: the protocol of the segments (6 or 17). */
+static int seg_proto;
+
 static int vhost_tx(const char *sock, size_t size, double secs,
 		    unsigned int flows)
 {
@@ -289,9 +324,13 @@ static int vhost_tx(const char *sock, size_t size, double secs,
 			 * within a run; each ring lap sends them again. */
 			unsigned int run = BATCH / flows, k = i % BATCH;
 
-			len = tcp_frame(b, b + f->hdr_len, k / run,
-					1 + (k % run) * 1448,
-					(uint16_t)(k % run));
+			if (seg_proto == 6)
+				len = tcp_frame(b, b + f->hdr_len, k / run,
+						1 + (k % run) * 1448,
+						(uint16_t)(k % run));
+			else
+				len = udp_seg_frame(b, b + f->hdr_len, k / run,
+						    (uint16_t)(k % run));
 		} else {
 			len = udp_frame(b + f->hdr_len, size);
 		}
@@ -339,16 +378,18 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "vhost-tx"))
 		return vhost_tx(argv[2], (size_t)atoi(argv[3]), atof(argv[4]),
 				0);
-	if (argc == 5 && !strcmp(argv[1], "vhost-tcp") && atoi(argv[3]) > 0 &&
-	    atoi(argv[3]) <= BATCH) {
+	if (argc == 5 &&
+	    (!strcmp(argv[1], "vhost-tcp") || !strcmp(argv[1], "vhost-udp")) &&
+	    atoi(argv[3]) > 0 && atoi(argv[3]) <= BATCH) {
 		driver_features = F(0);
+		seg_proto = argv[1][6] == 't' ? 6 : 17;
 		return vhost_tx(argv[2], 1514, atof(argv[4]),
 				(unsigned int)atoi(argv[3]));
 	}
 	fprintf(stderr,
 		"usage: vhost_floor tap-rx TAP SECONDS | tap-tx TAP "
-		"SIZE SECONDS | vhost-rx SOCKET SECONDS | vhost-tcp SOCKET "
-		"FLOWS SECONDS | vhost-tx "
+		"SIZE SECONDS | vhost-rx SOCKET SECONDS | vhost-tcp|vhost-udp "
+		"SOCKET FLOWS SECONDS | vhost-tx "
 		"SOCKET SIZE SECONDS\n");
 	return 2;
 }

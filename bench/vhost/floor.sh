@@ -26,6 +26,7 @@
 # (uptime) is printed with every table; compare only ratios of one run.
 set -u
 cd "$(dirname "$0")/../.."
+. bench/vhost/lib.sh
 BUILD=${1:-build}
 RUNS=${RUNS:-3}
 TIME=${TIME:-4}
@@ -39,34 +40,12 @@ for b in "$VHOST" "$VTAPCTL" "$BLAST" "$FLOOR"; do
 	[ -x "$b" ] || { echo "floor.sh: build first ($b missing)" >&2; exit 1; }
 done
 
-NS=vtbf$$; TAP=vtbft$$; SOCK=/tmp/vtbf$$.sock; TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns exec "$NS" "$VTAPCTL" dev del "$TAP" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP" "$SOCK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ip netns add "$NS"
-ip netns exec "$NS" "$VTAPCTL" dev add "$TAP" queues 1 vnet_hdr 20 >/dev/null
-ip -n "$NS" link set lo up
-ip -n "$NS" link set "$TAP" address 02:96:00:00:00:01 up
-ip -n "$NS" addr add 10.96.0.1/24 dev "$TAP"
-ip -n "$NS" neigh add 10.96.0.2 lladdr 02:96:00:00:00:02 dev "$TAP"
-# Guest-to-tap frames go to the discard port: nobody answers them.
-ip netns exec "$NS" iptables -A INPUT -p udp --dport 9 -j DROP 2>/dev/null
+vhost_bench_setup bf
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
-tap_rx() {
-	ip -n "$NS" -s -j link show "$TAP" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
-}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-VH=
 vhost_start() {
 	rm -f "$SOCK"
 	ip netns exec "$NS" "$VHOST" --socket "$SOCK" --tap "$TAP" \
@@ -97,13 +76,13 @@ run() { # a|b rx|tx SIZE
 		wait "$bl"
 		read -r frames dcpu secs <<<"$out"
 	else
-		a=$(tap_rx)
+		a=$(vhost_bench_tap_rx)
 		if [ "$side" = a ]; then
 			out=$(ip netns exec "$NS" "$FLOOR" tap-tx "$TAP" "$size" "$TIME")
 		else
 			out=$("$FLOOR" vhost-tx "$SOCK" "$size" "$TIME")
 		fi
-		b=$(tap_rx)
+		b=$(vhost_bench_tap_rx)
 		read -r _ dcpu secs <<<"$out"
 		frames=$((b - a))
 	fi
