@@ -1540,16 +1540,21 @@ static void test_sw_offloads(void **state)
 
 /*
  * Send @nseg MSS-sized (1000-byte) TCP segments of one flow in one
- * transmit batch (published, then one kick); read what enters the tap's
- * stack with a packet socket. Return: frames of the flow seen; *@gso the
- * gso_size of the last, *@bytes the TCP payload bytes of all.
+ * transmit batch (published, then one kick), or with @split in two (a
+ * kick after segment @split, waiting until the ring gave every chain
+ * back); read what enters the tap's stack with a packet socket, in order.
+ * Return: frames of the flow seen; *@gso the gso_size of the last,
+ * *@bytes the TCP payload bytes of all.
  */
-static int tx_segments(unsigned int nseg, unsigned int *gso, size_t *bytes)
+static int tx_segments(unsigned int nseg, unsigned int split, unsigned int *gso,
+		       size_t *bytes)
 {
-	static uint8_t f[2048], got[70000];
+	static uint8_t f[2048], got[70000], data[64 * 1000];
 	uint8_t hdr[20] = {0};
 	int pkt = pkt_sock(true), frames = 0;
 	size_t len = 0;
+
+	assert_true(nseg <= 64);
 
 	/* NEEDS_CSUM, csum_start 34, csum_offset 16: a guest with CSUM. */
 	hdr[0] = VTAP_VNET_F_NEEDS_CSUM;
@@ -1568,7 +1573,12 @@ static int tx_segments(unsigned int nseg, unsigned int *gso, size_t *bytes)
 		put16(f + 40, (uint16_t)seq);
 		f[47] = 0x10; /* ACK */
 		put16(f + 48, 512); /* window */
+		memcpy(data + i * 1000, f + 54, 1000);
 		assert_true(fe_tx(&fe, 0, hdr, f, len, i & 1) >= 0);
+		if (i + 1 == split) {
+			fe_kick(&fe, 1);
+			assert_int_equal(fe_tx_wait(&fe, 0, 3000), 0);
+		}
 	}
 	fe.hold_kick = false;
 	fe_kick(&fe, 1);
@@ -1576,6 +1586,7 @@ static int tx_segments(unsigned int nseg, unsigned int *gso, size_t *bytes)
 	*bytes = 0;
 	for (;;) {
 		struct pollfd pf = {.fd = pkt, .events = POLLIN};
+		uint32_t seq;
 		ssize_t n;
 
 		if (poll(&pf, 1, 1000) <= 0)
@@ -1584,6 +1595,12 @@ static int tx_segments(unsigned int nseg, unsigned int *gso, size_t *bytes)
 		if (n < 10 + 54 || got[10 + 23] != 6 ||
 		    got[10 + 34] != 4000 >> 8 || got[10 + 35] != (4000 & 0xff))
 			continue;
+		/* In order: each frame's data follows the one before. */
+		seq = (uint32_t)got[10 + 38] << 24 | got[10 + 39] << 16 |
+		      got[10 + 40] << 8 | got[10 + 41];
+		assert_int_equal(seq, 1000 + *bytes);
+		assert_memory_equal(got + 10 + 54, data + *bytes,
+				    (size_t)n - 10 - 54);
 		frames++;
 		*gso = got[1] == VTAP_VNET_GSO_TCPV4
 			       ? (unsigned int)(got[4] | got[5] << 8)
@@ -1598,8 +1615,9 @@ static int tx_segments(unsigned int nseg, unsigned int *gso, size_t *bytes)
 
 /*
  * Coalescing on transmit: 8 segments of one flow, in one batch, enter the
- * tap as one TCPV4 GSO frame (gso_size 1000, 8000 bytes); with
- * --coalesce off as 8 frames. Half of them come in chained descriptors.
+ * tap as one TCPV4 GSO frame (gso_size 1000, 8000 bytes), split over two
+ * kicks as two; with --coalesce off as 8 frames. Half of them come in
+ * chained descriptors. The data arrives in order, byte for byte.
  */
 static void test_tx_coalesce(void **state)
 {
@@ -1609,7 +1627,11 @@ static void test_tx_coalesce(void **state)
 	(void)state;
 	start_create(1, "");
 	connect_start(base_features, 1);
-	assert_int_equal(tx_segments(8, &gso, &bytes), 1);
+	assert_int_equal(tx_segments(8, 0, &gso, &bytes), 1);
+	assert_int_equal(gso, 1000);
+	assert_int_equal(bytes, 8000);
+	/* Split over two kicks: one frame per transmit batch. */
+	assert_int_equal(tx_segments(8, 5, &gso, &bytes), 2);
 	assert_int_equal(gso, 1000);
 	assert_int_equal(bytes, 8000);
 	fe_close(&fe);
@@ -1617,9 +1639,10 @@ static void test_tx_coalesce(void **state)
 
 	start_create(1, "--coalesce off");
 	connect_start(base_features, 1);
-	assert_int_equal(tx_segments(8, &gso, &bytes), 8);
+	assert_int_equal(tx_segments(8, 0, &gso, &bytes), 8);
 	assert_int_equal(gso, 0);
 	assert_int_equal(bytes, 8000);
+	assert_int_equal(tx_segments(8, 5, &gso, &bytes), 8);
 	fe_close(&fe);
 	daemon_stop();
 }
