@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # bench/vhost/lib.sh - what bench/vhost/floor.sh and coalesce.sh share: a
 # namespace with a persistent one-queue tap (20-byte vnet header) that
 # sinks the guest's frames, and its removal on exit.
