@@ -170,8 +170,10 @@ int vtap_uring_read(struct vtap_uring *r, int fd, void *const *bufs,
 		sqe->rw_flags = RWF_NOWAIT;
 		io_uring_sqe_set_data64(sqe, i);
 	}
-	/* One io_uring_enter(): submit, then wait for nothing (zero
-	 * timeout); it returns how many entries the kernel took. */
+	/* One io_uring_enter() (liburing 2.3 passes the timeout as
+	 * IORING_ENTER_EXT_ARG and does not enter again when it expires):
+	 * submit, and wait for the n completions with a zero timeout, so
+	 * never sleep. Returns how many entries the kernel took. */
 	do {
 		ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, n, &zero,
 						       NULL);
