@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential meson ninja-build pkg-config
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev linux-libc-dev
-	libpcap-dev libmnl-dev libjson-c-dev libcmocka-dev libinih-dev libsystemd-dev
+	libpcap-dev libmnl-dev liburing-dev libjson-c-dev libcmocka-dev libinih-dev libsystemd-dev
 	iproute2 iputils-ping procps python3 gawk clang-format
 	# tools the tests run: ethtool (net_gro, net_tunnel), util-linux
 	# (setpriv, nsenter, unshare), Open vSwitch's userspace datapath (net_ovs)

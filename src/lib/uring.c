@@ -16,76 +16,49 @@
  * io_uring_enter() every entry has its completion: frames, then -EAGAIN
  * for the reads past the end of the kernel queue. A read issued after the
  * queue ran empty costs a lock and a check in tun, far less than a system
- * call. A kernel whose tun does not take RWF_NOWAIT fails the reads with
- * -EOPNOTSUPP: the ring then turns itself off.
+ * call. A kernel whose tun does not take RWF_NOWAIT (6.1) fails the reads
+ * with -EOPNOTSUPP: the ring then turns itself off.
  *
- * The ring is raw io_uring (no liburing): one mmap of the SQ and CQ rings
- * (IORING_FEAT_SINGLE_MMAP) and one of the SQEs. The wait uses a zero
- * timeout (IORING_FEAT_EXT_ARG), so a kernel that would park a read
- * instead of failing it cannot block the caller: such reads are cancelled,
- * their buffers are free again when the call returns, and the ring turns
- * itself off (the caller goes back to read()).
+ * The ring is liburing's (io_uring_queue_init(): its mmaps, one or two as
+ * the kernel has IORING_FEAT_SINGLE_MMAP). The submission and the wait are
+ * one io_uring_enter() with a zero timeout passed as IORING_ENTER_EXT_ARG:
+ * io_uring_submit_and_wait_timeout() does exactly that when the kernel has
+ * IORING_FEAT_EXT_ARG (without it liburing would queue a timeout entry of
+ * its own, so the ring requires the feature). A kernel that would park a
+ * read instead of failing it therefore cannot block the caller: such
+ * reads are cancelled, their buffers are free again when the call returns,
+ * and the ring turns itself off (the caller goes back to read()).
  */
 #include <errno.h>
-#include <linux/io_uring.h>
+#include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "uring.h"
 
+/* user_data of a cancel entry; a read's is its slot number. */
 #define CANCEL_TAG (1ull << 63)
 
 struct vtap_uring {
-	int fd;
+	struct io_uring ring;
 	bool broken; /* a read did not finish at once: never again */
-	void *ring;
-	size_t ring_len;
-	struct io_uring_sqe *sqes;
-	size_t sqes_len;
-	unsigned int *sq_head, *sq_tail, *sq_array, sq_mask;
-	unsigned int *cq_head, *cq_tail, cq_mask;
-	struct io_uring_cqe *cqes;
 };
-
-static int sys_setup(unsigned int entries, struct io_uring_params *p)
-{
-	return (int)syscall(__NR_io_uring_setup, entries, p);
-}
-
-static int sys_enter(int fd, unsigned int submit, unsigned int wait,
-		     unsigned int flags, const void *arg, size_t argsz)
-{
-	return (int)syscall(__NR_io_uring_enter, fd, submit, wait, flags, arg,
-			    argsz);
-}
 
 void vtap_uring_free(struct vtap_uring *r)
 {
 	if (!r)
 		return;
-	if (r->sqes && r->sqes != MAP_FAILED)
-		munmap(r->sqes, r->sqes_len);
-	if (r->ring && r->ring != MAP_FAILED)
-		munmap(r->ring, r->ring_len);
-	if (r->fd >= 0)
-		close(r->fd);
+	io_uring_queue_exit(&r->ring);
 	free(r);
 }
 
 int vtap_uring_new(struct vtap_uring **ret)
 {
-	const uint32_t need = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_EXT_ARG |
-			      IORING_FEAT_NODROP;
-	struct io_uring_params p;
-	struct vtap_uring *r;
+	const uint32_t need = IORING_FEAT_EXT_ARG | IORING_FEAT_NODROP;
 	const char *env = getenv("VTAP_NO_IO_URING");
-	size_t sq_len, cq_len;
-	uint8_t *ring;
+	struct vtap_uring *r;
+	int err;
 
 	*ret = NULL;
 	if (env && *env && strcmp(env, "0"))
@@ -93,155 +66,138 @@ int vtap_uring_new(struct vtap_uring **ret)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	memset(&p, 0, sizeof(p));
-	r->fd = sys_setup(VTAP_URING_BATCH, &p);
-	if (r->fd < 0) {
-		int err = errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
-
+	/* The CQ gets twice the entries: a read and its cancel each. */
+	err = io_uring_queue_init(VTAP_URING_BATCH, &r->ring, 0);
+	if (err < 0) {
 		free(r);
-		return err;
+		return err == -ENOMEM ? -ENOMEM : -EOPNOTSUPP;
 	}
-	if ((p.features & need) != need || p.sq_entries < VTAP_URING_BATCH ||
-	    p.cq_entries < VTAP_URING_BATCH * 2) {
+	if ((r->ring.features & need) != need ||
+	    r->ring.sq.ring_entries < VTAP_URING_BATCH ||
+	    r->ring.cq.ring_entries < VTAP_URING_BATCH * 2) {
 		vtap_uring_free(r);
 		return -EOPNOTSUPP;
 	}
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	r->ring_len = sq_len > cq_len ? sq_len : cq_len;
-	r->ring = mmap(NULL, r->ring_len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-	r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-	r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (r->ring == MAP_FAILED || r->sqes == MAP_FAILED) {
-		vtap_uring_free(r);
-		return -ENOMEM;
-	}
-	ring = r->ring;
-	r->sq_head = (unsigned int *)(ring + p.sq_off.head);
-	r->sq_tail = (unsigned int *)(ring + p.sq_off.tail);
-	r->sq_array = (unsigned int *)(ring + p.sq_off.array);
-	r->sq_mask = *(unsigned int *)(ring + p.sq_off.ring_mask);
-	r->cq_head = (unsigned int *)(ring + p.cq_off.head);
-	r->cq_tail = (unsigned int *)(ring + p.cq_off.tail);
-	r->cq_mask = *(unsigned int *)(ring + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(ring + p.cq_off.cqes);
 	*ret = r;
 	return 0;
-}
-
-/* Queue one SQE (the SQ has room: at most 2 * BATCH per call, sized). */
-static struct io_uring_sqe *sqe_get(struct vtap_uring *r, unsigned int *tail)
-{
-	unsigned int i = *tail & r->sq_mask;
-	struct io_uring_sqe *sqe = &r->sqes[i];
-
-	memset(sqe, 0, sizeof(*sqe));
-	r->sq_array[i] = i;
-	(*tail)++;
-	return sqe;
 }
 
 /* Reap every CQE there is; return how many reads (not cancels) ended. */
 static unsigned int reap(struct vtap_uring *r, int32_t *res, unsigned int n,
 			 uint64_t *pending)
 {
-	unsigned int head = *r->cq_head, done = 0;
-	unsigned int tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+	struct io_uring_cqe *c;
+	unsigned int head, seen = 0, done = 0;
 
-	for (; head != tail; head++) {
-		const struct io_uring_cqe *c = &r->cqes[head & r->cq_mask];
+	io_uring_for_each_cqe(&r->ring, head, c) {
+		uint64_t i = io_uring_cqe_get_data64(c);
 
-		if (c->user_data & CANCEL_TAG || c->user_data >= n)
+		seen++;
+		if (i & CANCEL_TAG || i >= n)
 			continue;
-		res[c->user_data] = c->res;
+		res[i] = c->res;
 		if (c->res == -ECANCELED || c->res == -EOPNOTSUPP) {
 			/* Cancelled, or RWF_NOWAIT refused: no frame. */
-			res[c->user_data] = -EAGAIN;
+			res[i] = -EAGAIN;
 			if (c->res == -EOPNOTSUPP)
 				r->broken = true;
 		}
-		*pending &= ~(1ull << c->user_data);
+		*pending &= ~(1ull << i);
 		done++;
 	}
-	__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+	io_uring_cq_advance(&r->ring, seen);
 	return done;
+}
+
+/* A queue entry, after submitting what is queued if the SQ is full. */
+static struct io_uring_sqe *sqe_get(struct vtap_uring *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (!sqe && io_uring_submit(&r->ring) >= 0)
+		sqe = io_uring_get_sqe(&r->ring);
+	return sqe;
+}
+
+/*
+ * Some reads are parked in the kernel (bit i of @pending: slot i): cancel
+ * each and wait for its end, so no buffer is written after the return.
+ */
+static void cancel(struct vtap_uring *r, int32_t *res, unsigned int n,
+		   uint64_t *pending)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe;
+
+		if (!(*pending >> i & 1))
+			continue;
+		sqe = sqe_get(r);
+		if (!sqe)
+			break;
+		io_uring_prep_cancel64(sqe, i, 0);
+		io_uring_sqe_set_data64(sqe, CANCEL_TAG | i);
+	}
+	io_uring_submit(&r->ring);
+	while (*pending) {
+		ret = io_uring_wait_cqe(&r->ring, &cqe);
+		if (ret < 0 && ret != -EINTR)
+			break;
+		reap(r, res, n, pending);
+	}
 }
 
 int vtap_uring_read(struct vtap_uring *r, int fd, void *const *bufs,
 		    const size_t *caps, unsigned int n, int32_t *res)
 {
 	struct __kernel_timespec zero = {0};
-	struct io_uring_getevents_arg arg = {.ts = (uint64_t)(uintptr_t)&zero};
 	uint64_t pending = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
-	unsigned int tail, done = 0, cancels = 0;
+	struct io_uring_cqe *cqe;
+	unsigned int done;
 	int ret;
 
 	if (r->broken)
 		return -EOPNOTSUPP;
 	if (!n || n > VTAP_URING_BATCH)
 		return -EINVAL;
-	tail = *r->sq_tail;
 	for (unsigned int i = 0; i < n; i++) {
-		struct io_uring_sqe *sqe = sqe_get(r, &tail);
+		/* The SQ is empty here and holds VTAP_URING_BATCH. */
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
-		sqe->opcode = IORING_OP_READ;
-		sqe->fd = fd;
-		sqe->addr = (uint64_t)(uintptr_t)bufs[i];
-		sqe->len = (uint32_t)caps[i];
+		io_uring_prep_read(sqe, fd, bufs[i], (unsigned int)caps[i], 0);
 		sqe->rw_flags = RWF_NOWAIT;
-		sqe->user_data = i;
+		io_uring_sqe_set_data64(sqe, i);
 	}
-	__atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
+	/* One io_uring_enter() (liburing 2.3 passes the timeout as
+	 * IORING_ENTER_EXT_ARG and does not enter again when it expires):
+	 * submit, and wait for the n completions with a zero timeout, so
+	 * never sleep. Returns how many entries the kernel took. */
 	do {
-		ret = sys_enter(r->fd, n, n,
-				IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
-				&arg, sizeof(arg));
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0 && errno != ETIME) {
-		ret = -errno;
-		/* Nothing submitted: take the entries back. */
-		if (__atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) == tail - n) {
-			__atomic_store_n(r->sq_tail, tail - n,
-					 __ATOMIC_RELEASE);
-			return ret;
-		}
+		ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, n, &zero,
+						       NULL);
+	} while (ret == -EINTR);
+	if (ret < 0 && ret != -ETIME) {
+		/* The entries may still be queued, and liburing offers no way
+		 * to take them back: the next submission would issue them
+		 * into buffers the caller has reused. Never submit again. */
+		r->broken = true;
+		return ret;
 	}
 	done = reap(r, res, n, &pending);
 	if (done < n) {
 		/* Reads that failed at issue may post their completion from
 		 * task work, which a wait runs: one more look. */
-		sys_enter(r->fd, 0, n - done,
-			  IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
-			  sizeof(arg));
+		io_uring_wait_cqes(&r->ring, &cqe, n - done, &zero, NULL);
 		done += reap(r, res, n, &pending);
 	}
 	if (done == n)
 		return 0;
 
-	/* A read is parked in the kernel: cancel it, wait for the end of
-	 * each, and use read() from now on. */
+	/* A read is parked in the kernel: cancel it, and use read() from
+	 * now on. */
 	r->broken = true;
-	for (unsigned int i = 0; i < n; i++) {
-		struct io_uring_sqe *sqe;
-
-		if (!(pending >> i & 1))
-			continue;
-		sqe = sqe_get(r, &tail);
-		sqe->opcode = IORING_OP_ASYNC_CANCEL;
-		sqe->addr = i;
-		sqe->user_data = CANCEL_TAG | i;
-		cancels++;
-	}
-	__atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
-	sys_enter(r->fd, cancels, 0, 0, NULL, 0);
-	while (pending) {
-		if (sys_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) <
-			    0 &&
-		    errno != EINTR)
-			break;
-		reap(r, res, n, &pending);
-	}
+	cancel(r, res, n, &pending);
 	return 0;
 }

@@ -22,8 +22,8 @@ struct vtap_uring;
 /*
  * A ring for batched reads. Return: 0, or -EOPNOTSUPP when the kernel has
  * no io_uring (or it is disabled: kernel.io_uring_disabled, seccomp), or
- * lacks what vtap_uring_read() needs (IORING_FEAT_SINGLE_MMAP,
- * IORING_FEAT_EXT_ARG, IORING_FEAT_NODROP), or -ENOMEM.
+ * lacks what vtap_uring_read() needs (IORING_FEAT_EXT_ARG,
+ * IORING_FEAT_NODROP), or -ENOMEM.
  * The environment variable VTAP_NO_IO_URING=1 makes it -EOPNOTSUPP (tests
  * run the plain path that way).
  */
@@ -36,7 +36,9 @@ void vtap_uring_free(struct vtap_uring *r);
  * returned for buffer i (bytes, or -errno: -EAGAIN once the kernel queue
  * is empty). @n <= VTAP_URING_BATCH.
  * Return: 0, or a negative errno from io_uring_enter() (nothing was read;
- * the caller should read the plain way). A read the kernel did not finish
+ * the caller should read the plain way, the ring refuses every later call
+ * with -EOPNOTSUPP: the reads it could not submit stay queued in it). A
+ * read the kernel did not finish
  * at once (it would have waited for data) is cancelled; it is reported as
  * -EAGAIN unless it got its frame meanwhile, and the ring then refuses
  * every later call (-EOPNOTSUPP): that kernel does not fit this use.

@@ -9,11 +9,23 @@
  * VTAP_URING_BATCH + 1, a frame too large for its buffer in the middle of
  * a batch (dropped, counted, the rest in order), the counters; and the
  * ring absent (VTAP_NO_IO_URING=1: -EOPNOTSUPP, read() serves).
+ *
+ * The queue uses the ring only after a call that got frames, at a round
+ * size it adapts, so the ring's own edges are checked on the ring itself
+ * (vtap_uring_read() on the queue's fd): exactly VTAP_URING_BATCH frames
+ * queued for as many reads, one more than that, fewer (the reads past the
+ * last frame end with -EAGAIN in the middle of the batch), none. Where
+ * the kernel refuses the reads (6.1's tun takes no RWF_NOWAIT), the ring
+ * must turn itself off and leave every frame to read(). Where it refuses
+ * io_uring itself (a seccomp filter, as container runtimes install, in a
+ * child process), turning the ring on fails with -EOPNOTSUPP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -277,6 +292,165 @@ static void test_uring_absent(void **state)
 	}
 }
 
+/* One vtap_uring_read() of @n reads on the queue's fd into bufs[0..n). */
+static int ring_read(struct vtap_uring *r, unsigned int n, int32_t *res)
+{
+	void *b[VTAP_URING_BATCH + 1];
+	size_t caps[VTAP_URING_BATCH + 1];
+
+	for (unsigned int i = 0; i < n && i <= VTAP_URING_BATCH; i++) {
+		b[i] = bufs[i];
+		caps[i] = HDR + VTAP_FRAME_MAX;
+		res[i] = 1; /* neither a frame's length nor an errno */
+	}
+	return vtap_uring_read(r, q->fd, b, caps, n, res);
+}
+
+/* The first @got of @n reads brought our frames from *@expect on, the
+ * rest ended with -EAGAIN. */
+static void ring_check(const int32_t *res, unsigned int n, unsigned int got,
+		       uint32_t *expect)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct vtap_frame f = {.buf = bufs[i]};
+
+		if (i >= got) {
+			assert_int_equal(res[i], -EAGAIN);
+			continue;
+		}
+		assert_int_equal(res[i], HDR + SMALL);
+		f.len = (size_t)res[i];
+		assert_int_equal(seq_of(&f), (long)*expect);
+		(*expect)++;
+	}
+}
+
+static void test_ring_boundaries(void **state)
+{
+	const unsigned int B = VTAP_URING_BATCH;
+	int32_t res[VTAP_URING_BATCH + 1];
+	struct vtap_uring *r;
+	uint32_t expect;
+	int err;
+
+	assert_int_equal(vtap_queue__set_rx_uring(q, false), 0);
+	drain();
+	err = vtap_uring_new(&r);
+	if (err == -EOPNOTSUPP) {
+		fprintf(stderr, "SKIP: no usable io_uring on this kernel\n");
+		skip();
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(ring_read(r, 0, res), -EINVAL);
+	assert_int_equal(ring_read(r, B + 1, res), -EINVAL);
+
+	/* Exactly a batch of frames for a batch of reads. */
+	expect = next_seq;
+	inject(B, SMALL);
+	assert_int_equal(ring_read(r, B, res), 0);
+	if (res[0] == -EAGAIN) {
+		/* The kernel refused the reads: every one ended without a
+		 * frame, the ring is off for good, read() gets them all. */
+		ring_check(res, B, 0, &expect);
+		assert_int_equal(ring_read(r, B, res), -EOPNOTSUPP);
+		vtap_uring_free(r);
+		assert_int_equal(
+			recv_check(NBUF, &expect, HDR + VTAP_FRAME_MAX),
+			(int)B);
+		fprintf(stderr, "note: the kernel refused RWF_NOWAIT reads: "
+				"the ring turned itself off, read() got every "
+				"frame\n");
+		return;
+	}
+	ring_check(res, B, B, &expect);
+	assert_int_equal(ring_read(r, B, res), 0);
+	ring_check(res, B, 0, &expect);
+
+	/* One more than a batch: the last waits for the next call. */
+	inject(B + 1, SMALL);
+	assert_int_equal(ring_read(r, B, res), 0);
+	ring_check(res, B, B, &expect);
+	assert_int_equal(ring_read(r, B, res), 0);
+	ring_check(res, B, 1, &expect);
+
+	/* Fewer frames than reads: -EAGAIN from the middle of the batch. */
+	inject(5, SMALL);
+	assert_int_equal(ring_read(r, B, res), 0);
+	ring_check(res, B, 5, &expect);
+	inject(B - 1, SMALL);
+	assert_int_equal(ring_read(r, B, res), 0);
+	ring_check(res, B, B - 1, &expect);
+
+	/* Small batches, exactly filled and overfilled. */
+	inject(4, SMALL);
+	assert_int_equal(ring_read(r, 3, res), 0);
+	ring_check(res, 3, 3, &expect);
+	assert_int_equal(ring_read(r, 1, res), 0);
+	ring_check(res, 1, 1, &expect);
+	assert_int_equal(ring_read(r, 1, res), 0);
+	ring_check(res, 1, 0, &expect);
+	assert_int_equal(expect, next_seq);
+	vtap_uring_free(r);
+}
+
+/*
+ * In a child (the filter stays with the process): io_uring_setup() fails
+ * with EPERM, as under a container runtime's default seccomp profile.
+ * Return: 0 when turning the ring on was refused and read() still serves,
+ * else the number of the check that failed (cmocka's asserts would
+ * longjmp into the child's copy of the test runner).
+ */
+static int refused_child(struct vtap_queue *q2)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]),
+				  .filter = insns};
+	struct vtap_frame f = {.buf = bufs[0], .cap = HDR + VTAP_FRAME_MAX};
+	struct vtap_uring *r;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return 1;
+	if (vtap_uring_new(&r) != -EOPNOTSUPP)
+		return 2;
+	if (vtap_queue__set_rx_uring(q2, true) != -EOPNOTSUPP ||
+	    vtap_queue__rx_uring(q2))
+		return 3;
+	if (vtap_queue__recv(q2, &f, 1) != 0)
+		return 4;
+	return 0;
+}
+
+/* The kernel refuses io_uring (seccomp in a child): -EOPNOTSUPP. */
+static void test_uring_refused(void **state)
+{
+	VTAP_OPTS_INIT(vtap_dev_opts, opts, .queues = 1, .vnet_hdr_len = HDR);
+	struct vtap_dev *d2;
+	char name[16];
+	int status;
+	pid_t pid;
+
+	nt_name(name, sizeof(name), "rbs");
+	d2 = nt_dev_open(name, &opts);
+	assert_non_null(d2);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(refused_child(vtap_dev__queue(d2, 0))); /* no atexit */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	vtap_dev__close(d2);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		fail_msg("refused io_uring: check %d in refused_child() failed",
+			 WEXITSTATUS(status));
+}
+
 static int setup(void **state)
 {
 	VTAP_OPTS_INIT(vtap_dev_opts, opts, .queues = 1, .vnet_hdr_len = HDR);
@@ -339,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_too_big_read),
 		cmocka_unit_test(test_too_big_uring),
 		cmocka_unit_test(test_uring_absent),
+		cmocka_unit_test(test_ring_boundaries),
+		cmocka_unit_test(test_uring_refused),
 	};
 
 	nt_require_root();
