@@ -11,12 +11,16 @@ _cleanups=()
 _failed=0
 
 cleanup_add() { _cleanups+=("$*"); }
+# A command runs in this function's scope: it may set any variable (a
+# `for i ...` in it once reset a loop counter here and skipped the commands
+# after it), so the next one is taken off the list's end, not indexed.
 _run_cleanups() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	local c
+	while ((${#_cleanups[@]} > 0)); do
+		c=${_cleanups[${#_cleanups[@]} - 1]}
+		unset '_cleanups[${#_cleanups[@]} - 1]'
+		eval "$c" >/dev/null 2>&1 || true
 	done
-	_cleanups=()
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
