@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,8 +24,9 @@
 #include <cmocka.h>
 
 #include "dev_impl.h"
+#include "rundir.h"
 
-static char run_dir[64];
+static char run_dir[PATH_MAX];
 
 /* RUN/NSID/1/stats, where "lo"'s stats files go. */
 static void stats_dir(char *buf, size_t size)
@@ -32,7 +34,7 @@ static void stats_dir(char *buf, size_t size)
 	char nsid[32];
 
 	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
-	assert_true(snprintf(buf, size, "%.64s/%.24s/1/stats", run_dir, nsid) <
+	assert_true(snprintf(buf, size, "%.96s/%.24s/1/stats", run_dir, nsid) <
 		    (int)size);
 }
 
@@ -68,26 +70,21 @@ static void free_dev(struct vtap_dev *dev)
 
 static int setup(void **state)
 {
-	snprintf(run_dir, sizeof(run_dir), "/tmp/vtap-stats.XXXXXX");
-	if (!mkdtemp(run_dir))
-		return -1;
-	setenv("VTAP_RUN_DIR", run_dir, 1);
-	return 0;
+	(void)state;
+	return rundir_make(run_dir, "stats");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	(void)state;
+	return rundir_remove(run_dir);
 }
 
 static void test_layout(void **state)
 {
 	struct vtap_dev *dev = fake_dev("lay0", 3);
 	struct vtap_stats_file *f = dev->stats_file;
-	char want[128];
+	char want[192];
 
 	assert_int_equal(f->magic, VTAP_STATS_MAGIC);
 	assert_int_equal(f->version, VTAP_STATS_VERSION);
@@ -105,7 +102,7 @@ static void test_layout(void **state)
 	/* A second handle in the same process gets the next name. */
 	{
 		struct vtap_dev *d2 = fake_dev("lay0", 1);
-		char dir[100];
+		char dir[160];
 
 		snprintf(want, sizeof(want), "stats.%d.1", (int)getpid());
 		assert_string_equal(d2->stats_name, want);
@@ -229,8 +226,8 @@ static void test_dead_handle_skipped(void **state)
 		_exit(0); /* dies without closing: its file stays, unlocked */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	stats_dir(out, 128);
-	snprintf(cmd, sizeof(cmd), "ls %.128s | wc -l", out);
+	stats_dir(out, 160);
+	snprintf(cmd, sizeof(cmd), "ls %.160s | wc -l", out);
 	{
 		FILE *p = popen(cmd, "r");
 
