@@ -4,15 +4,17 @@
  * under $TMPDIR (else /tmp) and removed with everything the library put in
  * it, from a cmocka teardown so that a failed test removes it too.
  *
- *	static char run_dir[PATH_MAX];
- *	static int setup(void **state) { return rundir_make(run_dir, "stats"); }
- *	static int teardown(void **state) { return rundir_remove(run_dir); }
+ *	cmocka_unit_test_setup_teardown(test_x, rundir_setup,
+ *					rundir_teardown),
+ *
+ * and the test finds the directory in rundir_path.
  *
  * Header-only (static inline), like frames.h.
  */
 #ifndef VTAP_TESTS_RUNDIR_H
 #define VTAP_TESTS_RUNDIR_H
 
+#include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -65,6 +67,23 @@ static inline int rundir_remove(char *dir)
 	unsetenv("VTAP_RUN_DIR");
 	*dir = '\0';
 	return ret;
+}
+
+/* The run directory of the test running (rundir_setup()), or "". */
+static char rundir_path[PATH_MAX];
+
+/* cmocka setup: rundir_path made, vtap-PROGRAM-XXXXXX. */
+static inline int rundir_setup(void **state)
+{
+	(void)state;
+	return rundir_make(rundir_path, program_invocation_short_name);
+}
+
+/* cmocka teardown: rundir_path removed, with all it holds. */
+static inline int rundir_teardown(void **state)
+{
+	(void)state;
+	return rundir_remove(rundir_path);
 }
 
 #endif /* VTAP_TESTS_RUNDIR_H */

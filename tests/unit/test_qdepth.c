@@ -203,21 +203,6 @@ static void test_record_round_trip(void **state)
 	assert_true(vtap_qdepth_format(&cfgs[3], buf, 8) < 0);
 }
 
-/* A run directory of our own, removed with what the library put in it. */
-static char run_dir[PATH_MAX];
-
-static int rundir_setup(void **state)
-{
-	(void)state;
-	return rundir_make(run_dir, "qdepth");
-}
-
-static int rundir_teardown(void **state)
-{
-	(void)state;
-	return rundir_remove(run_dir);
-}
-
 /*
  * The record in a run directory of our own (VTAP_RUN_DIR), for "lo": run
  * state is keyed by network namespace and ifindex (RUN/NSID/1/qdepth).
@@ -242,7 +227,7 @@ static void test_record_file(void **state)
 	assert_true(cfg.budget == 123456);
 	/* A file that does not parse is refused and reads as none. */
 	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
-	snprintf(path, sizeof(path), "%s/%s/1/qdepth", run_dir, nsid);
+	snprintf(path, sizeof(path), "%s/%s/1/qdepth", rundir_path, nsid);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("budget lots\n", f);

@@ -26,16 +26,14 @@
 #include "dev_impl.h"
 #include "rundir.h"
 
-static char run_dir[PATH_MAX];
-
 /* RUN/NSID/1/stats, where "lo"'s stats files go. */
 static void stats_dir(char *buf, size_t size)
 {
 	char nsid[32];
 
 	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
-	assert_true(snprintf(buf, size, "%.96s/%.24s/1/stats", run_dir, nsid) <
-		    (int)size);
+	assert_true(snprintf(buf, size, "%.96s/%.24s/1/stats", rundir_path,
+			     nsid) < (int)size);
 }
 
 /* A handle with no tap: just what stats.c uses. */
@@ -66,18 +64,6 @@ static void free_dev(struct vtap_dev *dev)
 	vtap_stats_close(dev);
 	free(dev->queues);
 	free(dev);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return rundir_make(run_dir, "stats");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return rundir_remove(run_dir);
 }
 
 static void test_layout(void **state)
@@ -253,12 +239,14 @@ static void test_dead_handle_skipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout, rundir_setup,
+						rundir_teardown),
 		cmocka_unit_test(test_sum),
 		cmocka_unit_test_setup_teardown(
-			test_live_reader_in_other_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dead_handle_skipped, setup,
-						teardown),
+			test_live_reader_in_other_process, rundir_setup,
+			rundir_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_handle_skipped,
+						rundir_setup, rundir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
