@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MIT
 # bench/lib.sh - what bench/switch/run.sh and bench/gro/run.sh share: the
 # iperf3 driver between two namespaces, medians and ratios, a process's
-# CPU time, and a private Open vSwitch (userspace datapath).
+# CPU time, and a private Open vSwitch (userspace datapath, tests/ovs.sh).
 #
 # Sourced, not run. The caller sets A and B (the namespaces), ADDR_B (the
 # server's address in B), TIME (seconds per run) and TMP (its own
 # directory, removed by the caller).
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/ovs.sh"
 
 # One iperf3 run from A to B: prints "GBITS BYTES" received.
 bench_iperf() { # CC STREAMS
@@ -53,48 +54,24 @@ bench_cpu_per_gb() { # TICKS BYTES
 		'BEGIN { if (b > 0) printf "%.2f", t / hz / (b / 1e9); else print "-" }'
 }
 
-# Why Open vSwitch cannot run here, or nothing.
-bench_ovs_why() {
-	local schema=/usr/share/openvswitch/vswitch.ovsschema
-	command -v ovs-vswitchd >/dev/null || { echo "no ovs-vswitchd (apt-get install openvswitch-switch)"; return; }
-	[ -r $schema ] || echo "no $schema (apt-get install openvswitch-common)"
-}
-
-# Open vSwitch's userspace datapath, private to this run: its database,
-# ovsdb-server and ovs-vswitchd in $TMP/ovs (no systemd, no host state
-# touched) and a netdev bridge, with userspace TSO when TSO is 1.
+# Open vSwitch's userspace datapath, private to this run (tests/ovs.sh:
+# its database and daemons in $TMP/ovs, children of this shell, no host
+# state touched) and a netdev bridge, with userspace TSO when TSO is 1.
 # Return: non-zero (the reason on stderr) when OVS cannot run.
 bench_ovs_start() { # BRIDGE TSO
-	local d=$TMP/ovs why
-	why=$(bench_ovs_why)
-	[ -z "$why" ] || { echo "bench: OVS skipped: $why" >&2; return 1; }
-	mkdir -p $d
-	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
-	ovsdb-tool create $d/conf.db /usr/share/openvswitch/vswitch.ovsschema &&
-		ovsdb-server --remote=punix:$d/db.sock --pidfile=$d/ovsdb-server.pid \
-			--detach -vconsole:off --log-file=$d/ovsdb-server.log $d/conf.db &&
-		ovs-vsctl --no-wait init || { echo "bench: OVS skipped: ovsdb-server did not start" >&2; return 1; }
-	[ "$2" = 1 ] && ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
-	if ! ovs-vswitchd --pidfile=$d/ovs-vswitchd.pid --detach -vconsole:off --log-file=$d/ovs-vswitchd.log \
-		unix:$d/db.sock; then
-		echo "bench: OVS skipped: ovs-vswitchd did not start ($(tail -n 1 $d/ovs-vswitchd.log))" >&2
+	# Not in $(...): the daemons are to be this shell's children.
+	if ! ovs_private_start $TMP/ovs $2 2>$TMP/ovs.err; then
+		echo "bench: OVS skipped: $(cat $TMP/ovs.err)" >&2
 		return 1
 	fi
 	ovs-vsctl --timeout=30 add-br $1 -- set bridge $1 datapath_type=netdev
 }
 
 # The pid of ovs-vswitchd (the datapath), for its CPU time.
-bench_ovs_pid() { cat $TMP/ovs/ovs-vswitchd.pid 2>/dev/null; }
+bench_ovs_pid() { echo $OVS_SWITCHD_PID; }
 
 bench_ovs_stop() { # BRIDGE
-	[ -d $TMP/ovs ] || return 0
-	ovs-vsctl --timeout=10 del-br $1 2>/dev/null
-	local p pid
-	for p in ovs-vswitchd ovsdb-server; do
-		pid=$(cat $TMP/ovs/$p.pid 2>/dev/null) || continue
-		kill $pid 2>/dev/null
-		for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-	done
+	ovs_private_stop $1
 	rm -rf $TMP/ovs
 }
 

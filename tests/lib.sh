@@ -11,12 +11,16 @@ _cleanups=()
 _failed=0
 
 cleanup_add() { _cleanups+=("$*"); }
+# A command runs in this function's scope: it may set any variable (a
+# `for i ...` in it once reset a loop counter here and skipped the commands
+# after it), so the next one is taken off the list's end, not indexed.
 _run_cleanups() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	local c
+	while ((${#_cleanups[@]} > 0)); do
+		c=${_cleanups[${#_cleanups[@]} - 1]}
+		unset '_cleanups[${#_cleanups[@]} - 1]'
+		eval "$c" >/dev/null 2>&1 || true
 	done
-	_cleanups=()
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
@@ -58,3 +62,62 @@ pins_of() { local n=$1; shift; "$VTAPCTL" "$@" -j steer show dev "$n" 2>/dev/nul
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pins"])'; }
 rundir_of() { local n=$1; shift; "$VTAPCTL" "$@" -j dev show "$n" 2>/dev/null |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_dir"])'; }
+# netns_add NS...: make each network namespace (lo up), removed on exit.
+netns_add() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" || { fail "ip netns add $ns"; continue; }
+		cleanup_add ip netns del "$ns"
+		ip -n "$ns" link set lo up
+	done
+}
+# tcp_ok FROM-NS ADDR BYTES TO-NS: BYTES random bytes over TCP (port 5556)
+# from FROM-NS to ADDR (IPv4 or IPv6) in TO-NS; true when the receiver got
+# them all, equal by length and SHA-256. Uses the test's $TMP.
+tcp_ok() {
+	local from=$1 to=$2 bytes=$3 tons=$4 rx
+	rm -f "$TMP/rx" "$TMP/tx"
+	ip netns exec "$tons" python3 -c '
+import hashlib, socket, sys
+a = sys.argv[2]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((a, 5556)); s.listen(1); s.settimeout(60)
+c, _ = s.accept(); c.settimeout(60); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
+' "$TMP/rx" "$to" &
+	rx=$!
+	# The sender retries until the receiver listens (60 s).
+	ip netns exec "$from" python3 -c '
+import hashlib, os, socket, sys, time
+a = sys.argv[2]
+data = os.urandom(int(sys.argv[3]))
+end = time.monotonic() + 60
+while True:
+    try:
+        s = socket.create_connection((a, 5556), timeout=5); break
+    except OSError:
+        if time.monotonic() > end: raise
+        time.sleep(0.1)
+s.sendall(data); s.close()
+open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
+' "$TMP/tx" "$to" "$bytes"
+	wait $rx
+	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
+}
+# switch_show SOCK PORT FIELD: FIELD of vtap-switchd port PORT (`vtapctl
+# -j switch show`), summed over the port's queues for a queue field.
+switch_show() {
+	"$VTAPCTL" -j switch show control "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+for p in d["ports"]:
+    if p["ifname"] != sys.argv[1]: continue
+    if sys.argv[2] in p: v = p[sys.argv[2]]
+    else: v = sum(int(q[sys.argv[2]]) for q in p["queue_stats"])
+    print(str(v).lower())' "$2" "$3"
+}

@@ -232,56 +232,56 @@ static void holders_mounts(struct gc *g, const char *pid)
 	fclose(f);
 }
 
-/* The open files of @pid that are network namespaces. */
-static void holders_fds(struct gc *g, const char *pid)
+/* An open file of @pid (@name in /proc/PID/fd, @dfd) that is a namespace. */
+static void holder_fd(struct gc *g, const char *pid, int dfd, const char *name)
 {
 	char path[PATH_MAX], link[64];
 	unsigned long long ino;
-	struct dirent *de;
 	ssize_t n;
-	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
-	d = opendir(path);
-	if (!d)
+	n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	if (n <= 0)
 		return;
-	while (g->n_missing && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (!net_ino(link, &ino) || ino_known(g, ino))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, de->d_name);
-		holder_path(g, path);
-	}
-	closedir(d);
+	link[n] = '\0';
+	if (!net_ino(link, &ino) || ino_known(g, ino))
+		return;
+	snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, name);
+	holder_path(g, path);
 }
 
-/* Every task of @pid (threads may sit in other namespaces). */
-static void holders_tasks(struct gc *g, const char *pid)
+/* The namespace of a task of @pid (@name in /proc/PID/task). */
+static void holder_task(struct gc *g, const char *pid, int dfd,
+			const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	(void)dfd;
+	snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", pid, name);
+	/* stat first: most tasks share a few namespaces. */
+	if (!stat(path, &st) && !ino_known(g, (unsigned long long)st.st_ino))
+		holder_path(g, path);
+}
+
+/*
+ * Each entry of /proc/@pid/@sub to @fn, while a namespace is missing: the
+ * tasks (threads may sit in other namespaces), the open files.
+ */
+static void holders_in(struct gc *g, const char *pid, const char *sub,
+		       void (*fn)(struct gc *g, const char *pid, int dfd,
+				  const char *name))
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, sub);
 	d = opendir(path);
 	if (!d)
 		return;
-	while (g->n_missing && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", pid,
-			 de->d_name);
-		/* stat first: most tasks share a few namespaces. */
-		if (!stat(path, &st) &&
-		    !ino_known(g, (unsigned long long)st.st_ino))
-			holder_path(g, path);
-	}
+	while (g->n_missing && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			fn(g, pid, dirfd(d), de->d_name);
 	closedir(d);
 }
 
@@ -296,9 +296,9 @@ static void find_holders(struct gc *g)
 	while (g->n_missing && (de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		holders_tasks(g, de->d_name);
+		holders_in(g, de->d_name, "task", holder_task);
 		holders_mounts(g, de->d_name);
-		holders_fds(g, de->d_name);
+		holders_in(g, de->d_name, "fd", holder_fd);
 	}
 	closedir(d);
 }

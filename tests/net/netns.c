@@ -5,12 +5,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,6 +198,34 @@ int nt_wait(pid_t pid)
 		if (pids[i] == pid)
 			pids[i] = 0;
 	return status_of(st);
+}
+
+int nt_as_user(uid_t uid, gid_t gid, int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char node[64];
+
+		snprintf(node, sizeof(node), "/tmp/vtap-tun.%d", (int)getpid());
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mknod(node, S_IFCHR | 0666, makedev(10, 200)) ||
+		    chmod(node, 0666) ||
+		    mount(node, "/dev/net/tun", NULL, MS_BIND, NULL))
+			_exit(101);
+		unlink(node);
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(100);
+		_exit(fn());
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 int nt_enter(const char *ns)

@@ -108,6 +108,17 @@ int nt_dev_into_ns(struct vtap_dev *dev, const char *ns, int net,
 int nt_poll_queues(struct vtap_dev *dev, struct pollfd *pfd, int n,
 		   int timeout_ms);
 
+/*
+ * Run @fn in a child as @uid/@gid (no supplementary groups), in the
+ * calling thread's network namespace. /dev/net/tun may be 0600 on the
+ * host: the child gets, in its own mount namespace, a 0666 node of the
+ * same device, as distributions ship it; the host is untouched.
+ * Return: @fn's result (0-99 by convention), 100 or 101 when the child
+ * could not become @uid/@gid or make the node, 200 when it did not exit,
+ * -1 when it could not be started.
+ */
+int nt_as_user(uid_t uid, gid_t gid, int (*fn)(void));
+
 /* Run the registered cleanups now (also runs at exit). */
 void nt_cleanup(void);
 

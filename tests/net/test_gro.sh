@@ -24,11 +24,7 @@ P1=$(uname_ q1); P2=$(uname_ q2)
 TMP=$(mktemp -d)
 SOCK=$TMP/ctl.sock
 cleanup_add rm -rf "$TMP"
-for ns in $N1 $N2 $N3; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	cleanup_add ip netns del "$ns"
-	ip -n "$ns" link set lo up
-done
+netns_add "$N1" "$N2" "$N3"
 cleanup_add ip link del "$P1"
 cleanup_add ip link del "$P2"
 
@@ -85,41 +81,6 @@ for line in open("/proc/net/snmp6"):
     if k.endswith("InCsumErrors"):
         n += int(v)
 print(n)'
-}
-
-# TCP transfer of $3 random bytes from ns $1 to address $2 in ns $4;
-# compare sha256 and length.
-tcp_ok() {
-	local from=$1 to=$2 bytes=$3 tons=$4
-	rm -f "$TMP/rx" "$TMP/tx"
-	ip netns exec "$tons" python3 -c '
-import hashlib, socket, sys
-a = sys.argv[2]
-s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((a, 5556)); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); c.settimeout(30); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    h.update(b); n += len(b)
-open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
-' "$TMP/rx" "$to" &
-	local rx=$!
-	sleep 0.3
-	ip netns exec "$from" python3 -c '
-import hashlib, os, socket, sys, time
-a = sys.argv[2]
-data = os.urandom(int(sys.argv[3]))
-for i in range(50):
-    try:
-        s = socket.create_connection((a, 5556), timeout=5); break
-    except OSError: time.sleep(0.1)
-s.sendall(data); s.close()
-open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
-' "$TMP/tx" "$to" "$bytes"
-	wait $rx
-	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
 }
 
 # A total counter of P2's libvtap handles (vtapctl -j stats), read in

@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -434,23 +432,6 @@ static void test_report(void **state)
 	vtap_dev__close(dev);
 }
 
-/* Run @fn in a child as @uid/@gid (thread's namespace); its exit status. */
-static int as_user(uid_t uid, gid_t gid, int (*fn)(void))
-{
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid))
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
-}
-
 static int open_as_owner(void)
 {
 	VTAP_OPTS_INIT(vtap_dev_opts, opts,
@@ -505,8 +486,8 @@ static void test_owner(void **state)
 	assert_int_equal(vtap_dev__info(name, &info), 0);
 	assert_int_equal(info.owner, 65534);
 	assert_int_equal(info.group, -1);
-	assert_int_equal(as_user(65534, 65534, open_as_owner), 0);
-	assert_int_equal(as_user(12345, 12345, open_as_other), 0);
+	assert_int_equal(nt_as_user(65534, 65534, open_as_owner), 0);
+	assert_int_equal(nt_as_user(12345, 12345, open_as_other), 0);
 	assert_int_equal(vtap_dev__delete(name), 0);
 	assert_int_equal(vtap_dev__info(name, &info), -ENODEV);
 }
@@ -529,8 +510,8 @@ static void test_group(void **state)
 	assert_int_equal(vtap_dev__info(name, &info), 0);
 	assert_int_equal(info.owner, -1);
 	assert_int_equal(info.group, 12345);
-	assert_int_equal(as_user(23456, 12345, open_as_owner), 0);
-	assert_int_equal(as_user(23456, 23456, open_as_other), 0);
+	assert_int_equal(nt_as_user(23456, 12345, open_as_owner), 0);
+	assert_int_equal(nt_as_user(23456, 23456, open_as_other), 0);
 	assert_int_equal(vtap_dev__delete(name), 0);
 }
 

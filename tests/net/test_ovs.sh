@@ -13,9 +13,11 @@
 # frames; ovs-vswitchd reads PO's netdev side. With
 # other_config:userspace-tso-enable=true 4 MiB of TCP go each way, compared
 # by SHA-256, and OVS logs no "Too big" drop. ovsdb-server and ovs-vswitchd
-# run by hand in a private run directory (no systemd, no host OVS state
-# touched) and everything is removed on exit.
+# run as this script's children in a private run directory (tests/ovs.sh:
+# no systemd, no host OVS state touched); once stopped, neither may be
+# left, not even as a zombie, and everything is removed on exit.
 . "$VTAP_SRCDIR/tests/lib.sh"
+. "$VTAP_SRCDIR/tests/ovs.sh"
 require_root
 need python3 python3
 need ovs-vswitchd openvswitch-switch
@@ -31,12 +33,9 @@ BR=$(uname_ br)
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 cleanup_add rm -rf "$TMP"
-export OVS_RUNDIR=$TMP OVS_DBDIR=$TMP OVS_LOGDIR=$TMP OVS_SYSCONFDIR=$TMP
 spid= tpid=
 cleanup_add 'kill $spid $tpid 2>/dev/null; wait $spid $tpid 2>/dev/null'
-cleanup_add 'kill $(cat '"$TMP"'/ovsdb-server.pid) 2>/dev/null'
-cleanup_add 'kill $(cat '"$TMP"'/ovs-vswitchd.pid) 2>/dev/null; for i in $(seq 50); do kill -0 $(cat '"$TMP"'/ovs-vswitchd.pid) 2>/dev/null || break; sleep 0.1; done'
-cleanup_add ovs-vsctl --timeout=10 del-br "$BR"
+cleanup_add ovs_private_stop "$BR"
 for ns in "$NSA" "$NSB"; do
 	check ip netns add "$ns"
 	cleanup_add ip netns del "$ns"
@@ -58,16 +57,19 @@ check ip -n "$NSB" addr add 10.97.0.2/24 dev "$VB"
 check ip -n "$NSB" link set "$VB" up
 
 # Open vSwitch, private: its database, its daemons, a netdev bridge.
-check ovsdb-tool create "$TMP/conf.db" "$schema"
-check ovsdb-server --remote="punix:$TMP/db.sock" --pidfile="$TMP/ovsdb-server.pid" \
-	--detach --log-file="$TMP/ovsdb-server.log" "$TMP/conf.db"
-check ovs-vsctl --no-wait init
-check ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
-if ! ovs-vswitchd --pidfile="$TMP/ovs-vswitchd.pid" --detach \
-	--log-file="$TMP/ovs-vswitchd.log" "unix:$TMP/db.sock"; then
-	cat "$TMP/ovs-vswitchd.log" >&2
-	skip "Open vSwitch cannot run here (ovs-vswitchd did not start)"
-fi
+ovs_private_start "$TMP" 1 2>"$TMP/ovs.err"
+case $? in
+0) ;;
+2) cat "$TMP/ovs-vswitchd.log" >&2
+	skip "Open vSwitch cannot run here ($(cat "$TMP/ovs.err"))" ;;
+*) cat "$TMP/ovs.err" >&2
+	fail "private Open vSwitch did not start"
+	finish ;;
+esac
+ovs_pids="$OVS_DB_PID $OVS_SWITCHD_PID"
+# The pid files name the processes started (no monitor forked in between).
+check test "$(cat "$TMP/ovsdb-server.pid")" = "$OVS_DB_PID"
+check test "$(cat "$TMP/ovs-vswitchd.pid")" = "$OVS_SWITCHD_PID"
 check ovs-vsctl --timeout=30 add-br "$BR" -- set bridge "$BR" datapath_type=netdev
 check ovs-vsctl --timeout=30 add-port "$BR" "$PO"
 check ovs-vsctl --timeout=30 add-port "$BR" "$VO"
@@ -141,4 +143,13 @@ wait "$spid"
 check test $? = 0
 spid=
 [ "$_failed" = 0 ] || tail -n 30 "$TMP/ovs-vswitchd.log" "$TMP/switchd.log" >&2
+
+# Stopped, no daemon is left: neither pid exists (not even a zombie) and no
+# process names the private directory.
+ovs_private_stop "$BR"
+for p in $ovs_pids; do
+	check test ! -e "/proc/$p"
+done
+left=$(pgrep -af -- "$TMP/")
+if [ -n "$left" ]; then fail "left running: $left"; else ok "no process names $TMP"; fi
 finish

@@ -4,18 +4,12 @@
  * feature probe on the device, offloads, send) and not as uid 1001
  */
 #include <errno.h>
-#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,36 +23,6 @@ __attribute__((format(printf, 2, 0))) static int
 log_stderr(enum vtap_log_level level, const char *fmt, va_list ap)
 {
 	return level == VTAP_LOG_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
-}
-
-/* Run @fn in a child as @uid/@gid; return its exit status. */
-static int as_user(uid_t uid, gid_t gid, int (*fn)(void))
-{
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* /dev/net/tun may be 0600 on the host (it is here): give the
-		 * child, in its own mount namespace, a 0666 node of the same
-		 * device, as distributions ship it. The host is untouched. */
-		char node[64];
-
-		snprintf(node, sizeof(node), "/tmp/vtap-tun.%d", (int)getpid());
-		if (unshare(CLONE_NEWNS) ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mknod(node, S_IFCHR | 0666, makedev(10, 200)) ||
-		    chmod(node, 0666) ||
-		    mount(node, "/dev/net/tun", NULL, MS_BIND, NULL))
-			_exit(101);
-		unlink(node);
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid))
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 static int open_as_owner(void)
@@ -122,8 +86,8 @@ static void test_owner(void **state)
 	assert_int_equal(info.owner, 1000);
 	assert_int_equal(info.group, -1);
 
-	assert_int_equal(as_user(1000, 1000, open_as_owner), 0);
-	assert_int_equal(as_user(1001, 1001, open_as_other), 0);
+	assert_int_equal(nt_as_user(1000, 1000, open_as_owner), 0);
+	assert_int_equal(nt_as_user(1001, 1001, open_as_other), 0);
 	/* The owner's offloads stayed on the device. */
 	assert_int_equal(vtap_dev__info(name, &info), 0);
 	assert_int_equal(info.offloads, VTAP_OFFLOAD_CSUM | VTAP_OFFLOAD_TSO4);
@@ -144,8 +108,8 @@ static void test_group(void **state)
 	assert_non_null(dev);
 	vtap_dev__close(dev);
 	/* A member of the group (any uid) may open it; others may not. */
-	assert_int_equal(as_user(1234, 1000, open_as_owner), 0);
-	assert_int_equal(as_user(1234, 1234, open_as_other), 0);
+	assert_int_equal(nt_as_user(1234, 1000, open_as_owner), 0);
+	assert_int_equal(nt_as_user(1234, 1234, open_as_other), 0);
 	assert_int_equal(vtap_dev__delete(name), 0);
 }
 

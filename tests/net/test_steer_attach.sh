@@ -7,27 +7,19 @@
 # does when the guest driver starts) `steer show` says so, and `steer
 # attach` or `rss set` put it back: traffic is steered as predicted again.
 . "$VTAP_SRCDIR/tests/lib.sh"
+. "$VTAP_SRCDIR/tests/net/tap_reader.sh"
 require_root
 need python3 python3
 
-READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sa)
 NS=$(uname_ san)
 TMP=$(mktemp -d)
 cleanup_add rm -rf "$TMP"
-cleanup_add ip netns del "$NS"
-cleanup_add "$VTAPCTL" -n "$NS" dev del "$T"
 
 vt() { "$VTAPCTL" -n "$NS" "$@"; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
-check ip netns add "$NS"
-check vt dev add "$T" queues 4
-check vt rss set dev "$T" types all table equal 4
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$T.disable_ipv6=1"
-check ip -n "$NS" addr add 10.78.0.1/24 dev "$T"
-check ip -n "$NS" link set "$T" up
-check ip -n "$NS" neigh replace 10.78.0.2 lladdr 02:00:00:00:00:02 dev "$T"
+reader_tap "$NS" "$T" 4
 
 # phase OUT [detach]: a reader of the 4 queues while 64 UDP flows go out
 # (the reader first detaches the program when asked).
@@ -40,24 +32,13 @@ phase() {
 		touch "$TMP/DETACH"
 		for _ in $(seq 600); do grep -q detached "$out.log" && break; sleep 0.1; done
 	fi
-	ip netns exec "$NS" python3 -c '
-import socket
-for p in range(64):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.78.0.1", 20000 + p))
-    s.sendto(b"x" * 10, ("10.78.0.2", 30000 + p))
-'
+	reader_send "$NS"
 	touch "$(dirname "$out")/STOP"
 	wait "$pid"
 	rm -f "$(dirname "$out")/STOP"
 }
 # predicted OUT: every flow on the queue `vtapctl hash` predicts.
-predicted() {
-	local out=$TMP/$1 pred
-	[ "$(wc -l <"$out.q")" = 64 ] || return 1
-	pred=$("$VTAPCTL" hash types all table 4 "$out.pcap" | awk '{print $4}')
-	[ "$(paste -d' ' "$out.q" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0 ]
-}
+predicted() { reader_predicted "$TMP/$1" 4; }
 steering() { vt -j stats dev "$T" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)[0]

@@ -10,17 +10,15 @@
 # detach` hands the tap back: the guard leaves it alone; `steer attach`
 # takes it again.
 . "$VTAP_SRCDIR/tests/lib.sh"
+. "$VTAP_SRCDIR/tests/net/tap_reader.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 [ -e /proc/self/fdinfo ] || skip "needs /proc"
 
-READER=$VTAP_SRCDIR/tests/net/tap_reader.py
 T=$(uname_ sg)
 NS=$(uname_ sgn)
 TMP=$(mktemp -d)
 cleanup_add rm -rf "$TMP"
-cleanup_add ip netns del "$NS"
-cleanup_add "$VTAPCTL" -n "$NS" dev del "$T"
 
 vt() { "$VTAPCTL" -n "$NS" "$@"; }
 sj() { vt -j steer show dev "$T" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$1"; }
@@ -37,29 +35,7 @@ eventually() {
 	return 1
 }
 
-check ip netns add "$NS"
-check vt dev add "$T" queues 2
-check vt rss set dev "$T" types all table equal 2
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$T.disable_ipv6=1"
-check ip -n "$NS" addr add 10.78.0.1/24 dev "$T"
-check ip -n "$NS" link set "$T" up
-check ip -n "$NS" neigh replace 10.78.0.2 lladdr 02:00:00:00:00:02 dev "$T"
-
-send() {
-	ip netns exec "$NS" python3 -c '
-import socket
-for p in range(64):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.78.0.1", 20000 + p))
-    s.sendto(b"x" * 10, ("10.78.0.2", 30000 + p))
-'
-}
-predicted() {
-	local out=$TMP/$1 pred
-	[ "$(wc -l <"$out.q")" = 64 ] || return 1
-	pred=$("$VTAPCTL" hash types all table 2 "$out.pcap" | awk '{print $4}')
-	[ "$(paste -d' ' "$out.q" - <<<"$pred" | awk '$1 != $2' | wc -l)" = 0 ]
-}
+reader_tap "$NS" "$T" 2
 
 # The opener: 2 queues, no libvtap; it detaches the program on request.
 ip netns exec "$NS" python3 "$READER" "$T" 2 12 900 "$TMP/p1" >"$TMP/p1.log" 2>&1 &
@@ -88,11 +64,11 @@ check eventually '[ "$(sj d[\"reattached\"])" = 1 ] && [ "$(sj d[\"attached\"])"
 # holds no tun fd.
 check test "$(kq)" = 2
 check test "$(ls -l /proc/$GPID/fd | grep -c /dev/net/tun)" = 0
-send
+reader_send "$NS"
 touch "$TMP/STOP"
 wait "$RPID"
 rm -f "$TMP/STOP"
-check predicted p1
+check reader_predicted "$TMP/p1" 2
 check grep -q "reattached 1 times" <<<"$(vt steer show dev "$T")"
 check grep -q "re-attached 1 times" <<<"$(vt stats dev "$T")"
 check test "$(vt -j stats dev "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["steering_program"]["reattached"])')" = 1

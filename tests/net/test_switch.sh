@@ -19,11 +19,7 @@ P1=$(uname_ p1); P2=$(uname_ p2); P3=$(uname_ p3)
 TMP=$(mktemp -d)
 SOCK=$TMP/ctl.sock
 cleanup_add rm -rf "$TMP"
-for ns in $N1 $N2 $N3; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	cleanup_add ip netns del "$ns"
-	ip -n "$ns" link set lo up
-done
+netns_add "$N1" "$N2" "$N3"
 cleanup_add ip link del "$P1"
 cleanup_add ip link del "$P2"
 cleanup_add ip link del "$P3"
@@ -100,51 +96,12 @@ addr "$N1" "$P1" 1; addr "$N2" "$P2" 2
 
 ping_ok() { ip netns exec "$1" ping -c 3 -i 0.2 -W 2 "10.197.0.$2" >/dev/null; }
 
-# TCP transfer of $3 random bytes from ns $1 to 10.197.0.$2; compare sha256.
-tcp_ok() {
-	local from=$1 to=$2 bytes=$3 tons=$4
-	ip netns exec "$tons" python3 -c '
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.197.0.'"$to"'", 5555)); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    h.update(b); n += len(b)
-open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
-' "$TMP/rx" &
-	local rx=$!
-	sleep 0.3
-	ip netns exec "$from" python3 -c '
-import hashlib, os, socket, sys, time
-data = os.urandom('"$bytes"')
-for i in range(50):
-    try:
-        s = socket.create_connection(("10.197.0.'"$to"'", 5555), timeout=5); break
-    except OSError: time.sleep(0.1)
-s.sendall(data); s.close()
-open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
-' "$TMP/tx"
-	wait $rx
-	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
-}
-
 check ping_ok "$N1" 2
 check ping_ok "$N2" 1
-check tcp_ok "$N1" 2 2000000 "$N2"
+check tcp_ok "$N1" 10.197.0.2 2000000 "$N2"
 
 # The ports' JSON: FIELD of port PORT (summed over queues for queue fields).
-show() { # PORT FIELD
-	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)[0]
-for p in d["ports"]:
-    if p["ifname"] != sys.argv[1]: continue
-    if sys.argv[2] in p: v = p[sys.argv[2]]
-    else: v = sum(q[sys.argv[2]] for q in p["queue_stats"])
-    print(str(v).lower())' "$1" "$2"
-}
+show() { switch_show "$SOCK" "$@"; }
 # Config file and flags merged: workers and queues from the flags, aging
 # and the namespace from the file.
 top() { "$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
@@ -192,9 +149,9 @@ for a in "$N1:1" "$N2:2" "$N3:3"; do
 		[ "${a#*:}" = "$b" ] || check ping_ok "${a%:*}" "$b"
 	done
 done
-check tcp_ok "$N1" 3 1000000 "$N3"
-check tcp_ok "$N3" 2 1000000 "$N2"
-check tcp_ok "$N2" 1 1000000 "$N1"
+check tcp_ok "$N1" 10.197.0.3 1000000 "$N3"
+check tcp_ok "$N3" 10.197.0.2 1000000 "$N2"
+check tcp_ok "$N2" 10.197.0.1 1000000 "$N1"
 
 # MAC learning: unicast 1 -> 2 must not reach port 3.
 txof() { # PORT -> sum of tx_packets
@@ -243,7 +200,7 @@ print(" ".join(str(q[sys.argv[2]]) for p in d["ports"] if p["ifname"] == sys.arg
 }
 minus() { python3 -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(" ".join(str(int(x) - int(y)) for x, y in zip(a, b)))' "$1" "$2"; }
 gso_rx=$(perq "$P2" rx_gso); gso_tx=$(perq "$P1" tx_gso)
-check tcp_ok "$N2" 1 50000000 "$N1"
+check tcp_ok "$N2" 10.197.0.1 50000000 "$N1"
 gso_rx=$(minus "$(perq "$P2" rx_gso)" "$gso_rx"); gso_tx=$(minus "$(perq "$P1" tx_gso)" "$gso_tx")
 echo "GSO frames per queue: read from port 2: $gso_rx; written to port 1: $gso_tx"
 check test $(( $(echo $gso_rx | tr ' ' '+') )) -gt 0

@@ -20,28 +20,14 @@ SOCK=$TMP/ctl.sock
 SW=
 cleanup_add rm -rf "$TMP"
 cleanup_add '[ -z "$SW" ] || { kill $SW; wait $SW; }'
-for ns in $N1 $N2; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	cleanup_add ip netns del "$ns"
-	ip -n "$ns" link set lo up
-done
+netns_add "$N1" "$N2"
 cleanup_add ip link del "$P1"
 cleanup_add ip link del "$P2"
 
 # The number of io_uring instances the daemon holds.
 rings() { ls -l /proc/$SW/fd 2>/dev/null | grep -c 'anon_inode:\[io_uring\]'; }
 
-# FIELD of port PORT, summed over queues for queue fields.
-show() { # PORT FIELD
-	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)[0]
-for p in d["ports"]:
-    if p["ifname"] != sys.argv[1]: continue
-    if sys.argv[2] in p: v = p[sys.argv[2]]
-    else: v = sum(int(q[sys.argv[2]]) for q in p["queue_stats"])
-    print(str(v).lower())' "$1" "$2"
-}
+show() { switch_show "$SOCK" "$@"; }
 
 start() { # MODE [ENV...]
 	local mode=$1
@@ -64,34 +50,6 @@ stop() {
 	rm -f "$SOCK"
 }
 
-# 4 MB from N1 to N2, compared by sha256.
-tcp_ok() {
-	ip netns exec "$N2" python3 -c '
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.191.0.2", 5556)); s.listen(1); s.settimeout(60)
-c, _ = s.accept(); c.settimeout(60); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    h.update(b); n += len(b)
-open(sys.argv[1], "w").write("%d %s" % (n, h.hexdigest()))
-' "$TMP/rx" &
-	local rx=$!
-	ip netns exec "$N1" python3 -c '
-import hashlib, random, socket, sys, time
-data = random.Random(5).randbytes(4 << 20)
-for i in range(100):
-    try:
-        s = socket.create_connection(("10.191.0.2", 5556), timeout=5); break
-    except OSError: time.sleep(0.1)
-s.sendall(data); s.close()
-open(sys.argv[1], "w").write("%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
-' "$TMP/tx"
-	wait $rx
-	[ -s "$TMP/tx" ] && cmp -s "$TMP/tx" "$TMP/rx"
-}
-
 for mode in no yes auto auto-absent; do
 	case $mode in
 	auto-absent) start auto VTAP_NO_IO_URING=1 || continue ;;
@@ -111,8 +69,7 @@ for mode in no yes auto auto-absent; do
 		check test "$(show "$P1" io_uring)" = 2
 		;;
 	esac
-	rm -f "$TMP/rx" "$TMP/tx"
-	check tcp_ok
+	check tcp_ok "$N1" 10.191.0.2 4194304 "$N2"
 	echo "mode $mode: queues of $P1 on io_uring after the transfer: $(show "$P1" io_uring)"
 	check test "$(show "$P2" gro_frames)" -gt 0
 	check test "$(show "$P1" hash_checked)" -gt 0

@@ -18,6 +18,7 @@
 
 #include "link.h"
 #include "qdepth_impl.h"
+#include "rundir.h"
 #include "vtap/vtap.h"
 
 #define MIB (1024ull * 1024)
@@ -210,12 +211,10 @@ static void test_record_file(void **state)
 {
 	struct vtap_qdepth_cfg cfg = {.mode = VTAP_QDEPTH_BUDGET,
 				      .budget = 123456};
-	char dir[] = "/tmp/vtap-qdepth-XXXXXX", path[128], nsid[32];
+	char path[PATH_MAX + 64], nsid[32];
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	setenv("VTAP_RUN_DIR", dir, 1);
 	/* Nothing recorded: mode KERNEL. */
 	assert_int_equal(vtap_qdepth_record("lo", &cfg, false), 0);
 	assert_int_equal(cfg.mode, VTAP_QDEPTH_KERNEL);
@@ -228,7 +227,7 @@ static void test_record_file(void **state)
 	assert_true(cfg.budget == 123456);
 	/* A file that does not parse is refused and reads as none. */
 	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
-	snprintf(path, sizeof(path), "%s/%s/1/qdepth", dir, nsid);
+	snprintf(path, sizeof(path), "%s/%s/1/qdepth", rundir_path, nsid);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("budget lots\n", f);
@@ -250,11 +249,6 @@ static void test_record_file(void **state)
 	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(vtap_qdepth_record("lo", &cfg, true), 0);
-	snprintf(path, sizeof(path), "%s/%s/1", dir, nsid);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/%s", dir, nsid);
-	rmdir(path);
-	rmdir(dir);
 }
 
 static void test_mode_names(void **state)
@@ -304,7 +298,8 @@ int main(void)
 		cmocka_unit_test(test_sndbuf),
 		cmocka_unit_test(test_record_parse),
 		cmocka_unit_test(test_record_round_trip),
-		cmocka_unit_test(test_record_file),
+		cmocka_unit_test_setup_teardown(test_record_file, rundir_setup,
+						rundir_teardown),
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_opts_refused),
 	};

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,8 +24,7 @@
 #include <cmocka.h>
 
 #include "dev_impl.h"
-
-static char run_dir[64];
+#include "rundir.h"
 
 /* RUN/NSID/1/stats, where "lo"'s stats files go. */
 static void stats_dir(char *buf, size_t size)
@@ -32,8 +32,8 @@ static void stats_dir(char *buf, size_t size)
 	char nsid[32];
 
 	assert_int_equal(vtap_netns_id(nsid, sizeof(nsid)), 0);
-	assert_true(snprintf(buf, size, "%.64s/%.24s/1/stats", run_dir, nsid) <
-		    (int)size);
+	assert_true(snprintf(buf, size, "%.96s/%.24s/1/stats", rundir_path,
+			     nsid) < (int)size);
 }
 
 /* A handle with no tap: just what stats.c uses. */
@@ -66,28 +66,11 @@ static void free_dev(struct vtap_dev *dev)
 	free(dev);
 }
 
-static int setup(void **state)
-{
-	snprintf(run_dir, sizeof(run_dir), "/tmp/vtap-stats.XXXXXX");
-	if (!mkdtemp(run_dir))
-		return -1;
-	setenv("VTAP_RUN_DIR", run_dir, 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void test_layout(void **state)
 {
 	struct vtap_dev *dev = fake_dev("lay0", 3);
 	struct vtap_stats_file *f = dev->stats_file;
-	char want[128];
+	char want[192];
 
 	assert_int_equal(f->magic, VTAP_STATS_MAGIC);
 	assert_int_equal(f->version, VTAP_STATS_VERSION);
@@ -105,7 +88,7 @@ static void test_layout(void **state)
 	/* A second handle in the same process gets the next name. */
 	{
 		struct vtap_dev *d2 = fake_dev("lay0", 1);
-		char dir[100];
+		char dir[160];
 
 		snprintf(want, sizeof(want), "stats.%d.1", (int)getpid());
 		assert_string_equal(d2->stats_name, want);
@@ -229,8 +212,8 @@ static void test_dead_handle_skipped(void **state)
 		_exit(0); /* dies without closing: its file stays, unlocked */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	stats_dir(out, 128);
-	snprintf(cmd, sizeof(cmd), "ls %.128s | wc -l", out);
+	stats_dir(out, 160);
+	snprintf(cmd, sizeof(cmd), "ls %.160s | wc -l", out);
 	{
 		FILE *p = popen(cmd, "r");
 
@@ -256,12 +239,14 @@ static void test_dead_handle_skipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout, rundir_setup,
+						rundir_teardown),
 		cmocka_unit_test(test_sum),
 		cmocka_unit_test_setup_teardown(
-			test_live_reader_in_other_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dead_handle_skipped, setup,
-						teardown),
+			test_live_reader_in_other_process, rundir_setup,
+			rundir_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_handle_skipped,
+						rundir_setup, rundir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,7 @@
 #                      TCG, 2 with KVM)
 #   --out DIR          copy the run's files to DIR: job, job.log (the
 #                      guest's output), rc, console.log, meson-logs/
+#                      (and console.boot1.log after a failed boot)
 #   --prepare DIR      boot nothing: build the guest's files in DIR (an
 #                      empty directory) for another launcher (libvirt):
 #                      DIR/vmlinuz, DIR/initrd.gz, DIR/share (the result
@@ -46,6 +47,10 @@
 #                      (shell assignments: KERNEL, INITRD, APPEND, ACCEL),
 #                      DIR/shares (the 9p shares its init mounts, "TAG
 #                      PATH ro|rw" per line); exit 0
+#
+# A guest that dies before its init starts the job (a failed boot) is
+# booted once more, with a line on stderr saying why; a guest that dies or
+# fails later is not.
 #
 # Exit status: the command's, 77 when QEMU or the kernel is missing (with
 # the reason on stderr), 124 on timeout, 1 when the guest ended without
@@ -236,20 +241,34 @@ else
 		print (length($0) > 100 ? substr($0, 1, 100) " ..." : $0); exit }')
 fi
 echo "vm: $kernel (${accel[1]}, -smp $smp): $what" >&2
-timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp "$smp" -m "$mem" \
-	-nodefaults -nographic -no-reboot -display none -nic none \
-	-kernel "$kernel" -initrd "$run/initrd.gz" \
-	-append "$append" \
-	-serial "file:$run/console.log" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$share,mount_tag=vmout,security_model=none,multidevs=remap" \
-	"${tree_args[@]}" \
-	"${qemu_extra[@]}" </dev/null &
-qpid=$!
-tail -n +1 --pid=$qpid -F "$share/job.log" 2>/dev/null
-wait $qpid
-qrc=$?
-qpid=
+# boot: one guest, until it powers off (qrc: QEMU's exit status).
+boot() {
+	timeout -k 10 "$timeout" "$qemu" "${accel[@]}" -smp "$smp" -m "$mem" \
+		-nodefaults -nographic -no-reboot -display none -nic none \
+		-kernel "$kernel" -initrd "$run/initrd.gz" \
+		-append "$append" \
+		-serial "file:$run/console.log" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$share,mount_tag=vmout,security_model=none,multidevs=remap" \
+		"${tree_args[@]}" \
+		"${qemu_extra[@]}" </dev/null &
+	qpid=$!
+	tail -n +1 --pid=$qpid -F "$share/job.log" 2>/dev/null
+	wait $qpid
+	qrc=$?
+	qpid=
+}
+# A guest that dies before its init's marker (the 6.1 kernel once
+# panicked at boot under heavy load: "IO-APIC + timer doesn't work") is
+# booted once more; one that dies or fails after it, never: the job ran.
+boot
+if [ "$qrc" != 124 ] && [ "$qrc" != 137 ] && [ ! -e "$share/started" ]; then
+	why=$(grep -m 1 -E 'Kernel panic|^vm: ' "$run/console.log" 2>/dev/null)
+	echo "vm: the guest died before its init started the job (qemu exit $qrc${why:+: $why}); booting it once more (its console: console.boot1.log)" >&2
+	mv "$run/console.log" "$share/console.boot1.log" 2>/dev/null
+	: >"$share/job.log"
+	boot
+fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "vm: guest killed after ${timeout}s; its console:" >&2
 	tail -n 40 "$run/console.log" >&2
