@@ -8,6 +8,9 @@
 # byte arrives (sha256), the hash checks see no mismatch, the coalescing
 # counters move, and the daemon holds io_uring instances exactly when the
 # mode says so. --io-uring yes without io_uring fails the port (exit 1).
+# Busy polling (--busy-poll 200, mode "busy"): the same transfer, the
+# workers poll (busy_polls grows) and, once idle, sleep again (polls stop
+# growing while nothing arrives); every other mode never polls.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 need python3 python3
@@ -21,6 +24,11 @@ SW=
 cleanup_add rm -rf "$TMP"
 cleanup_add '[ -z "$SW" ] || { kill $SW; wait $SW; }'
 netns_add "$N1" "$N2"
+# No IPv6 chatter (router solicitations, MLD): idle means idle.
+for ns in $N1 $N2; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+done
 cleanup_add ip link del "$P1"
 cleanup_add ip link del "$P2"
 
@@ -29,10 +37,19 @@ rings() { ls -l /proc/$SW/fd 2>/dev/null | grep -c 'anon_inode:\[io_uring\]'; }
 
 show() { switch_show "$SOCK" "$@"; }
 
-start() { # MODE [ENV...]
-	local mode=$1
+# FIELD (sleeps or busy_polls) summed over the workers.
+workers() { # FIELD
+	"$VTAPCTL" -j switch show control "$SOCK" | python3 -c '
+import json, sys
+print(sum(int(w[sys.argv[1]]) for w in json.load(sys.stdin)[0]["worker_stats"]))' "$1"
+}
+
+start() { # MODE [ENV...] [-- SWITCHD-ARGS...]
+	local mode=$1 envs=()
 	shift
-	env "$@" "$VTAP_SWITCHD" -q --io-uring "$mode" --workers 2 --control "$SOCK" \
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ "${1:-}" != -- ] || shift
+	env "${envs[@]}" "$VTAP_SWITCHD" -q --io-uring "$mode" "$@" --workers 2 --control "$SOCK" \
 		--port "$P1,queues=2,netns=$N1,offloads=none" \
 		--port "$P2,queues=2,netns=$N2" 2>"$TMP/log" &
 	SW=$!
@@ -50,9 +67,10 @@ stop() {
 	rm -f "$SOCK"
 }
 
-for mode in no yes auto auto-absent; do
+for mode in no yes auto auto-absent busy; do
 	case $mode in
 	auto-absent) start auto VTAP_NO_IO_URING=1 || continue ;;
+	busy) start auto -- --busy-poll 200 || continue ;;
 	*) start $mode || continue ;;
 	esac
 	echo "mode $mode: $(rings) io_uring instance(s)"
@@ -70,6 +88,25 @@ for mode in no yes auto auto-absent; do
 		;;
 	esac
 	check tcp_ok "$N1" 10.191.0.2 4194304 "$N2"
+	polls=$(workers busy_polls)
+	echo "mode $mode: $(workers sleeps) sleeps, $polls busy polls"
+	if [ $mode = busy ]; then
+		check test "$polls" -gt 0
+		check test "$("$VTAPCTL" -j switch show control "$SOCK" |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["busy_poll_us"])')" = 200
+		"$VTAPCTL" switch show control "$SOCK" >"$TMP/show"
+		check grep -q "busy polling: 200 us after the last frame" "$TMP/show"
+		# Idle: after one window the workers sleep; a worker
+		# still spinning would poll ~10^5 times in 2 s.
+		sleep 0.5
+		p0=$(workers busy_polls) s0=$(workers sleeps)
+		sleep 2
+		p1=$(workers busy_polls) s1=$(workers sleeps)
+		echo "mode $mode: idle 2 s: $((p1 - p0)) busy polls, $((s1 - s0)) sleeps"
+		check test $((p1 - p0)) -lt 1000
+	else
+		check test "$polls" = 0
+	fi
 	echo "mode $mode: queues of $P1 on io_uring after the transfer: $(show "$P1" io_uring)"
 	check test "$(show "$P2" gro_frames)" -gt 0
 	check test "$(show "$P1" hash_checked)" -gt 0

@@ -124,6 +124,31 @@ static void test_io_uring_key(void **state)
 	assert_int_equal(c.io_uring, 0);
 }
 
+static void test_busy_poll_key(void **state)
+{
+	static struct sw_config c;
+	char err[256];
+
+	swcfg_init(&c);
+	assert_int_equal(c.busy_poll_us, 0); /* off */
+	assert_int_equal(parse(&c, "busy_poll = 50\n", err), 0);
+	assert_int_equal(c.busy_poll_us, 50);
+	assert_int_equal(parse(&c, "[switch]\nbusy_poll = 1000\n", err), 0);
+	assert_int_equal(c.busy_poll_us, SW_BUSY_POLL_MAX);
+	assert_int_equal(swcfg_set(&c, "busy_poll", "0", err, sizeof(err)), 0);
+	assert_int_equal(c.busy_poll_us, 0);
+	/* Bounded: a worker never spins longer than SW_BUSY_POLL_MAX. */
+	assert_int_equal(swcfg_set(&c, "busy_poll", "1001", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(
+		err, "busy_poll must be 0..1000 microseconds, not '1001'");
+	assert_int_equal(swcfg_set(&c, "busy_poll", "-1", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(swcfg_set(&c, "busy_poll", "fast", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(c.busy_poll_us, 0);
+}
+
 struct bad_case {
 	const char *text;
 	const char *err; /* expected message prefix */
@@ -468,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_section_reopen_merges),
 		cmocka_unit_test(test_io_uring_key),
+		cmocka_unit_test(test_busy_poll_key),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_inih_dialect),

@@ -13,6 +13,7 @@
  *   pin = yes
  *   cpus = 0,1
  *   io_uring = auto | yes | no
+ *   busy_poll = 50           (microseconds, 0..1000; 0 = off)
  *   port = tap0,queues=2     (the --port syntax)
  *   [port tap1]
  *   queues = 2
@@ -357,6 +358,13 @@ int swcfg_set(struct sw_config *cfg, const char *key, const char *value,
 				err, errlen,
 				"io_uring must be auto, yes or no, not '%s'",
 				value);
+	} else if (!strcmp(key, "busy_poll")) {
+		if (parse_uint(value, SW_BUSY_POLL_MAX, &v))
+			return cfg_fail(
+				err, errlen,
+				"busy_poll must be 0..%d microseconds, not '%s'",
+				SW_BUSY_POLL_MAX, value);
+		cfg->busy_poll_us = (uint32_t)v;
 	} else if (!strcmp(key, "cpus")) {
 		char buf[LINE_MAX_LEN], *tok, *save = NULL;
 		uint16_t n = 0;

@@ -71,6 +71,10 @@ struct sw_port_config {
  * @io_uring: receive through io_uring (vtap_queue__set_rx_uring()):
  *	 -1 (auto, the default) where the kernel has it, 1 yes (a port whose
  *	 queues cannot fails), 0 no (one read() a frame)
+ * @busy_poll_us: after a round that moved frames, a worker keeps polling
+ *	 its queues (epoll_wait() with a zero timeout) for up to this many
+ *	 microseconds of no frames before it sleeps; 0 (the default) = off,
+ *	 at most SW_BUSY_POLL_MAX
  * @ports: the ports
  * @n_ports: entries in @ports
  */
@@ -83,12 +87,15 @@ struct sw_config {
 	uint16_t cpus[SW_WORKERS_MAX];
 	uint16_t n_cpus;
 	int8_t io_uring;
+	uint32_t busy_poll_us;
 	struct sw_port_config ports[SW_PORTS_MAX];
 	uint16_t n_ports;
 };
 
 #define SW_CONTROL_DEFAULT "/run/vtap-switchd.sock"
 #define SW_AGING_DEFAULT 300
+/* The longest busy-poll window: a worker never spins longer than this. */
+#define SW_BUSY_POLL_MAX 1000
 
 /* Fill @cfg with defaults and no ports. */
 void swcfg_init(struct sw_config *cfg);
@@ -115,7 +122,7 @@ int swcfg_port_set(struct sw_port_config *pc, const char *key,
 
 /*
  * Set one [switch] key (workers, control, control_mode, aging, pin, cpus,
- * io_uring, port) to @value, checked as in a file; flags go through here too.
+ * io_uring, busy_poll, port) to @value, checked as in a file; flags go through here too.
  * Return: 0 or -EINVAL with a message in @err.
  */
 int swcfg_set(struct sw_config *cfg, const char *key, const char *value,

@@ -304,6 +304,27 @@ static json_object *port_json(struct sw *sw, struct sw_port *p)
 	return o;
 }
 
+/* Per worker: how often it slept and how often it polled (busy_poll). */
+static json_object *workers_json(struct sw *sw)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < sw->n_workers; i++) {
+		struct sw_worker *w = &sw->workers[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int((int)i));
+		json_object_object_add(
+			o, "sleeps",
+			json_object_new_uint64(atomic_load(&w->sleeps)));
+		json_object_object_add(
+			o, "busy_polls",
+			json_object_new_uint64(atomic_load(&w->busy_polls)));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *show_json(struct sw *sw)
 {
 	json_object *o = json_object_new_object(), *pa, *ma;
@@ -318,6 +339,10 @@ static json_object *show_json(struct sw *sw)
 			       json_object_new_int((int)sw->hdr_size));
 	json_object_object_add(o, "aging_s",
 			       json_object_new_int((int)sw->cfg.aging_s));
+	json_object_object_add(
+		o, "busy_poll_us",
+		json_object_new_int((int)atomic_load(&sw->busy_poll_us)));
+	json_object_object_add(o, "worker_stats", workers_json(sw));
 	pa = json_object_new_array();
 	for (unsigned int i = 0; i < SW_PORTS_MAX; i++) {
 		struct sw_port *p = atomic_load(&sw->ports[i]);

@@ -44,7 +44,7 @@ static int sd_notifyf(int unset, const char *fmt, ...)
 struct cmdline {
 	const char *config;
 	struct sw_config flags; /* the --port flags */
-	const char *workers, *aging, *control, *io_uring;
+	const char *workers, *aging, *control, *io_uring, *busy_poll;
 	bool pin;
 };
 
@@ -53,7 +53,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: vtap-switchd [-c CONFIG] [--port NAME[,OPTS]]... [--workers N]\n"
 		"                    [--control PATH] [--pin] [--aging SECONDS]\n"
-		"                    [--io-uring auto|yes|no] [-q]\n"
+		"                    [--io-uring auto|yes|no] [--busy-poll USEC] [-q]\n"
 		"       vtap-switchd --demo [--time SECONDS] [--queues N] [--conns N]\n"
 		"\n"
 		"A learning L2 switch whose ports are multiqueue taps; GSO frames cross\n"
@@ -73,6 +73,9 @@ static void usage(FILE *f)
 		"      --io-uring auto|yes|no\n"
 		"                      receive through io_uring, many reads a system\n"
 		"                      call (default auto: where the kernel has it)\n"
+		"      --busy-poll USEC\n"
+		"                      after frames, poll for USEC microseconds\n"
+		"                      (0..%d) before sleeping (default 0: off)\n"
 		"  -q, --quiet         no messages but errors\n"
 		"      --demo          run the self-contained demo (root): two\n"
 		"                      namespaces, a TCP transfer through the switch,\n"
@@ -82,7 +85,7 @@ static void usage(FILE *f)
 		"      --conns N       demo TCP connections (default 8)\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       print the version\n",
-		SW_CONTROL_DEFAULT, SW_AGING_DEFAULT);
+		SW_CONTROL_DEFAULT, SW_AGING_DEFAULT, SW_BUSY_POLL_MAX);
 }
 
 static bool log_debug;
@@ -104,6 +107,7 @@ enum {
 	OPT_QUEUES,
 	OPT_CONNS,
 	OPT_IO_URING,
+	OPT_BUSY_POLL,
 };
 
 static int pin_cpus(struct sw_config *cfg);
@@ -116,9 +120,12 @@ static int pin_cpus(struct sw_config *cfg);
 static int build_config(struct sw_config *cfg, const struct cmdline *cl,
 			const char *what)
 {
-	const char *const keys[] = {"workers", "aging", "control", "io_uring"};
+	const char *const keys[] = {"workers", "aging", "control", "io_uring",
+				    "busy_poll"};
+	const char *const flags[] = {"workers", "aging", "control", "io-uring",
+				     "busy-poll"};
 	const char *const vals[] = {cl->workers, cl->aging, cl->control,
-				    cl->io_uring};
+				    cl->io_uring, cl->busy_poll};
 	char err[512];
 
 	swcfg_init(cfg);
@@ -136,11 +143,11 @@ static int build_config(struct sw_config *cfg, const struct cmdline *cl,
 		}
 	}
 	/* Flags are checked as the file's keys are, then win over them. */
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (vals[i] &&
 		    swcfg_set(cfg, keys[i], vals[i], err, sizeof(err))) {
 			fprintf(stderr, "vtap-switchd: %s--%s: %s\n", what,
-				i == 3 ? "io-uring" : keys[i], err);
+				flags[i], err);
 			return 2;
 		}
 	}
@@ -336,6 +343,7 @@ int main(int argc, char **argv)
 		{"pin", no_argument, NULL, OPT_PIN},
 		{"aging", required_argument, NULL, OPT_AGING},
 		{"io-uring", required_argument, NULL, OPT_IO_URING},
+		{"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
 		{"quiet", no_argument, NULL, 'q'},
 		{"demo", no_argument, NULL, OPT_DEMO},
 		{"time", required_argument, NULL, OPT_TIME},
@@ -393,6 +401,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_IO_URING:
 			cl.io_uring = optarg;
+			break;
+		case OPT_BUSY_POLL:
+			cl.busy_poll = optarg;
 			break;
 		case 'q':
 			quiet = true;

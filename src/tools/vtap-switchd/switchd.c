@@ -51,6 +51,18 @@
  * worker sends everything it queued before it starts a new round). Only
  * then are its MAC entries flushed and its device closed.
  *
+ * Busy polling (busy_poll = USEC, off by default). A worker that sleeps
+ * in epoll_wait() costs the sender a wake-up for the first frame of every
+ * burst: the tap's sk_data_ready finds the worker on the epoll wait queue
+ * and wakes it (an IPI when it sleeps on another CPU). With busy polling,
+ * a worker that just moved frames keeps calling epoll_wait() with a zero
+ * timeout until USEC microseconds pass without a frame, then sleeps as
+ * before. The window restarts with every frame and is bounded
+ * (SW_BUSY_POLL_MAX), so an idle switch sleeps after at most one window;
+ * it pays off where a worker has a CPU of its own (--pin with the
+ * endpoints elsewhere) and costs throughput where the CPUs are shared
+ * with the endpoints (docs/switch.md has the numbers).
+ *
  * A tap deleted under the switch makes its fds report EPOLLERR (reads
  * fail with EBADFD, vtap_queue__recv() with -ENXIO): the worker removes
  * the fd from its set, marks the port gone and pokes the main thread,
@@ -85,6 +97,15 @@ const uint8_t sw_rss_key[VTAP_RSS_KEY_LEN] = {
 static inline void add(_Atomic uint64_t *c, uint64_t v)
 {
 	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+
+/* Monotonic microseconds, for the busy-poll window. */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 uint64_t sw_now_ms(void)
@@ -269,8 +290,9 @@ static void port_gone(struct sw *sw, struct sw_worker *w, struct sw_port *p,
 			return;
 }
 
-static void poll_queue(struct sw *sw, struct sw_worker *w, struct sw_port *p,
-		       unsigned int q, uint64_t now)
+/* Receive and forward a batch of queue @q of @p; return the frames read. */
+static int poll_queue(struct sw *sw, struct sw_worker *w, struct sw_port *p,
+		      unsigned int q, uint64_t now)
 {
 	int n;
 
@@ -282,7 +304,7 @@ static void poll_queue(struct sw *sw, struct sw_worker *w, struct sw_port *p,
 	if (n < 0) {
 		/* -ENXIO: EBADFD, the tap is gone. */
 		port_gone(sw, w, p, vtap_queue__fd(p->q[q]));
-		return;
+		return 0;
 	}
 	for (int i = 0; i < n; i++) {
 		if (w->rx[i].len < SW_HDR_LEN + 14) {
@@ -293,6 +315,7 @@ static void poll_queue(struct sw *sw, struct sw_worker *w, struct sw_port *p,
 		forward(sw, w, p, q, w->rx[i].buf, w->rx[i].len, now);
 	}
 	flush_all(w);
+	return n;
 }
 
 static void *worker_main(void *arg)
@@ -300,6 +323,8 @@ static void *worker_main(void *arg)
 	struct sw_worker *w = arg;
 	struct sw *sw = w->sw;
 	struct epoll_event ev[64];
+	uint64_t last_frames_us = 0;
+	bool polling = false;
 
 	if (w->cpu >= 0) {
 		cpu_set_t set;
@@ -309,6 +334,8 @@ static void *worker_main(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
 	for (;;) {
+		uint32_t busy_us;
+		bool moved;
 		int n;
 		uint64_t now;
 
@@ -319,11 +346,12 @@ static void *worker_main(void *arg)
 		if (atomic_load_explicit(&sw->stop, memory_order_relaxed))
 			break;
 		/*
-		 * Sleep until a queue has frames. Busy polling was measured
-		 * (docs/switch.md): with the CPUs shared with the endpoints
-		 * it costs more throughput than the wakeups it saves.
+		 * Sleep until a queue has frames, or poll while the busy-poll
+		 * window is open (see "Busy polling" above).
 		 */
-		n = epoll_wait(w->epfd, ev, 64, -1);
+		add(polling ? &w->busy_polls : &w->sleeps, 1);
+		moved = false;
+		n = epoll_wait(w->epfd, ev, 64, polling ? 0 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
 		now = sw_now_ms();
@@ -346,7 +374,18 @@ static void *worker_main(void *arg)
 				port_gone(sw, w, p, vtap_queue__fd(p->q[q]));
 				continue;
 			}
-			poll_queue(sw, w, p, q, now);
+			moved |= poll_queue(sw, w, p, q, now) > 0;
+		}
+		busy_us = atomic_load_explicit(&sw->busy_poll_us,
+					       memory_order_relaxed);
+		if (busy_us) {
+			uint64_t t = now_us();
+
+			if (moved)
+				last_frames_us = t;
+			polling = t - last_frames_us < busy_us;
+		} else {
+			polling = false;
 		}
 	}
 	/* A worker that is gone holds nothing: grace periods skip it. */
@@ -362,6 +401,7 @@ int sw_init(struct sw *sw, const struct sw_config *cfg)
 
 	memset(sw, 0, sizeof(*sw));
 	sw->cfg = *cfg;
+	atomic_init(&sw->busy_poll_us, cfg->busy_poll_us);
 	if (!workers) {
 		for (unsigned int i = 0; i < cfg->n_ports; i++)
 			if (cfg->ports[i].queues > workers)
@@ -721,6 +761,7 @@ int sw_reload(struct sw *sw, const struct sw_config *next)
 	}
 	if (next->aging_s != cur->aging_s)
 		sw_mac__set_aging(sw->mac, (uint64_t)next->aging_s * 1000);
+	atomic_store(&sw->busy_poll_us, next->busy_poll_us);
 	if (next->workers != cur->workers || next->pin != cur->pin ||
 	    strcmp(next->control, cur->control) ||
 	    next->control_mode != cur->control_mode ||
@@ -732,6 +773,7 @@ int sw_reload(struct sw *sw, const struct sw_config *next)
 	memcpy(cur->ports, next->ports, sizeof(cur->ports));
 	cur->n_ports = next->n_ports;
 	cur->aging_s = next->aging_s;
+	cur->busy_poll_us = next->busy_poll_us;
 	return failed;
 }
 

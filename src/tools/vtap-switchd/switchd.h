@@ -121,6 +121,8 @@ struct sw_worker {
 	int wake_fd;
 	int cpu;
 	_Atomic uint64_t seen_gen;
+	/* epoll_wait() calls that could sleep, and zero-timeout polls */
+	_Atomic uint64_t sleeps, busy_polls;
 	uint8_t *bufs[SW_BATCH];
 	struct vtap_frame rx[SW_BATCH];
 	unsigned int n_outs;
@@ -139,6 +141,7 @@ struct sw {
 	struct sw_worker *workers;
 	_Atomic uint64_t gen;
 	_Atomic bool stop;
+	_Atomic uint32_t busy_poll_us; /* cfg.busy_poll_us, live on reload */
 	int gone_fd; /* eventfd: a worker saw a port disappear */
 	bool quiet;
 };
@@ -157,7 +160,7 @@ struct sw_port *sw_port_find(struct sw *sw, const char *name);
  * configuration missing from @next are deleted, ports whose configuration
  * changed are deleted and added again, new ports are added; every other
  * port, and ports added over the control socket, keep running untouched.
- * The aging time follows @next; workers, control socket and CPU pinning
+ * The aging time and busy_poll follow @next; workers, control socket and CPU pinning
  * need a restart (a message says so). Errors are printed, one line each.
  * Return: the number of ports that failed to come up (0 = all of @next).
  */

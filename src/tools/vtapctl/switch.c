@@ -197,6 +197,9 @@ static void show_text(json_object *o)
 		" s\n",
 		get_i(o, "pid"), get_i(o, "workers"), get_i(o, "vnet_hdr_len"),
 		get_i(o, "aging_s"));
+	if (get_i(o, "busy_poll_us"))
+		pr_text("busy polling: %" PRId64 " us after the last frame\n",
+			get_i(o, "busy_poll_us"));
 	if (json_object_object_get_ex(o, "ports", &ports)) {
 		for (size_t i = 0; i < json_object_array_length(ports); i++) {
 			json_object *p = json_object_array_get_idx(ports, i);
