@@ -85,7 +85,7 @@ setup() {
 	ip netns exec $A ping -c 1 -W 5 10.195.0.2 >/dev/null 2>&1 || echo "run.sh: $1: no connectivity" >&2
 }
 
-declare -A RES CPU
+declare -A RES CPU MCPU
 for s in $SETUPS; do
 	setup $s
 	bench_setup_cells $s 7

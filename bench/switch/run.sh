@@ -10,8 +10,10 @@
 # cubic (set per namespace). Prints the medians, the switch process's CPU
 # seconds per GB delivered (user + system time of vde_switch and its
 # plugs, ovs-vswitchd, vtap-switchd, from /proc/PID/stat before and after
-# the runs; the bridge is the kernel's: "-"), and the ratios vtap / OVS and
-# vtap / bridge.
+# the runs; the bridge is the kernel's: "-"), the whole machine's CPU
+# seconds per GB (from /proc/stat: endpoints, switch and kernel, and
+# anything else running, so only a quiet machine gives a clean figure),
+# and the ratios vtap / OVS and vtap / bridge.
 #
 #   sudo bench/switch/run.sh [BUILDDIR]
 #     env: RUNS=3 TIME=5 CCS="bbr cubic" STREAMS="1 4"
@@ -19,6 +21,10 @@
 #          BASE=OTHER-BUILDDIR  adds base1q/base2q: that build's switch,
 #                               side by side (before/after ratios)
 #          SWITCHD_ARGS=...     extra options for vtap-switchd
+#          BUSY=USEC            adds busy1q/busy2q: vtap-switchd with
+#                               --busy-poll USEC, side by side
+#          PIN=1                the switch on the last CPU, iperf3 on the
+#                               others (every setup alike)
 #
 # Not part of the test suite: it takes 5-15 minutes and needs iperf3,
 # vde2 and openvswitch-switch (Debian packages; a missing one skips its
@@ -36,7 +42,8 @@ TIME=${TIME:-5}
 DEFCC=$(sysctl -n net.ipv4.tcp_congestion_control)
 CCS=${CCS:-"$DEFCC cubic"}
 STREAMS=${STREAMS:-"1 4"}
-SETUPS=${SETUPS:-"veth bridge vde ovs vtap1q vtap2q${BASE:+ base1q base2q}"}
+BUSY=${BUSY:-}
+SETUPS=${SETUPS:-"veth bridge vde ovs vtap1q vtap2q${BASE:+ base1q base2q}${BUSY:+ busy1q busy2q}"}
 SWITCHD_ARGS=${SWITCHD_ARGS:-}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "run.sh: needs iperf3 (apt-get install iperf3)" >&2; exit 1; }
@@ -101,10 +108,11 @@ setup() {
 		ip link set vtbta$$ netns $A; ip link set vtbtb$$ netns $B
 		SW_PIDS=$(bench_ovs_pid)
 		addrs vtbta$$ vtbtb$$ ;;
-	vtap1q|vtap2q|base1q|base2q)
-		local q=${1:4:1} bin=$SWITCHD
+	vtap1q|vtap2q|base1q|base2q|busy1q|busy2q)
+		local q=${1:4:1} bin=$SWITCHD extra=
 		[ "${1:0:4}" = base ] && bin=$BASE_SWITCHD
-		"$bin" -q --workers $q --control $TMP/ctl $SWITCHD_ARGS \
+		[ "${1:0:4}" = busy ] && extra="--busy-poll $BUSY"
+		"$bin" -q --workers $q --control $TMP/ctl $SWITCHD_ARGS $extra \
 			--port vtbta$$,queues=$q,netns=$A \
 			--port vtbtb$$,queues=$q,netns=$B 2>$TMP/sw.log & PIDS+=($!)
 		SW_PIDS=$!
@@ -114,7 +122,7 @@ setup() {
 	ip netns exec $A ping -c 1 -W 5 $ADDR_B >/dev/null 2>&1 || echo "run.sh: $1: no connectivity" >&2
 }
 
-declare -A RES CPU
+declare -A RES CPU MCPU
 for s in $SETUPS; do
 	if ! setup $s; then
 		cleanup_setup
@@ -124,35 +132,57 @@ for s in $SETUPS; do
 	cleanup_setup
 done
 
-# The best vtap and OVS columns.
-best() { # PREFIX CC STREAMS
+# The best vtap (this build's switch: vtap*, busy*) and OVS columns: the
+# highest throughput, the lowest CPU per GB.
+best() { # PREFIXES CC STREAMS
 	local s b=0
 	for s in $SETUPS; do
-		case $s in $1*) ;; *) continue ;; esac
+		case " $1 " in *" ${s:0:4} "*) ;; *) continue ;; esac
 		b=$(awk -v a="${RES[$s,$2,$3]:-0}" -v b=$b 'BEGIN { print (a > b ? a : b) }')
+	done
+	echo $b
+}
+least_cpu() { # PREFIXES CC STREAMS
+	local s b=0
+	for s in $SETUPS; do
+		case " $1 " in *" ${s:0:4} "*) ;; *) continue ;; esac
+		b=$(awk -v a="${CPU[$s,$2,$3]:-0}" -v b=$b 'BEGIN { print (a > 0 && (b == 0 || a < b) ? a : b) }')
 	done
 	echo $b
 }
 
 echo
 echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
+[ -z "${PIN:-}" ] || echo "PIN: switches on CPU $(($(nproc) - 1)), iperf3 on CPU 0-$(($(nproc) - 2))"
+[ -z "$BUSY" ] || echo "busy1q/busy2q: vtap-switchd --busy-poll $BUSY"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done
 printf ' %10s %10s\n' vtap/ovs vtap/bridge
 for cc in $CCS; do
 	for p in $STREAMS; do
 		printf '%-7s %-7s' $cc $p
 		for s in $SETUPS; do printf ' %8s' "${RES[$s,$cc,$p]:--}"; done
-		printf ' %10s %10s\n' "$(bench_ratio "$(best vtap $cc $p)" "$(best ovs $cc $p)")" \
-			"$(bench_ratio "$(best vtap $cc $p)" "${RES[bridge,$cc,$p]:-0}")"
+		printf ' %10s %10s\n' "$(bench_ratio "$(best "vtap busy" $cc $p)" "$(best ovs $cc $p)")" \
+			"$(bench_ratio "$(best "vtap busy" $cc $p)" "${RES[bridge,$cc,$p]:-0}")"
 	done
 done
 echo
 echo "Switch process CPU seconds per GB delivered (user + system)"
+printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done
+printf ' %10s\n' vtap/ovs
+for cc in $CCS; do
+	for p in $STREAMS; do
+		printf '%-7s %-7s' $cc $p
+		for s in $SETUPS; do printf ' %8s' "${CPU[$s,$cc,$p]:--}"; done
+		printf ' %10s\n' "$(bench_ratio "$(least_cpu "vtap busy" $cc $p)" "$(least_cpu ovs $cc $p)")"
+	done
+done
+echo
+echo "Whole machine CPU seconds per GB delivered (endpoints, switch, kernel; the bridge's too)"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done; echo
 for cc in $CCS; do
 	for p in $STREAMS; do
 		printf '%-7s %-7s' $cc $p
-		for s in $SETUPS; do printf ' %8s' "${CPU[$s,$cc,$p]:--}"; done; echo
+		for s in $SETUPS; do printf ' %8s' "${MCPU[$s,$cc,$p]:--}"; done; echo
 	done
 done
 if [ -n "$BASE" ]; then
