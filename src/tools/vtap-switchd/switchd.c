@@ -58,10 +58,10 @@
  * a worker that just moved frames keeps calling epoll_wait() with a zero
  * timeout until USEC microseconds pass without a frame, then sleeps as
  * before. The window restarts with every frame and is bounded
- * (SW_BUSY_POLL_MAX), so an idle switch sleeps after at most one window;
- * it pays off where a worker has a CPU of its own (--pin with the
- * endpoints elsewhere) and costs throughput where the CPUs are shared
- * with the endpoints (docs/switch.md has the numbers).
+ * (SW_BUSY_POLL_MAX), so an idle switch sleeps after at most one window.
+ * It is meant for workers with CPUs of their own (--pin, the endpoints
+ * elsewhere); where the CPUs are shared with the endpoints it costs
+ * throughput (docs/switch.md has the numbers).
  *
  * A tap deleted under the switch makes its fds report EPOLLERR (reads
  * fail with EBADFD, vtap_queue__recv() with -ENXIO): the worker removes
