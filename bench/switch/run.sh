@@ -133,23 +133,21 @@ for s in $SETUPS; do
 done
 
 # The best vtap (this build's switch: vtap*, busy*) and OVS columns: the
-# highest throughput, the lowest CPU per GB.
-best() { # PREFIXES CC STREAMS
+# highest throughput (best) and the lowest CPU per GB (least_cpu) of the
+# setups whose first four letters are among PREFIXES.
+pick() { # RES|CPU max|min PREFIXES CC STREAMS
+	local -n tab=$1
 	local s b=0
 	for s in $SETUPS; do
-		case " $1 " in *" ${s:0:4} "*) ;; *) continue ;; esac
-		b=$(awk -v a="${RES[$s,$2,$3]:-0}" -v b=$b 'BEGIN { print (a > b ? a : b) }')
+		case " $3 " in *" ${s:0:4} "*) ;; *) continue ;; esac
+		b=$(awk -v a="${tab[$s,$4,$5]:-0}" -v b=$b -v m=$2 'BEGIN {
+			if (m == "max") print (a > b ? a : b)
+			else print (a > 0 && (b == 0 || a < b) ? a : b) }')
 	done
 	echo $b
 }
-least_cpu() { # PREFIXES CC STREAMS
-	local s b=0
-	for s in $SETUPS; do
-		case " $1 " in *" ${s:0:4} "*) ;; *) continue ;; esac
-		b=$(awk -v a="${CPU[$s,$2,$3]:-0}" -v b=$b 'BEGIN { print (a > 0 && (b == 0 || a < b) ? a : b) }')
-	done
-	echo $b
-}
+best() { pick RES max "$@"; }
+least_cpu() { pick CPU min "$@"; }
 
 echo
 echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
