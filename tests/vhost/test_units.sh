@@ -88,8 +88,10 @@ if [ -x "$FRONTEND" ]; then
 	VHOST_DAEMON_WRAP="setpriv --bounding-set=${vcaps/,+chown/} --inh-caps=-all --no-new-privs --" \
 		VHOST_TEST=test_reconnect "$FRONTEND" >"$TMP/fe.log" 2>&1
 	check test "$?" != 0
-	# The failure was wanted: not the daemon log the frontend keeps.
-	rm -f "$(sed -n 's/^daemon log kept in //p' "$TMP/fe.log")"
+	# The failure was wanted: not the directory (socket, daemon log) the
+	# frontend keeps for a failed run.
+	kept=$(sed -n 's/^daemon log kept in //p' "$TMP/fe.log")
+	[ -z "$kept" ] || rm -rf "$(dirname "$kept")"
 else
 	echo "note: vhost_frontend not built; vtap-vhost not run under the unit"
 fi

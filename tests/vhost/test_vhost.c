@@ -53,8 +53,8 @@
 static const uint8_t tap_mac[6] = {0x02, 0x97, 0, 0, 0, 0x01};
 static const uint8_t guest_mac[6] = {0x02, 0x97, 0, 0, 0, 0x02};
 
-static char ns[16], tap[16], sock_path[108], log_path[128], vhost_bin[512],
-	vtapctl_bin[512];
+static char ns[16], tap[16], work_dir[64], sock_path[108], log_path[128],
+	vhost_bin[512], vtapctl_bin[512];
 static pid_t daemon_pid = -1;
 static const char *daemon_env = ""; /* VAR=value for the next start */
 /*
@@ -2027,10 +2027,23 @@ int main(void)
 	}
 	nt_name(ns, sizeof(ns), "vh");
 	nt_name(tap, sizeof(tap), "vq");
-	snprintf(sock_path, sizeof(sock_path), "/tmp/vtap-vhost-test.%d.sock",
-		 (int)getpid());
-	snprintf(log_path, sizeof(log_path), "/tmp/vtap-vhost-test.%d.log",
-		 (int)getpid());
+	/* A directory of the test's own (mode 0700, a name nobody could
+	 * have placed a link at) for the socket and the daemon's log; a
+	 * TMPDIR too long for a socket path gives way to /tmp. */
+	{
+		const char *t = getenv("TMPDIR");
+
+		if (!t || !*t || strlen(t) > 40)
+			t = "/tmp";
+		snprintf(work_dir, sizeof(work_dir),
+			 "%s/vtap-vhost-test.XXXXXX", t);
+		if (!mkdtemp(work_dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/sock", work_dir);
+	snprintf(log_path, sizeof(log_path), "%s/daemon.log", work_dir);
 	assert_int_equal(nt_ns_add(ns), 0);
 	if (nt_enter(ns) || remount_sysfs()) {
 		fprintf(stderr, "cannot enter %s\n", ns);
@@ -2050,10 +2063,12 @@ int main(void)
 	vtap_steer__unpin(tap);
 	vtap_dev__delete(tap);
 	unlink(sock_path);
-	if (ret == 0)
+	if (ret == 0) {
 		unlink(log_path);
-	else
+		rmdir(work_dir);
+	} else {
 		fprintf(stderr, "daemon log kept in %s\n", log_path);
+	}
 	nt_cleanup();
 	return ret;
 }
