@@ -1040,8 +1040,16 @@ static void test_shrink(void **state)
 	wait_attached(1);
 	{
 		struct vtap_ring_errors re = ring_errors(1);
+		/*
+		 * Ring 3 faults when it is set up again above; it may also
+		 * have faulted once before that, if its worker ran the pair
+		 * between the truncate and the driver's reset (as it does
+		 * after every message and after ring 2's fault): a second,
+		 * real fault, counted. No more: a stopped ring is not read.
+		 */
+		uint64_t tx_faults = re.tx[VTAP_RING_ERR_FAULT];
 
-		assert_int_equal(re.tx[VTAP_RING_ERR_FAULT], 1);
+		assert_in_range(tx_faults, 1, 2);
 		assert_int_equal(re.rx[VTAP_RING_ERR_FAULT], 1);
 		assert_int_equal(re.stopped, 3);
 		re = ring_errors(0);
@@ -1049,15 +1057,15 @@ static void test_shrink(void **state)
 		assert_int_equal(re.stopped, 0);
 		assert_int_equal(
 			nt_sh("%s stats dev %s | grep -q 'guest errors: tx "
-			      "ring stopped: fault 1'",
-			      vtapctl_bin, tap),
+			      "ring stopped: fault %d'",
+			      vtapctl_bin, tap, (int)tx_faults),
 			0);
 		assert_int_equal(
 			nt_sh("%s -j stats dev %s | python3 -c 'import json,"
 			      "sys; q = json.load(sys.stdin)[0][\"stats\"][1]"
 			      "[\"guest_errors\"]; sys.exit(not (q[\"rx_"
-			      "stopped\"] and q[\"tx\"][\"fault\"] == 1))'",
-			      vtapctl_bin, tap),
+			      "stopped\"] and q[\"tx\"][\"fault\"] == %d))'",
+			      vtapctl_bin, tap, (int)tx_faults),
 			0);
 	}
 	kill(daemon_pid, SIGUSR1);
