@@ -414,12 +414,10 @@ static int find_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
-			      uint32_t prio)
+/* A dump request for the tc filters of @ifindex under @parent, in @buf. */
+static struct nlmsghdr *filter_dump(char *buf, int ifindex, uint32_t parent)
 {
-	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct filter_find f = {.handle = handle, .prio = prio};
 	struct tcmsg *tcm;
 
 	nlh->nlmsg_type = RTM_GETTFILTER;
@@ -428,23 +426,25 @@ bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
 	tcm->tcm_family = AF_UNSPEC;
 	tcm->tcm_ifindex = ifindex;
 	tcm->tcm_parent = parent;
-	return !nl_talk_cb(nlh, find_cb, &f) && f.found;
+	return nlh;
+}
+
+bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
+			      uint32_t prio)
+{
+	char buf[NL_REQ_SIZE];
+	struct filter_find f = {.handle = handle, .prio = prio};
+
+	return !nl_talk_cb(filter_dump(buf, ifindex, parent), find_cb, &f) &&
+	       f.found;
 }
 
 int vtap_nl_tc_filters(int ifindex, uint32_t parent)
 {
 	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct tcmsg *tcm;
 	int n = 0, err;
 
-	nlh->nlmsg_type = RTM_GETTFILTER;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-	tcm->tcm_family = AF_UNSPEC;
-	tcm->tcm_ifindex = ifindex;
-	tcm->tcm_parent = parent;
-	err = nl_talk_cb(nlh, count_cb, &n);
+	err = nl_talk_cb(filter_dump(buf, ifindex, parent), count_cb, &n);
 	return err ? err : n;
 }
 
