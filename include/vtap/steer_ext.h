@@ -85,7 +85,9 @@ struct vtap_steer_pkt {
 #define VTAP_STEER_STAT_RSS 2
 #define VTAP_STEER_STAT_UNCLASSIFIED 3
 #define VTAP_STEER_STAT_AUTOMQ 4
-#define VTAP_STEER_STAT_NONE 5 /* no step on, or no configuration yet */
+#define VTAP_STEER_STAT_NONE 5 /* tun: no step on, or no configuration */
+/* tc: no step decided; the kernel's flow hash chose (counted on its queue) */
+#define VTAP_STEER_STAT_KERNEL 6
 #define VTAP_STEER_STAT_SLOTS 8
 #define VTAP_STEER_STATS_QUEUES 256
 

@@ -2925,7 +2925,9 @@ enum vtap_steer_decider {
  * struct vtap_steer_prediction - what the program will return for a frame
  * @value: the program's return value (the kernel then takes it modulo the
  *	number of attached queues); for BY_EXT the value if the extension
- *	has no opinion
+ *	has no opinion; 0 for BY_KERNEL (the kernel's flow hash, keyed with
+ *	a secret, picks: the program counts the frame on the queue it
+ *	selects, VTAP_STEER_CNT_KERNEL)
  * @by: enum vtap_steer_decider
  * @rule_id: the rule for BY_EXACT / BY_RULE
  * @rss: RSS hash, report and queue (also when another step decided and
@@ -2978,7 +2980,11 @@ enum vtap_steer_cnt {
 	VTAP_STEER_CNT_RSS, /* RSS: the indirection table */
 	VTAP_STEER_CNT_UNCLASSIFIED, /* RSS: the unclassified queue */
 	VTAP_STEER_CNT_AUTOMQ, /* automq */
-	VTAP_STEER_CNT_NONE, /* no step on (queue 0) */
+	VTAP_STEER_CNT_NONE, /* tun: no step on (queue 0) */
+	/* tc (macvtap/ipvtap): no step decided, the hash was left alone and
+	 * the kernel's flow hash chose; counted on the queue that hash
+	 * selects among the queues the configuration is built for */
+	VTAP_STEER_CNT_KERNEL,
 	VTAP_STEER_CNT__COUNT,
 };
 
@@ -3003,7 +3009,11 @@ struct vtap_steer_qcount {
  * @steer: handle
  * @ret: @max entries, indexed by the queue the program returned (the
  *	kernel takes it modulo the attached queues; entry 255 also counts
- *	anything above)
+ *	anything above); on tc (macvtap/ipvtap) by the queue the program
+ *	asked for, and for VTAP_STEER_CNT_KERNEL by the queue the kernel's
+ *	own flow hash selects, both among the queues the configuration is
+ *	built for (vtap_steer__set_queues(), `rss show`: when that is the
+ *	number attached, the queue the frame went to)
  * @max: capacity of @ret
  *
  * The program counts every run, whoever opened the tap (a VMM that does

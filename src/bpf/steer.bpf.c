@@ -51,7 +51,9 @@
  * ioctl, the kernel takes skb_get_hash() % attached queues, so instead of
  * returning the queue the program sets the hash that selects it
  * (vtap_steer_tc_hash(), never 0) and returns TC_ACT_OK. Step 4 is not
- * automq there but the kernel's own choice: the hash is left alone. tc
+ * automq there but the kernel's own choice: the hash is left alone, and
+ * the frame is counted as the kernel's (VTAP_STEER_STAT_KERNEL) on the
+ * queue that hash selects (kernel_choice()), not as "none". tc
  * ingress sees the frame from its Ethernet header, as a TAP device hands
  * it over. An extension's tc entry (steer_ext.h) leaves its answer in
  * vtap_steer_verdict and continues here.
@@ -616,7 +618,33 @@ static __always_inline __u32 automq_step(const struct vtap_steer_slot *s,
 /* rest() on tc when no step decided: leave the hash, the kernel picks. */
 #define KERNEL_DEFAULT 0xffffffffu
 
-static __always_inline __u32 rest(const struct vtap_steer_slot *s,
+#ifdef VTAP_STEER_TC
+/*
+ * A frame no step decided: the hash stays, and the kernel takes the queue
+ * from it (tap_get_queue()). Count it as the kernel's choice on the queue
+ * that choice is among the @s->automq_queues the configuration is built
+ * for: bpf_get_hash_recalc() is skb_get_hash(), which computes the flow
+ * hash once and keeps it in the skb, so it is the very hash the kernel
+ * takes next (nothing between the clsact ingress and macvtap's rx handler
+ * touches it); with one queue nothing is computed (queue 0 whatever the
+ * hash). Without a configuration (@s NULL: vtap_steer__open() refuses such
+ * pins, so nobody reads these counts) the count is unknown: queue 0.
+ */
+static __always_inline __u32 kernel_choice(struct __sk_buff *skb,
+					   const struct vtap_steer_slot *s)
+{
+	__u32 n = s ? s->automq_queues : 0, q = 0;
+
+	if (n > 1)
+		q = vtap_steer_tc_kernel_queue(bpf_get_hash_recalc(skb),
+					       skb->queue_mapping, n);
+	vtap_steer_count(q, VTAP_STEER_STAT_KERNEL);
+	return KERNEL_DEFAULT;
+}
+#endif
+
+static __always_inline __u32 rest(struct __sk_buff *skb,
+				  const struct vtap_steer_slot *s,
 				  const struct pinfo *pi)
 {
 	__u32 flags = s->flags, q;
@@ -629,8 +657,7 @@ static __always_inline __u32 rest(const struct vtap_steer_slot *s,
 		return vtap_steer_count(q, VTAP_STEER_STAT_RSS);
 	}
 #ifdef VTAP_STEER_TC
-	vtap_steer_count(0, VTAP_STEER_STAT_NONE);
-	return KERNEL_DEFAULT;
+	return kernel_choice(skb, s);
 #else
 	if (flags & VTAP_STEER_F_AUTOMQ)
 		return vtap_steer_count(automq_step(s, pi),
@@ -690,6 +717,19 @@ static __always_inline int verdict(struct __sk_buff *skb,
 }
 #endif
 
+/*
+ * No configuration to run: tun takes queue 0 (the value returned), tc
+ * leaves the hash to the kernel.
+ */
+static __always_inline __u32 no_config(struct __sk_buff *skb)
+{
+#ifdef VTAP_STEER_TC
+	return kernel_choice(skb, NULL);
+#else
+	return vtap_steer_count(0, VTAP_STEER_STAT_NONE);
+#endif
+}
+
 /* Hand the parse to the extension (struct vtap_steer_pkt). */
 static __always_inline void share_pkt(const struct pinfo *pi)
 {
@@ -730,8 +770,7 @@ int vtap_steer(struct __sk_buff *skb)
 
 	s = active_slot(&idx);
 	if (!s)
-		return verdict(skb, s,
-			       vtap_steer_count(0, VTAP_STEER_STAT_NONE));
+		return verdict(skb, s, no_config(skb));
 	parse(skb, s->flags, &pi);
 	if (pi.opts_cut)
 		count_cut();
@@ -748,7 +787,7 @@ int vtap_steer(struct __sk_buff *skb)
 		/* No extension in the slot: go on. */
 	}
 #endif
-	return verdict(skb, s, rest(s, &pi));
+	return verdict(skb, s, rest(skb, s, &pi));
 }
 
 /* Where an extension with no opinion continues: steps 3 and 4. */
@@ -772,8 +811,7 @@ int vtap_steer_cont(struct __sk_buff *skb)
 	}
 #endif
 	if (!s)
-		return verdict(skb, s,
-			       vtap_steer_count(0, VTAP_STEER_STAT_NONE));
+		return verdict(skb, s, no_config(skb));
 	parse(skb, s->flags, &pi);
-	return verdict(skb, s, rest(s, &pi));
+	return verdict(skb, s, rest(skb, s, &pi));
 }

@@ -321,4 +321,23 @@ VTAP_STEER_INLINE __u32 vtap_steer_tc_hash(__u32 q, __u32 n)
 	return VTAP_STEER_TC_HASH0 * n;
 }
 
+/*
+ * The queue the kernel picks for a frame whose hash vtap's tc program left
+ * alone (drivers/net/tap.c tap_get_queue() with @n queues attached): the
+ * skb hash modulo @n when it is not 0, else the recorded rx queue
+ * (@queue_mapping - 1, brought below @n by subtraction, i.e. modulo),
+ * else queue 0; one queue is queue 0.
+ */
+VTAP_STEER_INLINE __u32 vtap_steer_tc_kernel_queue(__u32 hash,
+						   __u32 queue_mapping, __u32 n)
+{
+	if (n <= 1)
+		return 0;
+	if (hash)
+		return hash % n;
+	if (queue_mapping)
+		return (queue_mapping - 1) % n;
+	return 0;
+}
+
 #endif /* VTAP_STEER_MAPS_H */

@@ -549,7 +549,7 @@ const struct vtap_steer_cfg *vtap_steer_cfg(const struct vtap_steer *s)
 int vtap_steer_map_fd(const struct vtap_steer *s, const char *name)
 {
 	for (int i = 0; i < PIN_EXT; i++)
-		if (i != PIN_PROG && i != PIN_CONT && i != PIN_STATS &&
+		if (i != PIN_PROG && i != PIN_CONT &&
 		    !strcmp(vtap_steer_pin_names[i], name))
 			return s->fd[i];
 	return -ENOENT;

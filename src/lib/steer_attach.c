@@ -398,6 +398,7 @@ _Static_assert(VTAP_STEER_CNT_RULE == 0 && VTAP_STEER_CNT_EXT == 1 &&
 		       VTAP_STEER_CNT_RSS == 2 &&
 		       VTAP_STEER_CNT_UNCLASSIFIED == 3 &&
 		       VTAP_STEER_CNT_AUTOMQ == 4 && VTAP_STEER_CNT_NONE == 5 &&
+		       VTAP_STEER_CNT_KERNEL == VTAP_STEER_STAT_KERNEL &&
 		       VTAP_STEER_CNT__COUNT <= VTAP_STEER_STAT_SLOTS,
 	       "the program's step counters (steer_ext.h)");
 
@@ -408,6 +409,7 @@ static const char *const by_names[] = {
 	[VTAP_STEER_CNT_UNCLASSIFIED] = "unclassified",
 	[VTAP_STEER_CNT_AUTOMQ] = "automq",
 	[VTAP_STEER_CNT_NONE] = "none",
+	[VTAP_STEER_CNT_KERNEL] = "kernel",
 };
 _Static_assert(sizeof(by_names) / sizeof(by_names[0]) == VTAP_STEER_CNT__COUNT,
 	       "step names");

@@ -35,7 +35,12 @@
  * it set, vtap_steer_verdict, is read instead: it must equal the twin's
  * (p.hash, never 0 when set) and select the twin's queue modulo the queue
  * count the table is built for (varied at random here), and be 0 on the
- * kernel-default path. test_tc_ext checks an extension's tc entry: its
+ * kernel-default path. Every run of test_tap/tun/tc is also checked in
+ * the program's counters (vtap_steer_stats): exactly one count, in the
+ * step the twin names and on its queue; the kernel's choice (tc) counted
+ * as "kernel" on a queue below the table's count (the kernel's keyed flow
+ * hash decides which: tests/net/test_steer_macvtap.sh checks it against
+ * the frames real queues read). test_tc_ext checks an extension's tc entry: its
  * answer becomes the hash, its "no opinion" goes on to RSS or leaves the
  * hash alone.
  */
@@ -66,6 +71,8 @@ static unsigned long n_compared, n_mismatch;
 static unsigned long n_by[VTAP_STEER_BY_KERNEL + 1];
 /* tc: hashes set and left alone. */
 static unsigned long n_hash_set, n_hash_kept;
+/* tc: queues (below 64) the kernel's choice was counted on. */
+static unsigned char n_kernel_queues[64];
 static unsigned long n_report[VTAP_HASH_REPORT__COUNT];
 /* Frames matched by an exact and a masked rule, by the winner's kind. */
 static unsigned long n_masked_over_exact, n_exact_over_masked;
@@ -245,6 +252,7 @@ struct twin {
 	struct vtap_steer *steer;
 	int prog_fd;
 	int verdict_fd; /* tc: vtap_steer_verdict */
+	int stats_fd; /* vtap_steer_stats, when the counters are checked */
 	bool l3;
 	bool tc;
 };
@@ -279,6 +287,96 @@ static uint32_t verdict_hash(const struct twin *t)
 		}
 	}
 	return h;
+}
+
+/*
+ * The program's counters (vtap_steer_stats), summed over CPUs: the cell
+ * (queue, step) one run added to must be the one the twin's prediction
+ * names. stats_now holds the sums after the last run.
+ */
+static struct vtap_steer_qstats *stats_cpu; /* one batch: keys x CPUs */
+static uint64_t stats_now[VTAP_STEER_STATS_QUEUES][VTAP_STEER_STAT_SLOTS];
+
+static void stats_read(const struct twin *t,
+		       uint64_t out[][VTAP_STEER_STAT_SLOTS])
+{
+	static uint32_t keys[VTAP_STEER_STATS_QUEUES];
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t n = VTAP_STEER_STATS_QUEUES, out_batch;
+
+	if (!stats_cpu) {
+		stats_cpu = calloc((size_t)VTAP_STEER_STATS_QUEUES * ncpus,
+				   sizeof(*stats_cpu));
+		assert_non_null(stats_cpu);
+	}
+	assert_int_equal(bpf_map_lookup_batch(t->stats_fd, NULL, &out_batch,
+					      keys, stats_cpu, &n, &o),
+			 0);
+	assert_int_equal(n, VTAP_STEER_STATS_QUEUES);
+	memset(out, 0, sizeof(stats_now));
+	for (uint32_t i = 0; i < n; i++)
+		for (int c = 0; c < ncpus; c++)
+			for (int b = 0; b < VTAP_STEER_STAT_SLOTS; b++)
+				out[keys[i]][b] +=
+					stats_cpu[(size_t)i * ncpus + c].by[b];
+}
+
+/*
+ * The one cell the last run counted in, checked against the twin: the
+ * step the prediction names, on its queue; the kernel's choice (tc), on a
+ * queue below the count the configuration is built for (@n: the kernel's
+ * flow hash modulo @n, which the twin cannot compute).
+ */
+static void stats_check(const struct twin *t,
+			const struct vtap_steer_prediction *p, uint32_t n)
+{
+	static uint64_t now[VTAP_STEER_STATS_QUEUES][VTAP_STEER_STAT_SLOTS];
+	unsigned int cq = 0, cb = 0, cells = 0;
+	uint32_t want_q = p->value & 0xffff;
+
+	stats_read(t, now);
+	for (unsigned int q = 0; q < VTAP_STEER_STATS_QUEUES; q++)
+		for (unsigned int b = 0; b < VTAP_STEER_STAT_SLOTS; b++) {
+			uint64_t d = now[q][b] - stats_now[q][b];
+
+			if (!d)
+				continue;
+			assert_int_equal(d, 1);
+			cq = q, cb = b, cells++;
+		}
+	memcpy(stats_now, now, sizeof(now));
+	assert_int_equal(cells, 1);
+	if (want_q >= VTAP_STEER_STATS_QUEUES)
+		want_q = VTAP_STEER_STATS_QUEUES - 1;
+	switch (p->by) {
+	case VTAP_STEER_BY_EXACT:
+	case VTAP_STEER_BY_RULE:
+		assert_int_equal(cb, VTAP_STEER_CNT_RULE);
+		assert_int_equal(cq, want_q);
+		break;
+	case VTAP_STEER_BY_RSS:
+		assert_true(cb == VTAP_STEER_CNT_RSS ||
+			    cb == VTAP_STEER_CNT_UNCLASSIFIED);
+		assert_int_equal(cq, want_q);
+		break;
+	case VTAP_STEER_BY_AUTOMQ:
+	case VTAP_STEER_BY_FLOW_HASH:
+		assert_int_equal(cb, VTAP_STEER_CNT_AUTOMQ);
+		assert_int_equal(cq, want_q);
+		break;
+	case VTAP_STEER_BY_NONE:
+		assert_int_equal(cb, VTAP_STEER_CNT_NONE);
+		assert_int_equal(cq, 0);
+		break;
+	case VTAP_STEER_BY_KERNEL:
+		assert_int_equal(cb, VTAP_STEER_CNT_KERNEL);
+		assert_true(cq < (n > 1 ? n : 1));
+		if (n > 1)
+			n_kernel_queues[cq < 64 ? cq : 63] = 1;
+		break;
+	default:
+		fail_msg("a step the program never counts: %u", p->by);
+	}
 }
 
 /* The program's answer for @frame (at most TWIN_FRAME_MAX bytes). */
@@ -399,6 +497,11 @@ static void compare(struct twin *t, const uint8_t *frame, size_t len,
 	n_by[p.by]++;
 	if (p.by == VTAP_STEER_BY_RSS)
 		n_report[p.rss.report]++;
+	if (t->stats_fd >= 0) {
+		const struct vtap_steer_cfg *c = vtap_steer_cfg(t->steer);
+
+		stats_check(t, &p, c->slot[c->active & 1].automq_queues);
+	}
 	if (t->tc) {
 		const struct vtap_steer_cfg *c = vtap_steer_cfg(t->steer);
 		uint32_t n = c->slot[c->active & 1].automq_queues;
@@ -557,6 +660,10 @@ static void run_mode(bool l3, bool tc)
 		assert_string_equal(vtap_steer__attach_point(t.steer), "tc");
 		assert_true(t.verdict_fd >= 0);
 	}
+	/* Every run's count is checked against the twin's step. */
+	t.stats_fd = vtap_steer_map_fd(t.steer, "stats");
+	assert_true(t.stats_fd >= 0);
+	stats_read(&t, stats_now);
 	for (size_t i = 0; i < 64; i++)
 		gen_frame(&pool[i], l3);
 
@@ -614,8 +721,16 @@ static void check_coverage(const char *mode, bool tc)
 			assert_true(n_by[by] > 0);
 	}
 	if (tc) {
+		unsigned int used = 0;
+
 		assert_true(n_hash_set > 0);
 		assert_true(n_hash_kept > 0);
+		/* The kernel's choice was counted on many queues, not one. */
+		for (int q = 0; q < 64; q++)
+			used += n_kernel_queues[q];
+		fprintf(stderr, "%s: kernel's choice counted on %u queues\n",
+			mode, used);
+		assert_true(used > 1);
 	}
 	/* Every report type the cascade can give was compared under RSS. */
 	for (int r = 0; r < VTAP_HASH_REPORT__COUNT; r++) {
@@ -627,6 +742,7 @@ static void check_coverage(const char *mode, bool tc)
 	assert_int_equal(n_mismatch, 0);
 	n_compared = n_mismatch = 0;
 	n_hash_set = n_hash_kept = 0;
+	memset(n_kernel_queues, 0, sizeof(n_kernel_queues));
 	n_masked_over_exact = n_exact_over_masked = 0;
 	memset(n_by, 0, sizeof(n_by));
 	memset(n_report, 0, sizeof(n_report));
@@ -730,7 +846,7 @@ static void del_rules(struct twin *t, uint32_t a, uint32_t b)
 static void prio_case(bool v6)
 {
 	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 4);
-	struct twin t = {0};
+	struct twin t = {.stats_fd = -1};
 	uint32_t ex, ma, rule;
 
 	t.steer = vtap_steer__open("vtwinprio", &o);
@@ -807,7 +923,7 @@ static void test_tc_ext(void **state)
 	VTAP_OPTS_INIT(vtap_steer_opts, o, .queues = 4, .flags = VTAP_STEER_TC);
 	VTAP_OPTS_INIT(vtap_steer_rss, r, .hash_types = VTAP_HASH_TYPE_ALL,
 		       .kind = VTAP_STEER_TABLE_EQUAL, .equal_n = 4);
-	struct twin t = {.tc = true};
+	struct twin t = {.tc = true, .stats_fd = -1};
 	const char *b = getenv("VTAP_BUILDDIR");
 	uint8_t s4[4], d4[4];
 	struct frame icmp, udp;

@@ -23,7 +23,9 @@
 # ICMP to queue 1. Finally `vtapctl steer detach` (hand the steering back)
 # removes the filter, and the clsact qdisc when vtap created it; a clsact
 # qdisc that was there before, with someone else's filter, stays; `steer
-# attach` puts the filter back.
+# attach` puts the filter back. With RSS off, frames no step decides go
+# where the kernel's own flow hash says, and `vtapctl stats` must count
+# them as "kernel" on exactly the queues they were read from.
 #
 # ipvtap: the same with `type ipvtap mode l2` and an ipvlan neighbour. The
 # modules are loaded with modprobe; this 6.18 host has no ipvlan, so that
@@ -325,6 +327,69 @@ print(f"{kind} N={n} extension: ICMP frames on kernel queues {icmp}")
 if len(icmp) < 4 or any(k != want for k in icmp):
     fail(f"extension: ICMP frames on {icmp}, want 4 on {want}")
 sh(vtapctl, "steer", "ext", "del", "dev", tap)
+
+# RSS off: no step decides for a frame the rule does not take, the hash
+# stays and the kernel's flow hash picks the queue. The program counts
+# such a frame as "kernel" on the queue that hash selects: per queue, the
+# counts must be the frames read there (nothing else reaches the macvtap:
+# UDP only, static neighbours, no IPv6), and none is "none".
+import json
+
+
+def counts():
+    d = json.loads(sh(vtapctl, "-j", "stats", "dev", tap).stdout)[0]
+    return {e["queue"]: e for e in d["steering"] or []}
+
+
+def drain():
+    for fd in kmap:
+        while True:
+            try:
+                os.read(fd, 65536 + VNET_HDR)
+            except BlockingIOError:
+                break
+
+
+KSENDER = r'''
+import socket, sys
+src, base, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, base + i))
+    s.sendto(b"vtap-kernel", ("10.93.0.2", 6000 + i % 3))
+    s.close()
+'''
+sh(vtapctl, "rss", "off", "dev", tap)
+drain()
+before = counts()
+want = set()
+for ns, src, base, count in [(peer, "10.93.0.1", 21000, 64),
+                             (neigh, "10.93.0.3", 31000, 32)]:
+    sh("ip", "netns", "exec", ns, "python3", "-c", KSENDER, src, str(base),
+       str(count))
+    want.update(range(base, base + count))
+got = collect(want)
+after = counts()
+read = [0] * len(kmap)
+for k, _ in got:
+    read[k] += 1
+kernel = [0] * len(kmap)
+for q in set(before) | set(after):
+    a, b = after.get(q, {}), before.get(q, {})
+    for col in ("rule", "ext", "rss", "unclassified", "automq", "none",
+                "kernel"):
+        d = a.get(col, 0) - b.get(col, 0)
+        if col == "kernel" and q < len(kmap):
+            kernel[q] = d
+        elif d:
+            fail(f"kernel's choice: {d} frames counted as {col} on queue "
+                 f"{q}")
+print(f"{kind} N={n} kernel's choice: read per queue {read}, counted "
+      f"{kernel}")
+if kernel != read:
+    fail(f"kernel's choice: counted {kernel} per queue, read {read}")
+if sum(1 for x in read if x) < 2:
+    fail(f"kernel's choice: frames on one queue only: {read}")
 for fd in kmap:
     os.close(fd)
 if node.startswith("/tmp"):
