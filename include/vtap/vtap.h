@@ -1910,12 +1910,18 @@ VTAP_API int vtap_qdepth__set(const char *name,
  * @budget_bytes: VTAP_QDEPTH_BUDGET: the budget, else 0
  * @queues: queues counted (attached; when none are, the recorded count,
  *	else 1)
- * @frame_bytes: the largest frame (MTU, or VTAP_QDEPTH_GSO_FRAME with GSO)
+ * @frame_bytes: the largest frame (MTU, or VTAP_QDEPTH_GSO_FRAME with GSO).
+ *	A macvtap or ipvtap: GSO is its TUNSETOFFLOAD state (without tso4,
+ *	tso6, uso the kernel segments every GSO frame for its readers), not
+ *	its ethtool features (the macvlan's); the MTU is the larger of its
+ *	own and its lower link's (frames the lower link receives are handed
+ *	on unchecked)
  * @worst_case_bytes: @qlen x @queues x @frame_bytes
  * @over_budget: a budget is set and @worst_case_bytes exceeds it (the
  *	floor won, or the depth was changed outside libvtap)
  * @queue_full_drops: frames dropped because their queue was full, towards
- *	the reader (the link's tx_dropped; whole device)
+ *	the reader (whole device: a tun/tap's tx_dropped; a macvtap's or
+ *	ipvtap's rx_dropped, where its rx handler counts them)
  */
 struct vtap_qdepth_info {
 	uint32_t mode;

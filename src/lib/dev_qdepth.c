@@ -18,6 +18,20 @@ static int attached_fd(const struct vtap_dev *dev)
 	return -1;
 }
 
+/*
+ * A macvtap's or ipvtap's side of the target: its lower link's MTU (when
+ * that link is in this namespace), and drops counted on the rx side.
+ */
+static void target_lower(int ifindex, struct vtap_qdepth_target *t)
+{
+	struct vtap_link l, lower;
+
+	t->rx_side = true;
+	if (!vtap_link_get(ifindex, NULL, &l) && !l.link_netns &&
+	    l.link_ifindex > 0 && !vtap_link_get(l.link_ifindex, NULL, &lower))
+		t->lower_mtu = lower.mtu;
+}
+
 static void target(const struct vtap_dev *dev, struct vtap_qdepth_target *t)
 {
 	*t = (struct vtap_qdepth_target){
@@ -31,6 +45,8 @@ static void target(const struct vtap_dev *dev, struct vtap_qdepth_target *t)
 			       : !!(dev->kernel_offloads &
 				    VTAP_QDEPTH_GSO_OFFLOADS),
 	};
+	if (dev->type != VTAP_DEV_TYPE_TUN)
+		target_lower(dev->ifindex, t);
 }
 
 void vtap_dev_qdepth_update(struct vtap_dev *dev)
@@ -107,9 +123,11 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 		return vtap_err(-EINVAL);
 	}
 	c.ifindex = l.ifindex;
-	if (type != VTAP_DEV_TYPE_TUN)
+	if (type != VTAP_DEV_TYPE_TUN) {
 		c.gso = !!(vtap_macvtap_offloads(l.ifindex) &
 			   VTAP_QDEPTH_GSO_OFFLOADS);
+		target_lower(l.ifindex, &c);
+	}
 	/* A queue of our own for TUNSETSNDBUF, not counted by the rule. A
 	 * single-queue tap in use has none to spare: its depth still
 	 * applies. */
@@ -123,4 +141,32 @@ int vtap_qdepth__set(const char *name, const struct vtap_qdepth_opts *opts)
 	err = vtap_qdepth_set_cfg(&c, &cfg);
 	vtap_dev__close(dev);
 	return vtap_err(err);
+}
+
+int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret)
+{
+	struct vtap_qdepth_target t = {.name = name, .fd = -1, .gso = -1};
+	struct vtap_link l;
+	int err;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
+	    !ret)
+		return vtap_err(-EINVAL);
+	err = vtap_link_get(0, name, &l);
+	if (err)
+		return vtap_err(err);
+	t.ifindex = l.ifindex;
+	/*
+	 * A macvtap's ethtool features are the macvlan's, not what its
+	 * readers get: that is its TUNSETOFFLOAD state (recorded, else the
+	 * kernel's default), without which GSO frames are segmented
+	 * (tap_handle_frame()).
+	 */
+	if (vtap_link_type(&l) > VTAP_DEV_TYPE_TUN) {
+		t.gso = !!(vtap_macvtap_offloads(l.ifindex) &
+			   VTAP_QDEPTH_GSO_OFFLOADS);
+		target_lower(l.ifindex, &t);
+	}
+	err = vtap_qdepth_info(&t, ret);
+	return err ? vtap_err(err) : 0;
 }

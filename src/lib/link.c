@@ -559,6 +559,7 @@ int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret)
 	ret->txqlen = l.txqlen;
 	ret->tun_queues = l.num_queues;
 	ret->tx_dropped = l.has_stats ? l.stats.tx_dropped : 0;
+	ret->rx_dropped = l.has_stats ? l.stats.rx_dropped : 0;
 	return 0;
 }
 

@@ -155,6 +155,7 @@ struct vtap_nl_link_state {
 	unsigned int txqlen;
 	int tun_queues; /* IFLA_TUN_NUM_QUEUES, -1 when absent */
 	uint64_t tx_dropped; /* IFLA_STATS64 */
+	uint64_t rx_dropped; /* IFLA_STATS64 */
 };
 int vtap_nl_link_get(int ifindex, struct vtap_nl_link_state *ret);
 /* Active offloads (VTAP_OFFLOAD_*) from the ethtool feature bits. */

@@ -301,6 +301,23 @@ static bool link_gso(const char *name)
 	return off & VTAP_QDEPTH_GSO_OFFLOADS;
 }
 
+/*
+ * The MTU that bounds a frame without GSO: the link's, or on a macvtap or
+ * ipvtap the lower link's when that is larger (what it receives is handed
+ * on unchecked).
+ */
+static unsigned int frame_mtu(const struct vtap_qdepth_target *t,
+			      unsigned int mtu)
+{
+	return t->lower_mtu > mtu ? t->lower_mtu : mtu;
+}
+
+/* GSO for @t: what its hub says, else the link's features. */
+static bool target_gso(const struct vtap_qdepth_target *t)
+{
+	return t->gso >= 0 ? t->gso : link_gso(t->name);
+}
+
 /* The deepest ring kernels that refuse VTAP_QDEPTH_MAX take (see apply()). */
 #define QDEPTH_MAX_OLD 32767u
 
@@ -318,12 +335,12 @@ static int apply(const struct vtap_qdepth_target *c,
 		pr_warn("%s: reading the link: %s\n", c->name, strerror(-err));
 		return err;
 	}
-	gso = c->gso >= 0 ? c->gso : link_gso(c->name);
+	gso = target_gso(c);
 	queues = queues_counted(c->ifindex, st.tun_queues >= 0
 						    ? st.tun_queues - c->own
 						    : c->fallback);
-	depth = vtap_qdepth_rule(cfg, queues, st.mtu, gso);
-	frame = vtap_qdepth_frame(st.mtu, gso);
+	depth = vtap_qdepth_rule(cfg, queues, frame_mtu(c, st.mtu), gso);
+	frame = vtap_qdepth_frame(frame_mtu(c, st.mtu), gso);
 	if (depth && depth != st.txqlen) {
 		struct vtap_nl_link set = {
 			.up = -1, .netns_fd = -1, .txqlen = depth};
@@ -430,35 +447,31 @@ int vtap_qdepth_set_cfg(const struct vtap_qdepth_target *c,
 	return err;
 }
 
-int vtap_qdepth__info(const char *name, struct vtap_qdepth_info *ret)
+int vtap_qdepth_info(const struct vtap_qdepth_target *t,
+		     struct vtap_qdepth_info *ret)
 {
 	struct vtap_qdepth_info info = {0};
 	struct vtap_nl_link_state st;
 	struct vtap_qdepth_cfg cfg;
-	int ifindex, err;
+	int err;
 
-	if (!name || !*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
-	    !ret)
-		return vtap_err(-EINVAL);
-	ifindex = (int)if_nametoindex(name);
-	if (!ifindex)
-		return vtap_err(-ENODEV);
-	err = vtap_nl_link_get(ifindex, &st);
+	err = vtap_nl_link_get(t->ifindex, &st);
 	if (err)
-		return vtap_err(err);
+		return err;
 	/* A record that does not parse counts as none. */
-	vtap_qdepth_record(name, &cfg, false);
+	vtap_qdepth_record(t->name, &cfg, false);
 	info.mode = cfg.mode;
 	info.qlen = st.txqlen;
 	info.set_qlen = cfg.mode == VTAP_QDEPTH_QLEN ? cfg.qlen : 0;
 	info.budget_bytes = cfg.mode == VTAP_QDEPTH_BUDGET ? cfg.budget : 0;
-	info.queues = queues_counted(ifindex, st.tun_queues);
-	info.frame_bytes = vtap_qdepth_frame(st.mtu, link_gso(name));
+	info.queues = queues_counted(t->ifindex, st.tun_queues);
+	info.frame_bytes =
+		vtap_qdepth_frame(frame_mtu(t, st.mtu), target_gso(t));
 	info.worst_case_bytes =
 		(uint64_t)info.qlen * info.queues * info.frame_bytes;
 	info.over_budget = cfg.mode == VTAP_QDEPTH_BUDGET &&
 			   info.worst_case_bytes > cfg.budget;
-	info.queue_full_drops = st.tx_dropped;
+	info.queue_full_drops = t->rx_side ? st.rx_dropped : st.tx_dropped;
 	*ret = info;
 	return 0;
 }

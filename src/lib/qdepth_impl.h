@@ -75,7 +75,22 @@ struct vtap_qdepth_target {
 	/* A GSO offload is on (1) or not (0); -1: read the link's features
 	 * (a macvtap's are not its tap's: its hub says). */
 	int gso;
+	/* macvtap/ipvtap: the lower link's MTU, 0 for none. Frames the lower
+	 * link receives reach the tap's queues up to that length (macvlan
+	 * and ipvlan check no MTU on receive), whatever the tap's own. */
+	unsigned int lower_mtu;
+	/* macvtap/ipvtap: a frame dropped on its way to a reader (queue
+	 * full) is counted in the link's rx_dropped (tap_handle_frame() ->
+	 * macvlan_count_rx(.., false, ..)), not tun's tx_dropped. */
+	bool rx_side;
 };
+
+/*
+ * vtap_qdepth__info() for the tap @t describes (its name, ifindex, gso and
+ * lower_mtu are used). Return: 0 or a negative errno.
+ */
+int vtap_qdepth_info(const struct vtap_qdepth_target *t,
+		     struct vtap_qdepth_info *ret);
 
 /* The setting @opts asks for, checked. Return: 0 or -EINVAL (logged). */
 int vtap_qdepth_cfg_from_opts(const char *name,

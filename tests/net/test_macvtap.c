@@ -6,7 +6,9 @@
  * queues; GSO frames with the 12-byte header; detach and attach with tun's
  * renumbering; the node's owner (or group) opens queues as that uid and
  * nobody else does; hash reporting equal to vtap_rss__hash(); the device
- * goes with a handle that made it without VTAP_DEV_PERSIST.
+ * goes with a handle that made it without VTAP_DEV_PERSIST; the queue
+ * depth report (frame bound from the tap's offloads and the lower link's
+ * MTU, drops at a full queue).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -410,6 +412,73 @@ static void test_offloads_gso(void **state)
 	vtap_dev__close(dev);
 }
 
+/*
+ * vtap_qdepth__info() on a macvtap says what its queues can hold: the
+ * largest frame follows the tap's TUNSETOFFLOAD state (64 KiB while tso4
+ * is on, the MTU with csum alone: the kernel segments for the readers),
+ * not its ethtool features (the macvlan's); the MTU bound is the lower
+ * link's when that is larger, and an 8000-byte datagram through a lower
+ * link of MTU 9000 does reach the reader of a macvtap of MTU 1500 whole;
+ * frames dropped at a full queue are counted (the macvtap's rx_dropped).
+ */
+static void test_qdepth_info(void **state)
+{
+	VTAP_OPTS_INIT(vtap_qdepth_opts, qd, .mode = VTAP_QDEPTH_QLEN,
+		       .qlen = 16);
+	struct vtap_dev *dev = make(VTAP_DEV_TYPE_MACVTAP, 1, 12, 0);
+	struct vtap_qdepth_info qi;
+	uint64_t drops;
+	struct got g;
+
+	assert_non_null(dev);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.frame_bytes, VTAP_QDEPTH_GSO_FRAME);
+	assert_int_equal(vtap_dev__set_offloads(dev, VTAP_OFFLOAD_CSUM), 0);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.frame_bytes, 1500);
+
+	/* A lower link with a larger MTU than the macvtap's. */
+	assert_int_equal(nt_sh("ip -n %s link set %s mtu 9000 && "
+			       "ip -n %s link set %s mtu 9000 && "
+			       "ip -n %s link set %s mtu 1500",
+			       ns_a, lower, ns_b, peer, ns_a, name),
+			 0);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.frame_bytes, 9000);
+	send_flows(1, 8000);
+	drain(dev, 1, NULL, &g);
+	assert_int_equal(g.frames, 1);
+	assert_int_equal(g.gso, 0);
+	assert_int_equal(vtap_dev__set_offloads(dev, VTAP_OFFLOAD_CSUM |
+							     VTAP_OFFLOAD_TSO4),
+			 0);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.frame_bytes, VTAP_QDEPTH_GSO_FRAME);
+
+	/* 40 frames at a queue 16 deep that nobody reads: 24 dropped. */
+	assert_int_equal(vtap_dev__set_qdepth(dev, &qd), 0);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.qlen, 16);
+	assert_int_equal(qi.worst_case_bytes, 16ull * VTAP_QDEPTH_GSO_FRAME);
+	drops = qi.queue_full_drops;
+	send_flows(40, 100);
+	assert_int_equal(vtap_qdepth__info(name, &qi), 0);
+	assert_int_equal(qi.queue_full_drops - drops, 24);
+	drain(dev, 40, NULL, &g);
+	assert_int_equal(g.frames, 16);
+	vtap_dev__close(dev);
+}
+
+/* The lower link's MTU back for the tests after (also after a failure). */
+static int mtu_restore(void **state)
+{
+	return nt_sh("ip -n %s link set %s mtu 1500; "
+		     "ip -n %s link set %s mtu 1500",
+		     ns_a, lower, ns_b, peer)
+		       ? -1
+		       : 0;
+}
+
 /* Hash reporting (mode CONFIG) on a 20-byte header equals vtap_rss__hash(). */
 static void test_report(void **state)
 {
@@ -557,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_queues_4),
 		cmocka_unit_test(test_renumber),
 		cmocka_unit_test(test_offloads_gso),
+		cmocka_unit_test_teardown(test_qdepth_info, mtu_restore),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_group),
