@@ -8,7 +8,9 @@
  * nobody else does; hash reporting equal to vtap_rss__hash(); the device
  * goes with a handle that made it without VTAP_DEV_PERSIST; the queue
  * depth report (frame bound from the tap's offloads and the lower link's
- * MTU, drops at a full queue).
+ * MTU, drops at a full queue); steering through libvtap
+ * (vtap_steer__attach_dev(): tc backend, RSS, a rule, detach/attach, the
+ * kernel's choice and its counts).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -479,6 +481,130 @@ static int mtu_restore(void **state)
 		       : 0;
 }
 
+/*
+ * Read every queue of @dev until @want of our frames came (or the queues
+ * stay empty for a second); check that each one was read from the kernel
+ * queue steering chose: vtap_steer__predict()'s hash modulo the queues
+ * attached (the program sets that hash, tap_get_queue() takes it modulo).
+ * With @kernel, no step decides: count per kernel index in @ret_kidx.
+ * Return: the frames read; @ret_bad counts the misplaced ones.
+ */
+static unsigned int steered(struct vtap_dev *dev, struct vtap_steer *steer,
+			    unsigned int want, bool kernel,
+			    unsigned int *ret_kidx, unsigned int *ret_bad)
+{
+	unsigned int hdr = vtap_dev__vnet_hdr_len(dev);
+	unsigned int n = vtap_dev__num_queues(dev), frames = 0, att = 0;
+	struct pollfd pfd[VTAP_QUEUES_MAX];
+
+	for (unsigned int q = 0; q < n; q++)
+		att += vtap_queue__kernel_index(vtap_dev__queue(dev, q)) >= 0;
+	*ret_bad = 0;
+	while (frames < want && nt_poll_queues(dev, pfd, (int)n, 1000) > 0) {
+		for (unsigned int q = 0; q < n; q++) {
+			struct vtap_queue *vq = vtap_dev__queue(dev, q);
+			struct vtap_frame f = {.buf = buf, .cap = BUFSZ};
+			int kidx = vtap_queue__kernel_index(vq);
+
+			if (!(pfd[q].revents & POLLIN))
+				continue;
+			while (vtap_queue__recv(vq, &f, 1) == 1) {
+				struct vtap_steer_prediction p;
+
+				if (!ours(buf + hdr, f.len - hdr))
+					continue;
+				frames++;
+				assert_true(kidx >=
+					    0); /* never a detached one */
+				assert_int_equal(
+					vtap_steer__predict(steer, buf + hdr,
+							    f.len - hdr, &p),
+					0);
+				if (kernel) {
+					assert_int_equal(p.by,
+							 VTAP_STEER_BY_KERNEL);
+					ret_kidx[kidx]++;
+				} else if (p.hash % att != (unsigned int)kidx) {
+					(*ret_bad)++;
+				}
+			}
+		}
+	}
+	return frames;
+}
+
+/*
+ * libvtap end to end on a macvtap: vtap_dev__open() with the macvtap type,
+ * vtap_steer__attach_dev() (the tc backend), RSS over 4 queues and a flow
+ * rule; every frame from the lower side is read from the queue steering
+ * chose, also after a queue is detached (the queue hook rebuilds the table
+ * for 3 queues: nothing goes to the detached one) and attached again.
+ * With RSS off, what no step decides is the kernel's choice, and the
+ * program's "kernel" counts per queue are the frames each queue read.
+ */
+static void test_steer_attach_dev(void **state)
+{
+	VTAP_OPTS_INIT(vtap_steer_opts, so, .queues = 4);
+	VTAP_OPTS_INIT(vtap_steer_rss, rss, .hash_types = VTAP_HASH_TYPE_ALL,
+		       .kind = VTAP_STEER_TABLE_EQUAL, .equal_n = 4);
+	VTAP_OPTS_INIT(vtap_steer_rule, rule, .proto = 17, .has_sport = true,
+		       .sport = 20005, .queue = 3);
+	struct vtap_dev *dev = make(VTAP_DEV_TYPE_MACVTAP, 4, 12, 0);
+	struct vtap_steer_qcount c0[4], c1[4];
+	unsigned int kidx[VTAP_QUEUES_MAX] = {0}, used = 0, bad;
+	struct vtap_steer *steer;
+	uint32_t id;
+
+	assert_non_null(dev);
+	steer = vtap_steer__open(name, &so);
+	assert_non_null(steer);
+	assert_string_equal(vtap_steer__attach_point(steer), "tc");
+	assert_int_equal(vtap_steer__attach_dev(steer, dev), 0);
+	assert_int_equal(vtap_steer__set_rss(steer, &rss), 0);
+	assert_int_equal(vtap_steer__rule_add(steer, &rule, &id), 0);
+	assert_int_equal(
+		vtap_steer__set_steps(steer, VTAP_STEER_STEP_RULES |
+						     VTAP_STEER_STEP_RSS),
+		0);
+
+	send_flows(NFLOWS, 100);
+	assert_int_equal(steered(dev, steer, NFLOWS, false, kidx, &bad),
+			 NFLOWS);
+	assert_int_equal(bad, 0);
+
+	/* Detach queue 1: the last kernel queue moves into its place. */
+	assert_int_equal(vtap_dev__detach_queue(dev, 1), 0);
+	send_flows(NFLOWS, 100);
+	assert_int_equal(steered(dev, steer, NFLOWS, false, kidx, &bad),
+			 NFLOWS);
+	assert_int_equal(bad, 0);
+	assert_int_equal(vtap_dev__attach_queue(dev, 1), 0);
+	send_flows(NFLOWS, 100);
+	assert_int_equal(steered(dev, steer, NFLOWS, false, kidx, &bad),
+			 NFLOWS);
+	assert_int_equal(bad, 0);
+
+	/* RSS off: rule 20005 -> 3, the rest the kernel's choice. */
+	assert_int_equal(vtap_steer__rule_del(steer, id), 0);
+	assert_int_equal(vtap_steer__set_steps(steer, VTAP_STEER_STEP_RULES),
+			 0);
+	assert_int_equal(vtap_steer__counts(steer, c0, 4) >= 0, 1);
+	send_flows(NFLOWS, 100);
+	assert_int_equal(steered(dev, steer, NFLOWS, true, kidx, &bad), NFLOWS);
+	assert_int_equal(vtap_steer__counts(steer, c1, 4) >= 0, 1);
+	for (unsigned int q = 0; q < 4; q++) {
+		assert_int_equal(c1[q].by[VTAP_STEER_CNT_KERNEL] -
+					 c0[q].by[VTAP_STEER_CNT_KERNEL],
+				 kidx[q]);
+		assert_int_equal(c1[q].by[VTAP_STEER_CNT_NONE],
+				 c0[q].by[VTAP_STEER_CNT_NONE]);
+		used += kidx[q] != 0;
+	}
+	assert_true(used > 1);
+	vtap_steer__close(steer);
+	vtap_dev__close(dev);
+}
+
 /* Hash reporting (mode CONFIG) on a 20-byte header equals vtap_rss__hash(). */
 static void test_report(void **state)
 {
@@ -627,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_renumber),
 		cmocka_unit_test(test_offloads_gso),
 		cmocka_unit_test_teardown(test_qdepth_info, mtu_restore),
+		cmocka_unit_test(test_steer_attach_dev),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_group),
