@@ -3131,6 +3131,9 @@ enum vtap_steer_guard_what {
 	VTAP_STEER_GUARD_GONE, /* the tap, its pins, or its name went */
 	VTAP_STEER_GUARD_RELEASED, /* handed back (vtap_steer__release()) */
 	VTAP_STEER_GUARD_ERROR, /* could not attach: @err */
+	VTAP_STEER_GUARD_ADOPTED, /* vtap attached another instance (e.g.
+				   * `vtapctl steer attach`): watched, not
+				   * counted */
 };
 
 /**

@@ -36,7 +36,13 @@
  * is one ioctl (GUARD_SPARES of them, loaded while the tap is quiet:
  * QEMU's detaches come in bursts, two per guest `ethtool -L`; with none
  * ready, the pinned program is attached at once, then an instance over
- * it), and counts it in the run directory ("guard"). Taps handed back with `vtapctl steer detach`
+ * it), and counts it in the run directory ("guard"). Only what the guard
+ * repaired is counted: every vtap attach (the guard's, `vtapctl steer
+ * attach`, `rss set`, libvtap's) records itself in the run directory
+ * ("attach") before the ioctl, so an instance that went while the record
+ * changed was replaced by vtap, not detached by the opener: the guard
+ * then watches the new instance (or attaches its own over the pinned
+ * program) and counts nothing. Taps handed back with `vtapctl steer detach`
  * (vtap_steer__release(): "released" in the run directory) and taps a
  * libvtap handle has open (a live stats file: libvtap users re-attach
  * themselves) are left alone.
@@ -105,6 +111,24 @@ static int queue_of(struct vtap_steer *s, pid_t *pid, int *fd, bool own)
 	if (q == -ENOENT && own)
 		q = vtap_steer_tun_queue(s);
 	return q;
+}
+
+/*
+ * Attach @prog (instance @id, 0: the pinned program) through queue @q of
+ * @s's tap, recorded in the run directory first: a guard that sees its
+ * own instance go finds the record naming this one already, and knows
+ * vtap replaced it (not the opener). Put back when the attach fails.
+ */
+static int attach_recorded(struct vtap_steer *s, int q, int prog, uint32_t id)
+{
+	uint32_t prev = vtap_steer_attach_recorded(s);
+	int err;
+
+	vtap_steer_attach_record(s, id);
+	err = set_prog(s, q, prog);
+	if (err)
+		vtap_steer_attach_record(s, prev);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,12 +209,11 @@ int vtap_steer__attach_borrowed(struct vtap_steer *s, unsigned int flags)
 			vtap_steer_ifname(s));
 		return vtap_err(-EPERM);
 	}
-	err = set_prog(s, q, prog);
+	err = attach_recorded(s, q, prog, id);
 	close(q);
 	close(prog);
 	if (err)
 		return vtap_err(err);
-	vtap_steer_attach_record(s, id);
 	/* Taken again: the guard guards it from now on. */
 	err = set_released(s, false);
 	return vtap_err(err);
@@ -244,6 +267,7 @@ struct guard_tap {
 	unsigned int n_spare;
 	uint64_t last_attach_ns;
 	uint32_t live_id; /* the instance the tap runs, 0: none known */
+	uint32_t rec_id; /* what the run directory recorded then */
 	bool lost; /* live_id went away, not attached again yet */
 	bool released; /* handed back: dropped */
 	bool quiet; /* an error was told; not again until it changes */
@@ -387,8 +411,28 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 	if (t->live_id) {
 		if (vtap_steer_instance_live(t->live_id))
 			return;
-		t->live_id = 0;
-		t->lost = true;
+		/*
+		 * Gone. A record that changed since the guard's attach says
+		 * vtap replaced it (`vtapctl steer attach`, `rss set`, a
+		 * libvtap handle: each records its attach first), not the
+		 * opener: nothing to count, and an instance that lives is
+		 * watched in place of the guard's own. Otherwise the opener
+		 * detached it: lost (live_id kept, so that a later round
+		 * looks at the record again).
+		 */
+		id = vtap_steer_attach_recorded(t->s);
+		if (id != t->rec_id) {
+			t->lost = false;
+			t->live_id = 0;
+			if (id && vtap_steer_instance_live(id)) {
+				t->live_id = id;
+				t->rec_id = id;
+				tell(g, t, VTAP_STEER_GUARD_ADOPTED, 0, 0);
+				return;
+			}
+		} else {
+			t->lost = true;
+		}
 	}
 	/* Nobody has a queue attached: nothing to steer, nothing to
 	 * attach through; the next round after an opener comes will. */
@@ -435,7 +479,7 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		prog = t->spare[--t->n_spare];
 		id = t->spare_id[t->n_spare];
 	}
-	err = set_prog(t->s, q, prog);
+	err = attach_recorded(t->s, q, prog, id);
 	close(q);
 	close(prog);
 	if (err) {
@@ -445,8 +489,9 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		return;
 	}
 	t->quiet = false;
-	vtap_steer_attach_record(t->s, id);
 	t->live_id = id;
+	/* What the record says now (id, unless it could not be written). */
+	t->rec_id = vtap_steer_attach_recorded(t->s);
 	t->last_attach_ns = now_ns();
 	if (t->lost) {
 		err = count_reattach(t->s, &count);

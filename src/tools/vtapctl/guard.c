@@ -65,6 +65,12 @@ static int event(const struct vtap_steer_guard_event *ev, void *ctx)
 		       "guarded\n",
 		       ev->ifname);
 		break;
+	case VTAP_STEER_GUARD_ADOPTED:
+		printf("%s: vtap attached the program again itself ('steer "
+		       "attach', 'rss set' or a libvtap user): watching that "
+		       "one, not counted\n",
+		       ev->ifname);
+		break;
 	case VTAP_STEER_GUARD_ERROR:
 		printf("%s: cannot attach: %s%s\n", ev->ifname,
 		       strerror(-ev->err), err_hint(ev->err));
