@@ -3218,7 +3218,8 @@ VTAP_API void vtap_steer_guard__free(struct vtap_steer_guard *guard);
  * @netns: the network namespace it was recorded for ("c" and the cookie)
  * @ifindex: the link's ifindex there
  * @reason: why it is stale: "netns gone", "link gone", "another link has
- *	the ifindex", "no link token recorded"
+ *	the ifindex", "no link token recorded", "writer gone" (a staging
+ *	copy of run state a writer that died left before renaming it)
  * @removed: whether it was removed (never with VTAP_GC_DRY_RUN)
  */
 struct vtap_gc_entry {
@@ -3257,7 +3258,9 @@ struct vtap_gc_opts {
  * bind mount (in any mount namespace) holds it, compared by the cookie the
  * state was recorded under; in a namespace that lives, a link's state is
  * stale when the link is gone or is another link (its token, see
- * docs/steering.md "Where the state lives"). Namespaces other than the
+ * docs/steering.md "Where the state lives"), and a staging copy of run
+ * state is stale when its writer is gone (its PID gone, its lock free).
+ * Namespaces other than the
  * caller's are entered (setns), which needs CAP_SYS_ADMIN: without it only
  * the caller's namespace is looked at. Attached programs are not touched
  * (a program goes with the link that holds it).
