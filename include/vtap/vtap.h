@@ -3134,13 +3134,15 @@ enum vtap_steer_guard_what {
 	VTAP_STEER_GUARD_ADOPTED, /* vtap attached another instance (e.g.
 				   * `vtapctl steer attach`): watched, not
 				   * counted */
+	VTAP_STEER_GUARD_BUSY, /* another guard (@pid) guards the tap */
 };
 
 /**
  * struct vtap_steer_guard_event - what vtap_steer_guard__poll() did
  * @what: enum vtap_steer_guard_what
  * @ifname, @ifindex: the tap
- * @pid: the process whose queue was borrowed (ATTACHED, REATTACHED)
+ * @pid: the process whose queue was borrowed (ATTACHED, REATTACHED); the
+ *	guard that guards the tap already (BUSY; 0: unknown)
  * @reattached: the tap's count of re-attachments (WATCH, REATTACHED)
  * @err: negative errno (ERROR; REATTACHED when the count could not be
  *	recorded)
@@ -3190,10 +3192,20 @@ vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts);
  * does not run the instance the guard attached (an opener detached or
  * replaced it, or the guard just started) and that some process has a
  * queue of attached, attaches a fresh instance through that queue
- * (vtap_steer__attach_borrowed()) and counts a re-attachment. Call it a
- * few times a second: a detach is repaired within one round. Needs root.
+ * (vtap_steer__attach_borrowed()) and counts a re-attachment (only when
+ * the opener detached it: an instance vtap itself attached since is
+ * watched instead, VTAP_STEER_GUARD_ADOPTED). Call it a few times a
+ * second: a detach is repaired within one round. Needs root.
  *
- * Return: the number of taps guarded, or a negative errno.
+ * One guard per tap: a guard holds a lock in each guarded tap's run
+ * directory. A tap another guard holds is left to it (BUSY event with
+ * that guard's PID; taken over when that guard stops); when a tap is
+ * held by another guard already in the first round, that round fails with
+ * -EBUSY: two guards of one tap would each repair and count the same
+ * detach. Guards of different taps (`dev NAME`) run side by side.
+ *
+ * Return: the number of taps guarded, -EBUSY (first round only, see
+ * above), or another negative errno.
  * Context: blocks while a program loads (a fraction of a second, after an
  * attach, to have the next one ready).
  */

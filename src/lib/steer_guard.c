@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -71,6 +72,8 @@
 
 #define GUARD_FILE VTAP_STEER_GUARD_FILE
 #define RELEASED_FILE VTAP_STEER_RELEASED_FILE
+/* One guard per tap: held (flock) by the guard that guards it. */
+#define GUARD_LOCK "guard.lock"
 /* Rounds between full passes while every tap runs the guard's instance. */
 #define GUARD_FULL_EVERY 8
 /* Instances loaded in advance per tap, and how long a tap must have been
@@ -273,6 +276,9 @@ struct guard_tap {
 	bool quiet; /* an error was told; not again until it changes */
 	pid_t pid; /* the opener last borrowed from */
 	int fd;
+	int lock_fd; /* GUARD_LOCK held (-1: not, see busy) */
+	bool busy; /* another guard has the tap: left to it */
+	pid_t holder; /* that guard's PID (0: unknown) */
 };
 
 struct vtap_steer_guard {
@@ -282,6 +288,7 @@ struct vtap_steer_guard {
 	struct guard_tap *taps;
 	size_t n;
 	unsigned int round;
+	bool busy; /* a tap of the first round had a guard already */
 };
 
 static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
@@ -291,7 +298,7 @@ static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
 		.what = what,
 		.ifname = t->name,
 		.ifindex = t->ifindex,
-		.pid = t->pid,
+		.pid = what == VTAP_STEER_GUARD_BUSY ? t->holder : t->pid,
 		.reattached = count,
 		.err = err,
 	};
@@ -319,8 +326,56 @@ vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts)
 	return g;
 }
 
+/*
+ * Take tap @t's guard lock (GUARD_LOCK in its run directory, root's and
+ * 0600: no other user can open it to hold it) and write our PID in it.
+ * Return: 0, -EBUSY (another guard holds it: its PID in t->holder), or
+ * -errno.
+ */
+static int tap_lock(struct guard_tap *t)
+{
+	char buf[16];
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+
+	dfd = vtap_rundir_open(t->ifindex, true);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, GUARD_LOCK,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0600);
+	close(dfd);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		t->holder = (pid_t)strtol(buf, NULL, 10);
+		t->busy = err == -EBUSY;
+		close(fd);
+		return err;
+	}
+	t->busy = false;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		pr_debug("steer: %s: %s: %s\n", t->name, GUARD_LOCK,
+			 strerror(errno));
+	t->lock_fd = fd;
+	t->holder = 0;
+	return 0;
+}
+
 static void tap_free(struct guard_tap *t)
 {
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
 	vtap_steer__close(t->s);
 	for (unsigned int i = 0; i < t->n_spare; i++)
 		close(t->spare[i]);
@@ -381,11 +436,24 @@ static int scan_link(const struct vtap_link *l, void *ctx)
 		t = &g->taps[g->n];
 		memset(t, 0, sizeof(*t));
 		t->ifindex = l->ifindex;
+		t->lock_fd = -1;
 		snprintf(t->name, sizeof(t->name), "%s", l->name);
 		t->s = vtap_steer__open(l->name, &o);
 		if (!t->s)
 			return 0;
 		g->n++;
+		if (tap_lock(t) == -EBUSY) {
+			/* Another guard guards it: left to that one, looked
+			 * at again every full pass (it may stop). */
+			tell(g, t, VTAP_STEER_GUARD_BUSY, 0, count);
+			if (g->round == 1)
+				g->busy = true;
+		} else {
+			tell(g, t, VTAP_STEER_GUARD_WATCH, 0, count);
+		}
+	} else if (t->busy && !tap_lock(t)) {
+		/* The other guard stopped: ours now. */
+		vtap_steer_guard_info(l->ifindex, &count, &released);
 		tell(g, t, VTAP_STEER_GUARD_WATCH, 0, count);
 	}
 	t->seen = true;
@@ -408,6 +476,8 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 	bool released;
 	int q, err, prog;
 
+	if (t->busy)
+		return; /* another guard's */
 	if (t->live_id) {
 		if (vtap_steer_instance_live(t->live_id))
 			return;
@@ -565,6 +635,9 @@ int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 			guard_one(g, &g->taps[i]);
 	/* Handed back, gone, unpinned or pinned anew (checked now and then:
 	 * an instance must be made over the maps the pins hold). */
+	/* A tap another guard held at the start: this one does not start. */
+	if (g->busy)
+		return vtap_err(-EBUSY);
 	for (size_t i = g->n; i-- > 0;)
 		if (g->taps[i].released)
 			tap_drop(g, i, VTAP_STEER_GUARD_RELEASED);
