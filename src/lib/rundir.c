@@ -74,6 +74,7 @@ static bool dir_trusted(int fd)
 int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 		     bool strict)
 {
+	bool made = false;
 	int fd;
 
 	fd = openat(dir_fd, name,
@@ -81,11 +82,15 @@ int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(dir_fd, name, mode) && errno != EEXIST)
 			return -errno;
+		made = errno != EEXIST;
 		fd = openat(dir_fd, name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	/* Just made: @mode whatever the umask (vtap_rundir_mode()). */
+	if (made)
+		vtap_rundir_mode(fd, mode);
 	if (strict && !dir_trusted(fd)) {
 		pr_warn("'%s' (vtap's run state or pins): not a directory owned "
 			"by root and writable only by it; refusing to use it "
@@ -97,20 +102,33 @@ int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 	return fd;
 }
 
+int vtap_rundir_mode(int fd, mode_t mode)
+{
+	if (fchmod(fd, mode)) {
+		pr_debug("chmod %o: %s\n", (unsigned int)mode, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* RUN/NSID, made when @create. */
 static int open_ns_dir(bool create)
 {
 	char nsid[32];
 	int base, fd, err;
+	bool made;
 
 	err = vtap_netns_id(nsid, sizeof(nsid));
 	if (err)
 		return err;
-	if (create && mkdir(vtap_run_dir(), 0755) && errno != EEXIST)
+	made = create && !mkdir(vtap_run_dir(), 0755);
+	if (create && !made && errno != EEXIST)
 		return -errno;
 	base = open(vtap_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (base < 0)
 		return -errno;
+	if (made)
+		vtap_rundir_mode(base, 0755);
 	if (!dir_trusted(base)) {
 		pr_warn("%s: not a directory owned by root and writable only "
 			"by it; refusing to use it\n",
@@ -284,9 +302,9 @@ int vtap_rundir_stats(int dir_fd, bool create, const uid_t *uid,
 		return -errno;
 	/* Ours, just made in a directory only root writes: give it away. */
 	if ((uid || gid) &&
-	    (fchown(fd, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1) ||
-	     (gid && fchmod(fd, 0775))))
+	    fchown(fd, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1))
 		pr_debug("chown stats/: %s\n", strerror(errno));
+	vtap_rundir_mode(fd, gid ? 0775 : 0755);
 	return fd;
 }
 
