@@ -3147,13 +3147,18 @@ enum vtap_steer_guard_what {
 	VTAP_STEER_GUARD_GONE, /* the tap, its pins, or its name went */
 	VTAP_STEER_GUARD_RELEASED, /* handed back (vtap_steer__release()) */
 	VTAP_STEER_GUARD_ERROR, /* could not attach: @err */
+	VTAP_STEER_GUARD_ADOPTED, /* vtap attached another instance (e.g.
+				   * `vtapctl steer attach`): watched, not
+				   * counted */
+	VTAP_STEER_GUARD_BUSY, /* another guard (@pid) guards the tap */
 };
 
 /**
  * struct vtap_steer_guard_event - what vtap_steer_guard__poll() did
  * @what: enum vtap_steer_guard_what
  * @ifname, @ifindex: the tap
- * @pid: the process whose queue was borrowed (ATTACHED, REATTACHED)
+ * @pid: the process whose queue was borrowed (ATTACHED, REATTACHED); the
+ *	guard that guards the tap already (BUSY; 0: unknown)
  * @reattached: the tap's count of re-attachments (WATCH, REATTACHED)
  * @err: negative errno (ERROR; REATTACHED when the count could not be
  *	recorded)
@@ -3203,10 +3208,20 @@ vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts);
  * does not run the instance the guard attached (an opener detached or
  * replaced it, or the guard just started) and that some process has a
  * queue of attached, attaches a fresh instance through that queue
- * (vtap_steer__attach_borrowed()) and counts a re-attachment. Call it a
- * few times a second: a detach is repaired within one round. Needs root.
+ * (vtap_steer__attach_borrowed()) and counts a re-attachment (only when
+ * the opener detached it: an instance vtap itself attached since is
+ * watched instead, VTAP_STEER_GUARD_ADOPTED). Call it a few times a
+ * second: a detach is repaired within one round. Needs root.
  *
- * Return: the number of taps guarded, or a negative errno.
+ * One guard per tap: a guard holds a lock in each guarded tap's run
+ * directory. A tap another guard holds is left to it (BUSY event with
+ * that guard's PID; taken over when that guard stops); when a tap is
+ * held by another guard already in the first round, that round fails with
+ * -EBUSY: two guards of one tap would each repair and count the same
+ * detach. Guards of different taps (`dev NAME`) run side by side.
+ *
+ * Return: the number of taps guarded, -EBUSY (first round only, see
+ * above), or another negative errno.
  * Context: blocks while a program loads (a fraction of a second, after an
  * attach, to have the next one ready).
  */
@@ -3231,7 +3246,8 @@ VTAP_API void vtap_steer_guard__free(struct vtap_steer_guard *guard);
  * @netns: the network namespace it was recorded for ("c" and the cookie)
  * @ifindex: the link's ifindex there
  * @reason: why it is stale: "netns gone", "link gone", "another link has
- *	the ifindex", "no link token recorded"
+ *	the ifindex", "no link token recorded", "writer gone" (a staging
+ *	copy of run state a writer that died left before renaming it)
  * @removed: whether it was removed (never with VTAP_GC_DRY_RUN)
  */
 struct vtap_gc_entry {
@@ -3270,7 +3286,9 @@ struct vtap_gc_opts {
  * bind mount (in any mount namespace) holds it, compared by the cookie the
  * state was recorded under; in a namespace that lives, a link's state is
  * stale when the link is gone or is another link (its token, see
- * docs/steering.md "Where the state lives"). Namespaces other than the
+ * docs/steering.md "Where the state lives"), and a staging copy of run
+ * state is stale when its writer is gone (its PID gone, its lock free).
+ * Namespaces other than the
  * caller's are entered (setns), which needs CAP_SYS_ADMIN: without it only
  * the caller's namespace is looked at. Attached programs are not touched
  * (a program goes with the link that holds it).

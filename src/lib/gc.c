@@ -23,8 +23,9 @@
  * its cookie. The state of a namespace not found is removed whole. In a
  * namespace found, each link's state is checked against the link
  * (rundir.c vtap_state_check(): gone, or a different link that took its
- * ifindex) from inside the namespace. A namespace directory that holds
- * nothing is removed.
+ * ifindex) from inside the namespace, and so are the staging copies of
+ * writers that died (rundir.c staging_stale()). A namespace directory that
+ * holds nothing is removed.
  *
  * Races: state is only ever made from inside its namespace, by a task
  * that holds it; the directories are listed before the holders are

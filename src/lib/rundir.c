@@ -12,7 +12,9 @@
  * link's token (link.h, an alternative name only vtap gives and that goes
  * with the link), written before the directory is renamed into place: a
  * directory whose token is not the link's is stale, removed and never
- * used, so a tap deleted with `ip link del` and made again, or another
+ * used (a writer that dies before the rename leaves .new.IFINDEX.PID,
+ * private and no longer locked: collected by gc once that PID is gone),
+ * so a tap deleted with `ip link del` and made again, or another
  * link moved in, starts clean, and tap0 of one namespace never sees tap0
  * of another. Stale directories are removed by vtap_rundir_gc() when a
  * tool next works in that namespace, those of namespaces that are gone by
@@ -32,15 +34,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "link.h"
 #include "rundir.h"
+
+/* The staging name of a link's directory: STAGING_DIR "IFINDEX.PID". */
+#define STAGING_DIR ".new."
 
 /* How deep vtap_remove_at() goes: stats/ and what an owner put in it. */
 #define REMOVE_DEPTH 4
@@ -67,6 +74,7 @@ static bool dir_trusted(int fd)
 int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 		     bool strict)
 {
+	bool made = false;
 	int fd;
 
 	fd = openat(dir_fd, name,
@@ -74,11 +82,15 @@ int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(dir_fd, name, mode) && errno != EEXIST)
 			return -errno;
+		made = errno != EEXIST;
 		fd = openat(dir_fd, name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	/* Just made: @mode whatever the umask (vtap_rundir_mode()). */
+	if (made)
+		vtap_rundir_mode(fd, mode);
 	if (strict && !dir_trusted(fd)) {
 		pr_warn("'%s' (vtap's run state or pins): not a directory owned "
 			"by root and writable only by it; refusing to use it "
@@ -90,20 +102,33 @@ int vtap_open_dir_at(int dir_fd, const char *name, bool create, mode_t mode,
 	return fd;
 }
 
+int vtap_rundir_mode(int fd, mode_t mode)
+{
+	if (fchmod(fd, mode)) {
+		pr_debug("chmod %o: %s\n", (unsigned int)mode, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* RUN/NSID, made when @create. */
 static int open_ns_dir(bool create)
 {
 	char nsid[32];
 	int base, fd, err;
+	bool made;
 
 	err = vtap_netns_id(nsid, sizeof(nsid));
 	if (err)
 		return err;
-	if (create && mkdir(vtap_run_dir(), 0755) && errno != EEXIST)
+	made = create && !mkdir(vtap_run_dir(), 0755);
+	if (create && !made && errno != EEXIST)
 		return -errno;
 	base = open(vtap_run_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (base < 0)
 		return -errno;
+	if (made)
+		vtap_rundir_mode(base, 0755);
 	if (!dir_trusted(base)) {
 		pr_warn("%s: not a directory owned by root and writable only "
 			"by it; refusing to use it\n",
@@ -186,22 +211,26 @@ static int make_bound(int ns, const char *name, int ifindex)
 			err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		return err;
 	}
-	snprintf(tmp, sizeof(tmp), ".new.%s.%d", name, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s%s.%d", STAGING_DIR, name, (int)getpid());
 	vtap_remove_at(ns, tmp);
-	if (mkdirat(ns, tmp, 0755))
+	/* Private and locked while it is filled (staging_stale()). */
+	if (mkdirat(ns, tmp, 0700))
 		return -errno;
 	fd = vtap_open_dir_at(ns, tmp, false, 0, true);
 	if (fd < 0) {
 		vtap_remove_at(ns, tmp);
 		return fd;
 	}
+	flock(fd, LOCK_EX | LOCK_NB);
 	strcat(token, "\n");
 	err = vtap_write_file_at(fd, VTAP_STATE_TOKEN, token, strlen(token));
-	close(fd);
+	if (!err && fchmod(fd, 0755))
+		err = -errno;
 	if (!err && renameat2(ns, tmp, ns, name, RENAME_NOREPLACE))
 		err = -errno;
 	if (err)
 		vtap_remove_at(ns, tmp);
+	close(fd);
 	return err;
 }
 
@@ -273,9 +302,9 @@ int vtap_rundir_stats(int dir_fd, bool create, const uid_t *uid,
 		return -errno;
 	/* Ours, just made in a directory only root writes: give it away. */
 	if ((uid || gid) &&
-	    (fchown(fd, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1) ||
-	     (gid && fchmod(fd, 0775))))
+	    fchown(fd, uid ? *uid : (uid_t)-1, gid ? *gid : (gid_t)-1))
 		pr_debug("chown stats/: %s\n", strerror(errno));
+	vtap_rundir_mode(fd, gid ? 0775 : 0755);
 	return fd;
 }
 
@@ -308,17 +337,21 @@ int vtap_write_file_at(int dir_fd, const char *name, const void *buf,
 
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
 	unlinkat(dir_fd, tmp, 0);
+	/* Private and locked while it is written (staging_stale()). */
 	fd = openat(dir_fd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	flock(fd, LOCK_EX | LOCK_NB);
 	if (write(fd, buf, len) != (ssize_t)len)
 		err = -EIO;
-	close(fd);
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
 	if (!err && renameat(dir_fd, tmp, dir_fd, name))
 		err = -errno;
 	if (err)
 		unlinkat(dir_fd, tmp, 0);
+	close(fd);
 	return err;
 }
 
@@ -360,6 +393,100 @@ static int remove_in(int fd, int depth)
 	return err;
 }
 
+/*
+ * Whether entry @name of @dir_fd is a staging entry (STAGING_DIR"IFINDEX.PID",
+ * a directory, in a namespace's directory with @dir; ".FILE.PID", a
+ * regular file, in a link's directory without) whose writer is gone: made
+ * by root (or us), the process of its PID gone, and its lock free (a
+ * writer holds it from creation to rename: a writer whose PID this PID
+ * namespace does not know is still seen). Anything else, a symbolic link
+ * named like one included, is not vtap's staging and is left alone (and
+ * never followed). *@ret_ifindex: the link's ifindex the name gives (0
+ * for a file).
+ */
+static bool staging_stale(int dir_fd, const char *name, bool dir,
+			  int *ret_ifindex)
+{
+	const char *p = name, *dot;
+	struct stat st;
+	long pid, idx = 0;
+	bool stale;
+	char *end;
+	int fd;
+
+	if (dir) {
+		if (strncmp(name, STAGING_DIR, strlen(STAGING_DIR)))
+			return false;
+		p = name + strlen(STAGING_DIR);
+		idx = strtol(p, &end, 10);
+		if (end == p || *end != '.' || idx <= 0 || idx > INT_MAX)
+			return false;
+	} else {
+		if (name[0] != '.' || !name[1] || name[1] == '.')
+			return false;
+	}
+	dot = strrchr(name, '.');
+	if (!dot || dot == name || !dot[1] || dot[1] < '1' || dot[1] > '9')
+		return false;
+	pid = strtol(dot + 1, &end, 10);
+	if (*end || pid <= 0 || pid > INT_MAX)
+		return false;
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+	    (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()))
+		return false;
+	/* Its writer lives (or its PID was reused: kept until next time). */
+	if (!kill((pid_t)pid, 0) || errno != ESRCH)
+		return false;
+	fd = openat(dir_fd, name,
+		    (dir ? O_DIRECTORY : O_NONBLOCK | O_NOCTTY) | O_RDONLY |
+			    O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	stale = !flock(fd, LOCK_EX | LOCK_NB);
+	close(fd);
+	*ret_ifindex = (int)idx;
+	return stale;
+}
+
+/*
+ * The staging entries of dead writers in @dir_fd (a namespace's
+ * directory with @dir, else link @ifindex's): told to @fn as
+ * "@base/NAME", removed unless @dry_run. Return: how many.
+ */
+static int remove_staging(int dir_fd, const char *base, bool dir, int ifindex,
+			  int (*fn)(const char *path, int ifindex,
+				    const char *why, void *ctx),
+			  void *ctx, bool dry_run)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int n = 0, idx;
+	DIR *d;
+
+	dir_fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dir_fd >= 0 ? fdopendir(dir_fd) : NULL;
+	if (!d) {
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' ||
+		    !staging_stale(dirfd(d), de->d_name, dir, &idx))
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/%s", base ? base : ".",
+			 de->d_name);
+		if (fn)
+			fn(path, dir ? idx : ifindex, "writer gone", ctx);
+		if (!dry_run)
+			vtap_remove_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
 int vtap_remove_stale_links(int dir_fd, const char *base,
 			    int (*fn)(const char *path, int ifindex,
 				      const char *why, void *ctx),
@@ -368,11 +495,13 @@ int vtap_remove_stale_links(int dir_fd, const char *base,
 	char path[PATH_MAX];
 	struct dirent *de;
 	const char *why;
-	int n = 0, err;
+	int n, err, fd;
 	char *end;
 	long idx;
 	DIR *d;
 
+	/* Staging directories of writers that died before the rename. */
+	n = remove_staging(dir_fd, base, true, 0, fn, ctx, dry_run);
 	d = fdopendir(dir_fd);
 	if (!d) {
 		close(dir_fd);
@@ -383,6 +512,19 @@ int vtap_remove_stale_links(int dir_fd, const char *base,
 		if (*end || idx <= 0 || idx > 0x7fffffff)
 			continue;
 		err = vtap_state_check(dirfd(d), de->d_name, (int)idx, &why);
+		if (!err) {
+			/* A live link's: its files' staging copies. */
+			snprintf(path, sizeof(path), "%s/%s", base ? base : ".",
+				 de->d_name);
+			fd = openat(dirfd(d), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+			if (fd >= 0) {
+				n += remove_staging(fd, path, false, (int)idx,
+						    fn, ctx, dry_run);
+				close(fd);
+			}
+		}
 		if (err <= 0)
 			continue;
 		n++;

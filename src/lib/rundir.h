@@ -79,9 +79,18 @@ void vtap_rundir_gc(void);
 ssize_t vtap_read_file_at(int dir_fd, const char *name, void *buf, size_t size);
 
 /*
+ * Give what vtap just made (@fd: a directory or file of run state or a
+ * pin directory) its designed @mode whatever the process's umask: a
+ * daemon under UMask=0077 makes the same state as vtapctl, readable by
+ * the tap's owner and every user (docs/security.md); never on what was
+ * there before. Return: 0 or -errno (logged at debug level).
+ */
+int vtap_rundir_mode(int fd, mode_t mode);
+
+/*
  * Write @buf as regular file @name of @dir_fd (a directory only root
- * writes): a new file (O_EXCL|O_NOFOLLOW) renamed into place.
- * Return: 0 or -errno.
+ * writes): a new file (O_EXCL|O_NOFOLLOW, private and locked while it is
+ * written), mode 0644, renamed into place. Return: 0 or -errno.
  */
 int vtap_write_file_at(int dir_fd, const char *name, const void *buf,
 		       size_t len);

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "dev_impl.h"
+#include "rundir.h"
 
 #define STATS_SLOTS VTAP_QUEUES_MAX
 /* Counters start at a cache line, so queues never share one with the
@@ -139,6 +140,9 @@ static int create_file(struct vtap_dev *dev, int dfd)
 		}
 		if (fd < 0)
 			return -errno;
+		/* Readable by the tap's owner and tools whatever the umask
+		 * (a daemon's UMask=0077): never writable by them. */
+		vtap_rundir_mode(fd, 0644);
 		if (lock_file(fd, F_WRLCK, F_OFD_SETLK)) {
 			err = -errno;
 			close(fd);

@@ -350,6 +350,7 @@ vtap_steer_attach_for(const struct vtap_link *l)
 
 static int attach(struct vtap_steer *s, int queue_fd)
 {
+	uint32_t prev;
 	int err;
 
 	if (s->fd[PIN_PROG] < 0) {
@@ -357,10 +358,15 @@ static int attach(struct vtap_steer *s, int queue_fd)
 			s->ifname, vtap_steer_perm_hint(-EPERM));
 		return vtap_err(-EPERM);
 	}
-	err = s->ops->attach(s, queue_fd);
-	if (err)
-		return vtap_err(err);
+	/* Recorded first (a guard that sees its instance go then knows vtap
+	 * replaced it: steer_guard.c), put back when the attach fails. */
+	prev = vtap_steer_attach_recorded(s);
 	attach_record(s);
+	err = s->ops->attach(s, queue_fd);
+	if (err) {
+		vtap_steer_attach_record(s, prev);
+		return vtap_err(err);
+	}
 	return 0;
 }
 
@@ -546,6 +552,14 @@ static int attach_read(const struct vtap_steer *s, uint64_t *ret_runs,
 	*ret_frames = f0;
 	*ret_id = n == 3 ? id : 0;
 	return 0;
+}
+
+uint32_t vtap_steer_attach_recorded(const struct vtap_steer *s)
+{
+	uint64_t runs, frames;
+	uint32_t id;
+
+	return attach_read(s, &runs, &frames, &id) ? 0 : id;
 }
 
 int vtap_steer__attached(struct vtap_steer *s, struct vtap_steer_attached *ret)

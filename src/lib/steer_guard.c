@@ -36,7 +36,13 @@
  * is one ioctl (GUARD_SPARES of them, loaded while the tap is quiet:
  * QEMU's detaches come in bursts, two per guest `ethtool -L`; with none
  * ready, the pinned program is attached at once, then an instance over
- * it), and counts it in the run directory ("guard"). Taps handed back with `vtapctl steer detach`
+ * it), and counts it in the run directory ("guard"). Only what the guard
+ * repaired is counted: every vtap attach (the guard's, `vtapctl steer
+ * attach`, `rss set`, libvtap's) records itself in the run directory
+ * ("attach") before the ioctl, so an instance that went while the record
+ * changed was replaced by vtap, not detached by the opener: the guard
+ * then watches the new instance (or attaches its own over the pinned
+ * program) and counts nothing. Taps handed back with `vtapctl steer detach`
  * (vtap_steer__release(): "released" in the run directory) and taps a
  * libvtap handle has open (a live stats file: libvtap users re-attach
  * themselves) are left alone.
@@ -49,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,6 +72,8 @@
 
 #define GUARD_FILE VTAP_STEER_GUARD_FILE
 #define RELEASED_FILE VTAP_STEER_RELEASED_FILE
+/* One guard per tap: held (flock) by the guard that guards it. */
+#define GUARD_LOCK "guard.lock"
 /* Rounds between full passes while every tap runs the guard's instance. */
 #define GUARD_FULL_EVERY 8
 /* Instances loaded in advance per tap, and how long a tap must have been
@@ -105,6 +114,24 @@ static int queue_of(struct vtap_steer *s, pid_t *pid, int *fd, bool own)
 	if (q == -ENOENT && own)
 		q = vtap_steer_tun_queue(s);
 	return q;
+}
+
+/*
+ * Attach @prog (instance @id, 0: the pinned program) through queue @q of
+ * @s's tap, recorded in the run directory first: a guard that sees its
+ * own instance go finds the record naming this one already, and knows
+ * vtap replaced it (not the opener). Put back when the attach fails.
+ */
+static int attach_recorded(struct vtap_steer *s, int q, int prog, uint32_t id)
+{
+	uint32_t prev = vtap_steer_attach_recorded(s);
+	int err;
+
+	vtap_steer_attach_record(s, id);
+	err = set_prog(s, q, prog);
+	if (err)
+		vtap_steer_attach_record(s, prev);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,12 +212,11 @@ int vtap_steer__attach_borrowed(struct vtap_steer *s, unsigned int flags)
 			vtap_steer_ifname(s));
 		return vtap_err(-EPERM);
 	}
-	err = set_prog(s, q, prog);
+	err = attach_recorded(s, q, prog, id);
 	close(q);
 	close(prog);
 	if (err)
 		return vtap_err(err);
-	vtap_steer_attach_record(s, id);
 	/* Taken again: the guard guards it from now on. */
 	err = set_released(s, false);
 	return vtap_err(err);
@@ -244,11 +270,15 @@ struct guard_tap {
 	unsigned int n_spare;
 	uint64_t last_attach_ns;
 	uint32_t live_id; /* the instance the tap runs, 0: none known */
+	uint32_t rec_id; /* what the run directory recorded then */
 	bool lost; /* live_id went away, not attached again yet */
 	bool released; /* handed back: dropped */
 	bool quiet; /* an error was told; not again until it changes */
 	pid_t pid; /* the opener last borrowed from */
 	int fd;
+	int lock_fd; /* GUARD_LOCK held (-1: not, see busy) */
+	bool busy; /* another guard has the tap: left to it */
+	pid_t holder; /* that guard's PID (0: unknown) */
 };
 
 struct vtap_steer_guard {
@@ -258,6 +288,7 @@ struct vtap_steer_guard {
 	struct guard_tap *taps;
 	size_t n;
 	unsigned int round;
+	bool busy; /* a tap of the first round had a guard already */
 };
 
 static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
@@ -267,7 +298,7 @@ static void tell(struct vtap_steer_guard *g, const struct guard_tap *t,
 		.what = what,
 		.ifname = t->name,
 		.ifindex = t->ifindex,
-		.pid = t->pid,
+		.pid = what == VTAP_STEER_GUARD_BUSY ? t->holder : t->pid,
 		.reattached = count,
 		.err = err,
 	};
@@ -295,8 +326,56 @@ vtap_steer_guard__new(const struct vtap_steer_guard_opts *opts)
 	return g;
 }
 
+/*
+ * Take tap @t's guard lock (GUARD_LOCK in its run directory, root's and
+ * 0600: no other user can open it to hold it) and write our PID in it.
+ * Return: 0, -EBUSY (another guard holds it: its PID in t->holder), or
+ * -errno.
+ */
+static int tap_lock(struct guard_tap *t)
+{
+	char buf[16];
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+
+	dfd = vtap_rundir_open(t->ifindex, true);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, GUARD_LOCK,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0600);
+	close(dfd);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		t->holder = (pid_t)strtol(buf, NULL, 10);
+		t->busy = err == -EBUSY;
+		close(fd);
+		return err;
+	}
+	t->busy = false;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		pr_debug("steer: %s: %s: %s\n", t->name, GUARD_LOCK,
+			 strerror(errno));
+	t->lock_fd = fd;
+	t->holder = 0;
+	return 0;
+}
+
 static void tap_free(struct guard_tap *t)
 {
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
 	vtap_steer__close(t->s);
 	for (unsigned int i = 0; i < t->n_spare; i++)
 		close(t->spare[i]);
@@ -357,11 +436,24 @@ static int scan_link(const struct vtap_link *l, void *ctx)
 		t = &g->taps[g->n];
 		memset(t, 0, sizeof(*t));
 		t->ifindex = l->ifindex;
+		t->lock_fd = -1;
 		snprintf(t->name, sizeof(t->name), "%s", l->name);
 		t->s = vtap_steer__open(l->name, &o);
 		if (!t->s)
 			return 0;
 		g->n++;
+		if (tap_lock(t) == -EBUSY) {
+			/* Another guard guards it: left to that one, looked
+			 * at again every full pass (it may stop). */
+			tell(g, t, VTAP_STEER_GUARD_BUSY, 0, count);
+			if (g->round == 1)
+				g->busy = true;
+		} else {
+			tell(g, t, VTAP_STEER_GUARD_WATCH, 0, count);
+		}
+	} else if (t->busy && !tap_lock(t)) {
+		/* The other guard stopped: ours now. */
+		vtap_steer_guard_info(l->ifindex, &count, &released);
 		tell(g, t, VTAP_STEER_GUARD_WATCH, 0, count);
 	}
 	t->seen = true;
@@ -384,11 +476,33 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 	bool released;
 	int q, err, prog;
 
+	if (t->busy)
+		return; /* another guard's */
 	if (t->live_id) {
 		if (vtap_steer_instance_live(t->live_id))
 			return;
-		t->live_id = 0;
-		t->lost = true;
+		/*
+		 * Gone. A record that changed since the guard's attach says
+		 * vtap replaced it (`vtapctl steer attach`, `rss set`, a
+		 * libvtap handle: each records its attach first), not the
+		 * opener: nothing to count, and an instance that lives is
+		 * watched in place of the guard's own. Otherwise the opener
+		 * detached it: lost (live_id kept, so that a later round
+		 * looks at the record again).
+		 */
+		id = vtap_steer_attach_recorded(t->s);
+		if (id != t->rec_id) {
+			t->lost = false;
+			t->live_id = 0;
+			if (id && vtap_steer_instance_live(id)) {
+				t->live_id = id;
+				t->rec_id = id;
+				tell(g, t, VTAP_STEER_GUARD_ADOPTED, 0, 0);
+				return;
+			}
+		} else {
+			t->lost = true;
+		}
 	}
 	/* Nobody has a queue attached: nothing to steer, nothing to
 	 * attach through; the next round after an opener comes will. */
@@ -435,7 +549,7 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		prog = t->spare[--t->n_spare];
 		id = t->spare_id[t->n_spare];
 	}
-	err = set_prog(t->s, q, prog);
+	err = attach_recorded(t->s, q, prog, id);
 	close(q);
 	close(prog);
 	if (err) {
@@ -445,8 +559,9 @@ static void guard_one(struct vtap_steer_guard *g, struct guard_tap *t)
 		return;
 	}
 	t->quiet = false;
-	vtap_steer_attach_record(t->s, id);
 	t->live_id = id;
+	/* What the record says now (id, unless it could not be written). */
+	t->rec_id = vtap_steer_attach_recorded(t->s);
 	t->last_attach_ns = now_ns();
 	if (t->lost) {
 		err = count_reattach(t->s, &count);
@@ -520,6 +635,9 @@ int vtap_steer_guard__poll(struct vtap_steer_guard *g)
 			guard_one(g, &g->taps[i]);
 	/* Handed back, gone, unpinned or pinned anew (checked now and then:
 	 * an instance must be made over the maps the pins hold). */
+	/* A tap another guard held at the start: this one does not start. */
+	if (g->busy)
+		return vtap_err(-EBUSY);
 	for (size_t i = g->n; i-- > 0;)
 		if (g->taps[i].released)
 			tap_drop(g, i, VTAP_STEER_GUARD_RELEASED);

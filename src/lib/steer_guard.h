@@ -41,6 +41,10 @@ int vtap_steer_tun_queue(struct vtap_steer *s);
  */
 void vtap_steer_attach_record(const struct vtap_steer *s, uint32_t prog_id);
 
+/* The instance the last attach recorded (0: the pinned program, none, or
+ * no record). */
+uint32_t vtap_steer_attach_recorded(const struct vtap_steer *s);
+
 /* The bpffs directory the pins of all namespaces live under
  * (BPFFS/vtap), without making it. Return: 0 or -errno. */
 int vtap_steer_pins_root(char *buf, size_t size);

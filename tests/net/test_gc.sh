@@ -4,7 +4,9 @@
 # tap deleted with `ip link del`, and of a namespace deleted with `ip
 # netns del`, are listed by `vtapctl gc --dry-run` (which removes nothing)
 # and removed by `vtapctl gc` or by the next vtapctl run; a namespace that
-# a process still holds keeps its state.
+# a process still holds keeps its state; staging entries of writers that
+# died are removed, links named like them are neither followed nor
+# removed.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
@@ -92,6 +94,71 @@ wait "$HOLDER" 2>/dev/null
 check test "$(listed "$RUN")" = "run netns gone;"
 check "$VTAPCTL" gc
 check test ! -e "$RUN"
+
+# 4. Staging entries of writers that died before their rename (the run
+# directory of a link is made as .new.IFINDEX.PID, a file as .NAME.PID,
+# each locked by its writer until renamed): gc removes those whose PID is
+# gone and whose lock is free, never follows a link, and leaves anything
+# else named like one alone.
+check "$VTAPCTL" dev add "$T" queues 2
+RUN=$(rundir_of "$T")
+NSD=$(dirname "$RUN")
+sh -c 'exit 0' &
+DEAD=$!
+wait "$DEAD"
+VICTIM=$TMP/victim
+mkdir -p "$VICTIM"
+echo "root data" >"$VICTIM/file"
+# (a) a dead writer's directory, holding links to the victim;
+mkdir -m 700 "$NSD/.new.99999.$DEAD"
+echo vtap-0123456789abcdef >"$NSD/.new.99999.$DEAD/link"
+ln -s "$VICTIM" "$NSD/.new.99999.$DEAD/dir"
+ln -s "$VICTIM/file" "$NSD/.new.99999.$DEAD/file"
+# (b) a dead writer's file in a live link's directory;
+echo 3 >"$RUN/.queues.$DEAD"
+# (c) a symbolic link named like a staging directory, to the victim;
+ln -s "$VICTIM" "$NSD/.new.99998.$DEAD"
+# (d) a living writer's (this shell's PID);
+mkdir "$NSD/.new.99997.$$"
+# (e) a writer that holds its lock though its PID is not ours to see (a
+# writer in another PID namespace).
+mkdir "$NSD/.new.99996.$DEAD"
+python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(300)' "$NSD/.new.99996.$DEAD" "$TMP/locked" &
+LOCKER=$!
+cleanup_add kill "$LOCKER"
+for _ in $(seq 100); do [ -e "$TMP/locked" ] && break; sleep 0.1; done
+check test -e "$TMP/locked"
+staged() { "$VTAPCTL" -j gc "$@" | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    if e["reason"] == "writer gone":
+        print(e["path"].rsplit("/", 1)[1], e["ifindex"], e["removed"])' | sort | tr '\n' ';'; }
+IDX=$(basename "$RUN")
+check test "$(staged --dry-run)" = ".new.99999.$DEAD 99999 False;.queues.$DEAD $IDX False;"
+check test -d "$NSD/.new.99999.$DEAD"
+check test "$(staged)" = ".new.99999.$DEAD 99999 True;.queues.$DEAD $IDX True;"
+check test ! -e "$NSD/.new.99999.$DEAD"
+check test ! -e "$RUN/.queues.$DEAD"
+# Nothing followed: the victim is whole; the rest stays.
+check test "$(cat "$VICTIM/file")" = "root data"
+check test -L "$NSD/.new.99998.$DEAD"
+check test -d "$NSD/.new.99997.$$"
+check test -d "$NSD/.new.99996.$DEAD"
+check test "$(cat "$RUN/queues")" = 2
+# The lock released (its writer died): the next run takes it.
+kill "$LOCKER"
+wait "$LOCKER" 2>/dev/null
+check "$VTAPCTL" dev show "$T"
+check test ! -e "$NSD/.new.99996.$DEAD"
+check test "$(cat "$VICTIM/file")" = "root data"
+rm -f "$NSD/.new.99998.$DEAD"
+rmdir "$NSD/.new.99997.$$"
+check "$VTAPCTL" dev del "$T"
 
 # JSON and usage.
 check python3 -c 'import json,sys; assert isinstance(json.loads(sys.argv[1]), list)' "$("$VTAPCTL" -j gc --dry-run)"

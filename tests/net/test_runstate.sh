@@ -9,7 +9,9 @@
 #   removed by `dev del`, never reused;
 # - after `ip link del` and a new tap for a new owner, root's `rss set`
 #   makes new pins for the new owner and never reuses the old owner's;
-# - the writers' lock cannot be taken by another user.
+# - the writers' lock cannot be taken by another user;
+# - state made under a daemon's UMask=0077 has the designed modes: the
+#   owner reads its counters and pins, writes nothing root made.
 . "$VTAP_SRCDIR/tests/lib.sh"
 require_root
 need setpriv util-linux
@@ -102,4 +104,63 @@ check_exit 1 as 65534 "$VTAPCTL" rss set dev "$T" table 1,0
 check as 12345 "$VTAPCTL" rss set dev "$T" table 1,0
 check "$VTAPCTL" dev del "$T"
 check test ! -e "$P_NEW"
+
+# 5. State a daemon made under its unit's UMask=0077 has the modes the
+# design gives it, as if vtapctl had made it: the tap's owner reads the
+# counters (and its pins) but can write nothing root made. A fresh run
+# directory and a fresh namespace (fresh pin directories), so that every
+# level is made under the umask.
+VHOST=$VTAP_BUILDDIR/src/tools/vtap-vhost/vtap-vhost
+need_built "$VHOST"
+NS5=$(uname_ rsn)
+T5=$(uname_ rsd)
+T6=$(uname_ rsp)
+RD=/run/vtap-rs$$
+TMP5=$(mktemp -d)
+cleanup_add rm -rf "$RD" "$TMP5"
+cleanup_add ip netns del "$NS5"
+check ip netns add "$NS5"
+vt5() { VTAP_RUN_DIR=$RD ip netns exec "$NS5" "$VTAPCTL" "$@"; }
+# (nsenter, not ip netns exec: the owner must see the host's bpffs.)
+as5() { local u=$1; shift; VTAP_RUN_DIR=$RD nsenter --net="/run/netns/$NS5" setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+cleanup_add env VTAP_RUN_DIR="$RD" "$VTAPCTL" -n "$NS5" dev del "$T6"
+# The daemon: vtap-vhost makes the tap (for uid 65534) and its run state.
+(umask 077; VTAP_RUN_DIR=$RD exec "$VHOST" --socket "$TMP5/s" --create "$T5" \
+	--queues 2 --owner 65534 --netns "$NS5" >"$TMP5/log" 2>&1) &
+VH=$!
+cleanup_add kill "$VH"
+for _ in $(seq 300); do [ -S "$TMP5/s" ] && break; sleep 0.1; done
+check test -S "$TMP5/s"
+R5=$(vt5 -j dev show "$T5" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_dir"])')
+check test -d "$R5/stats"
+SF=$(ls "$R5"/stats/stats.*)
+# Modes as designed: directories 0755, files 0644, all root's.
+for d in "$RD" "$(dirname "$R5")" "$R5" "$R5/stats"; do
+	check test "$(stat -c %U:%a "$d")" = root:755
+done
+for f in "$R5/link" $SF; do
+	check test "$(stat -c %U:%a "$f")" = root:644
+done
+# The owner reads the daemon's counters: its handle, both queues.
+got=$(as5 65534 "$VTAPCTL" -j stats dev "$T5")
+check python3 -c 'import json,sys; d = json.loads(sys.argv[1])[0]; assert d["handles"] == 1 and d["queues"] == 2, d' "$got"
+# ... and writes nothing root made.
+check_exit 1 as5 65534 touch "$R5/planted"
+check_exit 1 as5 65534 touch "$R5/stats/planted"
+check_fails as5 65534 sh -c "echo x >>'$SF'"
+kill "$VH"
+wait "$VH" 2>/dev/null
+# vtapctl under the same umask (a prepared tap with pins): the owner
+# reads and changes its steering, reads its counters.
+(umask 077; check vt5 dev add "$T6" queues 2 owner 65534)
+(umask 077; check vt5 rss set dev "$T6" table equal 2)
+P6=$(VTAP_RUN_DIR=$RD pins_of "$T6" -n "$NS5")
+check test "$(stat -c %U:%a "$(dirname "$P6")")" = root:755
+check test "$(stat -c %U:%a "$P6")" = root:711
+check test "$(stat -c %U:%a "$(vt5 -j dev show "$T6" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["run_dir"])')/queues")" = root:644
+check as5 65534 "$VTAPCTL" rss show dev "$T6"
+check as5 65534 "$VTAPCTL" rss set dev "$T6" table 1,0
+check as5 65534 "$VTAPCTL" stats dev "$T6"
+check_exit 1 as5 12345 "$VTAPCTL" rss set dev "$T6" table 0,1
+check vt5 dev del "$T6"
 finish

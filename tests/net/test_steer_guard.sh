@@ -8,7 +8,8 @@
 # kernel's queue count stays 2, frames go to the predicted queues again,
 # and the re-attachment is counted in `steer show` and `stats`. `steer
 # detach` hands the tap back: the guard leaves it alone; `steer attach`
-# takes it again.
+# takes it again. An operator's `steer attach` while the guard runs is
+# not counted as a re-attachment.
 . "$VTAP_SRCDIR/tests/lib.sh"
 . "$VTAP_SRCDIR/tests/net/tap_reader.sh"
 require_root
@@ -54,6 +55,19 @@ check test "$(sj 'd["attached"]')" = yes
 check test "$(sj 'd["prog_id"] is not None')" = True
 check test "$(sj 'd["reattached"]')" = 0
 check test "$(kq)" = 2
+
+# An operator's `steer attach` while the guard runs replaces the guard's
+# instance: the guard watches that one and counts nothing (it repaired
+# nothing); then the opener's detach is counted once.
+check vt steer attach dev "$T"
+OP_ID=$(sj 'd["prog_id"]')
+check eventually 'grep -q "vtap attached the program again itself" "$TMP/guard.log"'
+# A few of the guard's rounds later: still the operator's instance.
+sleep 1
+check test "$(sj 'd["prog_id"]')" = "$OP_ID"
+check test "$(sj 'd["attached"]')" = yes
+check test "$(sj 'd["reattached"]')" = 0
+check test "$(grep -c "attached again" "$TMP/guard.log")" = 0
 
 # The opener detaches it, on its own queue, as QEMU does.
 touch "$TMP/DETACH"
