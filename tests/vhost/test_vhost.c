@@ -1115,6 +1115,82 @@ static void test_shrink(void **state)
 	daemon_stop();
 }
 
+/*
+ * The frontend shrinks the file behind pair 1's buffers only (its rings
+ * stay in the first region): the kernel's writev()/readv() on them fail
+ * with EFAULT, not SIGBUS. The daemon then touches the buffers itself,
+ * faults, and stops the ring as for a fault of its own (not a drop
+ * counted as too big or I/O): a transmit chain whose header is there but
+ * not the rest of its frame, then the receive buffers.
+ */
+static void test_shrink_buffers(void **state)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct vtap_queue_stats qs[4];
+	static uint8_t f[12000];
+	struct vtap_ring_errors re;
+	size_t len, cut;
+	int head, s;
+
+	(void)state;
+	start_create(2, "");
+	fe_close(&fe);
+	assert_int_equal(fe_connect(&fe, sock_path), 0);
+	fe.region2_from = 1;
+	fe.region2_bufs = true;
+	assert_int_equal(fe_start(&fe, base_features, 2, 256), 0);
+	fe_rx_post(&fe, 0, 256);
+	fe_rx_post(&fe, 1, 256);
+	check_tx(1, 0, 100);
+	wait_attached(2);
+
+	/* Past VH_GRO_FRAME: written from the guest's buffers (writev). */
+	len = frame4(f, tap_mac, guest_mac, 2, 1, 17, 4000, 5000,
+		     sizeof(f) - 42, 9);
+	fe.hold_kick = true;
+	head = fe_tx(&fe, 1, NULL, f, len, 1);
+	fe.hold_kick = false;
+	assert_true(head >= 0);
+	/* The header and the frame's first 512 bytes stay; the rest goes. */
+	cut = (size_t)(fe.vq[3].bufs - fe.mem2) +
+	      (size_t)head * fe.vq[3].buf_size + fe.hdr_len + 512;
+	cut = (cut + 4095) & ~(size_t)4095;
+	assert_true(cut < (size_t)(fe.vq[3].bufs - fe.mem2) +
+				  (size_t)head * fe.vq[3].buf_size + len);
+	assert_int_equal(ftruncate(fe.memfd2, (off_t)cut), 0);
+	fe_kick(&fe, 3);
+	wait_log("virtqueue 3 (tx of queue pair 1): guest memory faulted");
+	assert_int_equal(err_count(&fe.vq[3]), 1);
+
+	/* The receive buffers go too: 64 flows, some steered to queue 1. */
+	assert_int_equal(ftruncate(fe.memfd2, 0), 0);
+	s = udp_sock(5001);
+	to.sin_addr.s_addr = htonl(10u << 24 | NET << 16 | 2);
+	for (int i = 0; i < 64; i++) {
+		to.sin_port = htons((uint16_t)(4000 + i));
+		assert_int_equal(sendto(s, f, 100, 0, (struct sockaddr *)&to,
+					sizeof(to)),
+				 100);
+	}
+	close(s);
+	wait_log("virtqueue 2 (rx of queue pair 1): guest memory faulted");
+	assert_int_equal(err_count(&fe.vq[2]), 1);
+	wait_attached(1);
+	re = ring_errors(1);
+	assert_int_equal(re.tx[VTAP_RING_ERR_FAULT], 1);
+	assert_int_equal(re.rx[VTAP_RING_ERR_FAULT], 1);
+	assert_int_equal(sum_errors(re.tx) + sum_errors(re.rx), 2);
+	assert_int_equal(re.stopped, 3);
+	assert_true(vtap_stats__read(tap, qs, 4) >= 2);
+	assert_int_equal(qs[1].rx_drops[VTAP_DROP_TOO_BIG], 0);
+	assert_int_equal(qs[1].tx_drops[VTAP_DROP_IO], 0);
+	/* The daemon and pair 0 go on. */
+	check_tx(0, 0, 100);
+	assert_int_equal(kill(daemon_pid, 0), 0);
+	fe_close(&fe);
+	daemon_stop();
+}
+
 /* Whether the tap's stats/ directory holds a file stats.@pid.N. */
 static bool stats_files_of(const char *dir, pid_t pid)
 {
@@ -2031,6 +2107,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_shrink),
+		cmocka_unit_test(test_shrink_buffers),
 		cmocka_unit_test(test_stale_state),
 		cmocka_unit_test(test_polling),
 		cmocka_unit_test(test_midmessage),
