@@ -130,6 +130,7 @@ void fe_close(struct fe *f)
 		close(f->memfd2);
 	f->memfd2 = -1;
 	f->region2_from = 0;
+	f->region2_bufs = false;
 }
 
 int fe_msg(struct fe *f, uint32_t req, uint32_t flags, const void *payload,
@@ -221,10 +222,11 @@ int fe_setup_vq(struct fe *f, unsigned int index, unsigned int num,
 	vq->num = num;
 	vq->buf_size = buf_size ? buf_size : buf_size_for(index);
 	int reg = f->region2_from && index / 2 >= f->region2_from;
+	int ring_reg = reg && !f->region2_bufs;
 
-	vq->desc = fe_alloc_in(f, reg, 16 * num, 16);
-	vq->avail = fe_alloc_in(f, reg, 6 + 2 * num, 2);
-	vq->used = fe_alloc_in(f, reg, 6 + 8 * num, 4);
+	vq->desc = fe_alloc_in(f, ring_reg, 16 * num, 16);
+	vq->avail = fe_alloc_in(f, ring_reg, 6 + 2 * num, 2);
+	vq->used = fe_alloc_in(f, ring_reg, 6 + 8 * num, 4);
 	vq->bufs = fe_alloc_in(f, reg, (size_t)num * vq->buf_size, 64);
 	vq->avail_idx = 0;
 	vq->last_used = 0;

@@ -51,6 +51,8 @@ struct fe {
 	 * (0: one region for everything).
 	 */
 	unsigned int region2_from;
+	/* With region2_from: only their buffers go there, the rings not. */
+	bool region2_bufs;
 	int memfd2;
 	uint8_t *mem2;
 	size_t alloc2;

@@ -250,6 +250,26 @@ static const uint8_t *frame_view(const struct iovec *iov, unsigned int n,
 	return tmp;
 }
 
+/*
+ * readv()/writev() on a guest buffer whose file shrank fail with EFAULT
+ * (the kernel's copy faults, no SIGBUS). Touch one byte in every page of
+ * @iov so that such a buffer faults here, under the round's guard, and
+ * stops the ring as VRING_ERR_FAULT like every other fault on guest
+ * memory; return when every page is there (the EFAULT had another cause).
+ */
+static void probe_guest(const struct iovec *iov, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const volatile uint8_t *b = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		for (size_t off = 0; off < len; off += 4096)
+			(void)b[off];
+		if (len)
+			(void)b[len - 1];
+	}
+}
+
 static void count_drop(struct vtap_queue_stats *st, bool rx,
 		       enum vtap_drop_reason r)
 {
@@ -372,6 +392,8 @@ static void tx_frame(struct vh_dev *d, struct vh_pair *p, unsigned int n_iov,
 		/* A GSO type this kernel refuses (USO before 6.2). */
 		tx_slow(d, p, hb, iov, n_iov, frame_len, st);
 	} else {
+		if (errno == EFAULT)
+			probe_guest(iov, n_iov); /* shrunk: the ring stops */
 		count_drop(st, false,
 			   errno == EAGAIN   ? VTAP_DROP_QUEUE_FULL
 			   : errno == EINVAL ? VTAP_DROP_HEADERS
@@ -586,7 +608,13 @@ static int rx_frame(struct vh_dev *d, struct vh_pair *p,
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		/* EFAULT: the frame did not fit the buffers; it is gone. */
+		/*
+		 * EFAULT: the frame did not fit the buffers, or a buffer's
+		 * file shrank (then the probe faults and the ring stops);
+		 * either way the frame is gone.
+		 */
+		if (errno == EFAULT)
+			probe_guest(fi, fn);
 		count_drop(st, true,
 			   errno == EFAULT ? VTAP_DROP_TOO_BIG : VTAP_DROP_IO);
 		return errno == EFAULT ? 1 : -1;

@@ -171,7 +171,13 @@ static void vq_update(struct vh_dev *d, struct vh_vq *vq)
 	/* Without protocol features a started ring is enabled (spec). */
 	if (!d->proto_set && !(d->features & VH_F(VU_F_PROTOCOL_FEATURES)))
 		vq->enabled = vq->started;
-	if (vq->started && !was && vq->used) {
+	/*
+	 * A stopped ring (broken) is not ready either, but it is not read
+	 * again until the driver resets it (GET_VRING_BASE, SET_VRING_KICK
+	 * clear broken): a SET_VRING_ENABLE or a memory table change must
+	 * not fault (and count) on memory that is gone a second time.
+	 */
+	if (vq->started && !was && !vq->broken && vq->used) {
 		/* Frames handled before a reconnect are in the used ring. */
 		if (!vh_guest_load16(&vq->used->idx, &vq->last_used))
 			vh_vq_fail(d, vq, VRING_ERR_FAULT);

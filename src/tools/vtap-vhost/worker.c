@@ -123,6 +123,9 @@ static void *worker_main(void *arg)
 			/* A message may have started a ring with work on it. */
 			vh_net_tx(d, p);
 			vh_net_rx(d, p);
+			/* Disarmed before the next round arms it again (else
+			 * the guard would become its own outer guard). */
+			vh_guard_leave(&g);
 			continue;
 		}
 		seen = (uint16_t)(p->tx.last_avail + p->rx.last_avail);
