@@ -5,7 +5,10 @@
 # with two taps, Open vSwitch's userspace datapath (datapath_type=netdev)
 # with tap ports and userspace TSO (the anchor an operator would pick
 # instead of vtap-switchd; "ovsdef": the same without userspace TSO), and
-# vtap-switchd with 1 and 2 queues per port; iperf3 with 1 and 4 streams,
+# vtap-switchd with 1 and 2 queues per port, and "bare" (switch_bare: a
+# forwarder that only reads each frame from one tap and writes it to the
+# other, a blocking thread per direction: the copy limit of any switch on
+# tun's read/write interface, vtap's included); iperf3 with 1 and 4 streams,
 # RUNS runs each, under the machine's default congestion control and under
 # cubic (set per namespace). Prints the medians, the switch process's CPU
 # seconds per GB delivered (user + system time of vde_switch and its
@@ -17,7 +20,7 @@
 #
 #   sudo bench/switch/run.sh [BUILDDIR]
 #     env: RUNS=3 TIME=5 CCS="bbr cubic" STREAMS="1 4"
-#          SETUPS="veth bridge vde ovs vtap1q vtap2q"
+#          SETUPS="veth bridge vde ovs vtap1q vtap2q bare"
 #          BASE=OTHER-BUILDDIR  adds base1q/base2q: that build's switch,
 #                               side by side (before/after ratios)
 #          SWITCHD_ARGS=...     extra options for vtap-switchd
@@ -35,6 +38,7 @@ cd "$(dirname "$0")/../.."
 . bench/lib.sh
 BUILD=${1:-build}
 SWITCHD=$BUILD/src/tools/vtap-switchd/vtap-switchd
+BARE=$BUILD/bench/switch_bare
 BASE=${BASE:-}
 BASE_SWITCHD=${BASE:+$BASE/src/tools/vtap-switchd/vtap-switchd}
 RUNS=${RUNS:-3}
@@ -43,7 +47,7 @@ DEFCC=$(sysctl -n net.ipv4.tcp_congestion_control)
 CCS=${CCS:-"$DEFCC cubic"}
 STREAMS=${STREAMS:-"1 4"}
 BUSY=${BUSY:-}
-SETUPS=${SETUPS:-"veth bridge vde ovs vtap1q vtap2q${BASE:+ base1q base2q}${BUSY:+ busy1q busy2q}"}
+SETUPS=${SETUPS:-"veth bridge vde ovs vtap1q vtap2q bare${BASE:+ base1q base2q}${BUSY:+ busy1q busy2q}"}
 SWITCHD_ARGS=${SWITCHD_ARGS:-}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "run.sh: needs iperf3 (apt-get install iperf3)" >&2; exit 1; }
@@ -108,6 +112,13 @@ setup() {
 		ip link set vtbta$$ netns $A; ip link set vtbtb$$ netns $B
 		SW_PIDS=$(bench_ovs_pid)
 		addrs vtbta$$ vtbtb$$ ;;
+	bare)
+		[ -x "$BARE" ] || { echo "run.sh: bare skipped: $BARE missing (build it)" >&2; return 1; }
+		"$BARE" vtbta$$ vtbtb$$ 2>$TMP/sw.log & PIDS+=($!)
+		SW_PIDS=$!
+		for i in $(seq 100); do ip link show vtbtb$$ >/dev/null 2>&1 && break; sleep 0.1; done
+		ip link set vtbta$$ netns $A; ip link set vtbtb$$ netns $B
+		addrs vtbta$$ vtbtb$$ ;;
 	vtap1q|vtap2q|base1q|base2q|busy1q|busy2q)
 		local q=${1:4:1} bin=$SWITCHD extra=
 		[ "${1:0:4}" = base ] && bin=$BASE_SWITCHD
@@ -154,15 +165,18 @@ echo "TCP throughput, Gbit/s, median of $RUNS x ${TIME}s (iperf3, $(nproc) CPUs,
 [ -z "${PIN:-}" ] || echo "PIN: switches on CPU $(($(nproc) - 1)), iperf3 on CPU 0-$(($(nproc) - 2))"
 [ -z "$BUSY" ] || echo "busy1q/busy2q: vtap-switchd --busy-poll $BUSY"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done
-printf ' %10s %10s\n' vtap/ovs vtap/bridge
+printf ' %10s %10s %10s %10s\n' vtap/ovs vtap/bridge vtap/bare bare/ovs
 for cc in $CCS; do
 	for p in $STREAMS; do
 		printf '%-7s %-7s' $cc $p
 		for s in $SETUPS; do printf ' %8s' "${RES[$s,$cc,$p]:--}"; done
-		printf ' %10s %10s\n' "$(bench_ratio "$(best "vtap busy" $cc $p)" "$(best ovs $cc $p)")" \
-			"$(bench_ratio "$(best "vtap busy" $cc $p)" "${RES[bridge,$cc,$p]:-0}")"
+		printf ' %10s %10s %10s %10s\n' "$(bench_ratio "$(best "vtap busy" $cc $p)" "$(best ovs $cc $p)")" \
+			"$(bench_ratio "$(best "vtap busy" $cc $p)" "${RES[bridge,$cc,$p]:-0}")" \
+			"$(bench_ratio "$(best "vtap busy" $cc $p)" "${RES[bare,$cc,$p]:-0}")" \
+			"$(bench_ratio "${RES[bare,$cc,$p]:-0}" "$(best ovs $cc $p)")"
 	done
 done
+echo "(bare: the copy limit of a tap forwarder, switch_bare; bare/ovs bounds what any tun switch can show against OVS here)"
 echo
 echo "Switch process CPU seconds per GB delivered (user + system)"
 printf '%-7s %-7s' cc streams; for s in $SETUPS; do printf ' %8s' $s; done
