@@ -54,6 +54,17 @@ check_exit() {
 }
 finish() { [ "$_failed" = 0 ] || exit 1; exit 0; }
 # A unique short name for a netdev or namespace.
+# eventually COMMAND: poll a shell condition until it holds, up to 60 s of
+# wall time (a bound, no timing claim: a loaded machine runs daemons'
+# rounds late, and a slow condition must not multiply the bound).
+eventually() {
+	local end=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$end" ]; do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 uname_() { echo "vt$1$$" | cut -c1-15; }
 # Where vtapctl keeps a tap's state (keyed by netns and ifindex, not name):
 # `pins_of NAME` the steering pins, `rundir_of NAME` the run directory.

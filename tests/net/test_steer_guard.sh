@@ -24,17 +24,6 @@ cleanup_add rm -rf "$TMP"
 vt() { "$VTAPCTL" -n "$NS" "$@"; }
 sj() { vt -j steer show dev "$T" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$1"; }
 kq() { vt -j dev show "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["attached_queues"])'; }
-# Poll for a condition, up to 60 s of wall time (eventually, bounded: no
-# timing claim; a loaded machine runs the guard's rounds late, and a slow
-# condition must not multiply the bound).
-eventually() {
-	local end=$((SECONDS + 60))
-	while [ "$SECONDS" -lt "$end" ]; do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 reader_tap "$NS" "$T" 2
 

@@ -22,14 +22,6 @@ mkdir "$TMP/a" "$TMP/b"
 
 vt() { "$VTAPCTL" -n "$NS" "$@"; }
 sj() { vt -j steer show dev "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$2"; }
-eventually() {
-	local end=$((SECONDS + 60))
-	while [ "$SECONDS" -lt "$end" ]; do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # reader TAP DIR: a 2-queue opener without libvtap; its pid in $RPID.
 reader() {
 	ip netns exec "$NS" python3 "$READER" "$1" 2 12 900 "$2/p" >"$2/log" 2>&1 &
