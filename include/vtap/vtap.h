@@ -3095,6 +3095,56 @@ struct vtap_steer_attached {
 VTAP_API int vtap_steer__attached(struct vtap_steer *steer,
 				  struct vtap_steer_attached *ret);
 
+/**
+ * struct vtap_steer_tc_filter - a filter on a macvtap's clsact ingress
+ * @sz: set by the library to the size it fills: a field at or past it is
+ *	not there (an older library)
+ * @prio: priority
+ * @handle: handle
+ * @chain: chain (filters of other chains than 0 run only through a goto)
+ * @protocol: ETH_P_* in host order (ETH_P_ALL: all)
+ * @kind: TCA_KIND ("bpf", "u32", "matchall", ...)
+ * @bpf_name: a bpf filter's name as its loader gave it (TCA_BPF_NAME),
+ *	"" when not told
+ * @bpf_id: a bpf filter's program id (TCA_BPF_ID), 0 when not told
+ * @ours: vtap's own filter (handle 0x7674, priority 1, program vtap_steer)
+ * @before: on chain 0 ahead of vtap's filter: it runs first, and any
+ *	verdict it returns but TC_ACT_UNSPEC ends classification, so vtap's
+ *	program does not run
+ */
+struct vtap_steer_tc_filter {
+	size_t sz;
+	uint32_t prio;
+	uint32_t handle;
+	uint32_t chain;
+	uint16_t protocol;
+	char kind[16];
+	char bpf_name[128];
+	uint32_t bpf_id;
+	bool ours;
+	bool before;
+};
+
+/**
+ * vtap_steer__tc_filters() - the filters on a macvtap's clsact ingress
+ * @steer: handle of a macvtap or ipvtap (attach point "tc")
+ * @fn: called for each filter, vtap's included, in the order the kernel
+ *	runs them; a non-zero return stops the walk and is returned
+ * @ctx: passed to @fn
+ *
+ * vtap's filter returns TC_ACT_OK, which ends classification: a filter
+ * after it never runs. One before it (only a cls_bpf filter of protocol
+ * all can share its priority 1; the kernel puts a new one at the head)
+ * runs first and can keep vtap's program from running at all.
+ *
+ * Return: the number of filters, -EOPNOTSUPP (not a tc attach point),
+ * -ENODEV, -EINVAL (no clsact qdisc), the return of @fn, or another errno.
+ */
+VTAP_API int vtap_steer__tc_filters(
+	struct vtap_steer *steer,
+	int (*fn)(const struct vtap_steer_tc_filter *filter, void *ctx),
+	void *ctx);
+
 enum {
 	/* No process has a queue of the tap attached: attach through a
 	 * queue of the caller's own (nobody reads the tap: nothing lost). */

@@ -8,12 +8,14 @@
  * socket lives in the caller's network namespace: a link moved elsewhere is
  * not found (-ENODEV).
  */
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -446,6 +448,114 @@ int vtap_nl_tc_filters(int ifindex, uint32_t parent)
 
 	err = nl_talk_cb(filter_dump(buf, ifindex, parent), count_cb, &n);
 	return err ? err : n;
+}
+
+struct filter_list {
+	struct vtap_nl_tc_filter *f;
+	size_t n, cap;
+	int err;
+};
+
+static int bpf_opt_cb(const struct nlattr *a, void *data)
+{
+	struct vtap_nl_tc_filter *f = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case TCA_BPF_NAME:
+		if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			snprintf(f->bpf_name, sizeof(f->bpf_name), "%s",
+				 mnl_attr_get_str(a));
+		break;
+	case TCA_BPF_ID:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			f->bpf_id = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int filter_attr_cb(const struct nlattr *a, void *data)
+{
+	struct vtap_nl_tc_filter *f = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case TCA_KIND:
+		if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			snprintf(f->kind, sizeof(f->kind), "%s",
+				 mnl_attr_get_str(a));
+		break;
+	case TCA_CHAIN:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			f->chain = mnl_attr_get_u32(a);
+		break;
+	case TCA_OPTIONS:
+		/* Read once the kind is known: it comes first (tcf_fill_node). */
+		if (!strcmp(f->kind, "bpf") &&
+		    !mnl_attr_validate(a, MNL_TYPE_NESTED))
+			mnl_attr_parse_nested(a, bpf_opt_cb, f);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int vtap_nl_tc_filter_parse(const struct nlmsghdr *nlh,
+			    struct vtap_nl_tc_filter *ret)
+{
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWTFILTER ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ret->handle = tcm->tcm_handle;
+	ret->prio = tcm->tcm_info >> 16;
+	ret->protocol = ntohs((uint16_t)(tcm->tcm_info & 0xffff));
+	if (mnl_attr_parse(nlh, sizeof(*tcm), filter_attr_cb, ret) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct filter_list *l = data;
+	struct vtap_nl_tc_filter f, *n;
+
+	/*
+	 * Handle 0: the header of a priority (tcf_chain_dump()); a u32 node
+	 * 0 is a hash table (the "ht divisor" line of tc), not a filter.
+	 */
+	if (vtap_nl_tc_filter_parse(nlh, &f) || !f.handle ||
+	    (!strcmp(f.kind, "u32") && !TC_U32_NODE(f.handle)))
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		n = reallocarray(l->f, l->cap, sizeof(*n));
+		if (!n) {
+			l->err = -ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		l->f = n;
+	}
+	l->f[l->n++] = f;
+	return MNL_CB_OK;
+}
+
+int vtap_nl_tc_filter_list(int ifindex, uint32_t parent,
+			   struct vtap_nl_tc_filter **ret)
+{
+	char buf[NL_REQ_SIZE];
+	struct filter_list l = {0};
+	int err;
+
+	err = nl_talk_cb(filter_dump(buf, ifindex, parent), list_cb, &l);
+	if (l.err)
+		err = l.err;
+	if (err) {
+		free(l.f);
+		return err;
+	}
+	*ret = l.f;
+	return (int)l.n;
 }
 
 bool vtap_link_token_valid(const char *s)

@@ -129,11 +129,34 @@ int vtap_nl_tc_filters(int ifindex, uint32_t parent);
 bool vtap_nl_tc_filter_exists(int ifindex, uint32_t parent, uint32_t handle,
 			      uint32_t prio);
 
+/* One tc filter of a dump, in the order the kernel runs them. */
+struct vtap_nl_tc_filter {
+	uint32_t prio;
+	uint32_t handle;
+	uint32_t chain;
+	uint16_t protocol; /* ETH_P_*, host order */
+	char kind[16]; /* TCA_KIND */
+	char bpf_name[128]; /* TCA_BPF_NAME, "" when not told */
+	uint32_t bpf_id; /* TCA_BPF_ID, 0 when not told */
+};
+
+/*
+ * The tc filters of link @ifindex under @parent, without the per-priority
+ * header entries (handle 0), in dump order: by priority, and within one
+ * the order they run. *@ret is an array the caller frees (NULL when none).
+ * Return: their number, or -errno (-EINVAL when there is no such qdisc).
+ */
+int vtap_nl_tc_filter_list(int ifindex, uint32_t parent,
+			   struct vtap_nl_tc_filter **ret);
+/* Parse one RTM_NEWTFILTER message. Return: 0 or -EINVAL. */
+struct nlmsghdr;
+int vtap_nl_tc_filter_parse(const struct nlmsghdr *nlh,
+			    struct vtap_nl_tc_filter *ret);
+
 /*
  * Send one rtnetlink request @nlh (NLM_F_ACK is added) on a fresh socket
  * in the caller's namespace. Return: 0 or the kernel's -errno.
  */
-struct nlmsghdr;
 int vtap_nl_request(struct nlmsghdr *nlh);
 
 /* Link changes and offloads (unchanged from nl.c). */

@@ -610,6 +610,71 @@ int vtap_steer__attached(struct vtap_steer *s, struct vtap_steer_attached *ret)
 	return 0;
 }
 
+/*
+ * Whether filter @f is vtap's: its handle and priority, and a program
+ * named vtap_steer (by id when the caller may look it up, else by the name
+ * libbpf gave the filter, "vtap_steer:[ID]").
+ */
+static bool tc_filter_is_ours(const struct vtap_nl_tc_filter *f)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd, err;
+
+	if (f->handle != TC_HANDLE || f->prio != TC_PRIO || f->chain ||
+	    strcmp(f->kind, "bpf"))
+		return false;
+	fd = f->bpf_id ? bpf_prog_get_fd_by_id(f->bpf_id) : -1;
+	if (fd >= 0) {
+		memset(&info, 0, sizeof(info));
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (!err)
+			return !strcmp(info.name, "vtap_steer");
+	}
+	return !strncmp(f->bpf_name, "vtap_steer:", strlen("vtap_steer:"));
+}
+
+int vtap_steer__tc_filters(struct vtap_steer *s,
+			   int (*fn)(const struct vtap_steer_tc_filter *filter,
+				     void *ctx),
+			   void *ctx)
+{
+	struct vtap_nl_tc_filter *list = NULL;
+	struct vtap_steer_tc_filter f;
+	int n, ours = -1, err = 0;
+
+	if (!s || !fn)
+		return vtap_err(-EINVAL);
+	if (!s->ops->tc)
+		return vtap_err(-EOPNOTSUPP);
+	if (s->ifindex <= 0)
+		return vtap_err(-ENODEV);
+	n = vtap_nl_tc_filter_list(
+		s->ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &list);
+	if (n < 0)
+		return vtap_err(n);
+	for (int i = 0; i < n && ours < 0; i++)
+		if (tc_filter_is_ours(&list[i]))
+			ours = i;
+	for (int i = 0; i < n && !err; i++) {
+		memset(&f, 0, sizeof(f));
+		f.sz = sizeof(f);
+		f.prio = list[i].prio;
+		f.handle = list[i].handle;
+		f.chain = list[i].chain;
+		f.protocol = list[i].protocol;
+		memcpy(f.kind, list[i].kind, sizeof(f.kind));
+		memcpy(f.bpf_name, list[i].bpf_name, sizeof(f.bpf_name));
+		f.bpf_id = list[i].bpf_id;
+		f.ours = i == ours;
+		f.before = ours >= 0 && i < ours && !f.chain;
+		err = fn(&f, ctx);
+	}
+	free(list);
+	return err ? err : n;
+}
+
 /* ------------------------------------------------------------------ */
 /* what the guard needs (steer_guard.h)                               */
 /* ------------------------------------------------------------------ */

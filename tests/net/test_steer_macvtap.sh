@@ -53,6 +53,46 @@ probe macvtap || skip "no macvtap in kernel $(uname -r)"
 
 # run_case KIND N: one full check of a device of KIND (macvtap, ipvtap)
 # with N queues. Everything it makes lives in its namespaces.
+# Someone else's filters on the ingress, beside vtap's: a cls_bpf filter
+# of protocol all at priority 1 (the only kind the kernel takes there; a
+# new one goes to the head of the list: it runs before vtap's) and a
+# u32 at priority 2 (never runs; tc makes its key 800::800, 0x80000800, in
+# hash table 800:, which is no filter). `steer show` names both, text and
+# JSON, and neither once deleted.
+check_foreign_filters() {
+	local ns=$1 tap=$2 what=$3 out
+	check ip netns exec "$ns" tc filter add dev "$tap" ingress prio 1 \
+		protocol all handle 0x1 bpf bytecode "1,6 0 0 4294967295,"
+	check ip netns exec "$ns" tc filter add dev "$tap" ingress prio 2 \
+		protocol all u32 match u32 0 0
+	out=$(ip netns exec "$ns" "$VTAPCTL" steer show dev "$tap")
+	if grep -q "prio 1 handle 0x1 bpf: runs before vtap's" <<<"$out" &&
+	   grep -q "prio 2 handle 0x80000800 u32: never runs" <<<"$out" &&
+	   grep -q "warning: 1 filter(s) run before vtap's" <<<"$out" &&
+	   grep -q "later priorities never run" <<<"$out"; then
+		ok "$what: steer show names the foreign filters"
+	else
+		fail "$what: steer show does not name the foreign filters: $out"
+	fi
+	ip netns exec "$ns" "$VTAPCTL" -j steer show dev "$tap" | python3 -c '
+import json, sys
+f = json.load(sys.stdin)[0]["other_filters"]
+want = [dict(prio=1, handle=1, chain=0, kind="bpf", bpf_name=None,
+             bpf_id=None, before=True, never_runs=False),
+        dict(prio=2, handle=0x80000800, chain=0, kind="u32", before=False,
+             never_runs=True)]
+sys.exit(0 if f == want else f"other_filters {f}, want {want}")
+' && ok "$what: JSON other_filters" || fail "$what: JSON other_filters"
+	check ip netns exec "$ns" tc filter del dev "$tap" ingress prio 1 \
+		protocol all handle 0x1 bpf
+	check ip netns exec "$ns" tc filter del dev "$tap" ingress prio 2
+	out=$(ip netns exec "$ns" "$VTAPCTL" steer show dev "$tap")
+	check grep -q "^other filters none" <<<"$out"
+	check test -z "$(grep -E 'prio [12] handle|warning' <<<"$out")"
+	check grep -q '"other_filters":\[\]' \
+		<<<"$(ip netns exec "$ns" "$VTAPCTL" -j steer show dev "$tap")"
+}
+
 run_case() {
 	local kind=$1 n=$2 sfx=${1:0:1}$2
 	local low peer neigh tap
@@ -423,6 +463,7 @@ PY
 	check grep -q '"released":true' <<<"$(ip netns exec "$low" "$VTAPCTL" -j steer show dev "$tap")"
 	check ip netns exec "$low" "$VTAPCTL" steer attach dev "$tap"
 	check grep -q vtap_steer <<<"$(ip netns exec "$low" tc filter show dev "$tap" ingress)"
+	check_foreign_filters "$low" "$tap" "$kind N=$n"
 	check ip netns exec "$low" "$VTAPCTL" steer detach dev "$tap"
 	# The link goes, gc takes its pins: nothing is left.
 	local pins

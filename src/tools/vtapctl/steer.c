@@ -232,6 +232,89 @@ static void show_attached(const char *dev, const struct vtap_steer_attached *a)
 			dev);
 }
 
+struct tc_walk {
+	unsigned int others, before, after;
+	bool ours;
+};
+
+/* One filter on the ingress that is not vtap's: where it runs. */
+static int show_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
+{
+	struct tc_walk *w = data;
+	bool after;
+
+	if (f->ours) {
+		w->ours = true;
+		return 0;
+	}
+	/* Behind vtap's on chain 0: its TC_ACT_OK ends classification. */
+	after = w->ours && !f->chain;
+	w->others++;
+	w->before += f->before;
+	w->after += after;
+	pr_obj_begin(NULL);
+	pr_u64("prio", "  prio %llu", f->prio);
+	pr_text(" handle 0x%x", f->handle);
+	if (pr_is_json())
+		pr_u64("handle", NULL, f->handle);
+	if (f->chain || pr_is_json())
+		pr_u64("chain", " chain %llu", f->chain);
+	pr_str("kind", " %s", f->kind);
+	if (*f->bpf_name)
+		pr_str("bpf_name", " name %s", f->bpf_name);
+	else if (!strcmp(f->kind, "bpf"))
+		pr_null("bpf_name");
+	if (f->bpf_id)
+		pr_u64("bpf_id", " id %llu", f->bpf_id);
+	else if (!strcmp(f->kind, "bpf"))
+		pr_null("bpf_id");
+	pr_bool("before", f->before ? ": runs before vtap's" : "", f->before);
+	pr_bool("never_runs", after ? ": never runs (after vtap's)" : "",
+		after);
+	pr_text("\n");
+	pr_obj_end();
+	return 0;
+}
+
+static int count_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
+{
+	((struct tc_walk *)data)->others += !f->ours;
+	return 0;
+}
+
+/*
+ * The other filters on a macvtap's clsact ingress: one ahead of vtap's
+ * can end classification before vtap's program runs (docs/macvtap.md).
+ */
+static void show_tc_filters(const char *dev, struct vtap_steer *s)
+{
+	struct tc_walk w = {0}, count = {0};
+	int n;
+
+	/* Counted first: the text has a header, JSON null on an error. */
+	n = vtap_steer__tc_filters(s, count_tc_filter, &count);
+	if (n < 0) {
+		pr_text("other filters ? (%s)\n", strerror(-n));
+		pr_null("other_filters");
+		return;
+	}
+	pr_text("other filters %s\n",
+		count.others ? "on the ingress:" : "none");
+	pr_arr_begin("other_filters");
+	vtap_steer__tc_filters(s, show_tc_filter, &w);
+	pr_arr_end();
+	if (w.before)
+		pr_text("  warning: %u filter(s) run before vtap's: a verdict "
+			"there ends classification, vtap's program does not "
+			"run and the kernel's hash picks the queue; 'vtapctl "
+			"steer detach dev %s' then 'vtapctl steer attach dev "
+			"%s' puts vtap's first\n",
+			w.before, dev, dev);
+	if (w.after)
+		pr_text("  filters at later priorities never run: vtap's "
+			"program ends classification (TC_ACT_OK)\n");
+}
+
 static int steer_show(int argc, char **argv)
 {
 	const char *dev = steer_cli_dev(argc, argv);
@@ -265,6 +348,10 @@ static int steer_show(int argc, char **argv)
 		     "kernel picks the queue with)\n"
 		   : " (TUNSETSTEERINGEBPF)\n");
 	show_attached(dev, &att);
+	if (tc)
+		show_tc_filters(dev, s);
+	else
+		pr_null("other_filters");
 	pr_u64("queues", "queues %" PRIu64 "\n",
 	       vtap_steer__intended_queues(s));
 	pr_text("chain");
