@@ -27,8 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < sizeof(*nlh) || size > 65536)
 		return 0;
-	/* Aligned as a receive buffer is; the length is what arrived. */
-	buf = malloc(size);
+	/*
+	 * Aligned as a receive buffer is, and as long as the message rounded
+	 * up to NLMSG_ALIGNTO: libmnl walks attributes up to the aligned end
+	 * (mnl_nlmsg_get_payload_tail()), which a receive buffer always has.
+	 * The length is what arrived.
+	 */
+	buf = calloc(1, MNL_ALIGN(size));
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
