@@ -13,7 +13,8 @@
 # host's tools are there unchanged. /tmp, /run and /var/tmp are the
 # guest's tmpfs; bpffs, cgroup2, /proc, /sys and /dev are the guest's own.
 # The source tree, the build directory (--meson's, else $VTAP_BUILDDIR),
-# the current directory and every --share DIR are shared read-only on
+# the current directory, the shared test data beside the tree
+# ($VTAP_SHARED, else ../shared) and every --share DIR are shared read-only on
 # their own and mounted at their host paths over that root, so a checkout
 # anywhere (also under /tmp) is there as it is on the host. A per-run host directory is shared writable as
 # /tmp/vtap-vm: it holds the job, its output (job.log, streamed here while
@@ -192,9 +193,13 @@ mkdir -p "$share"
 src=$(cd "$here/../.." && pwd)
 bdir=$builddir
 [ -n "$bdir" ] || { [ -d "${VTAP_BUILDDIR:-}" ] && bdir=$(cd "$VTAP_BUILDDIR" && pwd); }
+# The shared test data beside the tree ($VTAP_SHARED, else ../shared):
+# tests read vectors from it, and a checkout under /tmp would otherwise
+# leave it behind the guest's own /tmp.
+vectors=$(cd "${VTAP_SHARED:-$src/../shared}" 2>/dev/null && pwd)
 tree_args=() listed=()
 : >"$share/mounts"
-for d in "$src" ${bdir:+"$bdir"} "$PWD" ${shares[@]+"${shares[@]}"}; do
+for d in "$src" ${bdir:+"$bdir"} "$PWD" ${vectors:+"$vectors"} ${shares[@]+"${shares[@]}"}; do
 	for l in ${listed[@]+"${listed[@]}"}; do
 		[ "$d" = "$l" ] || [ "${d#"$l"/}" != "$d" ] || [ "$l" = / ] &&
 			continue 2
