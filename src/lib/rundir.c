@@ -329,6 +329,20 @@ ssize_t vtap_read_file_at(int dir_fd, const char *name, void *buf, size_t size)
 	return n;
 }
 
+DIR *vtap_dir_stream(int fd)
+{
+	int own = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = own >= 0 ? fdopendir(own) : NULL;
+
+	if (!d && own >= 0) {
+		int err = errno;
+
+		close(own);
+		errno = err;
+	}
+	return d;
+}
+
 int vtap_write_file_at(int dir_fd, const char *name, const void *buf,
 		       size_t len)
 {
@@ -464,13 +478,9 @@ static int remove_staging(int dir_fd, const char *base, bool dir, int ifindex,
 	int n = 0, idx;
 	DIR *d;
 
-	dir_fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = dir_fd >= 0 ? fdopendir(dir_fd) : NULL;
-	if (!d) {
-		if (dir_fd >= 0)
-			close(dir_fd);
+	d = vtap_dir_stream(dir_fd);
+	if (!d)
 		return 0;
-	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] != '.' ||
 		    !staging_stale(dirfd(d), de->d_name, dir, &idx))
@@ -642,13 +652,9 @@ static bool only_token(int fd)
 	bool only = true;
 	DIR *d;
 
-	fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = vtap_dir_stream(fd);
+	if (!d)
 		return false;
-	}
 	while (only && (de = readdir(d)))
 		only = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		       !strcmp(de->d_name, VTAP_STATE_TOKEN);

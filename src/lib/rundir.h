@@ -15,6 +15,7 @@
 #ifndef VTAP_RUNDIR_H
 #define VTAP_RUNDIR_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -86,6 +87,13 @@ ssize_t vtap_read_file_at(int dir_fd, const char *name, void *buf, size_t size);
  * there before. Return: 0 or -errno (logged at debug level).
  */
 int vtap_rundir_mode(int fd, mode_t mode);
+
+/*
+ * A directory stream over directory @fd on a descriptor of its own: @fd
+ * stays open and the caller's; closedir() closes only the stream's.
+ * Return: the stream, or NULL with errno set.
+ */
+DIR *vtap_dir_stream(int fd);
 
 /*
  * Write @buf as regular file @name of @dir_fd (a directory only root

@@ -164,17 +164,12 @@ static void sweep_dead(int dfd, const char *self)
 {
 	struct dirent *de;
 	struct stat st;
-	int dup_fd, fd;
 	DIR *d;
+	int fd;
 
-	dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
+	d = vtap_dir_stream(dfd);
+	if (!d)
 		return;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return;
-	}
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "stats.", 6) ||
 		    !strcmp(de->d_name, self))
