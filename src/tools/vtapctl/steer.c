@@ -276,9 +276,30 @@ static int show_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
 	return 0;
 }
 
-static int count_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
+struct tc_list {
+	struct vtap_steer_tc_filter *f;
+	unsigned int n, cap, others;
+};
+
+/* Keep a copy of each filter (as much of it as the library filled). */
+static int collect_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
 {
-	((struct tc_walk *)data)->others += !f->ours;
+	struct tc_list *l = data;
+	size_t sz = f->sz < sizeof(*f) ? f->sz : sizeof(*f);
+
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 8;
+		void *p = realloc(l->f, cap * sizeof(*l->f));
+
+		if (!p)
+			return -ENOMEM;
+		l->f = p;
+		l->cap = cap;
+	}
+	memset(&l->f[l->n], 0, sizeof(*f));
+	memcpy(&l->f[l->n], f, sz);
+	l->others += !f->ours;
+	l->n++;
 	return 0;
 }
 
@@ -288,21 +309,24 @@ static int count_tc_filter(const struct vtap_steer_tc_filter *f, void *data)
  */
 static void show_tc_filters(const char *dev, struct vtap_steer *s)
 {
-	struct tc_walk w = {0}, count = {0};
+	struct tc_walk w = {0};
+	struct tc_list l = {0};
 	int n;
 
-	/* Counted first: the text has a header, JSON null on an error. */
-	n = vtap_steer__tc_filters(s, count_tc_filter, &count);
+	/* One dump, kept: the text has a header, JSON null on an error. */
+	n = vtap_steer__tc_filters(s, collect_tc_filter, &l);
 	if (n < 0) {
+		free(l.f);
 		pr_text("other filters ? (%s)\n", strerror(-n));
 		pr_null("other_filters");
 		return;
 	}
-	pr_text("other filters %s\n",
-		count.others ? "on the ingress:" : "none");
+	pr_text("other filters %s\n", l.others ? "on the ingress:" : "none");
 	pr_arr_begin("other_filters");
-	vtap_steer__tc_filters(s, show_tc_filter, &w);
+	for (unsigned int i = 0; i < l.n; i++)
+		show_tc_filter(&l.f[i], &w);
 	pr_arr_end();
+	free(l.f);
 	if (w.before)
 		pr_text("  warning: %u filter(s) run before vtap's: a verdict "
 			"there ends classification, vtap's program does not "
